@@ -1,0 +1,24 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{nil, 0, "usage:"},
+		{[]string{"help"}, 0, "usage:"},
+		{[]string{"nonsense"}, 2, "unknown command"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tc.args, &out, &errb); code != tc.code || !strings.Contains(out.String()+errb.String(), tc.out) {
+			t.Errorf("run(%q) = %d, %q %q", tc.args, code, out.String(), errb.String())
+		}
+	}
+}

@@ -1,0 +1,23 @@
+package session
+
+import "time"
+
+// TimeLayout is the wire layout of times: RFC 3339 with milliseconds.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// FormatTime formats t in UTC with milliseconds, as every time on the wire
+// (e.g. "2025-03-01T09:42:01.000Z"). The zero time formats as "".
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(TimeLayout)
+}
+
+// seconds returns the seconds from a to b, never negative.
+func seconds(a, b time.Time) float64 {
+	if a.IsZero() || !b.After(a) {
+		return 0
+	}
+	return b.Sub(a).Seconds()
+}
