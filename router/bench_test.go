@@ -174,3 +174,53 @@ func BenchmarkWaitingMemory(b *testing.B) {
 	}
 	b.ReportMetric(perSession, "bytes/waiting") // after the loop: ResetTimer drops metrics
 }
+
+// BenchmarkChooseSession times the choice alone when an agent frees up: the
+// best of 100,000 waiting sessions across the agent's two queues (eight
+// priority classes each, aging, exclusions). Nothing is changed.
+func BenchmarkChooseSession(b *testing.B) {
+	r := benchRouter(b, Manual)
+	ids := sessionIDs(benchWaiting + benchAgents*3) // 30,000 take every slot as offers; 100,000 wait
+	now := t0
+	for i, id := range ids {
+		now = now.Add(time.Millisecond)
+		_ = r.Enqueue(Arrival{Session: id, Queue: fmt.Sprintf("q%03d", i%benchQueues), Media: presence.Chat,
+			Priority: 1 + i%8, Language: benchLangs[i%5]}, now)
+		r.Decisions()
+	}
+	agents := make([]*agentState, 0, benchAgents)
+	for _, id := range sortedKeys(r.agents) {
+		agents = append(agents, r.agents[id])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r.bestSession(agents[i%len(agents)], presence.Chat, now) == nil {
+			b.Fatal("no session")
+		}
+	}
+	if n := r.queues["q000"].nwaiting * benchQueues; n < benchWaiting {
+		b.Fatalf("only ~%d waiting", n)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+}
+
+// BenchmarkChooseAgent times the choice alone when a session arrives: the
+// best of the free members of its queue (load, language tier against the
+// primary and secondary indexes, idle time, runner-up). Nothing is changed.
+func BenchmarkChooseAgent(b *testing.B) {
+	r := benchRouter(b, Manual)
+	var ss []*sess
+	for q := 0; q < benchQueues; q++ {
+		qs := r.queues[fmt.Sprintf("q%03d", q)]
+		ss = append(ss, &sess{id: "x", q: qs, media: presence.Chat, prio: 5, lang: benchLangs[q%5], inTree: true})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, ok := r.bestAgent(ss[i%len(ss)]); !ok {
+			b.Fatal("no agent")
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+}

@@ -159,3 +159,34 @@ func (r *Router) checkQueue(q *queueState) error {
 	}
 	return nil
 }
+
+// bruteBestSession is bestSession by exhaustive search, for invariant
+// checks: every session of the router, filtered by the rules, ordered by
+// (effective priority, enqueue time, sequence).
+func (r *Router) bruteBestSession(a *agentState, m presence.Media, now time.Time) *sess {
+	var best *sess
+	for _, s := range r.sessions {
+		if !s.inTree || s.media != m || !eligible(a, s) || !r.canServe(a, s) {
+			continue
+		}
+		if best == nil || compareWaiting(s, s.q.cfg.Aging, best, best.q.cfg.Aging, now) < 0 {
+			best = s
+		}
+	}
+	return best
+}
+
+// bruteBestAgent is bestAgent's choice (sticky aside) by exhaustive search.
+func (r *Router) bruteBestAgent(s *sess) *agentState {
+	lw := r.langWeight(s)
+	var best candidate
+	for _, a := range r.agents {
+		if !a.CanTake(s.media) || !r.canServe(a, s) || !eligible(a, s) {
+			continue
+		}
+		if c := r.score(a, s, lw); best.a == nil || c.better(&best, s.media) {
+			best = c
+		}
+	}
+	return best.a
+}

@@ -56,6 +56,11 @@ func (r *Router) routeSession(s *sess, now time.Time) {
 	s.dirty = false
 	for s.inTree && r.sessions[s.id] == s {
 		c, ok := r.bestAgent(s)
+		if invariantsOn && !c.explain.Sticky {
+			if want := r.bruteBestAgent(s); want != c.a {
+				panicInvariant("session %s went to %v, exhaustive search says %v", s.id, c.a, want)
+			}
+		}
 		if !ok {
 			return
 		}
@@ -73,6 +78,11 @@ func (r *Router) routeAgent(a *agentState, now time.Time) {
 	for m := presence.Media(0); m < presence.NumMedia; m++ {
 		for a.CanTake(m) {
 			s := r.bestSession(a, m, now)
+			if invariantsOn {
+				if want := r.bruteBestSession(a, m, now); want != s {
+					panicInvariant("agent %s got session %v, exhaustive search says %v", a.ID, s, want)
+				}
+			}
 			if s == nil {
 				break
 			}
