@@ -1,0 +1,86 @@
+package hub
+
+import (
+	"errors"
+	"time"
+
+	"github.com/switchboardhq/switchboard/router"
+	"go.uber.org/zap"
+)
+
+// Defaults of Config fields.
+const (
+	DefaultInboxSize   = 4096
+	DefaultMaxBatch    = 256
+	DefaultSubQueue    = 256
+	DefaultWorkspace   = "default"
+	maxInboxSize       = 1 << 20
+	maxMaxBatch        = 1 << 16
+	maxSubscriberQueue = 1 << 16
+)
+
+// Config configures a Hub. A zero field means the default documented on it.
+type Config struct {
+	// Workspace is the workspace the hub serves: "" means "default".
+	Workspace string
+	// Clock gives the time and wakes the loop at deadlines: nil means the
+	// real clock.
+	Clock Clock
+	// Store makes changes durable: nil means a new MemStore.
+	Store Store
+	// InboxSize is how many commands may wait for the loop: 0 means
+	// DefaultInboxSize. Past it Do fails at once with rate_limited.
+	InboxSize int
+	// MaxBatch is the most commands applied in one cycle (one commit): 0
+	// means DefaultMaxBatch.
+	MaxBatch int
+	// SubscriberQueue is the default number of frames a subscription may
+	// hold before it is cut off as a slow consumer: 0 means DefaultSubQueue.
+	SubscriberQueue int
+	// VisitorGrace is how long a visitor's chat survives their last socket:
+	// 0 means DefaultVisitorGrace.
+	VisitorGrace time.Duration
+	// Router configures the matching engine (miss limit, disconnect grace).
+	Router router.Config
+	// Logger receives the hub's logs: nil means zap.NewNop().
+	Logger *zap.Logger
+}
+
+// withDefaults returns c with every zero field replaced by its default, or an
+// error naming the first field out of range.
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.InboxSize < 0 || c.InboxSize > maxInboxSize:
+		return c, errors.New("hub: InboxSize out of range")
+	case c.MaxBatch < 0 || c.MaxBatch > maxMaxBatch:
+		return c, errors.New("hub: MaxBatch out of range")
+	case c.SubscriberQueue < 0 || c.SubscriberQueue > maxSubscriberQueue:
+		return c, errors.New("hub: SubscriberQueue out of range")
+	}
+	if c.Workspace == "" {
+		c.Workspace = DefaultWorkspace
+	}
+	if c.Clock == nil {
+		c.Clock = RealClock()
+	}
+	if c.Store == nil {
+		c.Store = NewMemStore()
+	}
+	if c.InboxSize == 0 {
+		c.InboxSize = DefaultInboxSize
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.SubscriberQueue == 0 {
+		c.SubscriberQueue = DefaultSubQueue
+	}
+	if c.VisitorGrace <= 0 {
+		c.VisitorGrace = DefaultVisitorGrace
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	c.Logger = c.Logger.Named("hub").With(zap.String("workspace", c.Workspace))
+	return c, nil
+}

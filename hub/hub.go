@@ -1,0 +1,200 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboardhq/switchboard/router"
+	"github.com/switchboardhq/switchboard/session"
+)
+
+// Command is something the hub can do: the types of commands_*.go. Commands
+// are applied by the loop in the order they arrive.
+type Command interface {
+	// apply runs the command on the hub's state at now. It either changes
+	// nothing and returns an error, or makes its change and returns nil.
+	apply(h *Hub, now time.Time) (Reply, error)
+}
+
+// Reply is the result of a command. Fields a command does not set are zero.
+type Reply struct {
+	// Session is the session the command created or acted on.
+	Session string
+	// Message is the id of the message a Send appended (or had appended
+	// before, for a repeated client id).
+	Message string
+	// Duplicate is set when a Send repeated a client id already seen: nothing
+	// was appended.
+	Duplicate bool
+	// Card is the session's card, for commands that answer with one.
+	Card *session.Card
+	// State is the state name of the visitor's open session ("none").
+	State string
+	// Welcome is the snapshot an agent socket starts with (AgentWelcome).
+	Welcome *Welcome
+	// Frames are encoded frames (without seq) a query answers with:
+	// Snapshot, MessagesAfter.
+	Frames [][]byte
+	// Data is the result of an HTTP query command.
+	Data any
+}
+
+// Hub is the event loop of one workspace. Create it with New and run it
+// with Run; Do and Subscribe may be called from any goroutine.
+type Hub struct {
+	cfg     Config
+	inbox   chan *request
+	stopped chan struct{}
+	running atomic.Bool
+	failed  atomic.Bool
+
+	// Owned by the loop.
+	r             *router.Router
+	queues        map[string]*queueInfo
+	agents        map[string]*agentInfo
+	sessions      map[string]*sessState
+	visitors      map[string]*visitorInfo
+	timers        timerHeap
+	lastID        uint64
+	subsByAgent   map[string][]*Subscription
+	subsByVisitor map[string][]*Subscription
+	supervisors   []*Subscription
+	deadSubs      int
+	mark          uint64
+	cyc           cycle
+	batch         Batch
+}
+
+// request is a command on its way through the inbox. done is nil for
+// commands nobody waits for.
+type request struct {
+	cmd   Command
+	reply Reply
+	err   error
+	done  chan struct{}
+}
+
+var requestPool = sync.Pool{New: func() any { return &request{done: make(chan struct{}, 1)} }}
+
+// New returns a hub for cfg, not yet running.
+func New(cfg Config) (*Hub, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Hub{
+		cfg:           cfg,
+		inbox:         make(chan *request, cfg.InboxSize),
+		stopped:       make(chan struct{}),
+		r:             router.New(cfg.Router),
+		queues:        map[string]*queueInfo{},
+		agents:        map[string]*agentInfo{},
+		sessions:      map[string]*sessState{},
+		visitors:      map[string]*visitorInfo{},
+		subsByAgent:   map[string][]*Subscription{},
+		subsByVisitor: map[string][]*Subscription{},
+	}, nil
+}
+
+// Workspace returns the workspace the hub serves.
+func (h *Hub) Workspace() string { return h.cfg.Workspace }
+
+// Do sends cmd to the loop and waits for its reply, which comes once the
+// command's changes are durable. It fails at once with rate_limited when the
+// inbox is full, with unavailable when the hub has failed or stopped, and
+// with unavailable when ctx ends first (the command may still be applied).
+// A refused command returns an *Error with its code.
+func (h *Hub) Do(ctx context.Context, cmd Command) (Reply, error) {
+	if err := h.refusal(); err != nil {
+		return Reply{}, err
+	}
+	req := requestPool.Get().(*request)
+	req.cmd = cmd
+	select {
+	case h.inbox <- req:
+	default:
+		req.cmd = nil
+		requestPool.Put(req)
+		return Reply{}, &Error{Code: CodeRateLimited, Message: "the hub is busy, retry later", Err: ErrInboxFull}
+	}
+	select {
+	case <-req.done:
+	case <-ctx.Done():
+		return Reply{}, &Error{Code: CodeUnavailable, Message: "no reply in time", Err: ctx.Err()}
+	case <-h.stopped:
+		select {
+		case <-req.done:
+		default:
+			return Reply{}, h.refusal()
+		}
+	}
+	rep, err := req.reply, req.err
+	*req = request{done: req.done}
+	requestPool.Put(req)
+	return rep, err
+}
+
+// refusal returns the error Do answers while the hub cannot serve, or nil.
+func (h *Hub) refusal() error {
+	if h.failed.Load() {
+		return &Error{Code: CodeUnavailable, Message: "the workspace is unavailable", Err: ErrFailed}
+	}
+	select {
+	case <-h.stopped:
+		return &Error{Code: CodeUnavailable, Message: "the workspace is shutting down", Err: ErrStopped}
+	default:
+		return nil
+	}
+}
+
+// Run runs the loop until ctx ends (it then returns nil) or a commit fails
+// (it returns an error wrapping ErrFailed). On the way out it answers every
+// waiting command with unavailable and closes every subscription. Run may be
+// called once.
+func (h *Hub) Run(ctx context.Context) error {
+	if !h.running.CompareAndSwap(false, true) {
+		return errors.New("hub: Run called twice")
+	}
+	err := h.loop(ctx)
+	reason := ReasonShutdown
+	if err != nil {
+		reason = ReasonUnavailable
+	}
+	h.endAllSubs(reason)
+	close(h.stopped)
+	h.drainInbox(h.refusalErr(err))
+	return err
+}
+
+func (h *Hub) refusalErr(err error) error {
+	if err != nil {
+		return &Error{Code: CodeUnavailable, Message: "the workspace is unavailable", Err: ErrFailed}
+	}
+	return &Error{Code: CodeUnavailable, Message: "the workspace is shutting down", Err: ErrStopped}
+}
+
+// drainInbox answers every command still in the inbox with err.
+func (h *Hub) drainInbox(err error) {
+	for {
+		select {
+		case req := <-h.inbox:
+			if u, ok := req.cmd.(unsubscribe); ok {
+				h.endSub(u.s, ReasonClosed)
+			}
+			h.answer(req, Reply{}, err)
+		default:
+			return
+		}
+	}
+}
+
+func (h *Hub) answer(req *request, rep Reply, err error) {
+	if req.done == nil {
+		return
+	}
+	req.reply, req.err = rep, err
+	req.done <- struct{}{}
+}

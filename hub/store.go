@@ -1,0 +1,144 @@
+package hub
+
+import (
+	"errors"
+	"slices"
+	"sync"
+)
+
+// Kind names the kind of a stored entity.
+type Kind string
+
+// The entity kinds.
+const (
+	KindQueue   Kind = "queue"
+	KindAgent   Kind = "agent"
+	KindSession Kind = "session"
+)
+
+// Entity is one whole record to write: the entity's latest JSON.
+type Entity struct {
+	Kind  Kind
+	ID    string
+	Value []byte
+}
+
+// Message is one chat message to append under its session.
+type Message struct {
+	Session string
+	Seq     uint64
+	Value   []byte
+}
+
+// Batch is what one cycle of the loop changed. It is reused from cycle to
+// cycle: a Store must copy what it keeps before Commit returns.
+type Batch struct {
+	Entities []Entity
+	// Deleted are entities removed (Kind and ID set, no Value).
+	Deleted  []Entity
+	Messages []Message
+	// NextOfferID is the router's next offer id after the batch, so that
+	// offer ids stay unique across restarts.
+	NextOfferID uint64
+	// LastSessionID is the last session id the hub handed out.
+	LastSessionID string
+}
+
+// Empty reports whether the batch holds no change.
+func (b *Batch) Empty() bool {
+	return len(b.Entities) == 0 && len(b.Deleted) == 0 && len(b.Messages) == 0
+}
+
+func (b *Batch) reset() {
+	clear(b.Entities)
+	clear(b.Messages)
+	clear(b.Deleted)
+	b.Entities, b.Messages, b.Deleted = b.Entities[:0], b.Messages[:0], b.Deleted[:0]
+}
+
+// Store makes the hub's changes durable. Commit writes a whole batch
+// atomically and returns once it is durable; the hub acknowledges nothing
+// before. Commit is called only from the hub's loop, never concurrently.
+type Store interface {
+	Commit(b *Batch) error
+}
+
+// MemStore is a Store in memory, for tests and the simulator. It is safe for
+// concurrent use: tests read it while the hub writes.
+type MemStore struct {
+	mu       sync.Mutex
+	entities map[Kind]map[string][]byte
+	messages map[string][]Message
+	commits  int
+	fail     error
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore {
+	return &MemStore{entities: map[Kind]map[string][]byte{}, messages: map[string][]Message{}}
+}
+
+// ErrInjected is the error a MemStore returns after FailWith(nil).
+var ErrInjected = errors.New("hub: injected commit failure")
+
+// FailWith makes every later Commit fail with err (ErrInjected when nil).
+func (m *MemStore) FailWith(err error) {
+	if err == nil {
+		err = ErrInjected
+	}
+	m.mu.Lock()
+	m.fail = err
+	m.mu.Unlock()
+}
+
+// Commit implements Store: it copies the batch in, or fails as FailWith set.
+func (m *MemStore) Commit(b *Batch) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	for _, e := range b.Entities {
+		byID := m.entities[e.Kind]
+		if byID == nil {
+			byID = map[string][]byte{}
+			m.entities[e.Kind] = byID
+		}
+		byID[e.ID] = slices.Clone(e.Value)
+	}
+	for _, e := range b.Deleted {
+		delete(m.entities[e.Kind], e.ID)
+	}
+	for _, msg := range b.Messages {
+		msg.Value = slices.Clone(msg.Value)
+		m.messages[msg.Session] = append(m.messages[msg.Session], msg)
+	}
+	m.commits++
+	return nil
+}
+
+// Get returns a copy of the stored JSON of entity kind/id.
+func (m *MemStore) Get(kind Kind, id string) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.entities[kind][id]
+	return slices.Clone(v), ok
+}
+
+// Messages returns copies of the messages stored under session, in order.
+func (m *MemStore) Messages(session string) []Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Clone(m.messages[session])
+	for i := range out {
+		out[i].Value = slices.Clone(out[i].Value)
+	}
+	return out
+}
+
+// Commits returns how many batches were committed.
+func (m *MemStore) Commits() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.commits
+}
