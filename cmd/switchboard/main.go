@@ -1,25 +1,35 @@
 // Command switchboard is the Switchboard binary: the hub server (default),
 // the load tester (bench) and the planner (simulate).
-//
-// The server is being built (issue 3); until it lands, running the binary
-// prints this usage.
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // business hours work on machines without a zoneinfo database
+
+	"github.com/switchboardhq/switchboard/server"
+	"go.uber.org/zap"
 )
 
 const usage = `switchboard — realtime routing hub for contact centers
 
 usage:
-  switchboard [serve] [--addr :8080] [--data ./switchboard-data] [--admin-key KEY]
-  switchboard bench   --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D
-  switchboard simulate --agents N --rate R --handle S [--patience S]
+  switchboard [serve] [--addr :8080] [--data ./switchboard-data] [--admin-key KEY] [--no-demo]
+  switchboard bench   --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D   (not built yet)
+  switchboard simulate --agents N --rate R --handle S [--patience S]                    (not built yet)
 
-status: the routing engine (router/, presence/, session/) and the store (persist/)
-are built and tested; the server, bench and simulate commands are not built yet.
+Every flag has a SWITCHBOARD_ environment twin (SWITCHBOARD_ADDR, SWITCHBOARD_DATA, ...).
 `
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -27,18 +37,149 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // run executes the command line args and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
-	if len(args) > 0 {
-		cmd = args[0]
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "bench", "simulate":
-		fmt.Fprint(stdout, usage)
-		fmt.Fprintf(stdout, "\n%q is not built yet: see the README's status.\n", cmd)
-		return 0
-	case "help", "-h", "--help":
+	case "serve":
+		return serve(args, stdout, stderr)
+	case "bench", "simulate":
+		fmt.Fprintf(stderr, "switchboard %s is not built yet\n", cmd)
+		return 2
+	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
 	fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
 	return 2
+}
+
+// serveFlags are the flags of serve with their environment twins.
+type serveFlags struct {
+	addr, data, adminKey, logLevel string
+	noDemo                         bool
+}
+
+func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
+	var f serveFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", env("SWITCHBOARD_ADDR", ":8080"), "listen address")
+	fs.StringVar(&f.data, "data", env("SWITCHBOARD_DATA", "./switchboard-data"), "data directory (the Pebble store)")
+	fs.StringVar(&f.adminKey, "admin-key", env("SWITCHBOARD_ADMIN_KEY", ""), "server admin key (default: stored, or generated and printed once)")
+	fs.StringVar(&f.logLevel, "log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.BoolVar(&f.noDemo, "no-demo", env("SWITCHBOARD_NO_DEMO", "") == "true", "start empty instead of creating the demo workspace")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return f, nil
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func newLogger(level string) (*zap.Logger, error) {
+	lvl, err := zap.ParseAtomicLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.Level = lvl
+	return cfg.Build()
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	f, err := parseServe(args, stderr)
+	if err != nil {
+		return 2
+	}
+	log, err := newLogger(f.logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		return 2
+	}
+	defer func() { _ = log.Sync() }()
+	start := time.Now()
+	fmt.Fprintf(stdout, "opening %s …\n", f.data)
+	srv, err := server.New(server.Config{DataDir: f.data, AdminKey: f.adminKey, NoDemo: f.noDemo, Logger: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard:", err)
+		_ = srv.Close()
+		return 1
+	}
+	fmt.Fprintf(stdout, "switchboard ready in %s on http://%s\n", time.Since(start).Round(time.Millisecond), displayAddr(ln.Addr()))
+	printSecrets(stdout, srv, displayAddr(ln.Addr()))
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "shutting down …")
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(stderr, "switchboard:", err)
+		}
+	}
+	// Sockets are hijacked: Close sends them 1001 and waits; then HTTP stops.
+	closeErr := srv.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	if closeErr != nil {
+		fmt.Fprintln(stderr, "switchboard:", closeErr)
+		return 1
+	}
+	fmt.Fprintln(stdout, "stopped")
+	return 0
+}
+
+func displayAddr(a net.Addr) string {
+	s := a.String()
+	if strings.HasPrefix(s, "[::]:") {
+		return "localhost" + s[4:]
+	}
+	if strings.HasPrefix(s, "0.0.0.0:") {
+		return "localhost" + s[7:]
+	}
+	return s
+}
+
+// printSecrets prints, once, what only this start knows: a generated admin
+// key and the demo agents' desktop links.
+func printSecrets(w io.Writer, srv *server.Server, addr string) {
+	if k := srv.AdminKey(); k != "" {
+		fmt.Fprintf(w, "\nadmin key (shown once, stored hashed): %s\n", k)
+	}
+	toks := srv.DemoTokens()
+	if len(toks) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\ndemo workspace \"default\": chat widget demo page http://%s/  (widget key: demo)\n", addr)
+	ids := make([]string, 0, len(toks))
+	for id := range toks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		page := "agent"
+		if id == "sam" {
+			page = "supervisor"
+		}
+		fmt.Fprintf(w, "  %-4s http://%s/%s?token=%s\n", id, addr, page, toks[id])
+	}
+	fmt.Fprintln(w)
 }

@@ -12,9 +12,11 @@ func TestRun(t *testing.T) {
 		code int
 		out  string
 	}{
-		{nil, 0, "usage:"},
 		{[]string{"help"}, 0, "usage:"},
 		{[]string{"nonsense"}, 2, "unknown command"},
+		{[]string{"serve", "--no-such-flag"}, 2, "flag provided but not defined"},
+		{[]string{"serve", "--log-level", "loud"}, 2, "--log-level"},
+		{[]string{"bench"}, 2, "not built yet"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(tc.args, &out, &errb); code != tc.code || !strings.Contains(out.String()+errb.String(), tc.out) {

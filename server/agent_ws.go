@@ -1,0 +1,281 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/coder/websocket"
+	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
+	"github.com/switchboardhq/switchboard/session"
+	"go.uber.org/zap"
+)
+
+// agentConn is an authenticated agent socket.
+type agentConn struct {
+	s     *Server
+	c     *conn
+	w     *workspace
+	agent string
+	super bool
+	party hub.Party
+}
+
+// agentSocket serves GET /v1/ws/agent.
+func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.accept(w, r, "agent")
+	if !ok {
+		return
+	}
+	s.conns.Add(1)
+	defer s.conns.Done()
+	defer s.metrics.conns.WithLabelValues("agent").Dec()
+	// Shutdown closes the socket (1001); reads then end by themselves. The
+	// read context is never cancelled for that: the websocket library drops
+	// a connection whose read is cancelled without sending the close frame.
+	ctx := r.Context()
+	go func() {
+		select {
+		case <-s.closing:
+			c.close(websocket.StatusGoingAway, "server shutting down")
+		case <-c.closed():
+		}
+	}()
+	a, ok := s.agentHello(ctx, c, r)
+	if !ok {
+		return
+	}
+	defer func() {
+		bg, stop := context.WithTimeout(context.Background(), 5e9)
+		_, _ = a.w.hub.Do(bg, hub.AgentDisconnect{Agent: a.agent})
+		stop()
+	}()
+	a.serve(ctx)
+}
+
+// agentHello authenticates the socket and sends welcome.
+func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*agentConn, bool) {
+	f, ok := s.hello(ctx, c)
+	if !ok {
+		return nil, false
+	}
+	wsID, agent, err := s.store.AgentByToken([]byte(hashSecret(f.Token)))
+	w := s.workspace(wsID)
+	if f.Token == "" || err != nil || w == nil {
+		c.close(closeUnauthorized, "unknown token")
+		return nil, false
+	}
+	if !originAllowed(r, w) {
+		c.close(websocket.StatusPolicyViolation, "origin not allowed")
+		return nil, false
+	}
+	a := &agentConn{s: s, c: c, w: w, agent: agent, party: hub.Party{Kind: session.KindAgent, ID: agent}}
+	c.log = c.log.With(zap.String("workspace", wsID), zap.String("agent", agent))
+	sub, err := w.hub.Subscribe(ctx, hub.Filter{Agent: agent})
+	if err != nil {
+		c.close(websocket.StatusTryAgainLater, "workspace unavailable")
+		return nil, false
+	}
+	if _, werr := do(ctx, w.hub, hub.AgentConnect{Agent: agent}); werr != nil {
+		sub.Close()
+		c.close(websocket.StatusTryAgainLater, werr.Message)
+		return nil, false
+	}
+	rep, werr := do(ctx, w.hub, hub.AgentWelcome{Agent: agent})
+	if werr != nil {
+		sub.Close()
+		c.close(websocket.StatusTryAgainLater, werr.Message)
+		return nil, false
+	}
+	wel := rep.Welcome
+	a.super = wel.Agent.Role == presence.RoleSupervisor
+	wel.Type, wel.ResumeToken = "welcome", newSecret()
+	c.send(encode(wel))
+	c.attach(sub) // after welcome: no event overtakes it
+	if f.Resume != nil {
+		a.resendMissed(ctx, f.Resume.LastMessageIDs)
+	}
+	return a, true
+}
+
+// serve reads commands until the socket closes.
+func (a *agentConn) serve(ctx context.Context) {
+	for {
+		data, err := a.c.read(ctx)
+		if err != nil {
+			a.s.closeFor(a.c, err, websocket.StatusNormalClosure, "")
+			return
+		}
+		f, werr := decodeFrame(data)
+		if werr == nil && !a.s.limits.agentFrames.allow(a.w.rec.ID+"/"+a.agent, a.s.cfg.Clock.Now()) {
+			werr = &wireError{"rate_limited", "too many frames"}
+		}
+		if werr == nil {
+			a.s.metrics.frames.WithLabelValues("agent", f.Type).Inc()
+			var ack map[string]any
+			ack, werr = a.handle(ctx, f)
+			if werr == nil && f.Ref != "" {
+				a.c.send(ackFrame(f.Ref, ack))
+			}
+		}
+		if werr != nil {
+			a.s.metrics.refusals.WithLabelValues(werr.Code).Inc()
+			ref := ""
+			if f != nil {
+				ref = f.Ref
+			}
+			a.c.send(errorFrame(ref, werr))
+		}
+	}
+}
+
+// handle applies one agent frame and returns the ack's result fields.
+func (a *agentConn) handle(ctx context.Context, f *inFrame) (map[string]any, *wireError) {
+	h := a.w.hub
+	switch f.Type {
+	case "ping":
+		a.c.send([]byte(`{"type":"pong"}`))
+		return nil, nil
+	case "presence":
+		st, err := presence.ParseStatus(f.Status)
+		if err != nil || !st.Settable() {
+			return nil, badRequest("status must be available, away or offline")
+		}
+		_, werr := do(ctx, h, hub.SetPresence{Agent: a.agent, Status: st})
+		return nil, werr
+	case "accept", "decline":
+		id, err := strconv.ParseUint(f.Offer, 10, 64)
+		if err != nil || id == 0 {
+			return nil, badRequest("offer must be an offer id")
+		}
+		if f.Type == "decline" {
+			_, werr := do(ctx, h, hub.Decline{Agent: a.agent, Offer: router.OfferID(id), Reason: f.Reason})
+			return nil, werr
+		}
+		rep, werr := do(ctx, h, hub.Accept{Agent: a.agent, Offer: router.OfferID(id)})
+		return map[string]any{"session": rep.Session}, werr
+	case "send":
+		if f.Session == "" || f.Text == "" {
+			return nil, badRequest("send needs session and text")
+		}
+		rep, werr := do(ctx, h, hub.Send{Session: f.Session, From: a.party, Text: f.Text, ClientID: f.ClientID})
+		return map[string]any{"message": rep.Message}, werr
+	case "typing":
+		if f.Session == "" {
+			return nil, badRequest("typing needs session")
+		}
+		_, werr := do(ctx, h, hub.Typing{Session: f.Session, From: a.party})
+		return nil, werr
+	case "subscribe":
+		return a.subscribe(ctx, f)
+	}
+	return a.handleSession(ctx, f)
+}
+
+// handleSession applies the frames that act on one session.
+func (a *agentConn) handleSession(ctx context.Context, f *inFrame) (map[string]any, *wireError) {
+	if f.Session == "" {
+		if _, known := agentFrames[f.Type]; known {
+			return nil, badRequest("%s needs session", f.Type)
+		}
+		return nil, badRequest("unknown frame type %q", f.Type)
+	}
+	var cmd hub.Command
+	switch f.Type {
+	case "set_status":
+		st := session.Status(f.Status)
+		if !st.Valid() {
+			return nil, badRequest("status must be in_progress, waiting_customer or needs_help")
+		}
+		cmd = hub.SetConversationStatus{Agent: a.agent, Session: f.Session, Status: st}
+	case "join":
+		cmd = hub.Join{Agent: a.agent, Session: f.Session, Supervisor: a.super}
+	case "annotate":
+		cmd = hub.Annotate{Agent: a.agent, Session: f.Session, Notes: f.Notes, AddTags: f.AddTags,
+			RemoveTags: f.RemoveTags, Expertise: f.Expertise}
+	case "verify_contact":
+		if f.Email == "" && f.Phone == "" {
+			return nil, badRequest("verify_contact needs email or phone")
+		}
+		cmd = hub.VerifyContact{Agent: a.agent, Session: f.Session, Email: f.Email, Phone: f.Phone}
+	case "transfer":
+		if (f.Queue == "") == (f.Agent == "") {
+			return nil, badRequest("transfer needs exactly one of queue and agent")
+		}
+		cmd = hub.Transfer{Agent: a.agent, Session: f.Session, Queue: f.Queue, To: f.Agent, Note: f.Note}
+	case "release":
+		cmd = hub.Release{Agent: a.agent, Session: f.Session}
+	case "hold", "unhold":
+		cmd = hub.Hold{Agent: a.agent, Session: f.Session, On: f.Type == "hold"}
+	case "end":
+		cmd = hub.End{Session: f.Session, By: a.party}
+	case "wrapup":
+		if f.Code == "" {
+			return nil, badRequest("wrapup needs code")
+		}
+		out := session.Outcome(f.Outcome)
+		if out != "" && !out.Valid() {
+			return nil, badRequest("unknown outcome %q", f.Outcome)
+		}
+		cmd = hub.Wrapup{Agent: a.agent, Session: f.Session, Code: f.Code, Notes: derefStr(f.Notes), Outcome: out}
+	default:
+		return nil, badRequest("unknown frame type %q", f.Type)
+	}
+	rep, werr := do(ctx, a.w.hub, cmd)
+	if werr != nil {
+		return nil, werr
+	}
+	return map[string]any{"session": rep.Session}, nil
+}
+
+var agentFrames = map[string]struct{}{"set_status": {}, "join": {}, "annotate": {}, "verify_contact": {},
+	"transfer": {}, "release": {}, "hold": {}, "unhold": {}, "end": {}, "wrapup": {}}
+
+// subscribe gives a supervisor the workspace's live views.
+func (a *agentConn) subscribe(ctx context.Context, f *inFrame) (map[string]any, *wireError) {
+	if !a.super {
+		return nil, &wireError{"forbidden", "subscribe is for supervisors"}
+	}
+	for _, t := range f.Topics {
+		if t != "queues" && t != "agents" && t != "sessions" {
+			return nil, badRequest("unknown topic %q", t)
+		}
+	}
+	sub, err := a.w.hub.Subscribe(ctx, hub.Filter{Supervisor: true})
+	if err != nil {
+		return nil, hubError(err)
+	}
+	rep, werr := do(ctx, a.w.hub, hub.Snapshot{})
+	if werr != nil {
+		sub.Close()
+		return nil, werr
+	}
+	for _, fr := range rep.Frames {
+		a.c.send(fr)
+	}
+	a.c.attach(sub)
+	return nil, nil
+}
+
+// resendMissed sends the messages of the agent's sessions after the ids the
+// client says it saw.
+func (a *agentConn) resendMissed(ctx context.Context, last map[string]string) {
+	for sid, mid := range last {
+		rep, werr := do(ctx, a.w.hub, hub.MessagesAfter{Session: sid, After: mid, Party: a.party})
+		if werr != nil {
+			continue
+		}
+		for _, fr := range rep.Frames {
+			a.c.send(fr)
+		}
+	}
+}
+
+func derefStr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus collectors, registered on their own
+// registry so that several servers (tests) can live in one process.
+type metrics struct {
+	reg       *prometheus.Registry
+	conns     *prometheus.GaugeVec
+	frames    *prometheus.CounterVec
+	refusals  *prometheus.CounterVec
+	closes    *prometheus.CounterVec
+	httpCalls *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry(),
+		conns: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "switchboard_connections",
+			Help: "Open websocket connections by kind (agent, visitor)."}, []string{"kind"}),
+		frames: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_frames_received_total",
+			Help: "Client frames received by kind and type."}, []string{"kind", "type"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_refusals_total",
+			Help: "Client frames and HTTP calls refused, by error code."}, []string{"code"}),
+		closes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_socket_closes_total",
+			Help: "Sockets closed by the server, by close code."}, []string{"code"}),
+		httpCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_http_requests_total",
+			Help: "HTTP API requests by route and status class."}, []string{"route", "class"}),
+	}
+	m.reg.MustRegister(m.conns, m.frames, m.refusals, m.closes, m.httpCalls,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// healthz answers 200 while the process serves HTTP.
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when every workspace's hub runs and the server is not
+// shutting down, else 503.
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	select {
+	case <-s.closing:
+		writeProblem(w, "unavailable", "shutting down")
+		return
+	default:
+	}
+	for _, id := range s.workspaceIDs() {
+		if !s.workspace(id).hub.Ready() {
+			writeProblem(w, "unavailable", "workspace "+id+" is not running")
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

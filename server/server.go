@@ -1,0 +1,242 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/persist"
+	"go.uber.org/zap"
+)
+
+// Config configures a Server. A zero field means the default documented on it.
+type Config struct {
+	// DataDir is the store's directory: "" means an in-memory store (tests).
+	DataDir string
+	// AdminKey is the server admin key: "" means the stored one, or a new
+	// one generated, stored (hashed) and returned once by AdminKey.
+	AdminKey string
+	// NoDemo starts empty instead of creating the demo workspace on an
+	// empty store.
+	NoDemo bool
+	// Clock drives every hub: nil means the real clock.
+	Clock hub.Clock
+	// Logger receives logs: nil means zap.NewNop().
+	Logger *zap.Logger
+	// HelloTimeout is how long a socket may take to say hello: 0 means 10 s.
+	HelloTimeout time.Duration
+	// Hub is the template for every workspace's hub config (Workspace,
+	// Store, Clock and Logger are set by the server).
+	Hub hub.Config
+}
+
+// Server serves the workspaces of one store. Create it with New, mount
+// Handler, and Close it.
+type Server struct {
+	cfg    Config
+	log    *zap.Logger
+	store  *persist.Store
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu         sync.RWMutex
+	workspaces map[string]*workspace
+	adminHash  string
+	newAdmin   string            // the admin key generated at this start, "" otherwise
+	demoTokens map[string]string // agent → token, when the demo was created at this start
+
+	conns   sync.WaitGroup
+	limits  limits
+	metrics *metrics
+	mux     *http.ServeMux
+	closing chan struct{}
+}
+
+// workspace is one workspace: its settings and its running hub.
+type workspace struct {
+	rec workspaceRecord
+	hub *hub.Hub
+}
+
+// workspaceRecord is a workspace's settings as stored.
+type workspaceRecord struct {
+	ID             string   `json:"id"`
+	Name           string   `json:"name"`
+	WidgetKeys     []string `json:"widget_keys"`
+	AllowedOrigins []string `json:"allowed_origins"`
+	APIKeyHashes   []string `json:"api_key_hashes,omitempty"`
+}
+
+const metaAdminKey = "admin_key_hash"
+
+// New opens the store, starts a hub for every stored workspace, and creates
+// the demo workspace on an empty store unless cfg.NoDemo.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.HelloTimeout <= 0 {
+		cfg.HelloTimeout = 10 * time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = hub.RealClock()
+	}
+	opts := persist.Options{Logger: cfg.Logger.Named("persist")}
+	dir := cfg.DataDir
+	if dir == "" {
+		opts.FS, dir = vfs.NewMem(), "mem"
+	}
+	st, err := persist.Open(dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("opening store %s: %w", dir, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{cfg: cfg, log: cfg.Logger, store: st, ctx: ctx, cancel: cancel,
+		workspaces: map[string]*workspace{}, closing: make(chan struct{}), limits: newLimits(), metrics: newMetrics()}
+	if err := s.start(); err != nil {
+		cancel()
+		_ = st.Close()
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) start() error {
+	if err := s.loadAdminKey(); err != nil {
+		return err
+	}
+	err := s.store.ScanWorkspaces(func(id string, val []byte) error {
+		var rec workspaceRecord
+		if err := json.Unmarshal(val, &rec); err != nil {
+			return fmt.Errorf("workspace %q: %w", id, err)
+		}
+		return s.startWorkspace(rec)
+	})
+	if err != nil {
+		return fmt.Errorf("loading workspaces: %w", err)
+	}
+	if len(s.workspaces) == 0 && !s.cfg.NoDemo {
+		return s.createDemo()
+	}
+	return nil
+}
+
+func (s *Server) loadAdminKey() error {
+	if s.cfg.AdminKey != "" {
+		s.adminHash = hashSecret(s.cfg.AdminKey)
+		return nil
+	}
+	v, err := s.store.GetMeta(metaAdminKey)
+	switch {
+	case err == nil:
+		s.adminHash = string(v)
+		return nil
+	case !errors.Is(err, persist.ErrNotFound):
+		return err
+	}
+	s.newAdmin = newSecret()
+	s.adminHash = hashSecret(s.newAdmin)
+	b := s.store.NewBatch()
+	defer b.Close()
+	b.PutMeta(metaAdminKey, []byte(s.adminHash))
+	return s.store.Commit(b)
+}
+
+// startWorkspace starts rec's hub and registers it.
+func (s *Server) startWorkspace(rec workspaceRecord) error {
+	hc := s.cfg.Hub
+	hc.Workspace, hc.Clock = rec.ID, s.cfg.Clock
+	hc.Logger = s.log
+	hc.Store = newTmpStore(s.store, rec.ID)
+	h, err := hub.New(hc)
+	if err != nil {
+		return fmt.Errorf("workspace %q: %w", rec.ID, err)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := h.Run(s.ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("hub stopped", zap.String("workspace", rec.ID), zap.Error(err))
+		}
+	}()
+	s.mu.Lock()
+	s.workspaces[rec.ID] = &workspace{rec: rec, hub: h}
+	s.mu.Unlock()
+	return nil
+}
+
+// putWorkspace stores rec (durably) and updates the running copy.
+func (s *Server) putWorkspace(rec workspaceRecord) error {
+	b := s.store.NewBatch()
+	defer b.Close()
+	b.PutWorkspace(rec.ID, encode(rec))
+	if err := s.store.Commit(b); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w := s.workspaces[rec.ID]; w != nil {
+		w.rec = rec
+	}
+	return nil
+}
+
+// workspace returns workspace id, or nil.
+func (s *Server) workspace(id string) *workspace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.workspaces[id]
+}
+
+// workspaceIDs returns the ids of all workspaces, sorted.
+func (s *Server) workspaceIDs() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, 0, len(s.workspaces))
+	for id := range s.workspaces {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// AdminKey returns the admin key generated at this start ("" if it was
+// given or already stored).
+func (s *Server) AdminKey() string { return s.newAdmin }
+
+// DemoTokens returns the demo agents' tokens when the demo workspace was
+// created at this start (agent id → token).
+func (s *Server) DemoTokens() map[string]string { return s.demoTokens }
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Close stops accepting sockets, closes the open ones (1001 going away),
+// stops the hubs after they flushed, and closes the store.
+func (s *Server) Close() error {
+	select {
+	case <-s.closing:
+		return nil
+	default:
+		close(s.closing)
+	}
+	done := make(chan struct{})
+	go func() { s.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		s.log.Warn("sockets still open at shutdown")
+	}
+	s.cancel()
+	s.wg.Wait()
+	return s.store.Close()
+}

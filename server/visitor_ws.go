@@ -1,0 +1,210 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/coder/websocket"
+	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/session"
+	"go.uber.org/zap"
+)
+
+// visitorConn is a chat widget's socket after hello.
+type visitorConn struct {
+	s       *Server
+	c       *conn
+	w       *workspace
+	visitor string
+	addr    string
+	party   hub.Party
+}
+
+// visitorSocket serves GET /v1/ws/visitor.
+func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
+	addr := clientAddr(r)
+	if !s.limits.visitorHello.allow(addr, s.cfg.Clock.Now()) {
+		s.metrics.refusals.WithLabelValues("rate_limited").Inc()
+		writeProblem(w, "rate_limited", "too many new chats from this address")
+		return
+	}
+	c, ok := s.accept(w, r, "visitor")
+	if !ok {
+		return
+	}
+	s.conns.Add(1)
+	defer s.conns.Done()
+	defer s.metrics.conns.WithLabelValues("visitor").Dec()
+	// Shutdown closes the socket (1001); reads then end by themselves. The
+	// read context is never cancelled for that: the websocket library drops
+	// a connection whose read is cancelled without sending the close frame.
+	ctx := r.Context()
+	go func() {
+		select {
+		case <-s.closing:
+			c.close(websocket.StatusGoingAway, "server shutting down")
+		case <-c.closed():
+		}
+	}()
+	v, ok := s.visitorHello(ctx, c, r, addr)
+	if !ok {
+		return
+	}
+	defer func() {
+		bg, stop := context.WithTimeout(context.Background(), 5e9)
+		_, _ = v.w.hub.Do(bg, hub.VisitorDisconnect{Visitor: v.visitor})
+		stop()
+	}()
+	v.serve(ctx)
+}
+
+// widgetWorkspace returns the workspace whose widget keys include key.
+func (s *Server) widgetWorkspace(key string) *workspace {
+	for _, id := range s.workspaceIDs() {
+		w := s.workspace(id)
+		for _, k := range w.rec.WidgetKeys {
+			if sameHash(k, key) {
+				return w
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, addr string) (*visitorConn, bool) {
+	f, ok := s.hello(ctx, c)
+	if !ok {
+		return nil, false
+	}
+	w := s.widgetWorkspace(f.Widget)
+	if f.Widget == "" || w == nil {
+		c.close(closeUnauthorized, "unknown widget key")
+		return nil, false
+	}
+	if !originAllowed(r, w) {
+		c.close(websocket.StatusPolicyViolation, "origin not allowed")
+		return nil, false
+	}
+	if !s.limits.widget.allow(w.rec.ID, s.cfg.Clock.Now()) {
+		c.close(websocket.StatusTryAgainLater, "too many new chats")
+		return nil, false
+	}
+	cmd := hub.VisitorHello{Queue: f.Queue, Page: f.Page,
+		Contact: session.Contact{Name: f.Name, Email: f.Email, Phone: f.Phone, Country: f.Country, Language: f.Language}}
+	secret := ""
+	if rs := f.Resume; rs != nil && rs.Visitor != "" {
+		cmd.Visitor, cmd.SecretHash = rs.Visitor, hashSecret(rs.Secret)
+	} else {
+		secret = newSecret()
+		cmd.Visitor, cmd.SecretHash, cmd.New = "v"+newSecret()[:22], hashSecret(secret), true
+	}
+	v := &visitorConn{s: s, c: c, w: w, visitor: cmd.Visitor, addr: addr,
+		party: hub.Party{Kind: session.KindVisitor, ID: cmd.Visitor}}
+	c.log = c.log.With(zap.String("workspace", w.rec.ID), zap.String("visitor", cmd.Visitor))
+	sub, err := w.hub.Subscribe(ctx, hub.Filter{Visitor: cmd.Visitor})
+	if err != nil {
+		c.close(websocket.StatusTryAgainLater, "workspace unavailable")
+		return nil, false
+	}
+	rep, werr := do(ctx, w.hub, cmd)
+	if werr != nil {
+		sub.Close()
+		if werr.Code == "unauthorized" || werr.Code == "not_found" {
+			c.close(closeUnauthorized, "unknown visitor or secret")
+		} else {
+			c.close(websocket.StatusTryAgainLater, werr.Message)
+		}
+		return nil, false
+	}
+	wel := map[string]any{"type": "welcome", "visitor": cmd.Visitor, "state": rep.State}
+	if secret != "" {
+		wel["secret"] = secret
+	}
+	if rep.Session != "" {
+		wel["session"] = rep.Session
+	}
+	c.send(encode(wel))
+	c.attach(sub)
+	if f.Resume != nil && rep.Session != "" {
+		if mr, werr := do(ctx, w.hub, hub.MessagesAfter{Session: rep.Session, After: f.Resume.LastMessage, Party: v.party}); werr == nil {
+			for _, fr := range mr.Frames {
+				c.send(fr)
+			}
+		}
+	}
+	return v, true
+}
+
+func (v *visitorConn) serve(ctx context.Context) {
+	for {
+		data, err := v.c.read(ctx)
+		if err != nil {
+			v.s.closeFor(v.c, err, websocket.StatusNormalClosure, "")
+			return
+		}
+		f, werr := decodeFrame(data)
+		now := v.s.cfg.Clock.Now()
+		if werr == nil && (!v.s.limits.visitorMsg.allow(v.w.rec.ID+"/"+v.visitor, now) || !v.s.limits.addrFrames.allow(v.addr, now)) {
+			werr = &wireError{"rate_limited", "too many frames; slow down"}
+		}
+		if werr == nil {
+			v.s.metrics.frames.WithLabelValues("visitor", f.Type).Inc()
+			var ack map[string]any
+			ack, werr = v.handle(ctx, f)
+			if werr == nil && f.Ref != "" {
+				v.c.send(ackFrame(f.Ref, ack))
+			}
+		}
+		if werr != nil {
+			v.s.metrics.refusals.WithLabelValues(werr.Code).Inc()
+			ref := ""
+			if f != nil {
+				ref = f.Ref
+			}
+			v.c.send(errorFrame(ref, werr))
+		}
+	}
+}
+
+func (v *visitorConn) handle(ctx context.Context, f *inFrame) (map[string]any, *wireError) {
+	h := v.w.hub
+	var cmd hub.Command
+	switch f.Type {
+	case "ping":
+		v.c.send([]byte(`{"type":"pong"}`))
+		return nil, nil
+	case "send":
+		if f.Text == "" {
+			return nil, badRequest("send needs text")
+		}
+		cmd = hub.VisitorSend{Visitor: v.visitor, Text: f.Text, ClientID: f.ClientID}
+	case "typing":
+		cmd = hub.Typing{From: v.party}
+	case "page":
+		if f.URL == "" {
+			return nil, badRequest("page needs url")
+		}
+		cmd = hub.PageView{Visitor: v.visitor, URL: f.URL, Title: f.Title}
+	case "leave":
+		cmd = hub.VisitorLeave{Visitor: v.visitor}
+	case "csat":
+		if f.Rating < session.MinCSAT || f.Rating > session.MaxCSAT {
+			return nil, badRequest("rating must be 1..4")
+		}
+		cmd = hub.CSAT{Visitor: v.visitor, Rating: f.Rating, Comment: f.Comment}
+	default:
+		return nil, badRequest("unknown frame type %q", f.Type)
+	}
+	rep, werr := do(ctx, h, cmd)
+	if werr != nil {
+		return nil, werr
+	}
+	out := map[string]any{}
+	if rep.Session != "" {
+		out["session"] = rep.Session
+	}
+	if rep.Message != "" {
+		out["message"] = rep.Message
+	}
+	return out, nil
+}

@@ -1,0 +1,199 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// MaxFrame is the largest frame accepted on a socket (PROTOCOL.md): above
+// it the socket is closed with 1009.
+const MaxFrame = 64 << 10
+
+// Field limits enforced before anything reaches a hub.
+const (
+	maxRef     = 64
+	maxID      = 128
+	maxText    = 4096
+	maxName    = 200
+	maxToken   = 256
+	maxURL     = 2048
+	maxNotes   = 8192
+	maxTags    = 32
+	maxTag     = 64
+	maxComment = 2000
+)
+
+// inFrame is every field a client frame of either socket may carry. Unknown
+// fields are ignored; each type checks the fields it uses.
+type inFrame struct {
+	Type   string  `json:"type"`
+	Ref    string  `json:"ref,omitempty"`
+	Token  string  `json:"token,omitempty"`
+	Resume *resume `json:"resume,omitempty"`
+
+	Status   string `json:"status,omitempty"`
+	Offer    string `json:"offer,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	Session  string `json:"session,omitempty"`
+	Text     string `json:"text,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+
+	Notes      *string  `json:"notes,omitempty"`
+	AddTags    []string `json:"add_tags,omitempty"`
+	RemoveTags []string `json:"remove_tags,omitempty"`
+	Expertise  []string `json:"expertise,omitempty"`
+	Email      string   `json:"email,omitempty"`
+	Phone      string   `json:"phone,omitempty"`
+	Queue      string   `json:"queue,omitempty"`
+	Agent      string   `json:"agent,omitempty"`
+	Note       string   `json:"note,omitempty"`
+	Code       string   `json:"code,omitempty"`
+	Outcome    string   `json:"outcome,omitempty"`
+	Topics     []string `json:"topics,omitempty"`
+
+	// visitor
+	Widget   string `json:"widget,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Language string `json:"language,omitempty"`
+	Country  string `json:"country,omitempty"`
+	Page     string `json:"page,omitempty"`
+	URL      string `json:"url,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Rating   int    `json:"rating,omitempty"`
+	Comment  string `json:"comment,omitempty"`
+}
+
+// resume is the resume part of a hello.
+type resume struct {
+	Token          string            `json:"token,omitempty"`
+	LastMessageIDs map[string]string `json:"last_message_ids,omitempty"`
+	Visitor        string            `json:"visitor,omitempty"`
+	Secret         string            `json:"secret,omitempty"`
+	LastMessage    string            `json:"last_message,omitempty"`
+}
+
+// wireError is a refusal: a PROTOCOL.md error code and a message for people.
+type wireError struct {
+	Code    string
+	Message string
+}
+
+func (e *wireError) Error() string { return e.Code + ": " + e.Message }
+
+func badRequest(format string, args ...any) *wireError {
+	return &wireError{Code: "bad_request", Message: fmt.Sprintf(format, args...)}
+}
+
+// decodeFrame parses one client frame and checks the limits common to every
+// type. The frame's own fields are checked by its handler.
+func decodeFrame(data []byte) (*inFrame, *wireError) {
+	var f inFrame
+	if !utf8.Valid(data) {
+		return nil, badRequest("frame is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&f); err != nil {
+		return nil, badRequest("frame is not a JSON object of the protocol: %v", trimErr(err))
+	}
+	if dec.More() {
+		return nil, badRequest("one JSON object per frame")
+	}
+	if f.Type == "" {
+		return &f, badRequest("frame has no type")
+	}
+	if len(f.Ref) > maxRef {
+		return &f, badRequest("ref longer than %d bytes", maxRef)
+	}
+	return &f, checkLengths(&f)
+}
+
+func checkLengths(f *inFrame) *wireError {
+	for _, c := range []struct {
+		name string
+		v    string
+		max  int
+	}{
+		{"token", f.Token, maxToken}, {"status", f.Status, 32}, {"offer", f.Offer, maxID},
+		{"reason", f.Reason, maxName}, {"session", f.Session, maxID}, {"text", f.Text, maxText},
+		{"client_id", f.ClientID, maxID}, {"email", f.Email, 254}, {"phone", f.Phone, 32},
+		{"queue", f.Queue, maxID}, {"agent", f.Agent, maxID}, {"note", f.Note, maxNotes},
+		{"code", f.Code, maxTag}, {"outcome", f.Outcome, 32}, {"widget", f.Widget, maxToken},
+		{"name", f.Name, maxName}, {"language", f.Language, 35}, {"country", f.Country, 64},
+		{"page", f.Page, maxURL}, {"url", f.URL, maxURL}, {"title", f.Title, maxName},
+		{"comment", f.Comment, maxComment},
+	} {
+		if len(c.v) > c.max {
+			return badRequest("%s longer than %d bytes", c.name, c.max)
+		}
+	}
+	if f.Notes != nil && len(*f.Notes) > maxNotes {
+		return badRequest("notes longer than %d bytes", maxNotes)
+	}
+	for _, list := range [][]string{f.AddTags, f.RemoveTags, f.Expertise, f.Topics} {
+		if len(list) > maxTags {
+			return badRequest("more than %d labels", maxTags)
+		}
+		for _, t := range list {
+			if len(t) > maxTag || t == "" {
+				return badRequest("labels must be 1..%d bytes", maxTag)
+			}
+		}
+	}
+	if r := f.Resume; r != nil {
+		if len(r.Token) > maxToken || len(r.Visitor) > maxID || len(r.Secret) > maxToken ||
+			len(r.LastMessage) > maxID || len(r.LastMessageIDs) > 1000 {
+			return badRequest("resume fields too long")
+		}
+	}
+	return nil
+}
+
+func trimErr(err error) string {
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
+}
+
+// withSeq returns frame (a JSON object) with "seq" as its first member,
+// appended to dst: the event bytes are shared by all recipients, so the seq
+// of each connection is spliced in rather than re-encoded.
+func withSeq(dst []byte, seq uint64, frame []byte) []byte {
+	dst = append(dst, `{"seq":`...)
+	dst = strconv.AppendUint(dst, seq, 10)
+	if len(frame) > 2 { // not "{}"
+		dst = append(dst, ',')
+	}
+	return append(dst, frame[1:]...)
+}
+
+// encode marshals a hub→client frame (without seq).
+func encode(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("server: encoding %T: %v", v, err)) // our own types: a bug
+	}
+	return b
+}
+
+// ackFrame is {"type":"ack","ref":…} plus result fields.
+func ackFrame(ref string, fields map[string]any) []byte {
+	m := map[string]any{"type": "ack", "ref": ref}
+	for k, v := range fields {
+		m[k] = v
+	}
+	return encode(m)
+}
+
+func errorFrame(ref string, e *wireError) []byte {
+	return encode(struct {
+		Type    string `json:"type"`
+		Ref     string `json:"ref,omitempty"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}{"error", ref, e.Code, e.Message})
+}

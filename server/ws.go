@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/switchboardhq/switchboard/hub"
+	"go.uber.org/zap"
+)
+
+// accept upgrades r to a websocket. Origins are checked after hello, against
+// the workspace's allowed origins (the workspace is known only then).
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (*conn, bool) {
+	select {
+	case <-s.closing:
+		writeProblem(w, "unavailable", "shutting down")
+		return nil, false
+	default:
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return nil, false // Accept wrote the HTTP error
+	}
+	s.metrics.conns.WithLabelValues(kind).Inc()
+	c := newConn(ws, s.log.With(zap.String("conn", kind), zap.String("addr", clientAddr(r))), connConfig{})
+	return c, true
+}
+
+// hello reads the first frame within the hello timeout. A missing, late or
+// malformed hello closes the socket with 4400. The timeout closes the socket
+// itself rather than cancelling the read: the websocket library tears a
+// connection down without a close frame when a read's context ends.
+func (s *Server) hello(ctx context.Context, c *conn) (*inFrame, bool) {
+	timer := time.AfterFunc(s.cfg.HelloTimeout, func() {
+		c.close(closeBadHello, "hello expected within the hello timeout")
+	})
+	data, err := c.read(ctx)
+	timer.Stop()
+	if err != nil {
+		s.closeFor(c, err, closeBadHello, "hello expected")
+		return nil, false
+	}
+	f, werr := decodeFrame(data)
+	if werr != nil || f.Type != "hello" {
+		c.close(closeBadHello, "the first frame must be hello")
+		return nil, false
+	}
+	return f, true
+}
+
+// closeFor closes c after a read error: a too-large frame has already been
+// closed by the library with 1009; anything else gets code.
+func (s *Server) closeFor(c *conn, err error, code websocket.StatusCode, reason string) {
+	if st := websocket.CloseStatus(err); st != -1 {
+		c.close(st, "")
+		return
+	}
+	if errors.Is(err, errBinary) {
+		c.close(websocket.StatusUnsupportedData, "text frames only")
+		return
+	}
+	c.close(code, reason)
+}
+
+// originAllowed reports whether the socket's Origin may use workspace w: no
+// Origin (non-browser clients), the server's own host, or a match of the
+// workspace's allowed origins ("https://shop.example", "*.example.com", "*").
+func originAllowed(r *http.Request, w *workspace) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, p := range w.rec.AllowedOrigins {
+		if p == "*" || strings.EqualFold(p, o) {
+			return true
+		}
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(u.Host)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// hubError turns a hub refusal into a wire error.
+func hubError(err error) *wireError {
+	var he *hub.Error
+	if errors.As(err, &he) {
+		return &wireError{Code: string(he.Code), Message: he.Message}
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &wireError{Code: "unavailable", Message: "the hub did not answer in time"}
+	}
+	return &wireError{Code: "internal", Message: "internal error"}
+}
+
+// do runs cmd on h with the request deadline every socket command gets.
+func do(ctx context.Context, h *hub.Hub, cmd hub.Command) (hub.Reply, *wireError) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, err := h.Do(ctx, cmd)
+	if err != nil {
+		return r, hubError(err)
+	}
+	return r, nil
+}
