@@ -95,6 +95,9 @@ func (c *client) readLoop() {
 		} else {
 			lastSeq = seq
 		}
+		if typ, ok := m["type"].(string); ok {
+			seenTypes.Store(typ, true)
+		}
 		c.mu.Lock()
 		c.frames = append(c.frames, m)
 		c.mu.Unlock()
