@@ -333,11 +333,11 @@ func (c CSAT) apply(h *Hub, now time.Time) (Reply, error) {
 // loadSession reads a session that left memory back from the store; it is
 // held in memory only for this cycle (flush drops it again when it is over).
 func (h *Hub) loadSession(id string) (*sessState, error) {
-	rd, ok := h.cfg.Store.(SessionReader)
+	rd, ok := h.cfg.Store.(Reader)
 	if !ok {
 		return nil, errorf(CodeNotFound, "session %q", id)
 	}
-	val, err := rd.Session(id)
+	val, err := rd.ReadSession(id)
 	if err != nil {
 		return nil, errorf(CodeNotFound, "session %q", id)
 	}
@@ -347,9 +347,4 @@ func (h *Hub) loadSession(id string) (*sessState, error) {
 	}
 	h.sessions[id] = s
 	return s, nil
-}
-
-// SessionReader is implemented by stores that can read a session back.
-type SessionReader interface {
-	Session(id string) ([]byte, error)
 }

@@ -66,6 +66,7 @@ type Hub struct {
 	mark          uint64
 	cyc           cycle
 	batch         Batch
+	recovered     Recovery // what New rebuilt from the store
 }
 
 // request is a command on its way through the inbox. done is nil for
@@ -79,13 +80,15 @@ type request struct {
 
 var requestPool = sync.Pool{New: func() any { return &request{done: make(chan struct{}, 1)} }}
 
-// New returns a hub for cfg, not yet running.
+// New returns a hub for cfg, not yet running. When cfg.Store is
+// Recoverable (a PebbleStore), New first rebuilds the hub from it: see
+// Recovery.
 func New(cfg Config) (*Hub, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return &Hub{
+	h := &Hub{
 		cfg:           cfg,
 		inbox:         make(chan *request, cfg.InboxSize),
 		stopped:       make(chan struct{}),
@@ -96,7 +99,11 @@ func New(cfg Config) (*Hub, error) {
 		visitors:      map[string]*visitorInfo{},
 		subsByAgent:   map[string][]*Subscription{},
 		subsByVisitor: map[string][]*Subscription{},
-	}, nil
+	}
+	if err := h.recoverState(); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // Workspace returns the workspace the hub serves.

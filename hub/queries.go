@@ -175,12 +175,6 @@ func (h *Hub) queueStats(ids []string, now time.Time) []QueueStat {
 	return out
 }
 
-// MessageReader is implemented by stores that can read messages back, for
-// resuming clients.
-type MessageReader interface {
-	MessagesAfter(session string, after uint64, limit int) ([]Message, error)
-}
-
 // MaxResend is the most messages sent to a resuming client for one session.
 const MaxResend = 1000
 
@@ -203,11 +197,11 @@ func (c MessagesAfter) apply(h *Hub, now time.Time) (Reply, error) {
 			return Reply{}, errorf(CodeBadRequest, "message id %q", c.After)
 		}
 	}
-	rd, ok := h.cfg.Store.(MessageReader)
+	rd, ok := h.cfg.Store.(Reader)
 	if !ok {
 		return Reply{Session: s.ID}, nil
 	}
-	msgs, err := rd.MessagesAfter(s.ID, after, MaxResend)
+	msgs, err := rd.ReadMessages(s.ID, after, MaxResend)
 	if err != nil {
 		return Reply{}, errorf(CodeUnavailable, "reading messages: %v", err)
 	}

@@ -188,7 +188,7 @@ func (h *Hub) commit() error {
 		if err != nil {
 			return fmt.Errorf("encoding session %s: %w", s.ID, err)
 		}
-		b.Entities = append(b.Entities, Entity{Kind: KindSession, ID: s.ID, Value: v})
+		b.Entities = append(b.Entities, Entity{Kind: KindSession, ID: s.ID, Value: v, Open: s.Open(), Contact: s.ContactKey()})
 	}
 	if err := h.commitVisitors(b); err != nil {
 		return err

@@ -21,6 +21,12 @@ type Entity struct {
 	Kind  Kind
 	ID    string
 	Value []byte
+	// Open is set for a session that is still open (session.Open): the
+	// store keeps it in the index recovery scans.
+	Open bool
+	// Contact is a session's contact key (session.ContactKey), "" if none:
+	// the store indexes the session under it.
+	Contact string
 }
 
 // Message is one chat message to append under its session.

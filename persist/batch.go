@@ -120,6 +120,18 @@ func (b *Batch) DeleteToken(hash []byte) {
 	b.del(b.key)
 }
 
+// PutVisitor writes visitor id (a chat-widget visitor) of workspace ws.
+func (b *Batch) PutVisitor(ws, id string, val []byte) {
+	b.key = keyVisitor(b.key[:0], ws, id)
+	b.set(b.key, val)
+}
+
+// DeleteVisitor deletes visitor id of workspace ws.
+func (b *Batch) DeleteVisitor(ws, id string) {
+	b.key = keyVisitor(b.key[:0], ws, id)
+	b.del(b.key)
+}
+
 // PutSession writes session id of workspace ws whole. open says whether the
 // session is still open (not yet finished and wrapped up): open sessions are
 // in the index that recovery scans; open=false takes the session out of it.

@@ -41,6 +41,7 @@
 //	'w' str(ws) 'o' str(sess)                empty (open index)      PutSession(open=true)
 //	'w' str(ws) 'q' str(queue)               queue record            PutQueue
 //	'w' str(ws) 's' str(sess)                session record          PutSession
+//	'w' str(ws) 'v' str(visitor)             visitor record          PutVisitor
 //
 // Session ids sort by creation time (PROTOCOL.md), so the contact index
 // read backwards gives a contact's sessions newest first, and recovery

@@ -35,6 +35,7 @@ const (
 	subOpen       = 'o'
 	subQueue      = 'q'
 	subSession    = 's'
+	subVisitor    = 'v'
 )
 
 const (
@@ -189,6 +190,11 @@ func keyAgent(dst []byte, ws, id string) []byte {
 // keySession is the key of session id's record.
 func keySession(dst []byte, ws, id string) []byte {
 	return appendStr(appendTable(dst, ws, subSession), id)
+}
+
+// keyVisitor is the key of visitor id's record.
+func keyVisitor(dst []byte, ws, id string) []byte {
+	return appendStr(appendTable(dst, ws, subVisitor), id)
 }
 
 // keyOpen is the key of session id in the open-sessions index.

@@ -36,6 +36,11 @@ func (s *Store) GetAgent(ws, id string) ([]byte, error) {
 	return s.get(keyAgent(nil, ws, id))
 }
 
+// GetVisitor reads visitor id of workspace ws.
+func (s *Store) GetVisitor(ws, id string) ([]byte, error) {
+	return s.get(keyVisitor(nil, ws, id))
+}
+
 // GetSession reads session id of workspace ws, through the session cache
 // when it is enabled (Options.SessionCacheSize).
 func (s *Store) GetSession(ws, id string) ([]byte, error) {

@@ -26,6 +26,9 @@ type Arrival struct {
 	Seq uint64
 	// Restore skips deflection: the session is being rebuilt from storage.
 	Restore bool
+	// Excluded are agents never to offer the session to (they declined,
+	// missed or released it before): set when rebuilding from storage.
+	Excluded []string
 }
 
 // Enqueue puts a session in its queue and routes it. It is refused when the
@@ -65,7 +68,7 @@ func (r *Router) newSession(in Arrival, q *queueState, now time.Time) *sess {
 	s := r.allocSession()
 	*s = sess{id: in.Session, q: q, media: in.Media, prio: in.Priority, enq: in.EnqueuedAt,
 		seq: in.Seq, lang: presence.BaseLanguage(in.Language), sticky: in.Sticky,
-		excluded: s.excluded[:0], offers: s.offers[:0]}
+		excluded: append(s.excluded[:0], in.Excluded...), offers: s.offers[:0]}
 	if len(in.Expertise) > 0 {
 		s.expertise = presence.NewExpertise(in.Expertise...)
 	}

@@ -24,6 +24,8 @@ type connConfig struct {
 	Queue int
 	// WriteTimeout bounds one write: 0 means 10 s.
 	WriteTimeout time.Duration
+	// OnClose, if set, is called once with the code the server closes with.
+	OnClose func(websocket.StatusCode)
 }
 
 // conn is one websocket with its writer goroutine. Everything sent to the
@@ -81,6 +83,10 @@ func (c *conn) attach(s *hub.Subscription) {
 func (c *conn) close(code websocket.StatusCode, reason string) {
 	c.once.Do(func() {
 		c.closeCode, c.closeReason = code, reason
+		c.log.Debug("closing socket", zap.Int("code", int(code)), zap.String("reason", reason))
+		if c.cfg.OnClose != nil {
+			c.cfg.OnClose(code)
+		}
 		close(c.done)
 		go func() {
 			<-c.writerDone

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/switchboardhq/switchboard/hub"
+	"go.uber.org/zap/zaptest"
 )
 
 const testAdmin = "test-admin-key"
@@ -31,7 +33,11 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	clock := hub.NewManualClock(t0)
-	srv, err := New(Config{AdminKey: testAdmin, Clock: clock, HelloTimeout: 2 * time.Second})
+	cfg := Config{AdminKey: testAdmin, Clock: clock, HelloTimeout: 2 * time.Second, WriteTimeout: time.Second}
+	if os.Getenv("SWITCHBOARD_TEST_LOG") != "" {
+		cfg.Logger = zaptest.NewLogger(t)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

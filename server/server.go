@@ -32,6 +32,12 @@ type Config struct {
 	Logger *zap.Logger
 	// HelloTimeout is how long a socket may take to say hello: 0 means 10 s.
 	HelloTimeout time.Duration
+	// WriteTimeout bounds one write to a socket; a client that does not
+	// read for that long is dropped: 0 means 10 s.
+	WriteTimeout time.Duration
+	// SocketQueue is how many frames may wait for a socket's writer before
+	// the client is closed with 1013: 0 means 256.
+	SocketQueue int
 	// Hub is the template for every workspace's hub config (Workspace,
 	// Store, Clock and Logger are set by the server).
 	Hub hub.Config
@@ -156,7 +162,7 @@ func (s *Server) startWorkspace(rec workspaceRecord) error {
 	hc := s.cfg.Hub
 	hc.Workspace, hc.Clock = rec.ID, s.cfg.Clock
 	hc.Logger = s.log
-	hc.Store = newTmpStore(s.store, rec.ID)
+	hc.Store = hub.NewPebbleStore(s.store, rec.ID)
 	h, err := hub.New(hc)
 	if err != nil {
 		return fmt.Errorf("workspace %q: %w", rec.ID, err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +29,10 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (*c
 		return nil, false // Accept wrote the HTTP error
 	}
 	s.metrics.conns.WithLabelValues(kind).Inc()
-	c := newConn(ws, s.log.With(zap.String("conn", kind), zap.String("addr", clientAddr(r))), connConfig{})
+	c := newConn(ws, s.log.With(zap.String("conn", kind), zap.String("addr", clientAddr(r))),
+		connConfig{Queue: s.cfg.SocketQueue, WriteTimeout: s.cfg.WriteTimeout, OnClose: func(code websocket.StatusCode) {
+			s.metrics.closes.WithLabelValues(strconv.Itoa(int(code))).Inc()
+		}})
 	return c, true
 }
 

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// A visitor whose socket is gone past the grace period has left: the chat
+// ends as ended by the customer (white card). Coming back in time keeps it.
+func TestVisitorGraceAndResume(t *testing.T) {
+	e := newEnv(t)
+	ben := e.available("ben")
+	v, wel := e.visitor(map[string]any{"name": "Kai"})
+	sid := str(v.ok(map[string]any{"type": "send", "text": "hi"}), "session")
+	ben.ok(map[string]any{"type": "accept", "offer": offerID(ben.wait("offer", nil))})
+	v.ok(map[string]any{"type": "page", "url": "https://shop.example/cart", "title": "Cart"})
+	ben.ok(map[string]any{"type": "send", "session": sid, "text": "hello Kai"})
+
+	// A reload: the socket drops and comes back with the resume secret; the
+	// message sent while away is replayed.
+	_ = v.ws.Close(websocket.StatusGoingAway, "reload")
+	ben.ok(map[string]any{"type": "send", "session": sid, "text": "are you there?"})
+	e.clock.Advance(10 * time.Second)
+	v2 := e.dial("/v1/ws/visitor")
+	v2.send(map[string]any{"type": "hello", "widget": "demo", "resume": map[string]any{
+		"visitor": wel["visitor"], "secret": wel["secret"], "last_message": "2"}})
+	if w := v2.wait("welcome", nil); str(w, "session") != sid || str(w, "state") != "connected" || w["secret"] != nil {
+		t.Fatalf("resume welcome %v", w)
+	}
+	if m := v2.wait("message", nil); str(m, "message", "text") != "are you there?" {
+		t.Fatalf("replayed %v", m)
+	}
+	e.clock.Advance(40 * time.Second) // past the first grace: nothing happens, they came back
+	v2.ok(map[string]any{"type": "send", "text": "yes"})
+
+	// Gone for good: the chat ends after the grace.
+	_ = v2.ws.Close(websocket.StatusGoingAway, "closed tab")
+	time.Sleep(50 * time.Millisecond) // let the server see the close before the clock moves
+	e.clock.Advance(31 * time.Second)
+	ben.wait("card", func(m map[string]any) bool {
+		return str(m, "card", "color") == "white" && str(m, "card", "status_label") == "Ended by customer"
+	})
+	ben.ok(map[string]any{"type": "wrapup", "session": sid, "code": "solved"})
+	// The page view is on the journey.
+	_, card := e.api("GET", "/v1/sessions/"+sid, "")
+	found := false
+	for _, ev := range get(card, "journey").([]any) {
+		if ev.(map[string]any)["event"] == "page" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no page event on the journey: %v", card)
+	}
+}
+
+// A session that ends while waiting is abandoned: it leaves the queue and
+// its card turns white, "Ended by customer".
+func TestAbandonInQueueAndCSAT(t *testing.T) {
+	e := newEnv(t)
+	sam, _ := e.agent("sam")
+	sam.ok(map[string]any{"type": "subscribe", "topics": []string{"sessions"}})
+	ben, _ := e.agent("ben")
+	ben.ok(map[string]any{"type": "presence", "status": "away"}) // online, not taking chats
+	v, _ := e.visitor(nil)
+	sid := str(v.ok(map[string]any{"type": "send", "text": "hello?"}), "session")
+	v.ok(map[string]any{"type": "leave"})
+	c := sam.wait("card", func(m map[string]any) bool {
+		return str(m, "card", "session") == sid && str(m, "card", "color") == "white"
+	})
+	if str(c, "card", "outcome") != "abandoned" || str(c, "card", "status_label") != "Ended by customer" {
+		t.Fatalf("abandoned card %v", c)
+	}
+	sam.wait("queue_stats", func(m map[string]any) bool {
+		for _, q := range get(m, "queues").([]any) {
+			if q := q.(map[string]any); q["id"] == "support" && q["waiting"] == float64(0) && q["abandoned"] == float64(1) {
+				return true
+			}
+		}
+		return false
+	})
+	v.ok(map[string]any{"type": "csat", "rating": 2, "comment": "nobody came"})
+	_, md := e.api("GET", "/v1/sessions/"+sid+"/metadata", "")
+	if get(md, "csat", "rating") != float64(2) {
+		t.Fatalf("csat in metadata: %v", md)
+	}
+}
+
+// A client that does not read is cut off with 1013 once its queue is full;
+// the hub and everyone else go on.
+func TestSlowConsumerIsCutOff(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	// A client with a tiny receive buffer: it stalls the way a slow phone does.
+	dialer := &net.Dialer{}
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dialer.DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(4096)
+		}
+		return c, err
+	}}
+	ws, _, err := websocket.Dial(ctx, "ws"+e.http.URL[4:]+"/v1/ws/agent", &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	hello, _ := json.Marshal(map[string]any{"type": "hello", "token": e.srv.DemoTokens()["sam"]})
+	_ = ws.Write(ctx, websocket.MessageText, hello)
+	sub, _ := json.Marshal(map[string]any{"type": "subscribe", "topics": []string{"sessions"}})
+	_ = ws.Write(ctx, websocket.MessageText, sub)
+	// Flood the supervisor's view with cards while never reading, past what
+	// the loopback socket buffers absorb (several MB).
+	subject, name := strings.Repeat("s", 250), strings.Repeat("n", 120)
+	e.srv.limits.httpAddr = newLimiter(1e6, 1e6, 16) // this test floods on purpose
+	var wg sync.WaitGroup
+	var refused atomic.Int32
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 1000; i++ {
+				code, _ := e.apiAs(testAdmin, "POST", "/v1/sessions", `{"channel":"sms_inbound","queue":"support","subject":"`+subject+`","contact":{"name":"`+name+`","phone":"+1555"}}`)
+				if code != 201 {
+					refused.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := refused.Load(); n > 0 {
+		t.Fatalf("%d sessions refused", n)
+	}
+	// The server closes the socket with 1013 (counted in /metrics). Whether
+	// the stalled client ever receives that close frame is up to the kernel
+	// buffers between them, so the test checks the server's side.
+	deadline := time.Now().Add(15 * time.Second)
+	for testutil.ToFloat64(e.srv.metrics.closes.WithLabelValues("1013")) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the server kept a consumer that does not read")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ben := e.available("ben") // the hub is fine
+	ben.wait("offer", nil)
+}
