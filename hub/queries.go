@@ -401,3 +401,14 @@ func (c ChannelEvent) apply(h *Hub, now time.Time) (Reply, error) {
 func (h *Hub) Ready() bool { return h.running.Load() && !h.failed.Load() }
 
 var _ = router.OfferID(0)
+
+// QueueWaiting answers the ids of a queue's waiting sessions in routing
+// order at now: effective priority, then original enqueue time ([]string).
+type QueueWaiting struct{ ID string }
+
+func (c QueueWaiting) apply(h *Hub, now time.Time) (Reply, error) {
+	if h.queues[c.ID] == nil {
+		return Reply{}, errorf(CodeNotFound, "queue %q", c.ID)
+	}
+	return Reply{Data: h.r.Waiting([]string{}, c.ID, now)}, nil
+}

@@ -15,12 +15,39 @@ import (
 
 // agentConn is an authenticated agent socket.
 type agentConn struct {
-	s     *Server
-	c     *conn
-	w     *workspace
-	agent string
-	super bool
-	party hub.Party
+	s      *Server
+	c      *conn
+	w      *workspace
+	agent  string
+	super  bool
+	party  hub.Party
+	resume string // this socket's resume token
+}
+
+// register makes a the live socket of its resume token, replacing the
+// socket that held the token the client resumed with (closed with 4409).
+func (s *Server) register(a *agentConn, resumed string) {
+	s.liveMu.Lock()
+	old := s.live[resumed]
+	if old != nil && (old.agent != a.agent || old.w != a.w) {
+		old = nil // a token of someone else's socket: ignore it
+	}
+	if old != nil {
+		delete(s.live, resumed)
+	}
+	s.live[a.resume] = a
+	s.liveMu.Unlock()
+	if old != nil {
+		old.c.close(closeReplaced, "replaced by a newer connection")
+	}
+}
+
+func (s *Server) unregister(a *agentConn) {
+	s.liveMu.Lock()
+	if s.live[a.resume] == a {
+		delete(s.live, a.resume)
+	}
+	s.liveMu.Unlock()
 }
 
 // agentSocket serves GET /v1/ws/agent.
@@ -48,6 +75,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() {
+		s.unregister(a)
 		bg, stop := context.WithTimeout(context.Background(), 5e9)
 		_, _ = a.w.hub.Do(bg, hub.AgentDisconnect{Agent: a.agent})
 		stop()
@@ -91,7 +119,13 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 	}
 	wel := rep.Welcome
 	a.super = wel.Agent.Role == presence.RoleSupervisor
-	wel.Type, wel.ResumeToken = "welcome", newSecret()
+	a.resume = newSecret()
+	wel.Type, wel.ResumeToken = "welcome", a.resume
+	if f.Resume != nil && f.Resume.Token != "" {
+		s.register(a, f.Resume.Token)
+	} else {
+		s.register(a, "")
+	}
 	c.send(encode(wel))
 	c.attach(sub) // after welcome: no event overtakes it
 	if f.Resume != nil {

@@ -165,6 +165,14 @@ func (s *Server) deleteQueue(w http.ResponseWriter, r *http.Request, c caller, w
 	}
 }
 
+// getWaiting serves GET /v1/queues/{id}/waiting: the waiting sessions in
+// the order they will be offered.
+func (s *Server) getWaiting(w http.ResponseWriter, r *http.Request, c caller, ws *workspace) {
+	if rep, ok := s.hubDo(w, r, ws, hub.QueueWaiting{ID: r.PathValue("id")}); ok {
+		writeJSON(w, http.StatusOK, map[string]any{"queue": r.PathValue("id"), "sessions": rep.Data})
+	}
+}
+
 // ---- agents ----
 
 type agentBody struct {

@@ -241,6 +241,10 @@ func TestPriorityOrder(t *testing.T) {
 		ids = append(ids, str(card, "session"))
 		e.clock.Advance(time.Second)
 	}
+	_, wl := e.api("GET", "/v1/queues/support/waiting", "")
+	if got := get(wl, "sessions").([]any); len(got) != 4 || got[0] != ids[3] || got[1] != ids[1] || got[2] != ids[0] || got[3] != ids[2] {
+		t.Fatalf("waiting order %v, ids %v", got, ids)
+	}
 	ben := e.available("ben") // capacity 2 chats: takes the two most urgent
 	got := []string{str(ben.wait("offer", nil), "offer", "session"), str(ben.wait("offer", nil), "offer", "session")}
 	if got[0] != ids[3] || got[1] != ids[1] {

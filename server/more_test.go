@@ -154,3 +154,41 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	ben := e.available("ben") // the hub is fine
 	ben.wait("offer", nil)
 }
+
+// An agent who reconnects with the resume token of a socket the server still
+// holds replaces it (4409), and gets the messages they missed.
+func TestAgentResumeReplacesStaleSocket(t *testing.T) {
+	e := newEnv(t)
+	ben, wel := e.agent("ben")
+	ben.ok(map[string]any{"type": "presence", "status": "available"})
+	v, _ := e.visitor(nil)
+	sid := str(v.ok(map[string]any{"type": "send", "text": "one"}), "session")
+	ben.ok(map[string]any{"type": "accept", "offer": offerID(ben.wait("offer", nil))})
+	// The desktop's network hangs (it stops reading); the visitor goes on.
+	v.ok(map[string]any{"type": "send", "text": "two"})
+	v.ok(map[string]any{"type": "send", "text": "three"})
+	ben2 := e.dial("/v1/ws/agent")
+	ben2.send(map[string]any{"type": "hello", "token": e.srv.DemoTokens()["ben"],
+		"resume": map[string]any{"token": wel["resume_token"], "last_message_ids": map[string]any{sid: "1"}}})
+	w2 := ben2.wait("welcome", nil)
+	if len(get(w2, "cards").([]any)) != 1 || str(w2, "resume_token") == str(wel, "resume_token") {
+		t.Fatalf("resumed welcome %v", w2)
+	}
+	if m := ben2.wait("message", nil); str(m, "message", "text") != "two" {
+		t.Fatalf("first replayed %v", m)
+	}
+	if m := ben2.wait("message", nil); str(m, "message", "text") != "three" {
+		t.Fatalf("second replayed %v", m)
+	}
+	if code := ben.closeCode(); code != closeReplaced {
+		t.Fatalf("stale socket closed with %d, want 4409", code)
+	}
+	ben2.ok(map[string]any{"type": "send", "session": sid, "text": "back"})
+	// A token of another agent's socket replaces nothing.
+	ana, awel := e.agent("ana")
+	b3 := e.dial("/v1/ws/agent")
+	b3.send(map[string]any{"type": "hello", "token": e.srv.DemoTokens()["ben"], "resume": map[string]any{"token": awel["resume_token"]}})
+	b3.wait("welcome", nil)
+	ana.send(map[string]any{"type": "ping"})
+	ana.wait("pong", nil)
+}

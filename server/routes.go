@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/queues", s.api("queues.list", anyCaller, s.getQueues))
 	m.HandleFunc("GET /v1/queues/{id}", s.api("queues.get", anyCaller, s.getQueues))
 	m.HandleFunc("DELETE /v1/queues/{id}", s.api("queues.delete", integration, s.deleteQueue))
+	m.HandleFunc("GET /v1/queues/{id}/waiting", s.api("queues.waiting", anyCaller, s.getWaiting))
 	m.HandleFunc("PUT /v1/agents/{id}", s.api("agents.put", integration, s.putAgent))
 	m.HandleFunc("GET /v1/agents", s.api("agents.list", anyCaller, s.getAgents))
 	m.HandleFunc("GET /v1/agents/{id}", s.api("agents.get", anyCaller, s.getAgents))

@@ -59,6 +59,11 @@ type Server struct {
 	newAdmin   string            // the admin key generated at this start, "" otherwise
 	demoTokens map[string]string // agent → token, when the demo was created at this start
 
+	// live maps the resume token of each open agent socket to it, so that
+	// a reconnect presenting it replaces the stale socket (4409).
+	liveMu sync.Mutex
+	live   map[string]*agentConn
+
 	conns   sync.WaitGroup
 	limits  limits
 	metrics *metrics
@@ -106,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, ctx: ctx, cancel: cancel,
-		workspaces: map[string]*workspace{}, closing: make(chan struct{}), limits: newLimits(), metrics: newMetrics()}
+		workspaces: map[string]*workspace{}, closing: make(chan struct{}), live: map[string]*agentConn{}, limits: newLimits(), metrics: newMetrics()}
 	if err := s.start(); err != nil {
 		cancel()
 		_ = st.Close()

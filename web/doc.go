@@ -12,9 +12,15 @@
 //	agent.html, supervisor.html, index.html   the pages
 //	js/socket.js      connect, hello, seq tracking, ref/ack promises, reconnect
 //	js/cards.js       session cards (seeds: Genesys) and time formatting
-//	js/dom.js         element building without innerHTML, toasts
+//	js/dom.js         element building from nodes, icons, toasts, announcements
+//	js/auth.js        the agent token: from ?token=, kept in sessionStorage
 //	js/agent.js       the agent desktop
 //	js/supervisor.js  the supervisor view
 //	js/widget.js      the chat widget: one self-contained classic script
 //	css/app.css       desktop and supervisor styles
+//	css/demo.css      the demo page (a customer's site)
+//
+// The JavaScript unit tests are in testdata/js and run with node from the Go
+// tests; browser_test.go drives the pages in Chromium against the real
+// server.
 package web

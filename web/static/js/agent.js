@@ -63,10 +63,12 @@ function connect() {
     onFrame,
     onState: (s) => {
       banner(s);
+      if (s.code) state.lastClose = { code: s.code, reason: s.reason || '' };
       $('presence').disabled = s.state !== 'open';
       if (s.state === 'closed' && s.code === 4401) {
         forget();
         $('app').hidden = true;
+        $('presence').hidden = true;
         signIn($('signin'), 'The token was refused. Ask your administrator for a new one.', (t) => {
           state.token = t;
           connect();
@@ -91,8 +93,15 @@ const handlers = {
   typing: onTyping,
   needs_help: (f) => { if (f.card?.session) { state.help.set(f.card.session, f.card); renderHelp(); } },
   needs_help_cleared: (f) => { state.help.delete(f.session || f.card?.session); renderHelp(); },
-  error: (f) => toast(f.message || humanize(f.code) || 'Error', 'error'),
+  error: (f) => toast(errorText(f), 'error'),
 };
+
+/** errorText renders an error frame: "Not found: agent "x"". */
+function errorText(f) {
+  const code = humanize(f.code);
+  const msg = typeof f.message === 'string' ? f.message : '';
+  return code && msg ? `${code}: ${msg}` : (msg || code || 'Error');
+}
 
 function onFrame(f) {
   const fn = handlers[f.type];
@@ -106,6 +115,7 @@ function onWelcome(f) {
   state.resumeToken = typeof f.resume_token === 'string' ? f.resume_token : '';
   $('me').textContent = state.me.name || state.me.id || '';
   $('supervisor-link').hidden = state.me.role !== 'supervisor';
+  $('presence').hidden = false;
   setPresence(state.me.status, state.me.load);
 
   const cards = new Map();
@@ -446,9 +456,10 @@ function renderConversation() {
   $('conv').hidden = !card;
   $('info').hidden = !card;
   if (!card) return;
+  const key = `conv:${card.session}`; // the header's journey opens on its own
   clear($('conv-card'), renderCard(card, {
-    expanded: state.expanded.has(card.session),
-    onToggle: (c, open) => { if (open) state.expanded.add(c.session); else state.expanded.delete(c.session); },
+    expanded: state.expanded.has(key),
+    onToggle: (c, open) => { if (open) state.expanded.add(key); else state.expanded.delete(key); },
   }));
   renderActions(card);
   renderTranscript();
@@ -487,6 +498,34 @@ function buildWrapup(card) {
   $('wrapup-notes').value = card.notes || '';
   $('wrapup-outcome').value = '';
   $('wrapup-code').focus();
+  if (!codes.length && card.queue?.id) offerQueueCodes(card);
+}
+
+const queueCodes = new Map(); // queue id → Promise of its wrap-up codes
+
+/**
+ * offerQueueCodes fetches the queue's wrap-up codes when the card carries
+ * none, and turns the free-text field into a choice if the queue has some
+ * and nothing was typed yet.
+ */
+async function offerQueueCodes(card) {
+  const id = card.queue.id;
+  if (!queueCodes.has(id)) {
+    queueCodes.set(id, fetch(`/v1/queues/${encodeURIComponent(id)}`, {
+      headers: { Authorization: `Bearer ${state.token}`, Accept: 'application/json' },
+    }).then((r) => (r.ok ? r.json() : {})).then((q) => arr((q && (q.wrapup_codes || q.queue?.wrapup_codes)) || []))
+      .catch(() => { queueCodes.delete(id); return []; }));
+  }
+  const codes = (await queueCodes.get(id)).filter((c) => typeof c === 'string' && c);
+  const input = $('wrapup-code');
+  if (!codes.length || !input || input.tagName !== 'INPUT' || input.value || $('wrapup').dataset.session !== card.session) return;
+  const focused = document.activeElement === input;
+  const notes = $('wrapup-notes').value;
+  const outcome = $('wrapup-outcome').value;
+  buildWrapup({ ...card, wrapup_codes: codes });
+  $('wrapup-notes').value = notes;
+  $('wrapup-outcome').value = outcome;
+  if (!focused) $('wrapup-code').blur();
 }
 
 function messagesOf(id) {
@@ -495,11 +534,15 @@ function messagesOf(id) {
   return m;
 }
 
+/**
+ * sortedMessages returns a session's messages in order: by id (the hub
+ * numbers them), then the ones not yet acknowledged, by time.
+ */
 function sortedMessages(id) {
   return [...messagesOf(id).values()].sort((a, b) => {
-    const ta = parseTime(a.at) || Infinity;
-    const tb = parseTime(b.at) || Infinity;
-    return ta - tb || String(a.id).localeCompare(String(b.id));
+    if (a.id && b.id) return compareIds(a.id, b.id);
+    if (a.id || b.id) return a.id ? -1 : 1;
+    return (parseTime(a.at) || 0) - (parseTime(b.at) || 0);
   });
 }
 
@@ -573,9 +616,14 @@ function addMessage(sid, m) {
   store.set(m.id || key, { ...m, key });
 }
 
+/** compareIds orders message ids, numerically when they are numbers. */
+function compareIds(a, b) {
+  return String(a ?? '').localeCompare(String(b ?? ''), 'en', { numeric: true });
+}
+
 function maxId(a, b) {
   if (!a) return b;
-  return String(b).localeCompare(String(a)) > 0 ? b : a;
+  return compareIds(b, a) > 0 ? b : a;
 }
 
 async function loadTranscript(id) {

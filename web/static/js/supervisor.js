@@ -62,7 +62,7 @@ const handlers = {
   agent_status: onAgentStatus,
   card: (f) => { if (f.card?.session) { addCard(f.card); scheduleRender(); } },
   needs_help: (f) => { if (f.card?.session) { addCard(f.card); scheduleRender(); } },
-  error: (f) => toast(f.message || humanize(f.code) || 'Error', 'error'),
+  error: (f) => toast(f.code && f.message ? `${humanize(f.code)}: ${f.message}` : (f.message || humanize(f.code) || 'Error'), 'error'),
 };
 
 function onFrame(f) {

@@ -386,7 +386,14 @@
     }
     pending = {};
     if (code === 4401 || code === 4400) {
-      // The hub no longer knows this visitor (or refused the hello): start afresh.
+      if (!st.visitor) {
+        // A fresh hello was refused: a wrong widget key or queue. Retrying won't help.
+        setConn('closed');
+        showError('The chat is not available on this page right now.');
+        if (window.console) console.warn('switchboard widget: hello refused (' + code + '); check data-widget and data-queue');
+        return;
+      }
+      // The hub no longer knows this visitor: start afresh.
       st.visitor = st.secret = st.last = '';
       if (st.phase !== 'form') st.phase = 'chat';
       save();
@@ -449,7 +456,7 @@
       attempt = 0;
       if (typeof f.visitor === 'string' && f.visitor) st.visitor = f.visitor;
       if (typeof f.secret === 'string' && f.secret) st.secret = f.secret;
-      applyView(f.state && typeof f.state === 'object' ? f.state : null, !!f.session);
+      applyView(f.state, !!f.session);
       setConn('open', resumed ? 'Reconnected' : '');
       save();
       render();
@@ -517,25 +524,37 @@
     }
   };
 
+  var WAITING = ['scheduled', 'queued', 'requeued', 'selecting'];
+  var LIVE = ['assigned', 'connecting', 'switching', 'connected', 'recovered'];
+
+  /**
+   * applyView sets the phase from a welcome's state: the name of the open
+   * session's state ("none" when there is none), or a view object.
+   */
   function applyView(v, hasSession) {
-    if (!v) {
-      if (st.phase === 'ended' || st.phase === 'deflected') return; // keep the survey or note
-      if (st.phase !== 'form') st.phase = 'chat';
+    var over = st.phase === 'ended' || st.phase === 'done' || st.phase === 'deflected';
+    if (v && typeof v === 'object') {
+      if (v.deflection) { st.phase = 'deflected'; st.status = 'No one is available right now'; return; }
+      if (v.ended) {
+        st.surveyDone = st.surveyDone || !!v.csat;
+        st.phase = st.surveyDone ? 'done' : 'ended';
+        st.status = 'The chat has ended';
+        return;
+      }
+      v = v.agent ? 'connected' : v.waiting ? 'queued' : String(v.state_name || '');
+    }
+    var name = typeof v === 'string' ? v : '';
+    if (!hasSession || name === '' || name === 'none') {
+      // No open session: keep an ended chat's survey; else a new message starts one.
+      if (!over && st.phase !== 'form') { st.phase = 'chat'; st.status = ''; }
       return;
     }
-    if (v.deflection) {
-      st.phase = 'deflected';
-      st.status = 'No one is available right now';
-    } else if (v.ended) {
-      st.surveyDone = st.surveyDone || !!v.csat;
-      st.phase = st.surveyDone ? 'done' : 'ended';
-      st.status = 'The chat has ended';
-    } else {
-      st.phase = 'chat';
-      if (v.agent) st.status = 'Chatting with ' + v.agent;
-      else if (v.waiting) st.status = st.status || 'Waiting for an agent…';
+    st.phase = 'chat';
+    if (WAITING.indexOf(name) >= 0) {
+      if (!/line|Waiting/.test(st.status)) st.status = 'Waiting for an agent…';
+    } else if (LIVE.indexOf(name) >= 0) {
+      if (!/^Chatting/.test(st.status)) st.status = 'Connected';
     }
-    if (!hasSession && !v.session) st.status = '';
   }
 
   function humanWait(sec) {
