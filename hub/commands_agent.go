@@ -175,7 +175,9 @@ func (h *Hub) wrapup(s *sessState, code, notes string, outcome session.Outcome, 
 		return err
 	}
 	h.touchSession(s)
+	h.exportLater(s)
 	h.touchAgent(s.Agent.ID)
+	h.learnHandle(s, now)
 	s.wrapupDue = time.Time{}
 	if _, known := h.r.SessionAgent(s.ID); known {
 		if err := h.r.Wrapup(s.ID, now); err != nil {

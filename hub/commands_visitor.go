@@ -50,7 +50,7 @@ func (c StartSession) apply(h *Hub, now time.Time) (Reply, error) {
 		return Reply{}, err
 	}
 	err = h.r.Enqueue(router.Arrival{Session: s.ID, Queue: q.spec.ID, Media: s.Media, Priority: prio,
-		Language: c.Contact.Language, Expertise: c.Expertise}, now)
+		Language: c.Contact.Language, Expertise: c.Expertise, Sticky: h.stickyAgent(s)}, now)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -327,6 +327,7 @@ func (c CSAT) apply(h *Hub, now time.Time) (Reply, error) {
 	}
 	h.markDirty(s)
 	h.touchSession(s)
+	h.exportLater(s)
 	return Reply{Session: s.ID}, nil
 }
 

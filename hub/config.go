@@ -44,6 +44,14 @@ type Config struct {
 	Router router.Config
 	// Logger receives the hub's logs: nil means zap.NewNop().
 	Logger *zap.Logger
+	// Exporter receives the sessions' metadata documents when they finish,
+	// are wrapped up or rated (see Exporter): nil means no export is stored
+	// nor made.
+	Exporter Exporter
+	// ExportDelay is how long after the change an export is due: 0 means
+	// at once. (The server's default is 15 minutes, as in the CCAI metadata
+	// file.)
+	ExportDelay time.Duration
 }
 
 // withDefaults returns c with every zero field replaced by its default, or an
@@ -56,6 +64,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("hub: MaxBatch out of range")
 	case c.SubscriberQueue < 0 || c.SubscriberQueue > maxSubscriberQueue:
 		return c, errors.New("hub: SubscriberQueue out of range")
+	case c.ExportDelay < 0:
+		return c, errors.New("hub: ExportDelay is negative")
 	}
 	if c.Workspace == "" {
 		c.Workspace = DefaultWorkspace

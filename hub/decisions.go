@@ -61,6 +61,7 @@ func (h *Hub) decide(d router.Decision, now time.Time) {
 	case router.Deflected:
 		err = s.Deflect(d.Reason, "", h.deflectMessage(s), now)
 		h.touchSession(s)
+		h.exportLater(s)
 		h.emit(FrameDeflected, deflectedFrame{Type: FrameDeflected, Reason: d.Reason, Message: s.Deflection.Message},
 			target{visitor: s.VisitorID})
 	case router.NoOneAvailable:
@@ -83,6 +84,8 @@ func (h *Hub) decide(d router.Decision, now time.Time) {
 // and email (voice waits for the telephony system's "connected").
 func (h *Hub) assigned(s *sessState, d router.Decision, now time.Time) error {
 	h.touchSession(s)
+	h.rememberAgent(s, d.Agent)
+	h.cyc.movedQueue(s.Queue.ID)
 	if err := s.Assign(d.Agent, h.agentName(d.Agent), now); err != nil {
 		return err
 	}
@@ -140,16 +143,6 @@ func (h *Hub) emitOffer(s *sessState, d router.Decision, now time.Time) {
 	}
 	card := s.Card(now)
 	h.emit(FrameOffer, offerFrame{Type: FrameOffer, Offer: info, Card: &card}, t)
-}
-
-// emitQueued tells the visitor their place in the queue.
-func (h *Hub) emitQueued(s *sessState, now time.Time) {
-	t := target{visitor: s.VisitorID}
-	if !h.wanted(t) {
-		return
-	}
-	pos, _ := h.r.Position(s.ID, now)
-	h.emit(FrameQueued, queuedFrame{Type: FrameQueued, Position: pos + 1}, t)
 }
 
 // explain renders an offer's explanation as its journey detail.

@@ -26,6 +26,12 @@
 // command caused are already in the subscriptions' queues. A batch that
 // changed nothing is not committed.
 //
+// With a Config.Exporter, a session that finishes, is wrapped up or rated
+// also puts its metadata document in the batch as a pending export, due
+// Config.ExportDelay later (export.go); after the commit the loop hands it to
+// the Exporter, which must not block. Delivering it is the exporter's
+// business (package export), never the loop's.
+//
 // # Commit failure
 //
 // Commands are applied to memory before the commit, and the router cannot

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,9 @@ type Hub struct {
 	cyc           cycle
 	batch         Batch
 	recovered     Recovery // what New rebuilt from the store
+	lastExportDue time.Time
+	sticky        *lru.Cache[string, string] // contact key → last agent
+	waits         map[string]*waitInfo       // per queue, for expected waits
 }
 
 // request is a command on its way through the inbox. done is nil for

@@ -22,10 +22,24 @@ type cycle struct {
 	visitors []*visitorInfo
 	deleted  []Entity
 	messages []Message
+	exports  []*sessState // metadata to export at commit (export.go)
 	// touched since the last flush: cards and presence to send
 	touchedSessions []*sessState
 	touchedAgents   []*agentInfo
 	statsQueues     []string
+	// moved are queues whose line moved this cycle (a session left it):
+	// their waiting visitors are told their new place.
+	moved       []string
+	waitScratch []string
+}
+
+func (c *cycle) movedQueue(q string) {
+	for _, x := range c.moved {
+		if x == q {
+			return
+		}
+	}
+	c.moved = append(c.moved, q)
 }
 
 func (c *cycle) reset() {
@@ -40,10 +54,12 @@ func (c *cycle) reset() {
 	clear(c.messages)
 	clear(c.visitors)
 	clear(c.deleted)
-	c.visitors, c.deleted = c.visitors[:0], c.deleted[:0]
+	clear(c.exports)
+	c.visitors, c.deleted, c.exports = c.visitors[:0], c.deleted[:0], c.exports[:0]
 	c.reqs, c.replies, c.errs, c.events, c.arena = c.reqs[:0], c.replies[:0], c.errs[:0], c.events[:0], c.arena[:0]
 	c.sessions, c.agents, c.queues, c.messages = c.sessions[:0], c.agents[:0], c.queues[:0], c.messages[:0]
 	c.statsQueues = c.statsQueues[:0]
+	c.moved = c.moved[:0]
 }
 
 // loop is the hub's goroutine: it waits for commands or the next deadline,
@@ -125,9 +141,13 @@ func (h *Hub) runCycle() error {
 		c.errs = append(c.errs, err)
 	}
 	h.flushStats()
+	for _, q := range c.moved {
+		h.requeueNotices(q, c.now)
+	}
 	if err := h.commit(); err != nil {
 		return h.fail(nil, fmt.Errorf("commit: %w", err))
 	}
+	h.handExports()
 	h.release() // before the replies: a caller finds its events queued
 	for i, req := range c.reqs {
 		h.answer(req, c.replies[i], c.errs[i])

@@ -50,8 +50,8 @@ type Checkpoint struct {
 	LastSessionID string `json:"last_session_id,omitempty"`
 }
 
-// Commit implements Store: every entity, deletion and message of b and a
-// checkpoint in one persist batch, committed with fsync. After a failed
+// Commit implements Store: every entity, deletion, message and export of b
+// and a checkpoint in one persist batch, committed with fsync. After a failed
 // commit the persist.Store refuses everything (persist.ErrFailed): the
 // process must reopen it, and then finds every batch acknowledged before.
 func (p *PebbleStore) Commit(b *Batch) error {
@@ -70,6 +70,9 @@ func (p *PebbleStore) Commit(b *Batch) error {
 	}
 	for _, m := range b.Messages {
 		pb.AppendMessage(p.ws, m.Session, m.Seq, m.Value)
+	}
+	for _, e := range b.Exports {
+		pb.PutExport(p.ws, e.Due, e.Session, e.Doc)
 	}
 	cp, err := json.Marshal(Checkpoint{NextOfferID: b.NextOfferID, LastSessionID: b.LastSessionID})
 	if err != nil {

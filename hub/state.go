@@ -195,6 +195,9 @@ func (h *Hub) commit() error {
 	}
 	b.Deleted = append(b.Deleted, c.deleted...)
 	b.Messages = append(b.Messages, c.messages...)
+	if err := h.commitExports(b); err != nil {
+		return err
+	}
 	if b.Empty() {
 		return nil
 	}

@@ -43,6 +43,8 @@ type Batch struct {
 	// Deleted are entities removed (Kind and ID set, no Value).
 	Deleted  []Entity
 	Messages []Message
+	// Exports are metadata exports to store as pending (see Exporter).
+	Exports []Export
 	// NextOfferID is the router's next offer id after the batch, so that
 	// offer ids stay unique across restarts.
 	NextOfferID uint64
@@ -52,14 +54,15 @@ type Batch struct {
 
 // Empty reports whether the batch holds no change.
 func (b *Batch) Empty() bool {
-	return len(b.Entities) == 0 && len(b.Deleted) == 0 && len(b.Messages) == 0
+	return len(b.Entities) == 0 && len(b.Deleted) == 0 && len(b.Messages) == 0 && len(b.Exports) == 0
 }
 
 func (b *Batch) reset() {
 	clear(b.Entities)
 	clear(b.Messages)
 	clear(b.Deleted)
-	b.Entities, b.Messages, b.Deleted = b.Entities[:0], b.Messages[:0], b.Deleted[:0]
+	clear(b.Exports)
+	b.Entities, b.Messages, b.Deleted, b.Exports = b.Entities[:0], b.Messages[:0], b.Deleted[:0], b.Exports[:0]
 }
 
 // Store makes the hub's changes durable. Commit writes a whole batch
@@ -75,6 +78,7 @@ type MemStore struct {
 	mu       sync.Mutex
 	entities map[Kind]map[string][]byte
 	messages map[string][]Message
+	exports  []Export
 	commits  int
 	fail     error
 }
@@ -119,6 +123,10 @@ func (m *MemStore) Commit(b *Batch) error {
 		msg.Value = slices.Clone(msg.Value)
 		m.messages[msg.Session] = append(m.messages[msg.Session], msg)
 	}
+	for _, e := range b.Exports {
+		e.Doc = slices.Clone(e.Doc)
+		m.exports = append(m.exports, e)
+	}
 	m.commits++
 	return nil
 }
@@ -147,4 +155,16 @@ func (m *MemStore) Commits() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.commits
+}
+
+// Exports returns copies of the exports stored, in commit order. A MemStore
+// never delivers nor deletes them.
+func (m *MemStore) Exports() []Export {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Clone(m.exports)
+	for i := range out {
+		out[i].Doc = slices.Clone(out[i].Doc)
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/switchboardhq/switchboard/export"
 	"github.com/switchboardhq/switchboard/hub"
 	"github.com/switchboardhq/switchboard/persist"
 	"go.uber.org/zap"
@@ -39,19 +40,34 @@ type Config struct {
 	// the client is closed with 1013: 0 means 256.
 	SocketQueue int
 	// Hub is the template for every workspace's hub config (Workspace,
-	// Store, Clock and Logger are set by the server).
+	// Store, Clock, Logger, Exporter and ExportDelay are set by the server).
 	Hub hub.Config
+	// ExportDir receives the sessions' metadata documents, one JSON file per
+	// session under a folder per workspace: "" means <DataDir>/exports, or
+	// none with an in-memory store; NoExportDir ("-") means none.
+	ExportDir string
+	// ExportWebhook receives the metadata documents by POST: "" means none.
+	ExportWebhook string
+	// ExportDelay is how long after a session finishes, is wrapped up or
+	// rated its document is exported: 0 means DefaultExportDelay (15 min),
+	// a negative value means at once.
+	ExportDelay time.Duration
+	// Export tunes the exporter (Store, Sinks, Clock and Logger are set by
+	// the server); it runs only when there is a sink.
+	Export export.Config
 }
 
 // Server serves the workspaces of one store. Create it with New, mount
 // Handler, and Close it.
 type Server struct {
-	cfg    Config
-	log    *zap.Logger
-	store  *persist.Store
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cfg   Config
+	log   *zap.Logger
+	store *persist.Store
+	// exporter delivers metadata exports; nil when no sink is configured.
+	exporter *export.Exporter
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 
 	mu         sync.RWMutex
 	workspaces map[string]*workspace
@@ -112,8 +128,15 @@ func New(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, ctx: ctx, cancel: cancel,
 		workspaces: map[string]*workspace{}, closing: make(chan struct{}), live: map[string]*agentConn{}, limits: newLimits(), metrics: newMetrics()}
+	if err := s.startExporter(); err != nil {
+		cancel()
+		_ = st.Close()
+		return nil, err
+	}
 	if err := s.start(); err != nil {
 		cancel()
+		s.wg.Wait()
+		s.stopExporter()
 		_ = st.Close()
 		return nil, err
 	}
@@ -249,5 +272,6 @@ func (s *Server) Close() error {
 	}
 	s.cancel()
 	s.wg.Wait()
+	s.stopExporter()
 	return s.store.Close()
 }

@@ -26,8 +26,9 @@ const usage = `switchboard — realtime routing hub for contact centers
 
 usage:
   switchboard [serve] [--addr :8080] [--data ./switchboard-data] [--admin-key KEY] [--no-demo]
-  switchboard bench   --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D   (not built yet)
-  switchboard simulate --agents N --rate R --handle S [--patience S]                    (not built yet)
+                      [--export-dir DIR] [--export-webhook URL] [--export-delay 15m]
+  switchboard bench    --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]
+  switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json]
 
 Every flag has a SWITCHBOARD_ environment twin (SWITCHBOARD_ADDR, SWITCHBOARD_DATA, ...).
 `
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 type serveFlags struct {
 	addr, data, adminKey, logLevel string
 	noDemo                         bool
+	exportDir, exportWebhook       string
+	exportDelay                    time.Duration
 }
 
 func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
@@ -69,6 +72,13 @@ func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.adminKey, "admin-key", env("SWITCHBOARD_ADMIN_KEY", ""), "server admin key (default: stored, or generated and printed once)")
 	fs.StringVar(&f.logLevel, "log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.BoolVar(&f.noDemo, "no-demo", env("SWITCHBOARD_NO_DEMO", "") == "true", "start empty instead of creating the demo workspace")
+	fs.StringVar(&f.exportDir, "export-dir", env("SWITCHBOARD_EXPORT_DIR", ""), "session metadata files, one JSON file per session (default: <data>/exports; - for none)")
+	fs.StringVar(&f.exportWebhook, "export-webhook", env("SWITCHBOARD_EXPORT_WEBHOOK", ""), "URL that receives each session metadata document by POST (default: none)")
+	delay, err := time.ParseDuration(env("SWITCHBOARD_EXPORT_DELAY", "15m"))
+	if err != nil {
+		return f, fmt.Errorf("SWITCHBOARD_EXPORT_DELAY: %w", err)
+	}
+	fs.DurationVar(&f.exportDelay, "export-delay", delay, "how long after a session ends, is wrapped up or rated its metadata is exported (0: at once)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -76,6 +86,15 @@ func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return f, nil
+}
+
+// serverDelay maps --export-delay to server.Config.ExportDelay, where 0 means
+// the default and a negative value means at once.
+func serverDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 func env(name, def string) string {
@@ -108,7 +127,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	defer func() { _ = log.Sync() }()
 	start := time.Now()
 	fmt.Fprintf(stdout, "opening %s …\n", f.data)
-	srv, err := server.New(server.Config{DataDir: f.data, AdminKey: f.adminKey, NoDemo: f.noDemo, Logger: log})
+	srv, err := server.New(server.Config{DataDir: f.data, AdminKey: f.adminKey, NoDemo: f.noDemo, Logger: log,
+		ExportDir: f.exportDir, ExportWebhook: f.exportWebhook, ExportDelay: serverDelay(f.exportDelay)})
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
