@@ -18,6 +18,8 @@ import (
 	"time"
 	_ "time/tzdata" // business hours work on machines without a zoneinfo database
 
+	"github.com/switchboardhq/switchboard/bench/load"
+	"github.com/switchboardhq/switchboard/bench/sim"
 	"github.com/switchboardhq/switchboard/server"
 	"go.uber.org/zap"
 )
@@ -44,9 +46,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return serve(args, stdout, stderr)
-	case "bench", "simulate":
-		fmt.Fprintf(stderr, "switchboard %s is not built yet\n", cmd)
-		return 2
+	case "bench":
+		return load.Main(args, stdout, stderr)
+	case "simulate":
+		return sim.Main(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,169 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// agent is one agent desktop: it accepts every offer after the accept
+// delay, echoes every visitor message, and wraps up every ended chat.
+type agent struct {
+	r    *runner
+	cred AgentCred
+	s    *sock
+	mu   sync.Mutex
+	sent map[string]time.Time // accept ref → when sent
+	busy map[string]bool      // sessions accepted and not yet wrapped up
+}
+
+// run connects the agent, then serves it until ctx ends. ready is called
+// once, with whether the agent came online.
+func (a *agent) run(ctx context.Context, ready func(bool)) {
+	r := a.r
+	start := time.Now()
+	ws, err := r.dialer.dial(ctx, "/v1/ws/agent", false)
+	if err != nil {
+		r.fail(errKind("agent_dial", err))
+		ready(false)
+		return
+	}
+	defer func() { _ = ws.CloseNow() }()
+	a.s = &sock{ws: ws, r: r}
+	a.sent, a.busy = map[string]time.Time{}, map[string]bool{}
+	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
+		r.fail(errKind("agent_hello", err))
+		ready(false)
+		return
+	}
+	for {
+		f, err := a.s.read(ctx)
+		if err != nil {
+			r.fail(errKind("agent_hello", err))
+			ready(false)
+			return
+		}
+		if f.Type == "welcome" {
+			break
+		}
+	}
+	r.connect.Add(time.Since(start))
+	r.sockets.Add(1)
+	defer r.sockets.Add(-1)
+	if err := a.s.send(ctx, map[string]any{"type": "presence", "status": "available"}); err != nil {
+		r.fail(errKind("agent_presence", err))
+		ready(false)
+		return
+	}
+	ready(true)
+	for {
+		f, err := a.s.read(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.fail(errKind("agent_read", err))
+			}
+			return
+		}
+		a.handle(ctx, f)
+	}
+}
+
+func (a *agent) handle(ctx context.Context, f *frame) {
+	r := a.r
+	now := time.Now()
+	switch f.Type {
+	case "offer":
+		var o offerInfo
+		if json.Unmarshal(f.Offer, &o) != nil || o.ID == "" {
+			return
+		}
+		if f.Card != nil {
+			if at, ok := stampOf(f.Card.Contact.Name); ok {
+				r.offer.Add(now.Sub(at))
+			}
+		}
+		accept := func() {
+			ref := "acc-" + o.ID
+			a.mu.Lock()
+			a.sent[ref] = time.Now()
+			a.mu.Unlock()
+			if err := a.s.send(ctx, map[string]any{"type": "accept", "offer": o.ID, "ref": ref}); err != nil && ctx.Err() == nil {
+				r.fail(errKind("agent_write", err))
+			}
+		}
+		if d := r.cfg.AcceptDelay; d > 0 {
+			time.AfterFunc(d, accept)
+		} else {
+			accept()
+		}
+	case "ack":
+		a.mu.Lock()
+		at, ok := a.sent[f.Ref]
+		delete(a.sent, f.Ref)
+		if ok && f.Session != "" {
+			if len(a.busy) == 0 {
+				r.agentsBusy.Add(1)
+			}
+			a.busy[f.Session] = true
+		}
+		a.mu.Unlock()
+		if ok {
+			r.accept.Add(now.Sub(at))
+			r.chats.Add(1)
+			r.activeChats.Add(1)
+		}
+	case "error":
+		a.mu.Lock()
+		delete(a.sent, f.Ref)
+		a.mu.Unlock()
+		r.fail("agent_error_" + f.Code)
+	case "offer_revoked":
+		r.revoked.Add(1)
+	case "message":
+		if m := f.Message; m != nil && m.From.Kind == "visitor" && strings.HasPrefix(m.Text, "rt ") {
+			if err := a.s.send(ctx, map[string]any{"type": "send", "session": f.Session, "text": m.Text}); err != nil && ctx.Err() == nil {
+				r.fail(errKind("agent_write", err))
+			}
+		}
+	case "card":
+		c := f.Card
+		if c == nil || c.StateName != "finished" || c.WrapupCode != "" {
+			return
+		}
+		a.mu.Lock()
+		mine := a.busy[c.Session]
+		delete(a.busy, c.Session)
+		if mine && len(a.busy) == 0 {
+			r.agentsBusy.Add(-1)
+		}
+		a.mu.Unlock()
+		if mine {
+			r.activeChats.Add(-1)
+			if err := a.s.send(ctx, map[string]any{"type": "wrapup", "session": c.Session, "code": "done"}); err != nil && ctx.Err() == nil {
+				r.fail(errKind("agent_write", err))
+			}
+		}
+	}
+}
+
+// stamp builds a visitor's contact name carrying the time it sent its
+// first message: "bv-<worker>-<n>-<unix nanoseconds>".
+func stamp(worker, n int, at time.Time) string {
+	return "bv-" + strconv.Itoa(worker) + "-" + strconv.Itoa(n) + "-" + strconv.FormatInt(at.UnixNano(), 10)
+}
+
+// stampOf reads the time back from a stamped name.
+func stampOf(name string) (time.Time, bool) {
+	i := strings.LastIndexByte(name, '-')
+	if !strings.HasPrefix(name, "bv-") || i < 0 {
+		return time.Time{}, false
+	}
+	ns, err := strconv.ParseInt(name[i+1:], 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, ns), true
+}

@@ -1,0 +1,145 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+)
+
+// Main runs `switchboard bench` with args (the flags after the command
+// name) and returns the exit code: 0, 1 when the run failed, 2 on a bad
+// command line. `--worker` is the internal mode of a worker process.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && args[0] == "--worker" {
+		return workerMain(os.Stdin, stdout, stderr)
+	}
+	cfg, opts, err := parseFlags(args, stderr)
+	if err != nil {
+		if err != flag.ErrHelp {
+			fmt.Fprintln(stderr, "switchboard bench:", err)
+		}
+		return 2
+	}
+	if !opts.quiet {
+		cfg.Progress = progressLine(stderr)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var res *Result
+	if n := workersFor(cfg); n > 1 || opts.workers > 1 {
+		n = max(n, opts.workers)
+		fmt.Fprintf(stderr, "switchboard bench: %d worker processes\n", n)
+		res, err = runWorkers(ctx, cfg, n, stderr)
+	} else {
+		res, err = Run(ctx, cfg)
+	}
+	if !opts.quiet {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard bench:", err)
+		return 1
+	}
+	if opts.html != "" {
+		if err := writeHTMLFile(opts.html, res); err != nil {
+			fmt.Fprintln(stderr, "switchboard bench:", err)
+			return 1
+		}
+	}
+	hists := res.Hists
+	res.Hists = nil // raw buckets only travel between processes
+	defer func() { res.Hists = hists }()
+	if opts.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(res)
+	} else {
+		err = res.WriteTable(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard bench:", err)
+		return 1
+	}
+	return 0
+}
+
+type cliOpts struct {
+	json, quiet bool
+	html        string
+	workers     int
+}
+
+func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
+	var (
+		cfg   Config
+		o     cliOpts
+		langs string
+	)
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: switchboard bench --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.Addr, "addr", "", "server address HOST:PORT (required)")
+	fs.StringVar(&cfg.AdminKey, "admin-key", os.Getenv("SWITCHBOARD_ADMIN_KEY"), "server admin key (required; default $SWITCHBOARD_ADMIN_KEY)")
+	fs.IntVar(&cfg.Agents, "agents", 0, "agent sockets (required)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "visitor arrivals per second (required)")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "how long visitors arrive, e.g. 20s (required)")
+	fs.DurationVar(&cfg.Drain, "drain", 10*time.Second, "time given to chats in progress after --duration")
+	fs.IntVar(&cfg.VisitorsMax, "visitors-max", DefaultVisitorsMax, "most visitor sockets at once; arrivals past it are dropped")
+	fs.DurationVar(&cfg.ChatLength, "chat-length", DefaultChatLength, "mean chat length once an agent joined (exponential)")
+	fs.DurationVar(&cfg.MessageGap, "message-gap", DefaultMessageGap, "mean time between a visitor's messages (exponential)")
+	fs.DurationVar(&cfg.AcceptDelay, "accept-delay", DefaultAcceptDelay, "how long agents take to accept an offer (0: at once)")
+	fs.DurationVar(&cfg.Patience, "patience", 0, "mean time a visitor waits for an agent before leaving (0: forever)")
+	fs.IntVar(&cfg.Capacity, "capacity", DefaultCapacity, "each agent's chat capacity")
+	fs.StringVar(&langs, "languages", "en", "agents' primary languages, comma separated, dealt round robin; visitors pick one at random")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
+	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process to sample for RSS and CPU (default: the local listener, if found)")
+	fs.IntVar(&o.workers, "workers", 0, "worker processes (default: one per 15,000 sockets)")
+	fs.BoolVar(&o.json, "json", false, "write JSON instead of a table")
+	fs.StringVar(&o.html, "html", "", "also write an HTML report with charts to this file")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
+	if err := fs.Parse(args); err != nil {
+		return cfg, o, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.AcceptDelay == 0 {
+		cfg.AcceptDelay = -1 // at once
+	}
+	for _, l := range strings.Split(langs, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			cfg.Languages = append(cfg.Languages, l)
+		}
+	}
+	_, err := cfg.withDefaults()
+	return cfg, o, err
+}
+
+func writeHTMLFile(path string, res *Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := res.WriteHTML(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// progressLine returns a Progress callback that redraws one line on w.
+func progressLine(w io.Writer) func(Snapshot) {
+	return func(s Snapshot) {
+		fmt.Fprintf(w, "\r\033[K%4.0fs  sockets %d  visitors %d  chats %d (active %d)  msgs %d  frames in %d out %d  errors %d  offer p50 %.1f ms  relay p50 %.1f ms",
+			s.Elapsed.Seconds(), s.Sockets, s.Arrivals, s.Chats, s.Active, s.Messages, s.FramesIn, s.FramesOut, s.Errors, s.OfferP50, s.RelayP50)
+	}
+}

@@ -1,0 +1,114 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Defaults of Config fields.
+const (
+	DefaultChatLength  = 60 * time.Second
+	DefaultMessageGap  = 5 * time.Second
+	DefaultAcceptDelay = 200 * time.Millisecond
+	DefaultCapacity    = 3
+	DefaultVisitorsMax = 10000
+	// MaxSocketsPerProcess is the most sockets one process opens before Main
+	// splits the run over worker processes: under a 20,000 open-file limit.
+	MaxSocketsPerProcess = 15000
+)
+
+// ErrConfig is wrapped by every error about a Config field out of range.
+var ErrConfig = errors.New("bench: bad config")
+
+// Config is one bench run. A zero field means the default documented on it.
+type Config struct {
+	// Addr is the server, HOST:PORT (required).
+	Addr string
+	// AdminKey is the server's admin key (required unless Setup is given).
+	AdminKey string
+	// Agents is how many agent sockets to open (required, ≥ 1).
+	Agents int
+	// Rate is visitor arrivals per second (required, > 0).
+	Rate float64
+	// Duration is how long visitors keep arriving (required); chats in
+	// progress then get up to Drain to finish.
+	Duration time.Duration
+	// Drain: 0 means 10 s.
+	Drain time.Duration
+	// VisitorsMax caps concurrent visitor sockets; arrivals past it are
+	// counted as dropped: 0 means DefaultVisitorsMax.
+	VisitorsMax int
+	// ChatLength is the mean (exponential) time a visitor chats once an
+	// agent joined: 0 means DefaultChatLength.
+	ChatLength time.Duration
+	// MessageGap is the mean (exponential) time between a visitor's
+	// messages: 0 means DefaultMessageGap.
+	MessageGap time.Duration
+	// AcceptDelay is how long an agent takes to accept an offer: 0 means
+	// DefaultAcceptDelay; negative means at once.
+	AcceptDelay time.Duration
+	// Patience is the mean (exponential) time a visitor waits for an agent
+	// before leaving: 0 means visitors never abandon.
+	Patience time.Duration
+	// Capacity is each agent's chat capacity: 0 means DefaultCapacity.
+	Capacity int
+	// Languages are the agents' primary languages, dealt round robin, and
+	// the visitors', drawn uniformly: nil means ["en"].
+	Languages []string
+	// Seed seeds the arrival process and the draws.
+	Seed uint64
+	// ServerPID, when set, is the server's process, sampled for RSS and
+	// CPU from /proc. 0 means: look for the process listening on Addr's
+	// port when Addr is local (Linux), else none.
+	ServerPID int
+	// Progress, when set, gets a snapshot about every second.
+	Progress func(Snapshot)
+	// Setup, when set, is a workspace already prepared (worker processes):
+	// no HTTP setup is done and Agents is ignored.
+	Setup *Setup
+	// Worker numbers this process among several (names stay unique).
+	Worker int
+}
+
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.Addr == "":
+		return c, fmt.Errorf("%w: --addr is required", ErrConfig)
+	case c.AdminKey == "" && c.Setup == nil:
+		return c, fmt.Errorf("%w: --admin-key is required", ErrConfig)
+	case c.Agents < 1 && c.Setup == nil:
+		return c, fmt.Errorf("%w: --agents %d (want ≥ 1)", ErrConfig, c.Agents)
+	case !(c.Rate > 0):
+		return c, fmt.Errorf("%w: --rate %v (want > 0 per second)", ErrConfig, c.Rate)
+	case c.Duration <= 0:
+		return c, fmt.Errorf("%w: --duration %v (want > 0)", ErrConfig, c.Duration)
+	case c.Capacity < 0 || c.VisitorsMax < 0 || c.ChatLength < 0 || c.MessageGap < 0 || c.Patience < 0:
+		return c, fmt.Errorf("%w: negative capacity, visitors-max or time", ErrConfig)
+	}
+	if c.Drain <= 0 {
+		c.Drain = 10 * time.Second
+	}
+	if c.VisitorsMax == 0 {
+		c.VisitorsMax = DefaultVisitorsMax
+	}
+	if c.ChatLength == 0 {
+		c.ChatLength = DefaultChatLength
+	}
+	if c.MessageGap == 0 {
+		c.MessageGap = DefaultMessageGap
+	}
+	switch {
+	case c.AcceptDelay == 0:
+		c.AcceptDelay = DefaultAcceptDelay
+	case c.AcceptDelay < 0:
+		c.AcceptDelay = 0
+	}
+	if c.Capacity == 0 {
+		c.Capacity = DefaultCapacity
+	}
+	if len(c.Languages) == 0 {
+		c.Languages = []string{"en"}
+	}
+	return c, nil
+}

@@ -1,0 +1,50 @@
+// Package load is `switchboard bench`: it drives a running server through
+// real websockets and measures it from the outside.
+//
+// It sets up its own workspace through the HTTP API (PUT
+// /v1/workspaces/{id} with the admin key, then a queue, agents and their
+// tokens), connects A agents that accept offers after a delay and echo
+// every visitor message, and opens visitors as a Poisson process: each says
+// hello with its first message pipelined behind it, waits for an agent
+// (leaving after an exponential patience, when set), then sends messages at
+// an exponential rhythm for an exponential chat length, and leaves.
+//
+// # What is measured
+//
+//	connect   dial to welcome, for every socket
+//	offer     the visitor's hello and first message leaving the client to
+//	          the offer reaching an agent (the visitor's send time travels
+//	          in its contact name, so it works across worker processes on
+//	          one host)
+//	accept    an agent's accept leaving to its ack: offer to connected,
+//	          minus the configured accept delay
+//	answer    first message to agent_joined at the visitor (queueing
+//	          included)
+//	relay     a visitor message's round trip visitor → hub → agent → hub →
+//	          visitor (the agent echoes it at once)
+//
+// Latencies go to log-bucketed histograms (±2 %, fixed memory, mergeable);
+// frames are counted in and out; every failure is counted by kind. While it
+// runs, a sampler reads the queue's length from the API and counts busy
+// agents each second for the HTML report's charts.
+//
+// # Cost
+//
+// A socket costs one reader goroutine and the websocket library's buffers;
+// timers drive visitors' messages. The per-process open-file limit (about
+// 20,000 here) caps sockets: above MaxSocketsPerProcess the command re-execs
+// itself as worker processes (`switchboard bench --worker`), splits agents
+// and arrival rate among them, and merges their histograms.
+//
+// # Rate limits
+//
+// The server limits new chats and visitor frames per client address. When
+// the server is on a loopback address, visitors spread their sockets over
+// source addresses in 127.0.0.0/8 so that a bench measures the hub rather
+// than the limiter; against a remote server the refusals show under errors.
+//
+// # Concurrency
+//
+// Run may be called from any goroutine; it starts and stops every goroutine
+// it needs before it returns.
+package load

@@ -1,0 +1,147 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/server"
+)
+
+// TestMain fails the run when goroutines outlive the tests.
+func TestMain(m *testing.M) {
+	// Main listens for interrupts: start the signal package's goroutine,
+	// which lives as long as the process, before counting.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGUSR2)
+	signal.Reset(syscall.SIGUSR2)
+	base := runtime.NumGoroutine()
+	code := m.Run()
+	if code == 0 {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > base+2 { // net/http keeps idle pollers
+			buf := make([]byte, 1<<20)
+			fmt.Fprintf(os.Stderr, "leaked goroutines: %d > %d\n%s\n", n, base, buf[:runtime.Stack(buf, true)])
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// startServer runs a real server in process on a loopback port.
+func startServer(t *testing.T) string {
+	t.Helper()
+	srv, err := server.New(server.Config{AdminKey: "k", NoDemo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.CloseClientConnections()
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
+		hs.Close()
+	})
+	return strings.TrimPrefix(hs.URL, "http://")
+}
+
+func TestBenchAgainstServer(t *testing.T) {
+	addr := startServer(t)
+	var out, errb bytes.Buffer
+	html := t.TempDir() + "/report.html"
+	code := Main([]string{"--addr", addr, "--admin-key", "k", "--agents", "4", "--rate", "6", "--duration", "3s",
+		"--chat-length", "1s", "--message-gap", "150ms", "--accept-delay", "10ms", "--drain", "5s",
+		"--languages", "en,es", "--json", "--html", html}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res map[string]any
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	num := func(path ...string) float64 {
+		var v any = res
+		for _, p := range path {
+			v = v.(map[string]any)[p]
+		}
+		f, _ := v.(float64)
+		return f
+	}
+	if num("chats") < 5 || num("messages") < 5 {
+		t.Errorf("chats %v, messages %v: %s", num("chats"), num("messages"), out.String())
+	}
+	for _, lat := range []string{"offer_latency_ms", "relay_latency_ms"} {
+		p50, p90, p99, mx := num(lat, "p50"), num(lat, "p90"), num(lat, "p99"), num(lat, "max")
+		if !(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 <= mx && mx < 5000) {
+			t.Errorf("%s: p50 %v p90 %v p99 %v max %v", lat, p50, p90, p99, mx)
+		}
+	}
+	if _, ok := res["errors"].(map[string]any); !ok {
+		t.Errorf("errors %v", res["errors"])
+	}
+	if num("accept_latency_ms", "count") < 5 || num("connect_ms", "count") < 4 {
+		t.Errorf("accept %v connect %v", res["accept_latency_ms"], res["connect_ms"])
+	}
+	page, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(page, []byte("<svg")) || !bytes.Contains(page, []byte("relay")) {
+		t.Errorf("html report: %v %.200s", err, page)
+	}
+	t.Logf("%s", errb.String())
+	t.Logf("chats %v messages %v offer %v relay %v errors %v", res["chats"], res["messages"], res["offer_latency_ms"], res["relay_latency_ms"], res["errors"])
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "0", "--rate", "1", "--duration", "1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "0", "--duration", "1s"},
+		{"--nope"},
+	} {
+		var out, errb bytes.Buffer
+		if code := Main(args, &out, &errb); code != 2 {
+			t.Errorf("Main(%q) = %d, %s", args, code, errb.String())
+		}
+	}
+}
+
+func TestSetupFailsOnBadKey(t *testing.T) {
+	addr := startServer(t)
+	_, err := Run(context.Background(), Config{Addr: addr, AdminKey: "wrong", Agents: 1, Rate: 1, Duration: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "workspace") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestHist(t *testing.T) {
+	h := NewHist()
+	for i := 1; i <= 1000; i++ {
+		h.Add(time.Duration(i) * time.Millisecond)
+	}
+	s := h.Summary()
+	for _, c := range []struct{ got, want float64 }{{s.P50, 500}, {s.P90, 900}, {s.P99, 990}, {s.Max, 1000}, {s.Mean, 500.5}} {
+		if c.got < c.want*0.97 || c.got > c.want*1.03 {
+			t.Errorf("summary %+v", s)
+		}
+	}
+	o := NewHist()
+	o.Add(2 * time.Second)
+	h.Merge(o)
+	if h.N != 1001 || h.Quantile(1) != 2000 {
+		t.Errorf("merged n %d max %v", h.N, h.Quantile(1))
+	}
+	if at, ok := stampOf(stamp(3, 7, time.Unix(5, 6))); !ok || !at.Equal(time.Unix(5, 6)) {
+		t.Errorf("stamp round trip %v %v", at, ok)
+	}
+}

@@ -1,0 +1,176 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Result is what a run measured: the JSON of `switchboard bench --json`.
+// Latencies are in milliseconds.
+type Result struct {
+	Addr        string  `json:"addr"`
+	Workspace   string  `json:"workspace"`
+	Agents      int     `json:"agents"`
+	Rate        float64 `json:"rate"`
+	DurationSec float64 `json:"duration_s"`
+	Workers     int     `json:"workers"`
+
+	// AgentConnectSec is how long connecting every agent took;
+	// ConnectPerSec the sockets connected per second then.
+	AgentConnectSec float64 `json:"agent_connect_s"`
+	ConnectPerSec   float64 `json:"connect_per_s"`
+	SocketsMax      int64   `json:"sockets_max"`
+
+	Connect Summary `json:"connect_ms"`
+	Offer   Summary `json:"offer_latency_ms"`
+	Accept  Summary `json:"accept_latency_ms"`
+	Answer  Summary `json:"answer_latency_ms"`
+	Relay   Summary `json:"relay_latency_ms"`
+
+	Visitors  int64 `json:"visitors"`
+	Chats     int64 `json:"chats"`
+	Finished  int64 `json:"finished"`
+	Abandoned int64 `json:"abandoned"`
+	Dropped   int64 `json:"dropped"`
+	Revoked   int64 `json:"offers_revoked"`
+	Messages  int64 `json:"messages"`
+
+	FramesIn        int64   `json:"frames_in"`
+	FramesOut       int64   `json:"frames_out"`
+	FramesInPerSec  float64 `json:"frames_in_per_s"`
+	FramesOutPerSec float64 `json:"frames_out_per_s"`
+
+	Errors map[string]int64 `json:"errors"`
+	Server *ServerStats     `json:"server,omitempty"`
+	// ClientKiBPerSocket is this process's Go memory (heap and stacks in
+	// use, after a collection) over its sockets, when it held the most:
+	// the client's cost. 0 for runs that never held 50 sockets.
+	ClientKiBPerSocket float64 `json:"client_kib_per_socket"`
+
+	Timeline []Point `json:"timeline"`
+	// Hists are the raw histograms, sent by workers to be merged.
+	Hists map[string]*Hist `json:"hists,omitempty"`
+}
+
+func (r *runner) result(elapsed, connectTime time.Duration) *Result {
+	res := &Result{Addr: r.cfg.Addr, Workspace: r.setup.Workspace, Agents: len(r.setup.Agents), Rate: r.cfg.Rate,
+		DurationSec: elapsed.Seconds(), Workers: 1, AgentConnectSec: connectTime.Seconds(),
+		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
+		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
+		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
+		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay}}
+	if connectTime > 0 {
+		res.ConnectPerSec = float64(len(r.setup.Agents)) / connectTime.Seconds()
+	}
+	r.mu.Lock()
+	res.Errors = map[string]int64{}
+	for k, v := range r.errors {
+		res.Errors[k] = v
+	}
+	res.Timeline = append([]Point(nil), r.timeline...)
+	r.mu.Unlock()
+	for _, p := range res.Timeline {
+		res.SocketsMax = max(res.SocketsMax, p.Sockets)
+	}
+	res.SocketsMax = max(res.SocketsMax, int64(len(r.setup.Agents)))
+	res.ClientKiBPerSocket = r.kibPerSocket
+	res.Server = r.proc.stats()
+	res.finish()
+	return res
+}
+
+// finish fills the figures derived from the histograms and counters.
+func (res *Result) finish() {
+	h := res.Hists
+	res.Connect, res.Offer, res.Accept = h["connect"].Summary(), h["offer"].Summary(), h["accept"].Summary()
+	res.Answer, res.Relay = h["answer"].Summary(), h["relay"].Summary()
+	if res.DurationSec > 0 {
+		res.FramesInPerSec = float64(res.FramesIn) / res.DurationSec
+		res.FramesOutPerSec = float64(res.FramesOut) / res.DurationSec
+	}
+}
+
+// merge adds a worker's result to res.
+func (res *Result) merge(o *Result) {
+	for k, hh := range o.Hists {
+		if res.Hists[k] == nil {
+			res.Hists[k] = NewHist()
+		}
+		res.Hists[k].Merge(hh)
+	}
+	res.Agents += o.Agents
+	res.Rate += o.Rate
+	res.DurationSec = max(res.DurationSec, o.DurationSec)
+	res.AgentConnectSec = max(res.AgentConnectSec, o.AgentConnectSec)
+	res.ConnectPerSec += o.ConnectPerSec
+	res.SocketsMax += o.SocketsMax
+	res.Visitors += o.Visitors
+	res.Chats += o.Chats
+	res.Finished += o.Finished
+	res.Abandoned += o.Abandoned
+	res.Dropped += o.Dropped
+	res.Revoked += o.Revoked
+	res.Messages += o.Messages
+	res.FramesIn += o.FramesIn
+	res.FramesOut += o.FramesOut
+	res.ClientKiBPerSocket = max(res.ClientKiBPerSocket, o.ClientKiBPerSocket)
+	for k, v := range o.Errors {
+		res.Errors[k] += v
+	}
+	for i, p := range o.Timeline {
+		if i >= len(res.Timeline) {
+			res.Timeline = append(res.Timeline, p)
+			continue
+		}
+		q := &res.Timeline[i]
+		q.Busy += p.Busy
+		q.Active += p.Active
+		q.Sockets += p.Sockets
+		q.FramesIn += p.FramesIn
+		q.FramesOut += p.FramesOut
+		q.Waiting = max(q.Waiting, p.Waiting)
+		q.ServerRSS = max(q.ServerRSS, p.ServerRSS)
+	}
+}
+
+// WriteTable writes res as a readable table.
+func (res *Result) WriteTable(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "switchboard bench: %s, workspace %s, %d agents, %g visitors/s, %.1f s, %d process(es)\n\n",
+		res.Addr, res.Workspace, res.Agents, res.Rate, res.DurationSec, res.Workers)
+	fmt.Fprintf(&b, "sockets: %d agents online in %.2f s (%.0f/s); at most %d sockets; client %.1f KiB/socket\n",
+		res.Agents, res.AgentConnectSec, res.ConnectPerSec, res.SocketsMax, res.ClientKiBPerSocket)
+	fmt.Fprintf(&b, "visitors %d, chats %d, finished %d, abandoned %d, dropped %d, offers revoked %d, messages %d\n",
+		res.Visitors, res.Chats, res.Finished, res.Abandoned, res.Dropped, res.Revoked, res.Messages)
+	fmt.Fprintf(&b, "frames: %d in (%.0f/s), %d out (%.0f/s)\n\n", res.FramesIn, res.FramesInPerSec, res.FramesOut, res.FramesOutPerSec)
+	fmt.Fprintf(&b, "%-34s %8s %9s %9s %9s %9s %9s\n", "latency (ms)", "count", "mean", "p50", "p90", "p99", "max")
+	for _, row := range []struct {
+		name string
+		s    Summary
+	}{
+		{"connect (dial → welcome)", res.Connect},
+		{"offer (first message → offer)", res.Offer},
+		{"accept (accept → ack)", res.Accept},
+		{"answer (first msg → agent joined)", res.Answer},
+		{"relay (visitor → agent → visitor)", res.Relay},
+	} {
+		s := row.s
+		fmt.Fprintf(&b, "%-34s %8d %9.2f %9.2f %9.2f %9.2f %9.2f\n", row.name, s.Count, s.Mean, s.P50, s.P90, s.P99, s.Max)
+	}
+	if len(res.Errors) == 0 {
+		b.WriteString("\nerrors: none\n")
+	} else {
+		b.WriteString("\nerrors:\n")
+		for _, k := range sortedKeys(res.Errors) {
+			fmt.Fprintf(&b, "  %-40s %d\n", k, res.Errors[k])
+		}
+	}
+	if s := res.Server; s != nil {
+		fmt.Fprintf(&b, "server pid %d: RSS max %.1f MiB, end %.1f MiB; CPU %.1f s (%.0f %% of one core)\n",
+			s.PID, s.RSSMaxMiB, s.RSSEndMiB, s.CPUSeconds, s.CPUPercent)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

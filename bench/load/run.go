@@ -1,0 +1,262 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runner is the state of one run, shared by its sockets.
+type runner struct {
+	cfg    Config
+	setup  *Setup
+	dialer *dialer
+	api    *api
+
+	connect, offer, accept, answer, relay *Hist
+
+	sockets, activeChats, visitorsNow, agentsBusy           atomic.Int64
+	framesIn, framesOut                                     atomic.Int64
+	chats, messages, arrivals, abandoned, dropped, finished atomic.Int64
+	revoked                                                 atomic.Int64
+
+	// peakSockets and kibPerSocket: the client's memory at its most sockets
+	// (sampler goroutine only).
+	peakSockets  int64
+	kibPerSocket float64
+
+	mu       sync.Mutex
+	errors   map[string]int64
+	timeline []Point
+	proc     *procSampler
+}
+
+func (r *runner) fail(kind string) {
+	r.mu.Lock()
+	r.errors[kind]++
+	r.mu.Unlock()
+}
+
+// Snapshot is the progress of a run, every second.
+type Snapshot struct {
+	Elapsed   time.Duration
+	Sockets   int64
+	Arrivals  int64
+	Chats     int64
+	Active    int64
+	Messages  int64
+	FramesIn  int64
+	FramesOut int64
+	Errors    int64
+	RelayP50  float64
+	OfferP50  float64
+}
+
+// Run sets up a workspace (unless cfg.Setup is given), connects the agents,
+// runs arrivals for cfg.Duration, lets chats drain, and returns what it
+// measured. It fails only when the setup fails or no agent comes online;
+// socket failures are counted in the result.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: cfg, dialer: newDialer(cfg.Addr), errors: map[string]int64{},
+		connect: NewHist(), offer: NewHist(), accept: NewHist(), answer: NewHist(), relay: NewHist()}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	r.setup = cfg.Setup
+	if r.setup == nil {
+		if r.setup, err = prepare(ctx, cfg, hc); err != nil {
+			return nil, err
+		}
+	}
+	r.api = &api{base: "http://" + cfg.Addr, key: r.setup.APIKey, http: hc}
+	if r.setup.APIKey == cfg.AdminKey {
+		r.api.workspace = r.setup.Workspace
+	}
+	if cfg.Worker == 0 {
+		r.proc = newProcSampler(cfg.ServerPID, cfg.Addr)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	started := time.Now()
+	if err := r.connectAgents(runCtx, &wg); err != nil {
+		stop()
+		wg.Wait()
+		return nil, err
+	}
+	connectTime := time.Since(started)
+	start := time.Now()
+	sampDone := make(chan struct{})
+	go r.sample(runCtx, start, sampDone)
+	r.arrive(runCtx, &wg, start)
+	// Drain: wait for visitors to finish, at most cfg.Drain.
+	deadline := time.Now().Add(cfg.Drain)
+	for r.visitorsNow.Load() > 0 && time.Now().Before(deadline) && runCtx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	stop()
+	wg.Wait()
+	<-sampDone
+	return r.result(elapsed, connectTime), nil
+}
+
+// connectAgents opens every agent socket, a few hundred at a time, and
+// waits until they are online.
+func (r *runner) connectAgents(ctx context.Context, wg *sync.WaitGroup) error {
+	var online atomic.Int64
+	sem := make(chan struct{}, 200)
+	var ready sync.WaitGroup
+	for _, cred := range r.setup.Agents {
+		sem <- struct{}{}
+		ready.Add(1)
+		wg.Add(1)
+		a := &agent{r: r, cred: cred}
+		go func() {
+			defer wg.Done()
+			a.run(ctx, func(ok bool) {
+				if ok {
+					online.Add(1)
+				}
+				<-sem
+				ready.Done()
+			})
+		}()
+	}
+	ready.Wait()
+	if online.Load() == 0 && len(r.setup.Agents) > 0 {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return fmt.Errorf("bench: no agent came online (errors %v)", r.errors)
+	}
+	return nil
+}
+
+// arrive starts visitors as a Poisson process until cfg.Duration has
+// passed.
+func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time) {
+	cfg := r.cfg
+	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.Worker)+1))
+	at := time.Duration(0)
+	for n := 1; ; n++ {
+		at += time.Duration(rng.ExpFloat64() / cfg.Rate * float64(time.Second))
+		if at >= cfg.Duration {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(start.Add(at))):
+		}
+		r.arrivals.Add(1)
+		if r.visitorsNow.Load() >= int64(cfg.VisitorsMax) {
+			r.dropped.Add(1)
+			continue
+		}
+		v := &visitor{r: r, n: n, chat: time.Duration(rng.ExpFloat64() * float64(cfg.ChatLength)),
+			gaps: rand.New(rand.NewPCG(cfg.Seed, uint64(n)<<8|uint64(cfg.Worker))), lang: cfg.Languages[rng.IntN(len(cfg.Languages))]}
+		if cfg.Patience > 0 {
+			v.patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
+		}
+		r.visitorsNow.Add(1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.visitorsNow.Add(-1)
+			v.run(ctx)
+		}()
+	}
+}
+
+// Point is one second of the timeline.
+type Point struct {
+	T         float64 `json:"t"`
+	Waiting   int     `json:"waiting"` // -1 when the API did not answer
+	Busy      int64   `json:"agents_busy"`
+	Active    int64   `json:"chats_active"`
+	Sockets   int64   `json:"sockets"`
+	FramesIn  int64   `json:"frames_in"`
+	FramesOut int64   `json:"frames_out"`
+	ServerRSS float64 `json:"server_rss_mb,omitempty"`
+}
+
+// sample records a Point and reports progress every second until ctx ends.
+func (r *runner) sample(ctx context.Context, start time.Time, done chan<- struct{}) {
+	defer close(done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		p := Point{T: time.Since(start).Seconds(), Waiting: r.waiting(ctx), Busy: r.busyAgents(),
+			Active: r.activeChats.Load(), Sockets: r.sockets.Load(), FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load()}
+		if r.proc != nil {
+			p.ServerRSS = r.proc.sample()
+		}
+		r.measureMemory(p.Sockets)
+		r.mu.Lock()
+		r.timeline = append(r.timeline, p)
+		var errs int64
+		for _, n := range r.errors {
+			errs += n
+		}
+		r.mu.Unlock()
+		if r.cfg.Progress != nil {
+			r.cfg.Progress(Snapshot{Elapsed: time.Since(start), Sockets: p.Sockets, Arrivals: r.arrivals.Load(),
+				Chats: r.chats.Load(), Active: p.Active, Messages: r.messages.Load(), FramesIn: p.FramesIn,
+				FramesOut: p.FramesOut, Errors: errs, RelayP50: r.relay.Quantile(0.5), OfferP50: r.offer.Quantile(0.5)})
+		}
+	}
+}
+
+// waiting reads the bench queue's waiting count from the API.
+func (r *runner) waiting(ctx context.Context) int {
+	var q struct {
+		Stats struct {
+			Waiting int `json:"waiting"`
+		} `json:"stats"`
+	}
+	cctx, cancel := context.WithTimeout(ctx, 900*time.Millisecond)
+	defer cancel()
+	if err := r.api.call(cctx, http.MethodGet, "/v1/queues/"+QueueID, nil, &q); err != nil {
+		return -1
+	}
+	return q.Stats.Waiting
+}
+
+// busyAgents is how many agents hold at least one chat.
+func (r *runner) busyAgents() int64 { return r.agentsBusy.Load() }
+
+func sortedKeys(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// measureMemory records the client's memory per socket when sockets
+// reach a new peak: heap and stacks in use right after a collection, so
+// that garbage does not count.
+func (r *runner) measureMemory(sockets int64) {
+	if sockets <= r.peakSockets || sockets < 50 {
+		return
+	}
+	r.peakSockets = sockets
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.kibPerSocket = float64(ms.HeapInuse+ms.StackInuse) / 1024 / float64(sockets)
+}

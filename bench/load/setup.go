@@ -1,0 +1,136 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// QueueID is the queue the bench creates in its workspace.
+const QueueID = "bench"
+
+// Setup is a workspace prepared for a run: what agents and visitors need to
+// connect. Workers receive it from the parent process.
+type Setup struct {
+	Workspace string `json:"workspace"`
+	APIKey    string `json:"api_key"`
+	WidgetKey string `json:"widget_key"`
+	// Agents are the agents' ids and tokens.
+	Agents []AgentCred `json:"agents"`
+}
+
+// AgentCred is one agent's id and socket token.
+type AgentCred struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
+// api is a small client of the server's HTTP API.
+type api struct {
+	base, key, workspace string
+	http                 *http.Client
+}
+
+// call sends body (JSON) and decodes the answer into out, retrying on
+// rate_limited; other non-2xx answers are errors with the problem's text.
+func (a *api) call(ctx context.Context, method, path string, body, out any) error {
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			return err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, method, a.base+path, bytes.NewReader(raw))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+a.key)
+		req.Header.Set("Content-Type", "application/json")
+		if a.workspace != "" {
+			req.Header.Set("Switchboard-Workspace", a.workspace)
+		}
+		resp, err := a.http.Do(req)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		if resp.StatusCode == http.StatusTooManyRequests && attempt < 20 {
+			select {
+			case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
+		}
+		if out != nil {
+			if err := json.Unmarshal(data, out); err != nil {
+				return fmt.Errorf("%s %s: decoding %q: %w", method, path, data, err)
+			}
+		}
+		return nil
+	}
+}
+
+// randomID returns n random bytes in hex.
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// prepare creates a fresh workspace with a widget key, the bench queue
+// (manual accept, single offers) and cfg.Agents agents with their tokens.
+func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
+	id := "bench-" + randomID(4)
+	st := &Setup{Workspace: id, WidgetKey: "bench-" + randomID(8)}
+	admin := &api{base: "http://" + cfg.Addr, key: cfg.AdminKey, http: hc}
+	var created struct {
+		APIKey string `json:"api_key"`
+	}
+	if err := admin.call(ctx, http.MethodPut, "/v1/workspaces/"+id,
+		map[string]any{"name": "switchboard bench", "widget_keys": []string{st.WidgetKey}}, &created); err != nil {
+		return nil, fmt.Errorf("creating workspace: %w", err)
+	}
+	st.APIKey = created.APIKey
+	ws := &api{base: admin.base, key: st.APIKey, http: hc}
+	if st.APIKey == "" { // an older server: act on it with the admin key
+		ws.key, ws.workspace = cfg.AdminKey, id
+		st.APIKey = cfg.AdminKey
+	}
+	q := map[string]any{"name": "Bench", "accept_mode": "manual", "offer_mode": "single", "wrapup_timeout": 30}
+	if err := ws.call(ctx, http.MethodPut, "/v1/queues/"+QueueID, q, nil); err != nil {
+		return nil, fmt.Errorf("creating queue: %w", err)
+	}
+	for i := range cfg.Agents {
+		aid := fmt.Sprintf("agent-%05d", i+1)
+		body := map[string]any{"name": fmt.Sprintf("Bench Agent %d", i+1), "queues": []string{QueueID},
+			"languages": map[string]any{"primary": cfg.Languages[i%len(cfg.Languages)]},
+			"capacity":  map[string]int{"chat": cfg.Capacity, "voice": 0, "email": 0}}
+		if err := ws.call(ctx, http.MethodPut, "/v1/agents/"+aid, body, nil); err != nil {
+			return nil, fmt.Errorf("creating agent: %w", err)
+		}
+		var tok struct {
+			Token string `json:"token"`
+		}
+		if err := ws.call(ctx, http.MethodPost, "/v1/agents/"+aid+"/token", nil, &tok); err != nil {
+			return nil, fmt.Errorf("agent token: %w", err)
+		}
+		st.Agents = append(st.Agents, AgentCred{ID: aid, Token: tok.Token})
+	}
+	return st, nil
+}

@@ -1,0 +1,156 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// frame is the union of the fields the bench reads from the hub's frames.
+type frame struct {
+	Type    string          `json:"type"`
+	Ref     string          `json:"ref"`
+	Code    string          `json:"code"`
+	Session string          `json:"session"`
+	Reason  string          `json:"reason"`
+	Offer   json.RawMessage `json:"offer"` // an object in offer, a string in offer_revoked
+	Card    *struct {
+		Session    string `json:"session"`
+		StateName  string `json:"state_name"`
+		WrapupCode string `json:"wrapup_code"`
+		Contact    struct {
+			Name string `json:"name"`
+		} `json:"contact"`
+		Agent *struct {
+			ID string `json:"id"`
+		} `json:"agent"`
+	} `json:"card"`
+	Message *struct {
+		Text string `json:"text"`
+		From struct {
+			Kind string `json:"kind"`
+		} `json:"from"`
+	} `json:"message"`
+}
+
+// offerInfo is the object of an offer frame.
+type offerInfo struct {
+	ID      string `json:"id"`
+	Session string `json:"session"`
+	Mode    string `json:"mode"`
+}
+
+// dialer opens websockets to the server, spreading them over loopback
+// source addresses when the server is local.
+type dialer struct {
+	base    string
+	clients []*http.Client
+	mu      sync.Mutex
+	next    int
+}
+
+// sourceAddrs is how many loopback source addresses a local run spreads
+// visitors over: the server allows 2 new chats and 50 visitor frames per
+// second per address.
+const sourceAddrs = 250
+
+func newDialer(addr string) *dialer {
+	d := &dialer{base: "ws://" + addr}
+	host, _, err := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	if err == nil && (host == "localhost" || (ip != nil && ip.IsLoopback() && ip.To4() != nil)) {
+		for i := range sourceAddrs {
+			local := &net.TCPAddr{IP: net.IPv4(127, 1, byte(i/250), byte(1+i%250))}
+			nd := &net.Dialer{LocalAddr: local, Timeout: 10 * time.Second}
+			d.clients = append(d.clients, &http.Client{Transport: &http.Transport{DialContext: nd.DialContext, DisableKeepAlives: true}})
+		}
+		return d
+	}
+	d.clients = []*http.Client{{Transport: &http.Transport{DisableKeepAlives: true}}}
+	return d
+}
+
+// dial opens a socket to path; spread picks the next source address.
+func (d *dialer) dial(ctx context.Context, path string, spread bool) (*websocket.Conn, error) {
+	c := d.clients[0]
+	if spread {
+		d.mu.Lock()
+		c = d.clients[d.next%len(d.clients)]
+		d.next++
+		d.mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, d.base+path, &websocket.DialOptions{HTTPClient: c})
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(1 << 16)
+	return ws, nil
+}
+
+// sock is one client socket: writes are serialised and counted.
+type sock struct {
+	ws *websocket.Conn
+	r  *runner
+	mu sync.Mutex
+}
+
+// send writes v as one text frame.
+func (s *sock) send(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.ws.Write(wctx, websocket.MessageText, b); err != nil {
+		return err
+	}
+	s.r.framesOut.Add(1)
+	return nil
+}
+
+// read reads and decodes the next frame.
+func (s *sock) read(ctx context.Context) (*frame, error) {
+	_, b, err := s.ws.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.r.framesIn.Add(1)
+	f := &frame{}
+	if err := json.Unmarshal(b, f); err != nil {
+		return nil, fmt.Errorf("bad frame %.100q: %w", b, err)
+	}
+	return f, nil
+}
+
+// errKind names a socket error for the errors table.
+func errKind(prefix string, err error) string {
+	if s := websocket.CloseStatus(err); s != -1 {
+		return fmt.Sprintf("%s_close_%d", prefix, int(s))
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "429"):
+		return prefix + "_rate_limited"
+	case strings.Contains(msg, "connection refused"):
+		return prefix + "_refused"
+	case strings.Contains(msg, "too many open files"):
+		return prefix + "_fd_limit"
+	case strings.Contains(msg, "deadline exceeded") || strings.Contains(msg, "timeout"):
+		return prefix + "_timeout"
+	case strings.Contains(msg, "EOF") || strings.Contains(msg, "reset"):
+		return prefix + "_eof"
+	}
+	return prefix + "_other"
+}

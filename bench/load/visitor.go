@@ -1,0 +1,151 @@
+package load
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// visitor is one chat from the widget's side.
+type visitor struct {
+	r        *runner
+	n        int
+	chat     time.Duration // how long to chat once an agent joined
+	patience time.Duration // 0: wait forever
+	gaps     *rand.Rand
+	lang     string
+}
+
+// run opens the socket, says hello with the first message right behind it,
+// waits for an agent, chats, leaves, and returns once the hub ended the
+// chat or ctx ended.
+func (v *visitor) run(ctx context.Context) {
+	r := v.r
+	start := time.Now()
+	ws, err := r.dialer.dial(ctx, "/v1/ws/visitor", true)
+	if err != nil {
+		r.fail(errKind("visitor_dial", err))
+		return
+	}
+	defer func() { _ = ws.CloseNow() }()
+	r.sockets.Add(1)
+	defer r.sockets.Add(-1)
+	s := &sock{ws: ws, r: r}
+	sent := time.Now()
+	hello := map[string]any{"type": "hello", "widget": r.setup.WidgetKey, "queue": QueueID,
+		"name": stamp(r.cfg.Worker, v.n, sent), "language": v.lang}
+	if err := s.send(ctx, hello); err != nil {
+		r.fail(errKind("visitor_hello", err))
+		return
+	}
+	if err := s.send(ctx, map[string]any{"type": "send", "text": "hello, I need help"}); err != nil {
+		r.fail(errKind("visitor_write", err))
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex // timer and the draws, shared with timer goroutines
+		timer    *time.Timer
+		joined   bool
+		leaveAt  time.Time
+		welcomed bool
+	)
+	stopTimer := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+	defer stopTimer()
+	leave := func() {
+		if err := s.send(ctx, map[string]any{"type": "leave"}); err != nil && ctx.Err() == nil {
+			r.fail(errKind("visitor_write", err))
+		}
+	}
+	if v.patience > 0 {
+		mu.Lock()
+		timer = time.AfterFunc(v.patience, func() {
+			r.abandoned.Add(1)
+			leave()
+		})
+		mu.Unlock()
+	}
+	var next func()
+	next = func() {
+		if ctx.Err() != nil {
+			return
+		}
+		mu.Lock()
+		over := !time.Now().Before(leaveAt)
+		mu.Unlock()
+		if over {
+			leave()
+			return
+		}
+		msg := "rt " + strconv.FormatInt(time.Now().UnixNano(), 10)
+		if err := s.send(ctx, map[string]any{"type": "send", "text": msg}); err != nil {
+			if ctx.Err() == nil {
+				r.fail(errKind("visitor_write", err))
+			}
+			return
+		}
+		r.messages.Add(1)
+		mu.Lock()
+		timer = time.AfterFunc(v.gap(), next)
+		mu.Unlock()
+	}
+	for {
+		f, err := s.read(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.fail(errKind("visitor_read", err))
+			}
+			return
+		}
+		now := time.Now()
+		switch f.Type {
+		case "welcome":
+			if !welcomed {
+				welcomed = true
+				r.connect.Add(now.Sub(start))
+			}
+		case "agent_joined":
+			if joined {
+				continue
+			}
+			joined = true
+			stopTimer()
+			r.answer.Add(now.Sub(sent))
+			mu.Lock()
+			leaveAt = now.Add(v.chat)
+			timer = time.AfterFunc(v.gap(), next)
+			mu.Unlock()
+		case "message":
+			if m := f.Message; m != nil && m.From.Kind == "agent" && strings.HasPrefix(m.Text, "rt ") {
+				if ns, err := strconv.ParseInt(m.Text[3:], 10, 64); err == nil {
+					r.relay.Add(now.Sub(time.Unix(0, ns)))
+				}
+			}
+		case "ended", "deflected":
+			if f.Type == "deflected" {
+				r.fail("visitor_deflected_" + f.Reason)
+			}
+			r.finished.Add(1)
+			return
+		case "error":
+			r.fail("visitor_error_" + f.Code)
+		}
+	}
+}
+
+// gap draws the time to the next message. The draws come from the
+// visitor's own generator, seeded from the run's seed, so timer goroutines
+// need no lock.
+func (v *visitor) gap() time.Duration {
+	return time.Duration(v.gaps.ExpFloat64() * float64(v.r.cfg.MessageGap))
+}

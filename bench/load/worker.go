@@ -1,0 +1,126 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+)
+
+// workerSpec is what a parent sends a worker process on its stdin.
+type workerSpec struct {
+	Addr        string        `json:"addr"`
+	Rate        float64       `json:"rate"`
+	Duration    time.Duration `json:"duration"`
+	Drain       time.Duration `json:"drain"`
+	VisitorsMax int           `json:"visitors_max"`
+	ChatLength  time.Duration `json:"chat_length"`
+	MessageGap  time.Duration `json:"message_gap"`
+	AcceptDelay time.Duration `json:"accept_delay"`
+	Patience    time.Duration `json:"patience"`
+	Languages   []string      `json:"languages"`
+	Seed        uint64        `json:"seed"`
+	Worker      int           `json:"worker"`
+	Setup       Setup         `json:"setup"`
+}
+
+// workersFor is how many processes a run needs: the sockets it expects
+// (agents, plus visitors in flight: arrivals over a wait-and-chat) over
+// MaxSocketsPerProcess.
+func workersFor(cfg Config) int {
+	visitors := min(float64(cfg.VisitorsMax), cfg.Rate*(cfg.ChatLength.Seconds()+cfg.Patience.Seconds()+10)*1.5)
+	n := int((float64(cfg.Agents) + visitors) / MaxSocketsPerProcess)
+	return n + 1
+}
+
+// runWorkers prepares the workspace here, then runs n copies of this
+// binary (`<exe> bench --worker`), each with a share of the agents and of
+// the arrival rate, and merges what they measured.
+func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	setup, err := prepare(ctx, cfg, &http.Client{Timeout: 30 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	proc := newProcSampler(cfg.ServerPID, cfg.Addr)
+	results := make([]*Result, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		spec := workerSpec{Addr: cfg.Addr, Rate: cfg.Rate / float64(n), Duration: cfg.Duration, Drain: cfg.Drain,
+			VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
+			AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
+			Setup: *setup}
+		spec.Setup.Agents = nil
+		for j := i; j < len(setup.Agents); j += n {
+			spec.Setup.Agents = append(spec.Setup.Agents, setup.Agents[j])
+		}
+		in, _ := json.Marshal(spec)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out bytes.Buffer
+			cmd := exec.CommandContext(ctx, exe, "bench", "--worker")
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, stderr
+			if err := cmd.Run(); err != nil {
+				errs[i] = fmt.Errorf("worker %d: %w", i+1, err)
+				return
+			}
+			res := &Result{}
+			if err := json.Unmarshal(out.Bytes(), res); err != nil {
+				errs[i] = fmt.Errorf("worker %d: decoding its result: %w", i+1, err)
+				return
+			}
+			results[i] = res
+		}()
+	}
+	wg.Wait()
+	total := &Result{Addr: cfg.Addr, Workspace: setup.Workspace, Workers: n, Errors: map[string]int64{}, Hists: map[string]*Hist{}}
+	for i, res := range results {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		total.merge(res)
+	}
+	total.Server = proc.stats()
+	total.finish()
+	return total, nil
+}
+
+// workerMain is `bench --worker`: a spec on stdin, a Result on stdout.
+func workerMain(stdin io.Reader, stdout, stderr io.Writer) int {
+	var spec workerSpec
+	if err := json.NewDecoder(stdin).Decode(&spec); err != nil {
+		fmt.Fprintln(stderr, "switchboard bench --worker:", err)
+		return 2
+	}
+	st := spec.Setup
+	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
+		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience,
+		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
+	if cfg.AcceptDelay == 0 {
+		cfg.AcceptDelay = -1
+	}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "switchboard bench --worker:", err)
+		return 1
+	}
+	if err := json.NewEncoder(stdout).Encode(res); err != nil {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,56 @@
+// Package sim runs the real hub and router on virtual time, with no sockets,
+// to measure what a contact center would see under a given load, and puts
+// the figures beside the Erlang C (and, with patience, Erlang A) predictions
+// of package erlang. It is `switchboard simulate`.
+//
+// # The model
+//
+// One queue (auto accept) and c agents, each with chat capacity 1, so that
+// each agent serves one contact at a time: an M/M/c queue, or M/M/c+M when
+// patience is set.
+//
+//   - Arrivals are a Poisson process of rate λ (seeded math/rand/v2).
+//   - Handle times are exponential with mean h, drawn at arrival.
+//   - Patience is exponential with mean θ: a contact still waiting when its
+//     patience runs out leaves (End by the visitor), and counts as abandoned.
+//   - Agents accept at once (the queue's accept mode is auto), end the chat
+//     after its handle time and wrap up at once: the wrap-up time is 0, as in
+//     M/M/c, where an agent is free the moment service ends.
+//
+// # The driver
+//
+// A discrete-event loop keeps a heap of the next arrival, ends of service
+// and abandonments. For each event it moves the hub's ManualClock to the
+// event's time and applies it with Hub.Do: StartSession, End then Wrapup, or
+// End by the visitor. Assignments are the router's: a contact is assigned at
+// once when StartSession's reply card names an agent, and otherwise when an
+// agent frees up, which the driver reads from that agent's subscription (the
+// auto offer frame) right after the Wrapup; the hub queues a command's events
+// before it answers it, so nothing is missed or read late. Only the driver
+// calls Do, one command at a time, so a run is a deterministic function of
+// its Config. Committed batches go to a store that keeps nothing, so memory
+// stays flat however long the run.
+//
+// # Measures
+//
+// Contacts that arrive during the warm-up are served but not counted; those
+// that arrive in the measured window are followed until they are answered or
+// abandon. The definitions match package erlang:
+//
+//	service level  answered within T / all counted arrivals (an abandon
+//	               never counts as answered, however early it left)
+//	ASA            mean wait of answered contacts, queue entry to
+//	               assignment, zero waits included
+//	abandon rate   abandoned / all counted arrivals
+//	occupancy      busy agent-time in the window / (c × window)
+//
+// Fairness is per agent over the window: contacts handled and busy time,
+// summarised by Jain's index of busy time, (Σx)² / (n·Σx²), which is 1 when
+// every agent was equally busy and 1/n when one agent did everything.
+//
+// # Concurrency
+//
+// Run drives one hub from the calling goroutine; the hub's loop runs in a
+// goroutine that Run starts and stops before it returns. Separate Runs share
+// nothing and may run in parallel.
+package sim

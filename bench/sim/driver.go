@@ -1,0 +1,331 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
+	"github.com/switchboardhq/switchboard/session"
+)
+
+// epoch is simulated time zero: a Monday, so that nothing depends on the
+// date the simulator runs.
+var epoch = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+
+const queueID = "sim"
+
+// call is one contact on its way through the hub.
+type call struct {
+	id      string
+	n       int
+	visitor string
+	arrive  float64 // seconds since epoch
+	handle  float64 // seconds, drawn at arrival
+	counted bool    // arrived inside the measured window
+	agent   int     // index of the agent serving it, -1 while waiting
+	done    bool    // answered and ended, or abandoned
+}
+
+// agentState is the driver's view of one agent.
+type agentState struct {
+	id    string
+	sub   *hub.Subscription
+	call  *call   // the call in service, nil when free
+	since float64 // when the current service started
+}
+
+// driver runs one simulation.
+type driver struct {
+	cfg     Config
+	h       *hub.Hub
+	clock   *hub.ManualClock
+	ctx     context.Context
+	events  eventHeap
+	seq     uint64
+	now     float64
+	calls   map[string]*call
+	agents  []agentState
+	byID    map[string]int
+	nextVis uint64
+	// random streams, one per quantity, so that changing one does not
+	// shift the others
+	arrivals, handles, patience *rand.Rand
+	// window and end of arrivals, seconds since epoch
+	w0, w1 float64
+	m      meter
+	nDo    int
+}
+
+// Run simulates cfg on a new hub and returns what it measured beside the
+// Erlang predictions. It fails on a bad Config, when ctx ends, or when the
+// hub refuses a command (a bug: the driver only sends valid commands).
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	d := &driver{
+		cfg:      cfg,
+		ctx:      ctx,
+		clock:    hub.NewManualClock(epoch),
+		calls:    map[string]*call{},
+		byID:     map[string]int{},
+		arrivals: rand.New(rand.NewPCG(cfg.Seed, 1)),
+		handles:  rand.New(rand.NewPCG(cfg.Seed, 2)),
+		patience: rand.New(rand.NewPCG(cfg.Seed, 3)),
+		w0:       cfg.Warmup.Seconds(),
+		w1:       (cfg.Warmup + cfg.Duration).Seconds(),
+	}
+	d.m = newMeter(cfg.Agents, d.w0, d.w1, cfg.SLThreshold.Seconds())
+	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}})
+	if err != nil {
+		return nil, err
+	}
+	hctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.h.Run(hctx) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+	if err := d.setup(); err != nil {
+		return nil, err
+	}
+	if err := d.loop(start); err != nil {
+		return nil, err
+	}
+	return d.report(time.Since(start)), nil
+}
+
+// setup creates the queue and the agents, connected and available, each
+// with a subscription the driver reads its assignments from.
+func (d *driver) setup() error {
+	spec := hub.QueueSpec{Name: "Simulated", WrapupTimeout: time.Second,
+		Queue: router.Queue{ID: queueID, AcceptMode: router.Auto, ServiceLevel: d.cfg.SLThreshold}}
+	if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
+		return err
+	}
+	d.agents = make([]agentState, d.cfg.Agents)
+	for i := range d.agents {
+		id := fmt.Sprintf("a%05d", i+1)
+		d.agents[i].id = id
+		d.byID[id] = i
+		p := presence.Profile{ID: id, Name: "Agent " + id[1:], Languages: presence.Languages{Primary: "en"}}
+		p.Capacity[presence.Chat] = 1
+		if err := d.do(hub.PutAgent{Profile: p, Queues: []string{queueID}}); err != nil {
+			return err
+		}
+		sub, err := d.h.Subscribe(d.ctx, hub.Filter{Agent: id, Queue: 1024})
+		if err != nil {
+			return fmt.Errorf("sim: subscribe %s: %w", id, err)
+		}
+		d.agents[i].sub = sub
+		if err := d.do(hub.AgentConnect{Agent: id}); err != nil {
+			return err
+		}
+		if err := d.do(hub.SetPresence{Agent: id, Status: presence.Available}); err != nil {
+			return err
+		}
+	}
+	d.schedule(event{at: d.exp(d.arrivals, 1/d.cfg.Rate), kind: evArrival})
+	return nil
+}
+
+// loop applies events in time order until none is left: arrivals stop at
+// the end of the window, and every call in flight is then followed to its
+// end.
+func (d *driver) loop(start time.Time) error {
+	total := d.w1
+	nextReport := time.Now().Add(d.cfg.ProgressEvery)
+	for i := 0; len(d.events) > 0; i++ {
+		e := d.events.pop()
+		d.now = e.at
+		var err error
+		switch e.kind {
+		case evArrival:
+			err = d.arrive()
+		case evEnd:
+			err = d.end(e.agent)
+		case evAbandon:
+			err = d.abandon(e.call)
+		}
+		if err != nil {
+			return err
+		}
+		if i&1023 == 0 {
+			if err := d.ctx.Err(); err != nil {
+				return err
+			}
+			if d.cfg.Progress != nil && time.Now().After(nextReport) {
+				nextReport = time.Now().Add(d.cfg.ProgressEvery)
+				d.cfg.Progress(d.progress(start, total))
+			}
+		}
+	}
+	d.m.closeBusy(d.agents)
+	if d.cfg.Progress != nil {
+		d.cfg.Progress(d.progress(start, total))
+	}
+	return nil
+}
+
+func (d *driver) progress(start time.Time, total float64) Progress {
+	return Progress{Simulated: seconds(math.Min(d.now, total)), Total: seconds(total),
+		Arrivals: int(d.nextVis), Events: d.nDo, Elapsed: time.Since(start)}
+}
+
+// arrive starts the next contact's session and schedules the one after.
+func (d *driver) arrive() error {
+	d.nextVis++
+	c := &call{n: int(d.nextVis), visitor: "v" + strconv.FormatUint(d.nextVis, 10), arrive: d.now, handle: d.exp(d.handles, d.cfg.Handle.Seconds()), agent: -1,
+		counted: d.now >= d.w0 && d.now < d.w1}
+	var patience float64
+	if d.cfg.Patience > 0 {
+		patience = d.exp(d.patience, d.cfg.Patience.Seconds())
+	}
+	if next := d.now + d.exp(d.arrivals, 1/d.cfg.Rate); next < d.w1 {
+		d.schedule(event{at: next, kind: evArrival})
+	}
+	d.setClock()
+	rep, err := d.h.Do(d.ctx, hub.StartSession{Channel: session.WebChat, Queue: queueID,
+		VisitorID: c.visitor})
+	d.nDo++
+	if err != nil {
+		return fmt.Errorf("sim: start session at %.3f s: %w", d.now, err)
+	}
+	c.id = rep.Session
+	d.calls[c.id] = c
+	d.m.arrived(c)
+	if rep.Card != nil && rep.Card.Agent != nil {
+		if i, ok := d.byID[rep.Card.Agent.ID]; ok {
+			d.assign(c, i)
+			return nil
+		}
+	}
+	if patience > 0 {
+		d.schedule(event{at: d.now + patience, kind: evAbandon, call: c})
+	}
+	return nil
+}
+
+// assign records that agent i took c now and schedules the end of service.
+func (d *driver) assign(c *call, i int) {
+	c.agent = i
+	d.m.answered(c, d.now-c.arrive)
+	if d.cfg.OnCall != nil {
+		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: true, Agent: d.agents[i].id, Counted: c.counted})
+	}
+	a := &d.agents[i]
+	a.call, a.since = c, d.now
+	d.schedule(event{at: d.now + c.handle, kind: evEnd, agent: i})
+}
+
+// end ends agent i's chat and wraps it up, then reads which waiting call,
+// if any, the router gave the agent.
+func (d *driver) end(i int) error {
+	a := &d.agents[i]
+	c := a.call
+	d.setClock()
+	by := hub.Party{Kind: session.KindAgent, ID: a.id}
+	if err := d.do(hub.End{Session: c.id, By: by}); err != nil {
+		return err
+	}
+	if err := d.do(hub.Wrapup{Agent: a.id, Session: c.id, Code: "done"}); err != nil {
+		return err
+	}
+	d.m.served(i, a.since, d.now)
+	a.call = nil
+	c.done = true
+	delete(d.calls, c.id)
+	return d.readOffers(i)
+}
+
+// readOffers drains agent i's subscription and assigns the call of an auto
+// offer it finds there, if that call still waits.
+func (d *driver) readOffers(i int) error {
+	a := &d.agents[i]
+	for {
+		select {
+		case f, ok := <-a.sub.C():
+			if !ok {
+				return fmt.Errorf("sim: agent %s subscription ended: %s", a.id, a.sub.Reason())
+			}
+			if f.Type != hub.FrameOffer {
+				continue
+			}
+			var o offerFrame
+			if err := json.Unmarshal(f.JSON, &o); err != nil {
+				return fmt.Errorf("sim: offer frame: %w", err)
+			}
+			if c := d.calls[o.Offer.Session]; c != nil && c.agent < 0 && !c.done {
+				d.assign(c, i)
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+type offerFrame struct {
+	Offer struct {
+		Session string `json:"session"`
+		Mode    string `json:"mode"`
+	} `json:"offer"`
+}
+
+// abandon ends c by its visitor if it still waits.
+func (d *driver) abandon(c *call) error {
+	if c.agent >= 0 || c.done {
+		return nil
+	}
+	d.setClock()
+	if err := d.do(hub.End{Session: c.id, By: hub.Party{Kind: session.KindVisitor, ID: c.visitor}}); err != nil {
+		return err
+	}
+	c.done = true
+	delete(d.calls, c.id)
+	d.m.abandoned(c)
+	if d.cfg.OnCall != nil {
+		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Counted: c.counted})
+	}
+	return nil
+}
+
+// do applies cmd at the clock's time.
+func (d *driver) do(cmd hub.Command) error {
+	d.nDo++
+	if _, err := d.h.Do(d.ctx, cmd); err != nil {
+		return fmt.Errorf("sim: %T at %.3f s: %w", cmd, d.now, err)
+	}
+	return nil
+}
+
+// setClock moves the hub's clock to the driver's time.
+func (d *driver) setClock() { d.clock.Set(epoch.Add(seconds(d.now))) }
+
+// schedule adds e to the event heap.
+func (d *driver) schedule(e event) {
+	d.seq++
+	e.seq = d.seq
+	d.events.push(e)
+}
+
+// exp draws an exponential variate of the given mean from r.
+func (d *driver) exp(r *rand.Rand, mean float64) float64 { return r.ExpFloat64() * mean }
+
+// seconds converts seconds to a Duration, rounding to the nanosecond.
+func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
+
+// discardStore is a hub.Store that keeps nothing: the simulator needs no
+// durability, and memory stays flat however long the run.
+type discardStore struct{}
+
+func (discardStore) Commit(*hub.Batch) error { return nil }

@@ -1,0 +1,118 @@
+package sim
+
+import "math"
+
+// batches is how many equal slices of the window batch means use for
+// confidence intervals.
+const batches = 20
+
+// tally counts one slice of the window, or all of it.
+type tally struct {
+	arrivals, answered, inT, abandoned, waited int
+	waitSum                                    float64
+}
+
+// meter accumulates the measures of the calls that arrive in the window
+// [w0, w1) and the agents' busy time inside it.
+type meter struct {
+	w0, w1  float64
+	t       float64 // service-level threshold, seconds
+	all     tally
+	batch   [batches]tally
+	busy    []float64 // per agent, seconds inside the window
+	handled []int     // per agent, calls answered in the window
+}
+
+func newMeter(agents int, w0, w1, t float64) meter {
+	return meter{w0: w0, w1: w1, t: t, busy: make([]float64, agents), handled: make([]int, agents)}
+}
+
+// slot returns the batch of a counted call.
+func (m *meter) slot(c *call) *tally {
+	i := int(float64(batches) * (c.arrive - m.w0) / (m.w1 - m.w0))
+	return &m.batch[min(max(i, 0), batches-1)]
+}
+
+func (m *meter) arrived(c *call) {
+	if c.counted {
+		m.all.arrivals++
+		m.slot(c).arrivals++
+	}
+}
+
+func (m *meter) answered(c *call, wait float64) {
+	if !c.counted {
+		return
+	}
+	m.handled[c.agent]++
+	for _, t := range [2]*tally{&m.all, m.slot(c)} {
+		t.answered++
+		t.waitSum += wait
+		if wait <= m.t {
+			t.inT++
+		}
+		if wait > 0 {
+			t.waited++
+		}
+	}
+}
+
+func (m *meter) abandoned(c *call) {
+	if c.counted {
+		m.all.abandoned++
+		m.slot(c).abandoned++
+		m.all.waited++
+		m.slot(c).waited++
+	}
+}
+
+// served adds agent i's service [from, to) to its busy time, clipped to the
+// window.
+func (m *meter) served(i int, from, to float64) {
+	if lo, hi := math.Max(from, m.w0), math.Min(to, m.w1); hi > lo {
+		m.busy[i] += hi - lo
+	}
+}
+
+// closeBusy counts the services still running when the run stops.
+func (m *meter) closeBusy(agents []agentState) {
+	for i, a := range agents {
+		if a.call != nil {
+			m.served(i, a.since, math.Inf(1))
+		}
+	}
+}
+
+// ratio returns a/b, or 0 when b is 0.
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// halfWidth95 returns the half-width of a 95 % confidence interval of the
+// mean of f over the batches: the batch means method, with Student's t for
+// 19 degrees of freedom (all 20 batches hold calls in any useful run).
+func (m *meter) halfWidth95(f func(t *tally) (float64, bool)) float64 {
+	var xs []float64
+	for i := range m.batch {
+		if x, ok := f(&m.batch[i]); ok {
+			xs = append(xs, x)
+		}
+	}
+	n := float64(len(xs))
+	if n < 2 {
+		return 0
+	}
+	var sum, sq float64
+	for _, x := range xs {
+		sum += x
+	}
+	mean := sum / n
+	for _, x := range xs {
+		sq += (x - mean) * (x - mean)
+	}
+	const t19 = 2.093 // Student's t, 0.975 quantile, 19 degrees of freedom
+	return t19 * math.Sqrt(sq/(n-1)/n)
+}

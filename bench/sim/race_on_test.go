@@ -1,0 +1,7 @@
+//go:build race
+
+package sim
+
+// raceOn is set when the race detector is on: it slows the hub about
+// thirteen-fold, so the long statistical runs shrink or skip.
+const raceOn = true
