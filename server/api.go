@@ -457,6 +457,10 @@ func (s *Server) searchSessions(w http.ResponseWriter, r *http.Request, c caller
 		wantState = &st
 	}
 	now := s.cfg.Clock.Now()
+	if isContactKey(contact) {
+		s.recentByContact(w, ws, c, contact, wantState, queue, status, limit)
+		return
+	}
 	cards := []session.Card{}
 	next, err := s.store.ScanSessions(ws.rec.ID, persist.Page{After: q.Get("cursor"), Limit: 0, Reverse: true},
 		func(id string, val []byte) error {
@@ -488,6 +492,50 @@ func (s *Server) searchSessions(w http.ResponseWriter, r *http.Request, c caller
 		out["cursor"] = next
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// isContactKey reports whether contact is a contact key of the index
+// ("email:…", "phone:…", "visitor:…"), as cards and session.ContactKey
+// give them.
+func isContactKey(contact string) bool {
+	for _, p := range []string{"email:", "phone:", "visitor:"} {
+		if strings.HasPrefix(contact, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// recentByContact answers a contact's sessions, newest first, from the
+// contact index (no scan): the recent conversations of the info panel.
+func (s *Server) recentByContact(w http.ResponseWriter, ws *workspace, c caller, key string,
+	wantState *session.State, queue, status string, limit int) {
+	ids, err := s.store.RecentByContact(ws.rec.ID, key, limit)
+	if err != nil {
+		s.refuse(w, "unavailable", "reading the contact index")
+		return
+	}
+	now := s.cfg.Clock.Now()
+	cards := []session.Card{}
+	for _, id := range ids {
+		val, err := s.store.GetSession(ws.rec.ID, id)
+		if err != nil {
+			continue
+		}
+		var se session.Session
+		if json.Unmarshal(val, &se) != nil {
+			continue
+		}
+		switch {
+		case wantState != nil && se.State != *wantState, queue != "" && se.Queue.ID != queue,
+			status != "" && string(se.Status) != status:
+			continue
+		case c.agent != "" && !c.super && !took(&se, c.agent):
+			continue
+		}
+		cards = append(cards, se.Card(now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": cards})
 }
 
 func matchContact(se *session.Session, contact string) bool {

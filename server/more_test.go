@@ -240,3 +240,21 @@ func TestStickyAndQueuedUpdates(t *testing.T) {
 	}
 	vs[2].wait("queued", func(m map[string]any) bool { return get(m, "position") == float64(2) })
 }
+
+// Recent conversations of a contact come from the contact index, newest first.
+func TestRecentConversationsByContact(t *testing.T) {
+	e := newEnv(t)
+	v, wel := e.visitor(nil)
+	var ids []string
+	for i := 0; i < 3; i++ {
+		ids = append(ids, str(v.ok(map[string]any{"type": "send", "text": "again"}), "session"))
+		v.ok(map[string]any{"type": "leave"})
+		e.clock.Advance(time.Second)
+	}
+	e.visitor(nil) // someone else
+	code, b := e.api("GET", "/v1/sessions?contact=visitor:"+str(wel, "visitor")+"&limit=2", "")
+	got := get(b, "sessions").([]any)
+	if code != 200 || len(got) != 2 || str(got[0].(map[string]any), "session") != ids[2] || str(got[1].(map[string]any), "session") != ids[1] {
+		t.Fatalf("recent %d %v (ids %v)", code, b, ids)
+	}
+}
