@@ -139,6 +139,7 @@ func (l *ledger) message(session, id, text string) {
 // ws is a minimal protocol client: send with ref, collect frames.
 type ws struct {
 	c      *websocket.Conn
+	err    error // why the read loop ended
 	mu     sync.Mutex
 	acks   map[string]map[string]any
 	frames []map[string]any
@@ -171,6 +172,9 @@ func (w *ws) loop() {
 	for {
 		_, data, err := w.c.Read(context.Background())
 		if err != nil {
+			w.mu.Lock()
+			w.err = err
+			w.mu.Unlock()
 			return
 		}
 		var m map[string]any
@@ -444,5 +448,42 @@ func verify(t *testing.T, p *proc, l *ledger, round int) {
 				t.Fatalf("round %d: visitor %s got message %s %d times on resume (want once)", round, vs.id, id, got[id])
 			}
 		}
+	}
+}
+
+// SIGTERM (and SIGINT) stop the server cleanly: open sockets are closed with
+// 1001 (going away), the process exits 0, and what was acknowledged is there
+// at the next start.
+func TestGracefulShutdown(t *testing.T) {
+	data := t.TempDir()
+	p := start(t, data)
+	code, card, err := p.api("POST", "/v1/sessions", `{"channel":"email","queue":"support","subject":"kept","contact":{"email":"a@example.com"}}`)
+	if err != nil || code != 201 {
+		t.Fatalf("create: %d %v", code, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v, _, err := dial(ctx, p, "/v1/ws/visitor", map[string]any{"type": "hello", "widget": "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-v.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("socket not closed at shutdown")
+	}
+	if code := websocket.CloseStatus(v.err); code != websocket.StatusGoingAway {
+		t.Fatalf("socket closed with %d (%v), want 1001", code, v.err)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	p = start(t, data)
+	defer p.kill()
+	if code, _, _ := p.api("GET", "/v1/sessions/"+card["session"].(string), ""); code != 200 {
+		t.Fatalf("session after a clean stop: %d", code)
 	}
 }
