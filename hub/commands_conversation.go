@@ -107,6 +107,11 @@ func (c SetConversationStatus) apply(h *Hub, now time.Time) (Reply, error) {
 		return Reply{}, err
 	}
 	h.touchSession(s)
+	if c.Status == session.StatusWaitingCustomer && was != c.Status {
+		h.armIdle(s, now)
+	} else if c.Status != session.StatusWaitingCustomer {
+		h.unidle(s, now)
+	}
 	switch {
 	case c.Status == session.StatusNeedsHelp && was != c.Status:
 		card := s.Card(now)

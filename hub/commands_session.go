@@ -89,6 +89,9 @@ func (h *Hub) appendMessage(s *sessState, p Party, text string, now time.Time) (
 	if err != nil {
 		return "", err
 	}
+	if p.Kind != session.KindAgent {
+		h.unidle(s, now) // the customer is back: the chat counts again
+	}
 	h.markDirty(s)
 	if s.Status != status {
 		h.touchSession(s)

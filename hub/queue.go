@@ -28,6 +28,10 @@ type QueueSpec struct {
 	WrapupCodes []string
 	// WrapupTimeout: 0 means DefaultWrapupTimeout.
 	WrapupTimeout time.Duration
+	// IdleRelease: a chat waiting for the customer longer than this stops
+	// counting against its agent's capacity until the visitor writes again;
+	// 0 means never.
+	IdleRelease time.Duration
 	// DeflectMessage is shown to a deflected visitor.
 	DeflectMessage string
 }
@@ -48,8 +52,8 @@ func (q *QueueSpec) validate() error {
 		return errorf(CodeBadRequest, "queue %q: name over %d bytes", q.ID, session.MaxNameLen)
 	case len(q.WrapupCodes) > MaxWrapupCodes:
 		return errorf(CodeBadRequest, "queue %q: %d wrap-up codes (at most %d)", q.ID, len(q.WrapupCodes), MaxWrapupCodes)
-	case q.WrapupTimeout < 0:
-		return errorf(CodeBadRequest, "queue %q: negative wrapup_timeout", q.ID)
+	case q.WrapupTimeout < 0 || q.IdleRelease < 0:
+		return errorf(CodeBadRequest, "queue %q: negative wrapup_timeout or idle_release", q.ID)
 	case len(q.DeflectMessage) > session.MaxTextLen:
 		return errorf(CodeBadRequest, "queue %q: deflect_message over %d bytes", q.ID, session.MaxTextLen)
 	}
@@ -96,6 +100,7 @@ type queueRecord struct {
 	Hours           *hoursRecord      `json:"business_hours,omitempty"`
 	WrapupCodes     []string          `json:"wrapup_codes,omitempty"`
 	WrapupTimeout   float64           `json:"wrapup_timeout,omitempty"`
+	IdleRelease     float64           `json:"idle_release,omitempty"`
 	DeflectMessage  string            `json:"deflect_message,omitempty"`
 }
 
@@ -119,7 +124,8 @@ func (q *QueueSpec) record() queueRecord {
 		MaxWaiting: q.MaxWaiting, MaxWait: q.MaxWait.Seconds(), Expertise: q.Expertise,
 		Aging: q.Aging.Seconds(), LanguageWeight: q.LanguageWeight, StickySlack: q.StickySlack,
 		ServiceLevel: q.ServiceLevel.Seconds(), DeflectNoAgents: q.DeflectNoAgents,
-		WrapupCodes: q.WrapupCodes, WrapupTimeout: q.WrapupTimeout.Seconds(), DeflectMessage: q.DeflectMessage}
+		WrapupCodes: q.WrapupCodes, WrapupTimeout: q.WrapupTimeout.Seconds(), DeflectMessage: q.DeflectMessage,
+		IdleRelease: q.IdleRelease.Seconds()}
 	for _, s := range q.Steps {
 		r.Steps = append(r.Steps, stepRecord{After: s.After.Seconds(), DropExpertise: s.DropExpertise,
 			DropLanguage: s.DropLanguage, AddQueue: s.AddQueue})

@@ -46,7 +46,7 @@ func (r queueRecord) spec() (QueueSpec, error) {
 		dst  *time.Duration
 	}{{"offer_timeout", r.OfferTimeout, &q.OfferTimeout}, {"max_wait", r.MaxWait, &q.MaxWait},
 		{"aging", r.Aging, &q.Aging}, {"service_level", r.ServiceLevel, &q.ServiceLevel},
-		{"wrapup_timeout", r.WrapupTimeout, &q.WrapupTimeout}} {
+		{"wrapup_timeout", r.WrapupTimeout, &q.WrapupTimeout}, {"idle_release", r.IdleRelease, &q.IdleRelease}} {
 		if *d.dst, err = secs(d.name, d.v); err != nil {
 			return QueueSpec{}, err
 		}

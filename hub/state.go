@@ -45,8 +45,11 @@ type sessState struct {
 	clientIDs map[string]uint64
 	// wrapupDue is the wrap-up deadline of an ended session (zero if none).
 	wrapupDue time.Time
-	dirty     bool
-	touched   bool
+	// idleReleased: waiting for the customer past idle_release, the chat
+	// does not count against its agent's capacity (see idle.go).
+	idleReleased bool
+	dirty        bool
+	touched      bool
 }
 
 // touchSession marks s changed: stored at commit, its card sent at the next

@@ -12,6 +12,7 @@ type timer struct {
 	at      time.Time
 	session string
 	visitor string // a visitor's disconnect grace
+	idle    bool   // a chat waiting for the customer may stop counting (idle release)
 }
 
 // timerHeap is a min-heap of timers by (at, session).
@@ -67,6 +68,10 @@ func (h *timerHeap) pop() timer {
 func (h *Hub) fireTimer(t timer, now time.Time) {
 	if t.visitor != "" {
 		h.visitorGraceDue(t, now)
+		return
+	}
+	if t.idle {
+		h.idleDue(t, now)
 		return
 	}
 	s := h.sessions[t.session]

@@ -258,3 +258,28 @@ func TestRecentConversationsByContact(t *testing.T) {
 		t.Fatalf("recent %d %v (ids %v)", code, b, ids)
 	}
 }
+
+// A chat waiting for the customer past the queue's idle_release stops
+// counting against the agent's capacity until the visitor writes again.
+func TestIdleRelease(t *testing.T) {
+	e := newEnv(t)
+	e.api("PUT", "/v1/queues/idle", `{"name":"Idle","idle_release":60}`)
+	e.api("PUT", "/v1/agents/ben", `{"name":"Ben","queues":["idle"],"capacity":{"chat":1}}`)
+	ben := e.available("ben")
+	v1, _ := e.visitor(map[string]any{"queue": "idle"})
+	sid := str(v1.ok(map[string]any{"type": "send", "text": "first"}), "session")
+	ben.ok(map[string]any{"type": "accept", "offer": offerID(ben.wait("offer", nil))})
+	v2, _ := e.visitor(map[string]any{"queue": "idle"})
+	sid2 := str(v2.ok(map[string]any{"type": "send", "text": "second"}), "session")
+	ben.ok(map[string]any{"type": "set_status", "session": sid, "status": "waiting_customer"})
+	e.clock.Advance(59 * time.Second)
+	v2.wait("queued", nil)
+	e.clock.Advance(2 * time.Second) // past idle_release: the slot frees
+	if off := ben.wait("offer", nil); str(off, "offer", "session") != sid2 {
+		t.Fatalf("offer %v", off)
+	}
+	v1.ok(map[string]any{"type": "send", "text": "I'm back"}) // counts again, even past capacity
+	ben.wait("presence", func(m map[string]any) bool {
+		return get(m, "load", "chat", "active") == float64(2)
+	})
+}
