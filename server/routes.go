@@ -40,8 +40,6 @@ func (s *Server) routes() {
 	m.Handle("GET /metrics", s.metrics.handler())
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
-	if h := web.Handler(); h != nil {
-		m.Handle("/", h)
-	}
+	m.Handle("/", web.NewHandler(web.Options{FrameAncestors: s.cfg.FrameAncestors}))
 	s.mux = m
 }

@@ -36,6 +36,9 @@ type Config struct {
 	// WriteTimeout bounds one write to a socket; a client that does not
 	// read for that long is dropped: 0 means 10 s.
 	WriteTimeout time.Duration
+	// FrameAncestors are the sources allowed to frame the bundled pages
+	// (CSP frame-ancestors): empty means 'self' only.
+	FrameAncestors []string
 	// SocketQueue is how many frames may wait for a socket's writer before
 	// the client is closed with 1013: 0 means 256.
 	SocketQueue int

@@ -5,11 +5,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"sort"
@@ -29,10 +29,14 @@ const usage = `switchboard — realtime routing hub for contact centers
 usage:
   switchboard [serve] [--addr :8080] [--data ./switchboard-data] [--admin-key KEY] [--no-demo]
                       [--export-dir DIR] [--export-webhook URL] [--export-delay 15m]
+                      [--tls-cert FILE --tls-key FILE] [--pprof 127.0.0.1:6060] [--log-level info]
+                      [--frame-ancestors 'https://shop.example'] [--config FILE.json]
   switchboard bench    --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]
   switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json]
 
-Every flag has a SWITCHBOARD_ environment twin (SWITCHBOARD_ADDR, SWITCHBOARD_DATA, ...).
+Every flag has a SWITCHBOARD_ environment twin (SWITCHBOARD_ADDR, SWITCHBOARD_DATA, ...) and a key in
+the optional JSON config file ({"addr": ":8080", "no-demo": true}); flags win over the environment,
+the environment over the file.
 `
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -58,39 +62,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// serveFlags are the flags of serve with their environment twins.
-type serveFlags struct {
-	addr, data, adminKey, logLevel string
-	noDemo                         bool
-	exportDir, exportWebhook       string
-	exportDelay                    time.Duration
-}
-
-func parseServe(args []string, stderr io.Writer) (serveFlags, error) {
-	var f serveFlags
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&f.addr, "addr", env("SWITCHBOARD_ADDR", ":8080"), "listen address")
-	fs.StringVar(&f.data, "data", env("SWITCHBOARD_DATA", "./switchboard-data"), "data directory (the Pebble store)")
-	fs.StringVar(&f.adminKey, "admin-key", env("SWITCHBOARD_ADMIN_KEY", ""), "server admin key (default: stored, or generated and printed once)")
-	fs.StringVar(&f.logLevel, "log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error")
-	fs.BoolVar(&f.noDemo, "no-demo", env("SWITCHBOARD_NO_DEMO", "") == "true", "start empty instead of creating the demo workspace")
-	fs.StringVar(&f.exportDir, "export-dir", env("SWITCHBOARD_EXPORT_DIR", ""), "session metadata files, one JSON file per session (default: <data>/exports; - for none)")
-	fs.StringVar(&f.exportWebhook, "export-webhook", env("SWITCHBOARD_EXPORT_WEBHOOK", ""), "URL that receives each session metadata document by POST (default: none)")
-	delay, err := time.ParseDuration(env("SWITCHBOARD_EXPORT_DELAY", "15m"))
-	if err != nil {
-		return f, fmt.Errorf("SWITCHBOARD_EXPORT_DELAY: %w", err)
-	}
-	fs.DurationVar(&f.exportDelay, "export-delay", delay, "how long after a session ends, is wrapped up or rated its metadata is exported (0: at once)")
-	if err := fs.Parse(args); err != nil {
-		return f, err
-	}
-	if fs.NArg() > 0 {
-		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	return f, nil
-}
-
 // serverDelay maps --export-delay to server.Config.ExportDelay, where 0 means
 // the default and a negative value means at once.
 func serverDelay(d time.Duration) time.Duration {
@@ -100,11 +71,25 @@ func serverDelay(d time.Duration) time.Duration {
 	return d
 }
 
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
+// startPprof serves net/http/pprof on its own listener (never on the public
+// address).
+func startPprof(addr string, log *zap.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("pprof: %w", err)
 	}
-	return def
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go func() {
+		if err := (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln); err != nil {
+			log.Warn("pprof stopped", zap.Error(err))
+		}
+	}()
+	return nil
 }
 
 func newLogger(level string) (*zap.Logger, error) {
@@ -131,7 +116,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	fmt.Fprintf(stdout, "opening %s …\n", f.data)
 	srv, err := server.New(server.Config{DataDir: f.data, AdminKey: f.adminKey, NoDemo: f.noDemo, Logger: log,
-		ExportDir: f.exportDir, ExportWebhook: f.exportWebhook, ExportDelay: serverDelay(f.exportDelay)})
+		ExportDir: f.exportDir, ExportWebhook: f.exportWebhook, ExportDelay: serverDelay(f.exportDelay),
+		FrameAncestors: f.frameAncestors})
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
@@ -142,13 +128,31 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		_ = srv.Close()
 		return 1
 	}
-	fmt.Fprintf(stdout, "switchboard ready in %s on http://%s\n", time.Since(start).Round(time.Millisecond), displayAddr(ln.Addr()))
-	printSecrets(stdout, srv, displayAddr(ln.Addr()))
+	scheme := "http"
+	if f.tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "switchboard ready in %s on %s://%s\n", time.Since(start).Round(time.Millisecond), scheme, displayAddr(ln.Addr()))
+	printSecrets(stdout, srv, scheme+"://"+displayAddr(ln.Addr()))
+	if f.pprof != "" {
+		if err := startPprof(f.pprof, log); err != nil {
+			fmt.Fprintln(stderr, "switchboard:", err)
+			_ = srv.Close()
+			return 1
+		}
+		fmt.Fprintf(stdout, "pprof on http://%s/debug/pprof/\n", f.pprof)
+	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if f.tlsCert != "" {
+			errc <- hs.ServeTLS(ln, f.tlsCert, f.tlsKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(stdout, "shutting down …")
@@ -191,7 +195,7 @@ func printSecrets(w io.Writer, srv *server.Server, addr string) {
 	if len(toks) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\ndemo workspace \"default\": chat widget demo page http://%s/  (widget key: demo)\n", addr)
+	fmt.Fprintf(w, "\ndemo workspace \"default\": chat widget demo page %s/  (widget key: demo)\n", addr)
 	ids := make([]string, 0, len(toks))
 	for id := range toks {
 		ids = append(ids, id)
@@ -202,7 +206,7 @@ func printSecrets(w io.Writer, srv *server.Server, addr string) {
 		if id == "sam" {
 			page = "supervisor"
 		}
-		fmt.Fprintf(w, "  %-4s http://%s/%s?token=%s\n", id, addr, page, toks[id])
+		fmt.Fprintf(w, "  %-4s %s/%s?token=%s\n", id, addr, page, toks[id])
 	}
 	fmt.Fprintln(w)
 }

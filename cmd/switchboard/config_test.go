@@ -1,0 +1,55 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sb.json")
+	os.WriteFile(file, []byte(`{"addr":":9000","data":"/from-file","no-demo":true,"export-delay":90,"log-level":"warn"}`), 0o600)
+	t.Setenv("SWITCHBOARD_DATA", "/from-env")
+	f, err := parseServe([]string{"--config", file, "--log-level", "debug"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.addr != ":9000" || f.data != "/from-env" || !f.noDemo || f.exportDelay != 90*time.Second || f.logLevel != "debug" {
+		t.Fatalf("resolved %+v", f)
+	}
+	f, err = parseServe(nil, io.Discard)
+	if err != nil || f.addr != ":8080" || f.data != "/from-env" || f.exportDelay != 15*time.Minute {
+		t.Fatalf("defaults %+v %v", f, err)
+	}
+}
+
+func TestConfigRefusals(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, strings.ReplaceAll(body[:min(8, len(body))], "/", "_")+".json")
+		os.WriteFile(p, []byte(body), 0o600)
+		return p
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", write(`{"adress":":1"}`)}, "unknown setting"},
+		{[]string{"--config", write(`[1]`)}, "not a JSON object"},
+		{[]string{"--config", write(`{"addr":[1]}`)}, "must be a string"},
+		{[]string{"--config", filepath.Join(dir, "missing.json")}, "config file"},
+		{[]string{"--tls-cert", "c.pem"}, "go together"},
+		{[]string{"--no-demo=maybe"}, "no-demo"},
+		{[]string{"--export-delay", "-5s"}, "negative"},
+		{[]string{"--data", ""}, "data must"},
+	} {
+		var errb strings.Builder
+		_, err := parseServe(tc.args, &errb)
+		if err == nil || !strings.Contains(err.Error()+errb.String(), tc.want) {
+			t.Errorf("%v: %v %q, want %q", tc.args, err, errb.String(), tc.want)
+		}
+	}
+}
