@@ -42,6 +42,9 @@ type Config struct {
 	VisitorGrace time.Duration
 	// Router configures the matching engine (miss limit, disconnect grace).
 	Router router.Config
+	// Observer receives measurements (commands, cycles, routing decisions):
+	// nil means none.
+	Observer Observer
 	// Logger receives the hub's logs: nil means zap.NewNop().
 	Logger *zap.Logger
 	// Exporter receives the sessions' metadata documents when they finish,
@@ -87,6 +90,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.VisitorGrace <= 0 {
 		c.VisitorGrace = DefaultVisitorGrace
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

@@ -24,6 +24,7 @@ func (h *Hub) settle(now time.Time) {
 // error from a session here means the router and the session disagree: a
 // bug, logged, never a refusal of the command that caused it.
 func (h *Hub) decide(d router.Decision, now time.Time) {
+	h.cfg.Observer.Decision(d.Kind.String(), d.Reason)
 	if d.Agent != "" {
 		h.touchAgent(d.Agent)
 	}

@@ -125,6 +125,7 @@ func (h *Hub) nextDeadline() (time.Time, bool) {
 func (h *Hub) runCycle() error {
 	c := &h.cyc
 	defer c.reset()
+	cycleStart := time.Now()
 	c.now = h.cfg.Clock.Now()
 	if p := h.guard(func() { h.advance(c.now) }); p != nil {
 		return h.fail(nil, fmt.Errorf("timers panicked: %v", p))
@@ -144,9 +145,11 @@ func (h *Hub) runCycle() error {
 	for _, q := range c.moved {
 		h.requeueNotices(q, c.now)
 	}
+	applied := time.Now() // wall time: measurements, never decisions
 	if err := h.commit(); err != nil {
 		return h.fail(nil, fmt.Errorf("commit: %w", err))
 	}
+	h.cfg.Observer.Cycle(len(c.reqs), applied.Sub(cycleStart), time.Since(applied))
 	h.handExports()
 	h.release() // before the replies: a caller finds its events queued
 	for i, req := range c.reqs {
@@ -185,8 +188,11 @@ func (h *Hub) applyOne(cmd Command, now time.Time) (Reply, error) {
 	rep, err := cmd.apply(h, now)
 	h.settle(now)
 	if err != nil {
-		return Reply{}, asError(err)
+		e := asError(err)
+		h.cfg.Observer.Command(commandName(cmd), CodeOf(e))
+		return Reply{}, e
 	}
+	h.cfg.Observer.Command(commandName(cmd), "")
 	return rep, nil
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -282,4 +283,28 @@ func TestIdleRelease(t *testing.T) {
 	ben.wait("presence", func(m map[string]any) bool {
 		return get(m, "load", "chat", "active") == float64(2)
 	})
+}
+
+// /metrics exposes the hub's measurements and the queues' live figures.
+func TestMetricsExposed(t *testing.T) {
+	e := newEnv(t)
+	v, _ := e.visitor(nil)
+	v.ok(map[string]any{"type": "send", "text": "hi"})
+	resp, err := http.Get(e.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`switchboard_commands_total{code="",command="VisitorSend",workspace="default"} 1`,
+		`switchboard_queue_waiting{queue="support",workspace="default"} 1`,
+		`switchboard_commit_seconds_count{workspace="default"}`,
+		`switchboard_routing_decisions_total{kind="queued",reason="",workspace="default"} 1`,
+		`switchboard_connections{kind="visitor"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 // registry so that several servers (tests) can live in one process.
 type metrics struct {
 	reg       *prometheus.Registry
+	hub       *hubMetrics
 	conns     *prometheus.GaugeVec
 	frames    *prometheus.CounterVec
 	refusals  *prometheus.CounterVec
@@ -33,6 +34,7 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.conns, m.frames, m.refusals, m.closes, m.httpCalls,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	m.hub = newHubMetrics(m.reg)
 	return m
 }
 

@@ -143,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	s.metrics.reg.MustRegister(newQueueCollector(s))
 	s.routes()
 	return s, nil
 }
@@ -193,6 +194,7 @@ func (s *Server) startWorkspace(rec workspaceRecord) error {
 	hc := s.cfg.Hub
 	hc.Workspace, hc.Clock = rec.ID, s.cfg.Clock
 	hc.Logger = s.log
+	hc.Observer = s.metrics.hub.observer(rec.ID)
 	hc.Store = hub.NewPebbleStore(s.store, rec.ID)
 	h, err := hub.New(hc)
 	if err != nil {
