@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"regexp"
 	"net"
 	"net/http"
 	"strings"
@@ -290,6 +292,10 @@ func TestMetricsExposed(t *testing.T) {
 	e := newEnv(t)
 	v, _ := e.visitor(nil)
 	v.ok(map[string]any{"type": "send", "text": "hi"})
+	e.apiAs("wrong", "GET", "/v1/queues", "") // a refusal
+	bad := e.dial("/v1/ws/agent")             // a socket the server closes
+	bad.send(map[string]any{"type": "hello", "token": "wrong"})
+	bad.closeCode()
 	resp, err := http.Get(e.http.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +311,20 @@ func TestMetricsExposed(t *testing.T) {
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// Every switchboard_ series the operations guide and the dashboard name
+	// is one the server exports.
+	for _, doc := range []string{"../docs/operations.md", "../docs/grafana-dashboard.json"} {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range regexp.MustCompile(`switchboard_[a-z_]+`).FindAllString(string(text), -1) {
+			base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_")
+			if !strings.Contains(string(body), "# TYPE "+base+" ") {
+				t.Errorf("%s names %s, which /metrics does not export", doc, name)
+			}
 		}
 	}
 }
