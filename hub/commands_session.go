@@ -182,7 +182,7 @@ func (h *Hub) end(s *sessState, by session.Party, now time.Time) (Reply, error) 
 			timeout = q.spec.wrapupTimeout()
 		}
 		s.wrapupDue = now.Add(timeout)
-		h.timers.push(timer{at: s.wrapupDue, session: s.ID})
+		h.timers.Push(timer{at: s.wrapupDue, session: s.ID})
 	}
 	h.emit(FrameEnded, endedFrame{Type: FrameEnded, By: by, Outcome: s.Outcome}, target{visitor: s.VisitorID})
 	return Reply{Session: s.ID}, nil

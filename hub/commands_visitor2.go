@@ -177,7 +177,7 @@ func (c VisitorDisconnect) apply(h *Hub, now time.Time) (Reply, error) {
 	}
 	if v.conns == 0 && h.openSession(v) != nil {
 		v.graceUntil = now.Add(h.cfg.VisitorGrace)
-		h.timers.push(timer{at: v.graceUntil, visitor: v.ID})
+		h.timers.Push(timer{at: v.graceUntil, visitor: v.ID})
 	}
 	return Reply{}, nil
 }

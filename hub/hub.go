@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/switchboardhq/switchboard/internal/minheap"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,7 +59,7 @@ type Hub struct {
 	agents        map[string]*agentInfo
 	sessions      map[string]*sessState
 	visitors      map[string]*visitorInfo
-	timers        timerHeap
+	timers        minheap.Heap[timer]
 	lastID        uint64
 	subsByAgent   map[string][]*Subscription
 	subsByVisitor map[string][]*Subscription
@@ -100,6 +101,7 @@ func New(cfg Config) (*Hub, error) {
 		queues:        map[string]*queueInfo{},
 		agents:        map[string]*agentInfo{},
 		sessions:      map[string]*sessState{},
+		timers:        minheap.New(lessTimer),
 		visitors:      map[string]*visitorInfo{},
 		subsByAgent:   map[string][]*Subscription{},
 		subsByVisitor: map[string][]*Subscription{},

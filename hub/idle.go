@@ -22,7 +22,7 @@ func (h *Hub) armIdle(s *sessState, now time.Time) {
 	if q == nil || q.spec.IdleRelease <= 0 || s.Status != session.StatusWaitingCustomer {
 		return
 	}
-	h.timers.push(timer{at: now.Add(q.spec.IdleRelease), session: s.ID, idle: true})
+	h.timers.Push(timer{at: now.Add(q.spec.IdleRelease), session: s.ID, idle: true})
 }
 
 // idleDue releases s's slot when it is still waiting for the customer and

@@ -113,8 +113,8 @@ func (h *Hub) popMore() {
 // nextDeadline is the earliest deadline of the router and the hub's timers.
 func (h *Hub) nextDeadline() (time.Time, bool) {
 	next, ok := h.r.NextDeadline()
-	if len(h.timers) > 0 && (!ok || h.timers[0].at.Before(next)) {
-		next, ok = h.timers[0].at, true
+	if h.timers.Len() > 0 && (!ok || h.timers.Min().at.Before(next)) {
+		next, ok = h.timers.Min().at, true
 	}
 	return next, ok
 }
@@ -206,7 +206,7 @@ func (h *Hub) advance(now time.Time) {
 		if rn, rok := h.r.NextDeadline(); rok && !rn.After(next) {
 			h.r.Advance(next)
 		} else {
-			h.fireTimer(h.timers.pop(), next)
+			h.fireTimer(h.timers.Pop(), next)
 		}
 		h.settle(next)
 	}

@@ -358,7 +358,7 @@ func (h *Hub) rearmWrapup(s *sessState) {
 		timeout = q.spec.wrapupTimeout()
 	}
 	s.wrapupDue = s.EndedAt.Add(timeout)
-	h.timers.push(timer{at: s.wrapupDue, session: s.ID})
+	h.timers.Push(timer{at: s.wrapupDue, session: s.ID})
 }
 
 // excludedAgents are the agents the router must not offer waiting session

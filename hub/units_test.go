@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"github.com/switchboardhq/switchboard/internal/minheap"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -13,13 +14,13 @@ import (
 func TestTimerHeapOrder(t *testing.T) {
 	seed := rand.Uint64()
 	rng := rand.New(rand.NewPCG(seed, 0))
-	var h timerHeap
+	h := minheap.New(lessTimer)
 	for i := range 200 {
-		h.push(timer{at: t0.Add(time.Duration(rng.IntN(50)) * time.Second), session: string(rune('a' + i%26))})
+		h.Push(timer{at: t0.Add(time.Duration(rng.IntN(50)) * time.Second), session: string(rune('a' + i%26))})
 	}
-	prev := h.pop()
-	for len(h) > 0 {
-		tm := h.pop()
+	prev := h.Pop()
+	for h.Len() > 0 {
+		tm := h.Pop()
 		if tm.at.Before(prev.at) || (tm.at.Equal(prev.at) && tm.session < prev.session) {
 			t.Fatalf("seed %d: %v after %v", seed, tm, prev)
 		}

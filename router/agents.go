@@ -174,7 +174,7 @@ func (r *Router) Disconnect(id string, now time.Time) error {
 		return fmt.Errorf("%w: agent %q", ErrNotFound, id)
 	}
 	if until := a.Disconnect(now, r.cfg.grace()); !until.IsZero() {
-		r.timers.push(timer{at: until, kind: timerGrace, agent: a.ID})
+		r.timers.Push(timer{at: until, kind: timerGrace, agent: a.ID})
 	}
 	return nil
 }

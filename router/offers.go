@@ -40,7 +40,7 @@ func (r *Router) offer(s *sess, a *agentState, ex Explanation, now time.Time) {
 	r.offers[o.ID] = o
 	s.offers = append(s.offers, o)
 	a.offers = append(a.offers, o)
-	r.timers.push(timer{at: o.Expires, kind: timerOffer, offer: o.ID})
+	r.timers.Push(timer{at: o.Expires, kind: timerOffer, offer: o.ID})
 	if !direct && len(s.offers) >= s.q.cfg.offerLimit() {
 		r.park(s)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/btree"
+	"github.com/switchboardhq/switchboard/internal/minheap"
 	"github.com/switchboardhq/switchboard/presence"
 )
 
@@ -98,7 +99,7 @@ type Router struct {
 	nextOffer OfferID
 	seq       uint64
 	visit     uint64
-	timers    timerHeap
+	timers    minheap.Heap[timer]
 	out       []Decision
 
 	offerPool     []*Offer
@@ -120,6 +121,7 @@ func New(cfg Config) *Router {
 		offers:    map[OfferID]*Offer{},
 		sessFree:  btree.NewFreeListG[*sess](1024),
 		nextOffer: 1,
+		timers:    minheap.New(lessTimer),
 	}
 	for m := range r.agentFree {
 		r.agentFree[m] = btree.NewFreeListG[*agentState](1024)

@@ -114,7 +114,7 @@ func (r *Router) addWaiting(s *sess, now time.Time) {
 			s.stepsDone = i + 1
 			continue
 		}
-		r.timers.push(timer{at: at, kind: timerStep, session: s.id, seq: s.seq})
+		r.timers.Push(timer{at: at, kind: timerStep, session: s.id, seq: s.seq})
 	}
 	r.emit(Decision{Kind: Queued, Session: s.id, Queue: s.q.cfg.ID, Media: s.media})
 	r.unpark(s)

@@ -22,13 +22,9 @@ type timer struct {
 	seq     uint64 // session seq, so a recycled id is not confused
 }
 
-// timerHeap is a min-heap of timers by (at, kind, offer, agent, session). It
-// is written out rather than built on container/heap so that pushing a timer
-// does not box it (no allocation once the slice has grown).
-type timerHeap []timer
-
-func (h timerHeap) less(i, j int) bool {
-	a, b := &h[i], &h[j]
+// lessTimer orders timers by (at, kind, offer, agent, session): a total
+// order, so that timers due at the same instant fire deterministically.
+func lessTimer(a, b *timer) bool {
 	if c := a.at.Compare(b.at); c != 0 {
 		return c < 0
 	}
@@ -44,57 +40,19 @@ func (h timerHeap) less(i, j int) bool {
 	return a.session < b.session
 }
 
-func (h *timerHeap) push(t timer) {
-	*h = append(*h, t)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s.less(i, p) {
-			break
-		}
-		s[i], s[p] = s[p], s[i]
-		i = p
-	}
-}
-
-func (h *timerHeap) pop() timer {
-	s := *h
-	t := s[0]
-	n := len(s) - 1
-	s[0] = s[n]
-	s[n] = timer{}
-	s = s[:n]
-	for i := 0; ; {
-		l, m := 2*i+1, i
-		if l < n && s.less(l, m) {
-			m = l
-		}
-		if l+1 < n && s.less(l+1, m) {
-			m = l + 1
-		}
-		if m == i {
-			break
-		}
-		s[i], s[m] = s[m], s[i]
-		i = m
-	}
-	*h = s
-	return t
-}
-
 // NextDeadline returns the earliest time at which Advance has work to do.
 func (r *Router) NextDeadline() (time.Time, bool) {
-	if len(r.timers) == 0 {
+	if r.timers.Len() == 0 {
 		return time.Time{}, false
 	}
-	return r.timers[0].at, true
+	return r.timers.Min().at, true
 }
 
 // Advance fires every timer due at or before now: offer expiries, disconnect
 // graces and widening steps, in deadline order.
 func (r *Router) Advance(now time.Time) {
-	for len(r.timers) > 0 && !r.timers[0].at.After(now) {
-		t := r.timers.pop()
+	for r.timers.Len() > 0 && !r.timers.Min().at.After(now) {
+		t := r.timers.Pop()
 		switch t.kind {
 		case timerOffer:
 			if o := r.offers[t.offer]; o != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/switchboardhq/switchboard/hub"
@@ -136,33 +137,12 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 
 // serve reads commands until the socket closes.
 func (a *agentConn) serve(ctx context.Context) {
-	for {
-		data, err := a.c.read(ctx)
-		if err != nil {
-			a.s.closeFor(a.c, err, websocket.StatusNormalClosure, "")
-			return
+	a.s.serveFrames(ctx, a.c, "agent", func(now time.Time) *wireError {
+		if !a.s.limits.agentFrames.allow(a.w.rec.ID+"/"+a.agent, now) {
+			return &wireError{"rate_limited", "too many frames"}
 		}
-		f, werr := decodeFrame(data)
-		if werr == nil && !a.s.limits.agentFrames.allow(a.w.rec.ID+"/"+a.agent, a.s.cfg.Clock.Now()) {
-			werr = &wireError{"rate_limited", "too many frames"}
-		}
-		if werr == nil {
-			a.s.metrics.frames.WithLabelValues("agent", f.Type).Inc()
-			var ack map[string]any
-			ack, werr = a.handle(ctx, f)
-			if werr == nil && f.Ref != "" {
-				a.c.send(ackFrame(f.Ref, ack))
-			}
-		}
-		if werr != nil {
-			a.s.metrics.refusals.WithLabelValues(werr.Code).Inc()
-			ref := ""
-			if f != nil {
-				ref = f.Ref
-			}
-			a.c.send(errorFrame(ref, werr))
-		}
-	}
+		return nil
+	}, a.handle)
 }
 
 // handle applies one agent frame and returns the ack's result fields.

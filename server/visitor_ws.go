@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/switchboardhq/switchboard/hub"
@@ -136,34 +137,12 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 }
 
 func (v *visitorConn) serve(ctx context.Context) {
-	for {
-		data, err := v.c.read(ctx)
-		if err != nil {
-			v.s.closeFor(v.c, err, websocket.StatusNormalClosure, "")
-			return
+	v.s.serveFrames(ctx, v.c, "visitor", func(now time.Time) *wireError {
+		if !v.s.limits.visitorMsg.allow(v.w.rec.ID+"/"+v.visitor, now) || !v.s.limits.addrFrames.allow(v.addr, now) {
+			return &wireError{"rate_limited", "too many frames; slow down"}
 		}
-		f, werr := decodeFrame(data)
-		now := v.s.cfg.Clock.Now()
-		if werr == nil && (!v.s.limits.visitorMsg.allow(v.w.rec.ID+"/"+v.visitor, now) || !v.s.limits.addrFrames.allow(v.addr, now)) {
-			werr = &wireError{"rate_limited", "too many frames; slow down"}
-		}
-		if werr == nil {
-			v.s.metrics.frames.WithLabelValues("visitor", f.Type).Inc()
-			var ack map[string]any
-			ack, werr = v.handle(ctx, f)
-			if werr == nil && f.Ref != "" {
-				v.c.send(ackFrame(f.Ref, ack))
-			}
-		}
-		if werr != nil {
-			v.s.metrics.refusals.WithLabelValues(werr.Code).Inc()
-			ref := ""
-			if f != nil {
-				ref = f.Ref
-			}
-			v.c.send(errorFrame(ref, werr))
-		}
-	}
+		return nil
+	}, v.handle)
 }
 
 func (v *visitorConn) handle(ctx context.Context, f *inFrame) (map[string]any, *wireError) {

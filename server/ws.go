@@ -120,3 +120,37 @@ func do(ctx context.Context, h *hub.Hub, cmd hub.Command) (hub.Reply, *wireError
 	}
 	return r, nil
 }
+
+// serveFrames is the read loop of an authenticated socket: each frame is
+// decoded, rate-limited by limit, applied by handle, and answered with an
+// ack (when it has a ref) or an error frame; the socket stays usable after a
+// refusal. It returns when the socket closes.
+func (s *Server) serveFrames(ctx context.Context, c *conn, kind string, limit func(time.Time) *wireError,
+	handle func(context.Context, *inFrame) (map[string]any, *wireError)) {
+	for {
+		data, err := c.read(ctx)
+		if err != nil {
+			s.closeFor(c, err, websocket.StatusNormalClosure, "")
+			return
+		}
+		f, werr := decodeFrame(data)
+		if werr == nil {
+			werr = limit(s.cfg.Clock.Now())
+		}
+		if werr == nil {
+			s.metrics.frames.WithLabelValues(kind, f.Type).Inc()
+			var ack map[string]any
+			if ack, werr = handle(ctx, f); werr == nil && f.Ref != "" {
+				c.send(ackFrame(f.Ref, ack))
+			}
+		}
+		if werr != nil {
+			s.metrics.refusals.WithLabelValues(werr.Code).Inc()
+			ref := ""
+			if f != nil {
+				ref = f.Ref
+			}
+			c.send(errorFrame(ref, werr))
+		}
+	}
+}

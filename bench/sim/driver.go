@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/switchboardhq/switchboard/internal/minheap"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -47,7 +48,7 @@ type driver struct {
 	h       *hub.Hub
 	clock   *hub.ManualClock
 	ctx     context.Context
-	events  eventHeap
+	events  minheap.Heap[event]
 	seq     uint64
 	now     float64
 	calls   map[string]*call
@@ -72,7 +73,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	start := time.Now()
-	d := &driver{
+	d := &driver{events: minheap.New(lessEvent),
 		cfg:      cfg,
 		ctx:      ctx,
 		clock:    hub.NewManualClock(epoch),
@@ -145,8 +146,8 @@ func (d *driver) setup() error {
 func (d *driver) loop(start time.Time) error {
 	total := d.w1
 	nextReport := time.Now().Add(d.cfg.ProgressEvery)
-	for i := 0; len(d.events) > 0; i++ {
-		e := d.events.pop()
+	for i := 0; d.events.Len() > 0; i++ {
+		e := d.events.Pop()
 		d.now = e.at
 		var err error
 		switch e.kind {
@@ -315,7 +316,7 @@ func (d *driver) setClock() { d.clock.Set(epoch.Add(seconds(d.now))) }
 func (d *driver) schedule(e event) {
 	d.seq++
 	e.seq = d.seq
-	d.events.push(e)
+	d.events.Push(e)
 }
 
 // exp draws an exponential variate of the given mean from r.
