@@ -79,7 +79,10 @@ func (c *conn) attach(s *hub.Subscription) {
 	}
 }
 
-// close closes the socket with code and reason, once. It does not wait.
+// close closes the socket with code and reason, once: the first caller's
+// code is the one the client (and the metrics) see. It does not wait. The
+// websocket library serializes the close frame after any frame being
+// written, and gives up after its own handshake timeout.
 func (c *conn) close(code websocket.StatusCode, reason string) {
 	c.once.Do(func() {
 		c.closeCode, c.closeReason = code, reason
@@ -88,10 +91,7 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 			c.cfg.OnClose(code)
 		}
 		close(c.done)
-		go func() {
-			<-c.writerDone
-			_ = c.ws.Close(code, reason) // handshake bounded by the library (5 s)
-		}()
+		go func() { _ = c.ws.Close(code, reason) }()
 	})
 }
 
@@ -108,12 +108,18 @@ func (c *conn) writer() {
 	}()
 	var seq uint64
 	buf := make([]byte, 0, 1024)
+	// The write timeout is ours, not a context on Write: when it fires, the
+	// close is recorded as 1013 before anything tears the connection down
+	// (with a context, the library closes the connection itself and the
+	// reader may record the failure first as something else).
 	write := func(frame []byte) bool {
 		seq++
 		buf = withSeq(buf[:0], seq, frame)
-		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.WriteTimeout)
-		err := c.ws.Write(ctx, websocket.MessageText, buf)
-		cancel()
+		t := time.AfterFunc(c.cfg.WriteTimeout, func() {
+			c.close(websocket.StatusTryAgainLater, "slow consumer: write timed out")
+		})
+		err := c.ws.Write(context.Background(), websocket.MessageText, buf)
+		t.Stop()
 		if err != nil {
 			c.close(websocket.StatusTryAgainLater, "write failed")
 			return false

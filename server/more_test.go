@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -99,6 +101,17 @@ func TestAbandonInQueueAndCSAT(t *testing.T) {
 	}
 }
 
+// smallSendBuffer gives accepted connections a 4 KiB kernel send buffer.
+type smallSendBuffer struct{ net.Listener }
+
+func (l smallSendBuffer) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
 // A client that does not read is cut off with 1013 once its queue is full;
 // the hub and everyone else go on.
 func TestSlowConsumerIsCutOff(t *testing.T) {
@@ -113,7 +126,14 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 		}
 		return c, err
 	}}
-	ws, _, err := websocket.Dial(ctx, "ws"+e.http.URL[4:]+"/v1/ws/agent", &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
+	// The server side of the socket gets a small send buffer too, so that
+	// the stall shows within kilobytes instead of the megabytes a loopback
+	// socket autotunes to (which made the test depend on machine load).
+	hs := httptest.NewUnstartedServer(e.srv.Handler())
+	hs.Listener = smallSendBuffer{hs.Listener}
+	hs.Start()
+	defer func() { hs.CloseClientConnections(); hs.Close() }()
+	ws, _, err := websocket.Dial(ctx, "ws"+hs.URL[4:]+"/v1/ws/agent", &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +153,14 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for !cut() {
 		if time.Now().After(deadline) {
-			t.Fatal("the server kept a consumer that does not read")
+			var codes []string
+			for _, c := range []string{"1000", "1001", "1008", "1009", "1013", "4400", "4401", "4409"} {
+				if n := testutil.ToFloat64(e.srv.metrics.closes.WithLabelValues(c)); n > 0 {
+					codes = append(codes, fmt.Sprintf("%s×%v", c, n))
+				}
+			}
+			t.Fatalf("the server kept a consumer that does not read (closes: %v, frames: %v)", codes,
+				testutil.ToFloat64(e.srv.metrics.frames.WithLabelValues("agent", "subscribe")))
 		}
 		var wg sync.WaitGroup
 		for g := 0; g < 4; g++ {

@@ -47,7 +47,7 @@ func (s *Server) hello(ctx context.Context, c *conn) (*inFrame, bool) {
 	data, err := c.read(ctx)
 	timer.Stop()
 	if err != nil {
-		s.closeFor(c, err, closeBadHello, "hello expected")
+		s.closeFor(c, err)
 		return nil, false
 	}
 	f, werr := decodeFrame(data)
@@ -58,18 +58,19 @@ func (s *Server) hello(ctx context.Context, c *conn) (*inFrame, bool) {
 	return f, true
 }
 
-// closeFor closes c after a read error: a too-large frame has already been
-// closed by the library with 1009; anything else gets code.
-func (s *Server) closeFor(c *conn, err error, code websocket.StatusCode, reason string) {
-	if st := websocket.CloseStatus(err); st != -1 {
-		c.close(st, "")
-		return
-	}
-	if errors.Is(err, errBinary) {
+// closeFor closes c after a read error with the code that says what
+// happened (a too-large frame was closed by the library with 1009).
+func (s *Server) closeFor(c *conn, err error) {
+	switch st := websocket.CloseStatus(err); {
+	case st != -1:
+		c.close(st, "") // the client closed, or the library did (1009)
+	case errors.Is(err, errBinary):
 		c.close(websocket.StatusUnsupportedData, "text frames only")
-		return
+	default:
+		// The connection is gone without a close frame (the peer vanished,
+		// or our own close is under way and already recorded its code).
+		c.close(websocket.StatusAbnormalClosure, "connection lost")
 	}
-	c.close(code, reason)
 }
 
 // originAllowed reports whether the socket's Origin may use workspace w: no
@@ -130,7 +131,7 @@ func (s *Server) serveFrames(ctx context.Context, c *conn, kind string, limit fu
 	for {
 		data, err := c.read(ctx)
 		if err != nil {
-			s.closeFor(c, err, websocket.StatusNormalClosure, "")
+			s.closeFor(c, err)
 			return
 		}
 		f, werr := decodeFrame(data)
