@@ -355,3 +355,27 @@ func TestMetricsExposed(t *testing.T) {
 		}
 	}
 }
+
+// An agent serving a contact reads that contact's earlier conversations
+// (the info panel's recent conversations); other agents may not.
+func TestRecentConversationsForTheServingAgent(t *testing.T) {
+	e := newEnv(t)
+	ben := e.available("ben")
+	v, _ := e.visitor(nil)
+	first := str(v.ok(map[string]any{"type": "send", "text": "first"}), "session")
+	v.ok(map[string]any{"type": "leave"}) // abandoned before anyone took it
+	v.ok(map[string]any{"type": "send", "text": "second"})
+	off := ben.wait("offer", func(m map[string]any) bool { return str(m, "offer", "session") != first })
+	key := str(off, "card", "contact_key")
+	if !strings.HasPrefix(key, "visitor:") {
+		t.Fatalf("card contact_key %q", key)
+	}
+	ben.ok(map[string]any{"type": "accept", "offer": offerID(off)})
+	code, b := e.apiAs(e.srv.DemoTokens()["ben"], "GET", "/v1/sessions?contact="+key, "")
+	if code != 200 || len(get(b, "sessions").([]any)) != 2 {
+		t.Fatalf("serving agent: %d %v", code, b)
+	}
+	if code, _ := e.apiAs(e.srv.DemoTokens()["ana"], "GET", "/v1/sessions?contact="+key, ""); code != 403 {
+		t.Fatalf("another agent: %d", code)
+	}
+}

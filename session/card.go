@@ -70,6 +70,9 @@ type Card struct {
 	OnHold            bool           `json:"on_hold,omitempty"`
 	HoldSeconds       float64        `json:"hold_seconds,omitempty"` // current hold included
 	AgentDisconnected bool           `json:"agent_disconnected,omitempty"`
+	// ContactKey names the contact in the recent-conversations index
+	// (verified email or phone, else visitor id; "" unknown).
+	ContactKey string `json:"contact_key,omitempty"`
 }
 
 // CardEvent is a journey event on a card.
@@ -103,6 +106,7 @@ func (s *Session) Card(now time.Time) Card {
 		Notes: s.Notes, Outcome: s.Outcome, Journey: s.cardJourney(), Status: s.Status,
 		OnHold: s.OnHold, HoldSeconds: round3(s.HoldTotal(now)),
 		AgentDisconnected: s.AgentDisconnected && !s.Finished(),
+		ContactKey:        s.ContactKey(),
 	}
 }
 

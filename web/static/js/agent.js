@@ -803,7 +803,7 @@ function renderInfo(card) {
   renderChips($('expertise'), arr(card.expertise), 'expertise', (t) => act('annotate', { expertise: arr(card.expertise).filter((x) => x !== t) }));
   clear($('exp-options'), arr(state.me?.expertise).map((x) => h('option', { value: x })));
 
-  const recent = Array.isArray(card.recent) ? card.recent.filter((r) => r && typeof r === 'object') : null;
+  const recent = Array.isArray(card.recent) ? card.recent.filter((r) => r && typeof r === 'object') : recentOf(card);
   $('recent-section').hidden = !recent || !recent.length;
   if (recent) {
     clear($('recent'), recent.map((r) => h('li', {},
@@ -812,6 +812,31 @@ function renderInfo(card) {
       h('span', { class: 'muted', text: r.wrapup_code || r.status_label || humanize(r.outcome) || '' }),
       r.agent ? h('span', { class: 'muted', text: ` · ${r.agent.name || r.agent}` }) : null)));
   }
+}
+
+/**
+ * recentOf returns the contact's other conversations (newest first) from the
+ * contact index once fetched, and fetches them the first time a card of that
+ * contact is shown (the info panel is rendered again when they arrive).
+ */
+const recentByContact = new Map();
+function recentOf(card) {
+  const key = typeof card.contact_key === 'string' ? card.contact_key : '';
+  if (!key) return null;
+  if (!recentByContact.has(key)) {
+    recentByContact.set(key, null);
+    fetch(`/v1/sessions?contact=${encodeURIComponent(key)}&limit=6`, {
+      headers: { Authorization: `Bearer ${state.token}`, Accept: 'application/json' },
+    }).then((r) => (r.ok ? r.json() : { sessions: [] }))
+      .then((body) => {
+        recentByContact.set(key, arr(body.sessions));
+        const open = state.cards.get(state.selected);
+        if (open && open.contact_key === key) renderInfo(open);
+      })
+      .catch(() => recentByContact.delete(key));
+  }
+  const list = recentByContact.get(key);
+  return list ? list.filter((r) => r && r.session !== card.session).slice(0, 5) : null;
 }
 
 function renderChips(list, items, what, onRemove) {
