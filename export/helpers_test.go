@@ -2,16 +2,16 @@ package export_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/leakcheck"
 
 	"github.com/switchboardhq/switchboard/export"
 	"github.com/switchboardhq/switchboard/persist"
@@ -19,22 +19,7 @@ import (
 )
 
 // TestMain fails the run when goroutines outlive the tests.
-func TestMain(m *testing.M) {
-	base := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > base {
-			buf := make([]byte, 1<<20)
-			fmt.Fprintf(os.Stderr, "leaked goroutines: %d > %d\n%s\n", n, base, buf[:runtime.Stack(buf, true)])
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(leakcheck.Run(m, leakcheck.Config{})) }
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 

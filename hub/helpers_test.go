@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/leakcheck"
 
 	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/router"
@@ -17,35 +18,7 @@ import (
 )
 
 // TestMain fails the run when goroutines outlive the tests.
-func TestMain(m *testing.M) {
-	base := ours()
-	code := m.Run()
-	if code == 0 {
-		deadline := time.Now().Add(5 * time.Second)
-		for ours() > base && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := ours(); n > base {
-			buf := make([]byte, 1<<20)
-			fmt.Fprintf(os.Stderr, "leaked goroutines: %d > %d\n%s\n", n, base, buf[:runtime.Stack(buf, true)])
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// ours counts the goroutines that are not the runtime's or the test
-// framework's own (the fuzzing engine starts a signal watcher, for one).
-func ours() int {
-	buf := make([]byte, 1<<20)
-	n := 0
-	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-		if !strings.Contains(g, "os/signal.signal_recv") {
-			n++
-		}
-	}
-	return n
-}
+func TestMain(m *testing.M) { os.Exit(leakcheck.Run(m, leakcheck.Config{})) }
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 

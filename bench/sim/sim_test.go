@@ -5,37 +5,17 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/signal"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/leakcheck"
 
 	"github.com/switchboardhq/switchboard/bench/erlang"
 )
 
 // TestMain fails the run when goroutines outlive the tests.
-func TestMain(m *testing.M) {
-	// Main listens for interrupts: start the signal package's goroutine,
-	// which lives as long as the process, before counting.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGUSR2)
-	signal.Reset(syscall.SIGUSR2)
-	base := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > base {
-			buf := make([]byte, 1<<20)
-			fmt.Fprintf(os.Stderr, "leaked goroutines: %d > %d\n%s\n", n, base, buf[:runtime.Stack(buf, true)])
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(leakcheck.Run(m, leakcheck.Config{})) }
 
 // long reports whether the long statistical runs were asked for
 // (SWITCHBOARD_SIM_LONG=1): minutes of hub time.
