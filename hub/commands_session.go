@@ -159,12 +159,12 @@ func (c End) apply(h *Hub, now time.Time) (Reply, error) {
 
 // end ends s, which is not finished, as ended by by.
 func (h *Hub) end(s *sessState, by session.Party, now time.Time) (Reply, error) {
-	if agent, known := h.r.SessionAgent(s.ID); known && agent == "" {
-		h.cyc.movedQueue(s.Queue.ID) // it leaves the line: the others move up
-	}
-	if _, known := h.r.SessionAgent(s.ID); known {
+	if agent, known := h.r.SessionAgent(s.ID); known {
 		if err := h.r.End(s.ID, now); err != nil {
 			return Reply{}, err
+		}
+		if agent == "" {
+			h.cyc.movedQueue(s.Queue.ID) // it left the line: the others move up
 		}
 	}
 	if err := s.End(by, now); err != nil {

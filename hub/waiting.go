@@ -98,15 +98,14 @@ func (h *Hub) emitQueued(s *sessState, now time.Time) {
 		ExpectedWait: h.expectedWait(s.Queue.ID, pos+1, now)}, t)
 }
 
-// requeueNotices tells the first visitors still waiting in queue their new
-// place, after the queue moved.
+// requeueNotices tells the first visitors still in line in queue their new
+// place, after the queue moved. It reads only the head of the line (the
+// router's Head), never the whole queue: this runs in the loop every cycle
+// a line moves.
 func (h *Hub) requeueNotices(queue string, now time.Time) {
-	ids := h.r.Waiting(h.cyc.waitScratch[:0], queue, now)
+	ids := h.r.Head(h.cyc.waitScratch[:0], queue, maxQueuedUpdates, now)
 	h.cyc.waitScratch = ids
-	for i, id := range ids {
-		if i == maxQueuedUpdates {
-			break
-		}
+	for _, id := range ids {
 		if s := h.sessions[id]; s != nil && s.VisitorID != "" && s.State != session.StateFinished {
 			h.emitQueued(s, now)
 		}

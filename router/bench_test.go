@@ -224,3 +224,30 @@ func BenchmarkChooseAgent(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
 }
+
+// BenchmarkQueueHead compares reading the first 200 in line of one queue
+// holding 100,000 waiting sessions (what the hub does each cycle the line
+// moves) with sorting the whole queue.
+func BenchmarkQueueHead(b *testing.B) {
+	r := New(Config{})
+	_ = r.PutQueue(Queue{ID: "q", Aging: time.Minute}, t0)
+	for j, id := range sessionIDs(benchWaiting) {
+		_ = r.Enqueue(Arrival{Session: id, Queue: "q", Media: presence.Chat, Priority: 1 + j%8},
+			t0.Add(time.Duration(j)*time.Millisecond))
+		r.Decisions()
+	}
+	now := t0.Add(200 * time.Second)
+	buf := make([]string, 0, benchWaiting)
+	b.Run("head200", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			buf = r.Head(buf[:0], "q", 200, now)
+		}
+	})
+	b.Run("sortAll", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			buf = r.Waiting(buf[:0], "q", now)
+		}
+	})
+}

@@ -2,6 +2,8 @@ package router
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -387,4 +389,22 @@ func TestBadInputChangesNothing(t *testing.T) {
 		t.Fatal("state changed")
 	}
 	g.ok(g.r.CheckInvariants(t0))
+}
+
+// Head is the first n of Waiting, for sessions in line, however long the
+// queue and whatever their priorities and aging.
+func TestHeadIsTheStartOfTheLine(t *testing.T) {
+	g := newRig(t, Queue{ID: "q", Aging: 7 * time.Second})
+	for i := 0; i < 60; i++ {
+		g.ok(g.r.Enqueue(Arrival{Session: fmt.Sprintf("s%02d", i), Queue: "q", Media: presence.Media(i % 3),
+			Priority: 1 + (i*5)%8}, at(float64(i))))
+	}
+	now := at(100)
+	all := g.r.Waiting(nil, "q", now)
+	for _, n := range []int{0, 1, 5, 17, 60, 100} {
+		want := all[:min(n, len(all))]
+		if got := g.r.Head(nil, "q", n, now); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("Head(%d) = %v, want %v", n, got, want)
+		}
+	}
 }

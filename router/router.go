@@ -107,6 +107,7 @@ type Router struct {
 	dirtyAgents   []*agentState
 	dirtySessions []*sess
 	scratchQueues []*queueState
+	headScratch   []*sess
 	scan          agentScan
 	sscan         sessionScan
 }

@@ -94,3 +94,40 @@ func sortWaiting(all []*sess, now time.Time) {
 func (r *Router) Sessions() int { return len(r.sessions) }
 
 func (s *sess) String() string { return fmt.Sprintf("%s(q=%s p=%d)", s.id, s.q.cfg.ID, s.prio) }
+
+// Head appends to dst the ids of the first n sessions in line in queue id at
+// now, in routing order (effective priority, then enqueue time). Sessions
+// whose offers are all out (being offered) are not in line. Within a
+// priority class the oldest session also ranks first, so the first n of the
+// queue are among the first n of each class: Head reads at most n sessions
+// per class, whatever the length of the queue.
+func (r *Router) Head(dst []string, id string, n int, now time.Time) []string {
+	q := r.queues[id]
+	if q == nil || n <= 0 {
+		return dst
+	}
+	cand := r.headScratch[:0]
+	for m := range q.waiting {
+		for _, t := range q.waiting[m] {
+			if t == nil {
+				continue
+			}
+			k := 0
+			t.Ascend(func(s *sess) bool {
+				cand = append(cand, s)
+				k++
+				return k < n
+			})
+		}
+	}
+	sortWaiting(cand, now)
+	for i, s := range cand {
+		if i == n {
+			break
+		}
+		dst = append(dst, s.id)
+	}
+	clear(cand)
+	r.headScratch = cand[:0]
+	return dst
+}
