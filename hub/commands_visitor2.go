@@ -85,6 +85,15 @@ type VisitorReader interface {
 	Visitor(id string) ([]byte, error)
 }
 
+// knownVisitor returns visitor id, in memory since their hello, or a
+// not_found error.
+func (h *Hub) knownVisitor(id string) (*visitorInfo, error) {
+	if v := h.visitors[id]; v != nil {
+		return v, nil
+	}
+	return nil, errorf(CodeNotFound, "visitor %q", id)
+}
+
 // openSession returns v's open session (not finished) or nil.
 func (h *Hub) openSession(v *visitorInfo) *sessState {
 	if v.session == "" {
@@ -168,9 +177,9 @@ type VisitorDisconnect struct {
 }
 
 func (c VisitorDisconnect) apply(h *Hub, now time.Time) (Reply, error) {
-	v := h.visitors[c.Visitor]
-	if v == nil {
-		return Reply{}, errorf(CodeNotFound, "visitor %q", c.Visitor)
+	v, err := h.knownVisitor(c.Visitor)
+	if err != nil {
+		return Reply{}, err
 	}
 	if v.conns > 0 {
 		v.conns--
@@ -205,9 +214,9 @@ type VisitorSend struct {
 }
 
 func (c VisitorSend) apply(h *Hub, now time.Time) (Reply, error) {
-	v := h.visitors[c.Visitor]
-	if v == nil {
-		return Reply{}, errorf(CodeNotFound, "visitor %q", c.Visitor)
+	v, err := h.knownVisitor(c.Visitor)
+	if err != nil {
+		return Reply{}, err
 	}
 	party := Party{Kind: session.KindVisitor, ID: v.ID}
 	if s := h.openSession(v); s != nil {
@@ -256,9 +265,9 @@ type VisitorLeave struct {
 }
 
 func (c VisitorLeave) apply(h *Hub, now time.Time) (Reply, error) {
-	v := h.visitors[c.Visitor]
-	if v == nil {
-		return Reply{}, errorf(CodeNotFound, "visitor %q", c.Visitor)
+	v, err := h.knownVisitor(c.Visitor)
+	if err != nil {
+		return Reply{}, err
 	}
 	s := h.openSession(v)
 	if s == nil {
@@ -276,9 +285,9 @@ type PageView struct {
 }
 
 func (c PageView) apply(h *Hub, now time.Time) (Reply, error) {
-	v := h.visitors[c.Visitor]
-	if v == nil {
-		return Reply{}, errorf(CodeNotFound, "visitor %q", c.Visitor)
+	v, err := h.knownVisitor(c.Visitor)
+	if err != nil {
+		return Reply{}, err
 	}
 	return Reply{Session: v.session}, h.addPage(v, c.URL, c.Title, now)
 }

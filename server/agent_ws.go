@@ -53,24 +53,12 @@ func (s *Server) unregister(a *agentConn) {
 
 // agentSocket serves GET /v1/ws/agent.
 func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.accept(w, r, "agent")
+	c, done, ok := s.open(w, r, "agent")
 	if !ok {
 		return
 	}
-	s.conns.Add(1)
-	defer s.conns.Done()
-	defer s.metrics.conns.WithLabelValues("agent").Dec()
-	// Shutdown closes the socket (1001); reads then end by themselves. The
-	// read context is never cancelled for that: the websocket library drops
-	// a connection whose read is cancelled without sending the close frame.
+	defer done()
 	ctx := r.Context()
-	go func() {
-		select {
-		case <-s.closing:
-			c.close(websocket.StatusGoingAway, "server shutting down")
-		case <-c.closed():
-		}
-	}()
 	a, ok := s.agentHello(ctx, c, r)
 	if !ok {
 		return

@@ -29,24 +29,12 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, "rate_limited", "too many new chats from this address")
 		return
 	}
-	c, ok := s.accept(w, r, "visitor")
+	c, done, ok := s.open(w, r, "visitor")
 	if !ok {
 		return
 	}
-	s.conns.Add(1)
-	defer s.conns.Done()
-	defer s.metrics.conns.WithLabelValues("visitor").Dec()
-	// Shutdown closes the socket (1001); reads then end by themselves. The
-	// read context is never cancelled for that: the websocket library drops
-	// a connection whose read is cancelled without sending the close frame.
+	defer done()
 	ctx := r.Context()
-	go func() {
-		select {
-		case <-s.closing:
-			c.close(websocket.StatusGoingAway, "server shutting down")
-		case <-c.closed():
-		}
-	}()
 	v, ok := s.visitorHello(ctx, c, r, addr)
 	if !ok {
 		return

@@ -36,6 +36,31 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (*c
 	return c, true
 }
 
+// open accepts a socket of kind (agent, visitor) and keeps it counted: in
+// the server's open connections (Close waits for them) and in the
+// connections gauge, until done is called. Shutdown closes the socket with
+// 1001; reads then end by themselves. The read context is never cancelled
+// for that: the websocket library drops a connection whose read is
+// cancelled without sending the close frame.
+func (s *Server) open(w http.ResponseWriter, r *http.Request, kind string) (c *conn, done func(), ok bool) {
+	c, ok = s.accept(w, r, kind)
+	if !ok {
+		return nil, nil, false
+	}
+	s.conns.Add(1)
+	go func() {
+		select {
+		case <-s.closing:
+			c.close(websocket.StatusGoingAway, "server shutting down")
+		case <-c.closed():
+		}
+	}()
+	return c, func() {
+		s.metrics.conns.WithLabelValues(kind).Dec()
+		s.conns.Done()
+	}, true
+}
+
 // hello reads the first frame within the hello timeout. A missing, late or
 // malformed hello closes the socket with 4400. The timeout closes the socket
 // itself rather than cancelling the read: the websocket library tears a
