@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/poll"
+
 	"github.com/switchboardhq/switchboard/export"
 	"github.com/switchboardhq/switchboard/hub"
 )
@@ -38,7 +40,7 @@ func TestWebhookRetriedUntilDeliveredOnce(t *testing.T) {
 	ds, _ := export.NewDirSink(dir)
 	ex := newExporter(t, fast(export.Config{Store: st, Sinks: []export.Sink{ds, h.sink(t)}, Attempts: 5}))
 	putAndAnnounce(t, st, ex, pending{"acme", "s1", time.Now(), `{"id":"s1"}`})
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if s := ex.Stats(); s.Delivered != 1 {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -81,7 +83,7 @@ func TestWebhookDownKeepsExportsPending(t *testing.T) {
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Errorf("%d Export calls took %v", n, d)
 	}
-	checkFor(t, 10*time.Second, func() error {
+	poll.Until(t, 10*time.Second, func() error {
 		if s := ex.Stats(); s.Held != n {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -106,7 +108,7 @@ func TestPermanentFailureHeld(t *testing.T) {
 	ex := newExporter(t, fast(export.Config{Store: st, Sinks: []export.Sink{h.sink(t)}, Attempts: 5,
 		Hold: time.Millisecond, MaxHold: time.Hour}))
 	putAndAnnounce(t, st, ex, pending{"acme", "s1", time.Now(), `{}`})
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if s := ex.Stats(); s.Held != 1 || s.Failed != 1 {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -135,7 +137,7 @@ func TestRetrySkipsSinksThatHaveIt(t *testing.T) {
 	ex := newExporter(t, fast(export.Config{Store: st, Sinks: []export.Sink{good, flaky}, Attempts: 1,
 		Hold: time.Millisecond, MaxHold: time.Millisecond}))
 	putAndAnnounce(t, st, ex, pending{"acme", "s1", time.Now(), `{"v":1}`})
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if s := ex.Stats(); s.Delivered != 1 {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -164,7 +166,7 @@ func TestNewestDocumentWins(t *testing.T) {
 		pending{"acme", "s1", now.Add(-1 * time.Second), `{"v":3}`})
 	sink := newCountSink("count", nil)
 	ex := newExporter(t, fast(export.Config{Store: st, Sinks: []export.Sink{sink}}))
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if s := ex.Stats(); s.Delivered != 2 {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -192,7 +194,7 @@ func TestSessionDocumentsNeverGoBack(t *testing.T) {
 		putAndAnnounce(t, st, ex, pending{"acme", "s1", base.Add(time.Duration(v)), strconv.Itoa(v)})
 		time.Sleep(time.Millisecond)
 	}
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if p := listPending(t, st); len(p) != 0 {
 			return fmt.Errorf("%d pending", len(p))
 		}
@@ -223,7 +225,7 @@ func TestOverflowIsSwept(t *testing.T) {
 		ps[i] = pending{fmt.Sprintf("ws%d", i%3), fmt.Sprintf("s%03d", i), time.Now(), `{}`}
 	}
 	putAndAnnounce(t, st, ex, ps...)
-	checkFor(t, 10*time.Second, func() error {
+	poll.Until(t, 10*time.Second, func() error {
 		if p := listPending(t, st); len(p) != 0 || ex.Stats().Delivered != n {
 			return fmt.Errorf("%d pending, stats %+v", len(p), ex.Stats())
 		}
@@ -250,7 +252,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	putAndAnnounce(t, st, ex,
 		pending{"acme", "s1", time.Now(), `{"id":"s1"}`},
 		pending{"beta", "s2", time.Now(), `{"id":"s2"}`})
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if s := ex.Stats(); s.Failed != 2 {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -266,7 +268,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	st = openStore(t, dir)
 	up := newHook(t, func(int, *http.Request) int { return 200 })
 	ex = newExporter(t, fast(export.Config{Store: st, Sinks: []export.Sink{up.sink(t)}}))
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if p := listPending(t, st); len(p) != 0 || len(up.delivered()) != 2 {
 			return fmt.Errorf("%d pending, %d delivered", len(p), len(up.delivered()))
 		}
@@ -285,7 +287,7 @@ func TestDelayHonoured(t *testing.T) {
 	clock := hub.NewManualClock(t0)
 	sink := newCountSink("count", nil)
 	ex := newExporter(t, export.Config{Store: st, Sinks: []export.Sink{sink}, Clock: clock})
-	checkFor(t, 5*time.Second, func() error { // the first sweep ran
+	poll.Until(t, 5*time.Second, func() error { // the first sweep ran
 		if s := ex.Stats(); s.Sweeps != 1 {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -293,7 +295,7 @@ func TestDelayHonoured(t *testing.T) {
 	})
 	putAndAnnounce(t, st, ex, pending{"acme", "s1", t0.Add(15 * time.Minute), `{}`})
 	clock.Advance(14*time.Minute + 59*time.Second)
-	checkFor(t, 5*time.Second, func() error { // the periodic sweep ran, and found nothing due
+	poll.Until(t, 5*time.Second, func() error { // the periodic sweep ran, and found nothing due
 		if s := ex.Stats(); s.Sweeps < 2 {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -303,7 +305,7 @@ func TestDelayHonoured(t *testing.T) {
 		t.Fatalf("delivered %d times before the due time", n)
 	}
 	clock.Advance(time.Second)
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if n, _ := sink.sends("s1"); n != 1 || len(listPending(t, st)) != 0 {
 			return fmt.Errorf("%d sends, stats %+v", n, ex.Stats())
 		}
@@ -342,14 +344,14 @@ func TestNewerDocumentWhileHeld(t *testing.T) {
 		Hold: 30 * time.Millisecond, MaxHold: 30 * time.Millisecond}))
 	now := time.Now()
 	putAndAnnounce(t, st, ex, pending{"acme", "s1", now, `{"v":1}`})
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if s := ex.Stats(); s.Held != 1 {
 			return fmt.Errorf("stats %+v", s)
 		}
 		return nil
 	})
 	putAndAnnounce(t, st, ex, pending{"acme", "s1", now.Add(time.Millisecond), `{"v":2}`})
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if s := ex.Stats(); s.Delivered != 1 {
 			return fmt.Errorf("stats %+v", s)
 		}

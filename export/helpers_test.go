@@ -95,22 +95,6 @@ func newExporter(t testing.TB, cfg export.Config) *export.Exporter {
 	return ex
 }
 
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(t testing.TB, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // receipt is one request a test webhook took.
 type receipt struct {
 	ws, session, contentType, body string

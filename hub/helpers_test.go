@@ -102,22 +102,6 @@ func (th *testHub) setup(spec QueueSpec, agents ...string) {
 	}
 }
 
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(t testing.TB, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // frame is a decoded frame for assertions.
 type frame map[string]any
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/presence"
@@ -66,18 +67,8 @@ func (h *Hub) sortedSessions() []*sessState {
 	for _, s := range h.sessions {
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b *sessState) int { return compareIDs(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b *sessState) int { return strings.Compare(a.ID, b.ID) })
 	return out
-}
-
-func compareIDs(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // AgentWelcome answers the snapshot an agent socket starts with: the agent,

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/poll"
+
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 	"github.com/switchboardhq/switchboard/persist"
@@ -362,7 +364,7 @@ func checkRecovered(t *testing.T, th *testHub, w *world) {
 
 	// The wrap-up deadline was re-armed: it fires after the restart.
 	th.clock.Set(w.endedAt.Add(30 * time.Second))
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		var open bool
 		th.on(func(h *Hub, _ time.Time) { open = h.sessions[w.ended] != nil })
 		if open {

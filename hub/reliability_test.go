@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/poll"
+
 	"github.com/switchboardhq/switchboard/session"
 )
 
@@ -109,7 +111,7 @@ func TestFullInboxAnswersAtOnce(t *testing.T) {
 		_, err := h.Do(ctx, GetCard{Session: "x"})
 		first <- err
 	}()
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if len(h.inbox) != 1 {
 			return errNotYet
 		}

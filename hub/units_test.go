@@ -2,10 +2,11 @@ package hub
 
 import (
 	"encoding/json"
-	"github.com/switchboardhq/switchboard/internal/minheap"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/minheap"
 
 	"github.com/switchboardhq/switchboard/router"
 	"github.com/switchboardhq/switchboard/session"

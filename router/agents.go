@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/presence"
@@ -52,10 +53,10 @@ func (r *Router) setMembership(a *agentState, ids []string) {
 			continue
 		}
 		a.queues = append(a.queues, q)
-		i, _ := slices.BinarySearchFunc(q.members, a.ID, func(x *agentState, id string) int { return compareStr(x.ID, id) })
+		i, _ := slices.BinarySearchFunc(q.members, a.ID, func(x *agentState, id string) int { return strings.Compare(x.ID, id) })
 		q.members = slices.Insert(q.members, i, a)
 	}
-	slices.SortFunc(a.queues, func(x, y *queueState) int { return compareStr(x.cfg.ID, y.cfg.ID) })
+	slices.SortFunc(a.queues, func(x, y *queueState) int { return strings.Compare(x.cfg.ID, y.cfg.ID) })
 	r.countStatus(a, +1)
 	for _, o := range slices.Clone(a.offers) {
 		if !o.Direct && !r.canServe(a, o.s) {

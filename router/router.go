@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/btree"
@@ -183,7 +184,7 @@ func (r *Router) linkOverflow(q *queueState) {
 	for _, st := range q.cfg.Steps {
 		if t := r.queues[st.AddQueue]; t != nil && !slices.Contains(t.overflowFrom, q) {
 			t.overflowFrom = append(t.overflowFrom, q)
-			slices.SortFunc(t.overflowFrom, func(a, b *queueState) int { return compareStr(a.cfg.ID, b.cfg.ID) })
+			slices.SortFunc(t.overflowFrom, func(a, b *queueState) int { return strings.Compare(a.cfg.ID, b.cfg.ID) })
 		}
 	}
 }
@@ -219,7 +220,7 @@ func (r *Router) queueSessions(q *queueState) []*sess {
 			out = append(out, s)
 		}
 	}
-	slices.SortFunc(out, func(a, b *sess) int { return compareStr(a.id, b.id) })
+	slices.SortFunc(out, func(a, b *sess) int { return strings.Compare(a.id, b.id) })
 	return out
 }
 
@@ -260,14 +261,4 @@ func (r *Router) Queue(id string) (Queue, bool) {
 		return Queue{}, false
 	}
 	return q.cfg, true
-}
-
-func compareStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

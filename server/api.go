@@ -619,6 +619,12 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request, c caller
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
+	s.updateWorkspace(w, ws, &b)
+}
+
+// updateWorkspace applies body b to workspace ws, stores it and answers the
+// new settings.
+func (s *Server) updateWorkspace(w http.ResponseWriter, ws *workspace, b *workspaceBody) {
 	rec := ws.rec
 	if werr := b.apply(&rec); werr != nil {
 		s.refuse(w, werr.Code, werr.Message)
@@ -644,16 +650,7 @@ func (s *Server) putWorkspaces(w http.ResponseWriter, r *http.Request, c caller,
 		return
 	}
 	if ws := s.workspace(id); ws != nil {
-		rec := ws.rec
-		if werr := b.apply(&rec); werr != nil {
-			s.refuse(w, werr.Code, werr.Message)
-			return
-		}
-		if err := s.putWorkspace(rec); err != nil {
-			s.refuse(w, "unavailable", "store unavailable")
-			return
-		}
-		writeJSON(w, http.StatusOK, viewOf(rec))
+		s.updateWorkspace(w, ws, &b)
 		return
 	}
 	rec := workspaceRecord{ID: id, Name: id}

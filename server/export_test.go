@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/poll"
+
 	"github.com/switchboardhq/switchboard/export"
 	"github.com/switchboardhq/switchboard/hub"
 	"github.com/switchboardhq/switchboard/session"
@@ -102,29 +104,13 @@ func readDoc(t *testing.T, dir, id string) *session.Metadata {
 func waitDoc(t *testing.T, dir, id string, ok func(*session.Metadata) bool) *session.Metadata {
 	t.Helper()
 	var md *session.Metadata
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if md = readDoc(t, dir, id); md == nil || !ok(md) {
 			return fmt.Errorf("exported file of %s: %+v", id, md)
 		}
 		return nil
 	})
 	return md
-}
-
-// checkFor polls fn until it returns nil or the timeout passes.
-func checkFor(t testing.TB, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // pendingExports counts the pending exports of the default workspace.
@@ -175,7 +161,7 @@ func TestExportFileFollowsWrapupAndCSAT(t *testing.T) {
 	if md.CSAT.Rating != 4 || md.CSAT.Comment != "rápido" || md.Disposition == nil {
 		t.Errorf("document after CSAT %+v", md)
 	}
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if n := e.pendingExports(); n != 0 {
 			return fmt.Errorf("%d exports pending", n)
 		}
@@ -235,7 +221,7 @@ func TestExportDelayAndRestart(t *testing.T) {
 	}
 	sweeps := e.srv.Exporter().Stats().Sweeps
 	clock.Advance(14 * time.Minute)
-	checkFor(t, 5*time.Second, func() error { // a periodic sweep ran, with nothing due
+	poll.Until(t, 5*time.Second, func() error { // a periodic sweep ran, with nothing due
 		if s := e.srv.Exporter().Stats(); s.Sweeps <= sweeps {
 			return fmt.Errorf("stats %+v", s)
 		}
@@ -248,7 +234,7 @@ func TestExportDelayAndRestart(t *testing.T) {
 
 	clock.Advance(2 * time.Minute)
 	e = newEnvWith(t, Config{DataDir: data, ExportWebhook: wh.URL, Clock: clock})
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if n := e.pendingExports(); n != 0 || len(wh.got()) != 1 {
 			return fmt.Errorf("%d pending, %d delivered", n, len(wh.got()))
 		}
