@@ -81,6 +81,9 @@ type request struct {
 	reply Reply
 	err   error
 	done  chan struct{}
+	// fn, when set, is called with the answer instead of signalling done
+	// (Submit).
+	fn func(Reply, error)
 }
 
 var requestPool = sync.Pool{New: func() any { return &request{done: make(chan struct{}, 1)} }}
@@ -150,6 +153,33 @@ func (h *Hub) Do(ctx context.Context, cmd Command) (Reply, error) {
 	return rep, err
 }
 
+// Submit queues cmd like Do but does not wait for it: fn is called once with
+// the reply or refusal, from the hub's loop (so it must return quickly and
+// never block, nor call the hub). Commands submitted by one goroutine are
+// applied, and fn called, in the order they were submitted. When Submit
+// returns an error (the hub refuses at once: inbox full, failed, stopped),
+// fn is never called. A command still waiting when the hub stops is
+// answered with unavailable; one submitted after the hub stopped may not
+// be answered at all, so callers also watch Stopped.
+func (h *Hub) Submit(cmd Command, fn func(Reply, error)) error {
+	if err := h.refusal(); err != nil {
+		return err
+	}
+	req := requestPool.Get().(*request)
+	req.cmd, req.fn = cmd, fn
+	select {
+	case h.inbox <- req:
+		return nil
+	default:
+		*req = request{done: req.done}
+		requestPool.Put(req)
+		return &Error{Code: CodeRateLimited, Message: "the hub is busy, retry later", Err: ErrInboxFull}
+	}
+}
+
+// Stopped is closed when the hub's loop has ended.
+func (h *Hub) Stopped() <-chan struct{} { return h.stopped }
+
 // refusal returns the error Do answers while the hub cannot serve, or nil.
 func (h *Hub) refusal() error {
 	if h.failed.Load() {
@@ -205,6 +235,12 @@ func (h *Hub) drainInbox(err error) {
 }
 
 func (h *Hub) answer(req *request, rep Reply, err error) {
+	if fn := req.fn; fn != nil {
+		*req = request{done: req.done}
+		requestPool.Put(req)
+		fn(rep, err)
+		return
+	}
 	if req.done == nil {
 		return
 	}

@@ -125,7 +125,7 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 
 // serve reads commands until the socket closes.
 func (a *agentConn) serve(ctx context.Context) {
-	a.s.serveFrames(ctx, a.c, "agent", func(now time.Time) *wireError {
+	a.s.serveFrames(ctx, a.c, a.w.hub, "agent", func(now time.Time) *wireError {
 		if !a.s.limits.agentFrames.allow(a.w.rec.ID+"/"+a.agent, now) {
 			return &wireError{"rate_limited", "too many frames"}
 		}
@@ -133,63 +133,62 @@ func (a *agentConn) serve(ctx context.Context) {
 	}, a.handle)
 }
 
-// handle applies one agent frame and returns the ack's result fields.
-func (a *agentConn) handle(ctx context.Context, f *inFrame) (map[string]any, *wireError) {
-	h := a.w.hub
+// handle turns one agent frame into a result.
+func (a *agentConn) handle(ctx context.Context, f *inFrame) (result, *wireError) {
 	switch f.Type {
 	case "ping":
-		a.c.send([]byte(`{"type":"pong"}`))
-		return nil, nil
+		return result{frame: pong}, nil
 	case "presence":
 		st, err := presence.ParseStatus(f.Status)
 		if err != nil || !st.Settable() {
-			return nil, badRequest("status must be available, away or offline")
+			return result{}, badRequest("status must be available, away or offline")
 		}
-		_, werr := do(ctx, h, hub.SetPresence{Agent: a.agent, Status: st})
-		return nil, werr
+		return result{cmd: hub.SetPresence{Agent: a.agent, Status: st}}, nil
 	case "accept", "decline":
 		id, err := strconv.ParseUint(f.Offer, 10, 64)
 		if err != nil || id == 0 {
-			return nil, badRequest("offer must be an offer id")
+			return result{}, badRequest("offer must be an offer id")
 		}
 		if f.Type == "decline" {
-			_, werr := do(ctx, h, hub.Decline{Agent: a.agent, Offer: router.OfferID(id), Reason: f.Reason})
-			return nil, werr
+			return result{cmd: hub.Decline{Agent: a.agent, Offer: router.OfferID(id), Reason: f.Reason}}, nil
 		}
-		rep, werr := do(ctx, h, hub.Accept{Agent: a.agent, Offer: router.OfferID(id)})
-		return map[string]any{"session": rep.Session}, werr
+		return result{cmd: hub.Accept{Agent: a.agent, Offer: router.OfferID(id)}, ackOf: sessionAck}, nil
 	case "send":
 		if f.Session == "" || f.Text == "" {
-			return nil, badRequest("send needs session and text")
+			return result{}, badRequest("send needs session and text")
 		}
-		rep, werr := do(ctx, h, hub.Send{Session: f.Session, From: a.party, Text: f.Text, ClientID: f.ClientID})
-		return map[string]any{"message": rep.Message}, werr
+		return result{cmd: hub.Send{Session: f.Session, From: a.party, Text: f.Text, ClientID: f.ClientID},
+			ackOf: messageAck}, nil
 	case "typing":
 		if f.Session == "" {
-			return nil, badRequest("typing needs session")
+			return result{}, badRequest("typing needs session")
 		}
-		_, werr := do(ctx, h, hub.Typing{Session: f.Session, From: a.party})
-		return nil, werr
+		return result{cmd: hub.Typing{Session: f.Session, From: a.party}}, nil
 	case "subscribe":
 		return a.subscribe(ctx, f)
 	}
-	return a.handleSession(ctx, f)
+	return a.handleSession(f)
 }
 
-// handleSession applies the frames that act on one session.
-func (a *agentConn) handleSession(ctx context.Context, f *inFrame) (map[string]any, *wireError) {
+var pong = []byte(`{"type":"pong"}`)
+
+func sessionAck(rep hub.Reply) map[string]any { return map[string]any{"session": rep.Session} }
+func messageAck(rep hub.Reply) map[string]any { return map[string]any{"message": rep.Message} }
+
+// handleSession turns the frames that act on one session into commands.
+func (a *agentConn) handleSession(f *inFrame) (result, *wireError) {
 	if f.Session == "" {
 		if _, known := agentFrames[f.Type]; known {
-			return nil, badRequest("%s needs session", f.Type)
+			return result{}, badRequest("%s needs session", f.Type)
 		}
-		return nil, badRequest("unknown frame type %q", f.Type)
+		return result{}, badRequest("unknown frame type %q", f.Type)
 	}
 	var cmd hub.Command
 	switch f.Type {
 	case "set_status":
 		st := session.Status(f.Status)
 		if !st.Valid() {
-			return nil, badRequest("status must be in_progress, waiting_customer or needs_help")
+			return result{}, badRequest("status must be in_progress, waiting_customer or needs_help")
 		}
 		cmd = hub.SetConversationStatus{Agent: a.agent, Session: f.Session, Status: st}
 	case "join":
@@ -199,12 +198,12 @@ func (a *agentConn) handleSession(ctx context.Context, f *inFrame) (map[string]a
 			RemoveTags: f.RemoveTags, Expertise: f.Expertise}
 	case "verify_contact":
 		if f.Email == "" && f.Phone == "" {
-			return nil, badRequest("verify_contact needs email or phone")
+			return result{}, badRequest("verify_contact needs email or phone")
 		}
 		cmd = hub.VerifyContact{Agent: a.agent, Session: f.Session, Email: f.Email, Phone: f.Phone}
 	case "transfer":
 		if (f.Queue == "") == (f.Agent == "") {
-			return nil, badRequest("transfer needs exactly one of queue and agent")
+			return result{}, badRequest("transfer needs exactly one of queue and agent")
 		}
 		cmd = hub.Transfer{Agent: a.agent, Session: f.Session, Queue: f.Queue, To: f.Agent, Note: f.Note}
 	case "release":
@@ -215,50 +214,48 @@ func (a *agentConn) handleSession(ctx context.Context, f *inFrame) (map[string]a
 		cmd = hub.End{Session: f.Session, By: a.party}
 	case "wrapup":
 		if f.Code == "" {
-			return nil, badRequest("wrapup needs code")
+			return result{}, badRequest("wrapup needs code")
 		}
 		out := session.Outcome(f.Outcome)
 		if out != "" && !out.Valid() {
-			return nil, badRequest("unknown outcome %q", f.Outcome)
+			return result{}, badRequest("unknown outcome %q", f.Outcome)
 		}
 		cmd = hub.Wrapup{Agent: a.agent, Session: f.Session, Code: f.Code, Notes: derefStr(f.Notes), Outcome: out}
 	default:
-		return nil, badRequest("unknown frame type %q", f.Type)
+		return result{}, badRequest("unknown frame type %q", f.Type)
 	}
-	rep, werr := do(ctx, a.w.hub, cmd)
-	if werr != nil {
-		return nil, werr
-	}
-	return map[string]any{"session": rep.Session}, nil
+	return result{cmd: cmd, ackOf: sessionAck}, nil
 }
 
 var agentFrames = map[string]struct{}{"set_status": {}, "join": {}, "annotate": {}, "verify_contact": {},
 	"transfer": {}, "release": {}, "hold": {}, "unhold": {}, "end": {}, "wrapup": {}}
 
-// subscribe gives a supervisor the workspace's live views.
-func (a *agentConn) subscribe(ctx context.Context, f *inFrame) (map[string]any, *wireError) {
+// subscribe gives a supervisor the workspace's live views. It runs in
+// step: the snapshot goes out after the answers to earlier commands.
+func (a *agentConn) subscribe(ctx context.Context, f *inFrame) (result, *wireError) {
 	if !a.super {
-		return nil, &wireError{"forbidden", "subscribe is for supervisors"}
+		return result{}, &wireError{"forbidden", "subscribe is for supervisors"}
 	}
 	for _, t := range f.Topics {
 		if t != "queues" && t != "agents" && t != "sessions" {
-			return nil, badRequest("unknown topic %q", t)
+			return result{}, badRequest("unknown topic %q", t)
 		}
 	}
+	a.c.settle(a.w.hub)
 	sub, err := a.w.hub.Subscribe(ctx, hub.Filter{Supervisor: true})
 	if err != nil {
-		return nil, hubError(err)
+		return result{}, hubError(err)
 	}
 	rep, werr := do(ctx, a.w.hub, hub.Snapshot{})
 	if werr != nil {
 		sub.Close()
-		return nil, werr
+		return result{}, werr
 	}
 	for _, fr := range rep.Frames {
 		a.c.send(fr)
 	}
 	a.c.attach(sub)
-	return nil, nil
+	return result{}, nil
 }
 
 // resendMissed sends the messages of the agent's sessions after the ids the

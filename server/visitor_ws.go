@@ -125,7 +125,7 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 }
 
 func (v *visitorConn) serve(ctx context.Context) {
-	v.s.serveFrames(ctx, v.c, "visitor", func(now time.Time) *wireError {
+	v.s.serveFrames(ctx, v.c, v.w.hub, "visitor", func(now time.Time) *wireError {
 		if !v.s.limits.visitorMsg.allow(v.w.rec.ID+"/"+v.visitor, now) || !v.s.limits.addrFrames.allow(v.addr, now) {
 			return &wireError{"rate_limited", "too many frames; slow down"}
 		}
@@ -133,39 +133,38 @@ func (v *visitorConn) serve(ctx context.Context) {
 	}, v.handle)
 }
 
-func (v *visitorConn) handle(ctx context.Context, f *inFrame) (map[string]any, *wireError) {
-	h := v.w.hub
+// handle turns one visitor frame into a result.
+func (v *visitorConn) handle(_ context.Context, f *inFrame) (result, *wireError) {
 	var cmd hub.Command
 	switch f.Type {
 	case "ping":
-		v.c.send([]byte(`{"type":"pong"}`))
-		return nil, nil
+		return result{frame: pong}, nil
 	case "send":
 		if f.Text == "" {
-			return nil, badRequest("send needs text")
+			return result{}, badRequest("send needs text")
 		}
 		cmd = hub.VisitorSend{Visitor: v.visitor, Text: f.Text, ClientID: f.ClientID}
 	case "typing":
 		cmd = hub.Typing{From: v.party}
 	case "page":
 		if f.URL == "" {
-			return nil, badRequest("page needs url")
+			return result{}, badRequest("page needs url")
 		}
 		cmd = hub.PageView{Visitor: v.visitor, URL: f.URL, Title: f.Title}
 	case "leave":
 		cmd = hub.VisitorLeave{Visitor: v.visitor}
 	case "csat":
 		if f.Rating < session.MinCSAT || f.Rating > session.MaxCSAT {
-			return nil, badRequest("rating must be 1..4")
+			return result{}, badRequest("rating must be 1..4")
 		}
 		cmd = hub.CSAT{Visitor: v.visitor, Rating: f.Rating, Comment: f.Comment}
 	default:
-		return nil, badRequest("unknown frame type %q", f.Type)
+		return result{}, badRequest("unknown frame type %q", f.Type)
 	}
-	rep, werr := do(ctx, h, cmd)
-	if werr != nil {
-		return nil, werr
-	}
+	return result{cmd: cmd, ackOf: visitorAck}, nil
+}
+
+func visitorAck(rep hub.Reply) map[string]any {
 	out := map[string]any{}
 	if rep.Session != "" {
 		out["session"] = rep.Session
@@ -173,5 +172,5 @@ func (v *visitorConn) handle(ctx context.Context, f *inFrame) (map[string]any, *
 	if rep.Message != "" {
 		out["message"] = rep.Message
 	}
-	return out, nil
+	return out
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -181,12 +183,49 @@ func encode(v any) []byte {
 }
 
 // ackFrame is {"type":"ack","ref":…} plus result fields.
+// It is built by hand when every field is a string (ids): acks of chat
+// messages are made on the hub's loop, which should not pay for a map
+// marshal each.
 func ackFrame(ref string, fields map[string]any) []byte {
+	if len(fields) <= 2 {
+		b := make([]byte, 0, 64)
+		b = append(b, `{"type":"ack","ref":`...)
+		b = appendJSONString(b, ref)
+		ok := true
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
+			v, isStr := fields[k].(string)
+			if !isStr {
+				ok = false
+				break
+			}
+			b = append(b, ',')
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONString(b, v)
+		}
+		if ok {
+			return append(b, '}')
+		}
+	}
 	m := map[string]any{"type": "ack", "ref": ref}
 	for k, v := range fields {
 		m[k] = v
 	}
 	return encode(m)
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// does.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 func errorFrame(ref string, e *wireError) []byte {

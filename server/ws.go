@@ -24,13 +24,14 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (*c
 		return nil, false
 	default:
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	cw := &corkedResponse{ResponseWriter: w}
+	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return nil, false // Accept wrote the HTTP error
 	}
 	s.metrics.conns.WithLabelValues(kind).Inc()
 	c := newConn(ws, s.log.With(zap.String("conn", kind), zap.String("addr", clientAddr(r))),
-		connConfig{Queue: s.cfg.SocketQueue, WriteTimeout: s.cfg.WriteTimeout, OnClose: func(code websocket.StatusCode) {
+		connConfig{Queue: s.cfg.SocketQueue, WriteTimeout: s.cfg.WriteTimeout, Cork: cw.cork, OnClose: func(code websocket.StatusCode) {
 			s.metrics.closes.WithLabelValues(strconv.Itoa(int(code))).Inc()
 		}})
 	return c, true
@@ -147,12 +148,24 @@ func do(ctx context.Context, h *hub.Hub, cmd hub.Command) (hub.Reply, *wireError
 	return r, nil
 }
 
+// result is what a frame handler decided: an ack with fields, a frame to
+// send instead of an ack (pong), or a hub command whose reply makes the ack
+// (ackOf gives its fields; nil means none).
+type result struct {
+	fields map[string]any
+	frame  []byte
+	cmd    hub.Command
+	ackOf  func(hub.Reply) map[string]any
+}
+
 // serveFrames is the read loop of an authenticated socket: each frame is
-// decoded, rate-limited by limit, applied by handle, and answered with an
-// ack (when it has a ref) or an error frame; the socket stays usable after a
-// refusal. It returns when the socket closes.
-func (s *Server) serveFrames(ctx context.Context, c *conn, kind string, limit func(time.Time) *wireError,
-	handle func(context.Context, *inFrame) (map[string]any, *wireError)) {
+// decoded, rate-limited by limit, turned into a result by handle, and
+// answered with an ack (when it has a ref) or an error frame; the socket
+// stays usable after a refusal. Hub commands are pipelined: the loop goes on
+// reading while they are in the hub, and answers go out in the order the
+// frames came. It returns when the socket closes.
+func (s *Server) serveFrames(ctx context.Context, c *conn, h *hub.Hub, kind string, limit func(time.Time) *wireError,
+	handle func(context.Context, *inFrame) (result, *wireError)) {
 	for {
 		data, err := c.read(ctx)
 		if err != nil {
@@ -163,20 +176,43 @@ func (s *Server) serveFrames(ctx context.Context, c *conn, kind string, limit fu
 		if werr == nil {
 			werr = limit(s.cfg.Clock.Now())
 		}
+		var res result
 		if werr == nil {
 			s.metrics.frames.WithLabelValues(kind, f.Type).Inc()
-			var ack map[string]any
-			if ack, werr = handle(ctx, f); werr == nil && f.Ref != "" {
-				c.send(ackFrame(f.Ref, ack))
-			}
+			res, werr = handle(ctx, f)
 		}
-		if werr != nil {
+		ref := ""
+		if f != nil {
+			ref = f.Ref
+		}
+		switch {
+		case werr != nil:
 			s.metrics.refusals.WithLabelValues(werr.Code).Inc()
-			ref := ""
-			if f != nil {
-				ref = f.Ref
+			c.answer(errorFrame(ref, werr))
+		case res.cmd != nil:
+			ackOf := res.ackOf
+			c.submit(h, res.cmd, func(rep hub.Reply, err error) []byte {
+				if err != nil {
+					we := hubError(err)
+					s.metrics.refusals.WithLabelValues(we.Code).Inc()
+					return errorFrame(ref, we)
+				}
+				if ref == "" {
+					return nil
+				}
+				var fields map[string]any
+				if ackOf != nil {
+					fields = ackOf(rep)
+				}
+				return ackFrame(ref, fields)
+			})
+		default:
+			if res.frame != nil {
+				c.answer(res.frame)
 			}
-			c.send(errorFrame(ref, werr))
+			if ref != "" {
+				c.answer(ackFrame(ref, res.fields))
+			}
 		}
 	}
 }

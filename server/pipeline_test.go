@@ -1,0 +1,101 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestPipelinedCommands sends a burst of commands without waiting for
+// answers, mixing hub commands with frames refused at once (bad input) and
+// pings: every command is answered once, in the order sent, and the
+// messages reach the other side in the order sent.
+func TestPipelinedCommands(t *testing.T) {
+	e := newEnv(t)
+	ag := e.available("ana")
+	v, _ := e.visitor(nil)
+	sid := str(v.ok(map[string]any{"type": "send", "text": "hello"}), "session")
+	off := ag.wait("offer", nil)
+	ag.ok(map[string]any{"type": "accept", "offer": offerID(off)})
+
+	const n = 200
+	want := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		ref := "p" + strconv.Itoa(i)
+		switch i % 10 {
+		case 3:
+			ag.send(map[string]any{"type": "send", "session": sid, "ref": ref}) // no text: refused at once
+			want = append(want, ref+":error:bad_request")
+		case 6:
+			ag.send(map[string]any{"type": "ping", "ref": ref})
+			want = append(want, ref+":ack")
+		case 8:
+			ag.send(map[string]any{"type": "send", "session": "nope", "text": "x", "ref": ref}) // refused by the hub
+			want = append(want, ref+":error:not_found")
+		default:
+			ag.send(map[string]any{"type": "send", "session": sid, "text": fmt.Sprintf("m%03d", i), "ref": ref})
+			want = append(want, ref+":ack")
+		}
+	}
+	var got []string
+	deadline := time.Now().Add(10 * time.Second)
+	for len(got) < n && time.Now().Before(deadline) {
+		m := ag.waitAny(func(m map[string]any) bool { return m["type"] == "ack" || m["type"] == "error" }, "answer")
+		a := str(m, "ref") + ":" + str(m, "type")
+		if m["type"] == "error" {
+			a += ":" + str(m, "code")
+		}
+		got = append(got, a)
+	}
+	if !reflect.DeepEqual(got, want) {
+		for i := range want {
+			if i >= len(got) || got[i] != want[i] {
+				t.Fatalf("answer %d: got %v, want %s (got %d answers)", i, got[min(i, len(got)-1)], want[i], len(got))
+			}
+		}
+	}
+	// The visitor sees the agent's messages in the order sent.
+	last := -1
+	for i := 0; i < n; i++ {
+		if i%10 == 3 || i%10 == 6 || i%10 == 8 {
+			continue
+		}
+		m := v.wait("message", func(m map[string]any) bool { return str(m, "message", "from", "kind") == "agent" })
+		k, err := strconv.Atoi(str(m, "message", "text")[1:])
+		if err != nil || k <= last {
+			t.Fatalf("message %v after m%03d", m, last)
+		}
+		last = k
+	}
+}
+
+// TestAckFrame checks the hand-built ack against encoding/json.
+func TestAckFrame(t *testing.T) {
+	for _, tc := range []struct {
+		ref    string
+		fields map[string]any
+	}{
+		{"1", nil},
+		{"r7", map[string]any{"session": "019cae6b66000000"}},
+		{`a"b\c<d>&é` + "\n\x01", map[string]any{"message": "12", "session": "s\u2028"}},
+		{"x", map[string]any{"card": map[string]any{"n": 1}}},
+		{"y", map[string]any{"a": "1", "b": "2", "c": "3"}},
+	} {
+		var got, want map[string]any
+		if err := json.Unmarshal(ackFrame(tc.ref, tc.fields), &got); err != nil {
+			t.Fatalf("%q: %v: %s", tc.ref, err, ackFrame(tc.ref, tc.fields))
+		}
+		m := map[string]any{"type": "ack", "ref": tc.ref}
+		for k, v := range tc.fields {
+			m[k] = v
+		}
+		b, _ := json.Marshal(m)
+		_ = json.Unmarshal(b, &want)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("ackFrame(%q, %v) = %s, want %s", tc.ref, tc.fields, ackFrame(tc.ref, tc.fields), b)
+		}
+	}
+}
