@@ -527,8 +527,8 @@ func (s *Server) recentByContact(w http.ResponseWriter, ws *workspace, c caller,
 		if json.Unmarshal(val, &se) != nil {
 			continue
 		}
-		if c.agent != "" && se.InSession(c.agent) {
-			serves = true
+		if c.agent != "" && se.Open() && se.InSession(c.agent) {
+			serves = true // serving: the session is open (or in their wrap-up), not one they served once
 		}
 		switch {
 		case wantState != nil && se.State != *wantState, queue != "" && se.Queue.ID != queue,
@@ -619,14 +619,20 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request, c caller
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
+	s.wsWrites.Lock()
+	defer s.wsWrites.Unlock()
 	s.updateWorkspace(w, ws, &b)
 }
 
 // updateWorkspace applies body b to workspace ws, stores it and answers the
-// new settings.
+// new settings. The caller holds s.wsWrites.
 func (s *Server) updateWorkspace(w http.ResponseWriter, ws *workspace, b *workspaceBody) {
 	rec := ws.rec
-	if werr := b.apply(&rec); werr != nil {
+	werr := b.apply(&rec)
+	if werr == nil {
+		werr = s.widgetKeysFree(rec)
+	}
+	if werr != nil {
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
@@ -649,12 +655,18 @@ func (s *Server) putWorkspaces(w http.ResponseWriter, r *http.Request, c caller,
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
+	s.wsWrites.Lock()
+	defer s.wsWrites.Unlock()
 	if ws := s.workspace(id); ws != nil {
 		s.updateWorkspace(w, ws, &b)
 		return
 	}
 	rec := workspaceRecord{ID: id, Name: id}
-	if werr := b.apply(&rec); werr != nil {
+	werr := b.apply(&rec)
+	if werr == nil {
+		werr = s.widgetKeysFree(rec)
+	}
+	if werr != nil {
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
@@ -669,6 +681,24 @@ func (s *Server) putWorkspaces(w http.ResponseWriter, r *http.Request, c caller,
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"workspace": viewOf(rec), "api_key": key})
+}
+
+// widgetKeysFree refuses widget keys of rec that another workspace has: a
+// widget key names the one workspace its visitors chat with (a key in two
+// workspaces would send one's visitors to the other). The caller holds
+// s.wsWrites.
+func (s *Server) widgetKeysFree(rec workspaceRecord) *wireError {
+	for _, id := range s.workspaceIDs() {
+		if id == rec.ID {
+			continue
+		}
+		for _, k := range s.workspace(id).rec.WidgetKeys {
+			if slices.Contains(rec.WidgetKeys, k) {
+				return &wireError{"conflict", "widget key " + k + " belongs to another workspace"}
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, c caller, _ *workspace) {

@@ -74,6 +74,7 @@ type Server struct {
 
 	mu         sync.RWMutex
 	workspaces map[string]*workspace
+	wsWrites   sync.Mutex // serializes workspace creation and settings changes
 	adminHash  string
 	newAdmin   string            // the admin key generated at this start, "" otherwise
 	demoTokens map[string]string // agent → token, when the demo was created at this start
