@@ -65,5 +65,6 @@ func (c PutAgent) apply(h *Hub, now time.Time) (Reply, error) {
 	a.queues = h.r.AgentQueues(p.ID)
 	h.storeAgent(a)
 	h.touchAgent(p.ID)
+	h.agentChanged(p.ID, false)
 	return Reply{}, nil
 }

@@ -307,6 +307,7 @@ func (c DeleteAgent) apply(h *Hub, now time.Time) (Reply, error) {
 	}
 	delete(h.agents, c.ID)
 	h.cyc.deleted = append(h.cyc.deleted, Entity{Kind: KindAgent, ID: c.ID})
+	h.agentChanged(c.ID, true)
 	return Reply{}, nil
 }
 

@@ -2,8 +2,11 @@ package hub
 
 import (
 	"context"
+
 	"sync/atomic"
 	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Reasons a subscription is closed, read with Subscription.Reason.
@@ -12,6 +15,8 @@ const (
 	ReasonClosed       = "closed"        // Close was called
 	ReasonShutdown     = "shutting down" // the hub stopped: close 1013
 	ReasonUnavailable  = "unavailable"   // the hub failed: close 1013
+	ReasonRoleChanged  = "role changed"  // a supervisor feed's agent is no longer one: close 1013
+	ReasonRevoked      = "agent removed" // the agent was deleted: close 4401
 )
 
 // Frame is one encoded event: a JSON object without "seq". JSON is shared
@@ -28,6 +33,10 @@ type Filter struct {
 	Agent string
 	// Supervisor: every card of the workspace and queue statistics.
 	Supervisor bool
+	// For is the agent a Supervisor feed is for: Subscribe refuses it
+	// (forbidden) unless they are a supervisor, and the feed ends
+	// (ReasonRoleChanged) when they stop being one.
+	For string
 	// Visitor: the visitor frames of this visitor's sessions (queued,
 	// agent_joined, message with visitor-safe senders, ended, deflected).
 	// Subscribe before starting the session to miss nothing.
@@ -86,6 +95,11 @@ type subscribe struct{ s *Subscription }
 
 func (c subscribe) apply(h *Hub, _ time.Time) (Reply, error) {
 	s := c.s
+	if s.filter.Supervisor && s.filter.For != "" {
+		if a := h.agents[s.filter.For]; a == nil || a.profile.Role != presence.RoleSupervisor {
+			return Reply{}, errorf(CodeForbidden, "subscribe is for supervisors")
+		}
+	}
 	if s.filter.Agent != "" {
 		h.subsByAgent[s.filter.Agent] = append(h.subsByAgent[s.filter.Agent], s)
 	}
@@ -134,6 +148,28 @@ func (h *Hub) endSub(s *Subscription, reason string) {
 	s.reason = reason
 	close(s.c)
 	h.deadSubs++
+}
+
+// agentChanged ends the subscriptions an agent's new profile no longer
+// allows: their supervisor feeds when they are no longer a supervisor, and
+// all of them when they were deleted (gone).
+func (h *Hub) agentChanged(id string, gone bool) {
+	for _, s := range h.supervisors {
+		if s.filter.For != id {
+			continue
+		}
+		if gone {
+			h.endSub(s, ReasonRevoked)
+		} else if a := h.agents[id]; a == nil || a.profile.Role != presence.RoleSupervisor {
+			h.endSub(s, ReasonRoleChanged)
+		}
+	}
+	if gone {
+		for _, s := range h.subsByAgent[id] {
+			h.endSub(s, ReasonRevoked)
+		}
+	}
+	h.sweepSubs()
 }
 
 // sweepSubs removes dead subscriptions from the indexes.

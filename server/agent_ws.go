@@ -233,7 +233,7 @@ var agentFrames = map[string]struct{}{"set_status": {}, "join": {}, "annotate": 
 // subscribe gives a supervisor the workspace's live views. It runs in
 // step: the snapshot goes out after the answers to earlier commands.
 func (a *agentConn) subscribe(ctx context.Context, f *inFrame) (result, *wireError) {
-	if !a.super {
+	if !a.super { // the hub checks the role again: it may have changed
 		return result{}, &wireError{"forbidden", "subscribe is for supervisors"}
 	}
 	for _, t := range f.Topics {
@@ -242,7 +242,7 @@ func (a *agentConn) subscribe(ctx context.Context, f *inFrame) (result, *wireErr
 		}
 	}
 	a.c.settle(a.w.hub)
-	sub, err := a.w.hub.Subscribe(ctx, hub.Filter{Supervisor: true})
+	sub, err := a.w.hub.Subscribe(ctx, hub.Filter{Supervisor: true, For: a.agent})
 	if err != nil {
 		return result{}, hubError(err)
 	}

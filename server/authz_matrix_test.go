@@ -746,13 +746,41 @@ func TestAuthzContactHistoryOnlyWhileServing(t *testing.T) {
 // socket is refused. Reproducer of a hole reported with issue #7, not fixed
 // here (server/agent_ws.go is being reworked): remove the Skip with the fix.
 func TestAuthzDemotedSupervisorLosesSubscribe(t *testing.T) {
-	t.Skip("known hole: agentConn.super is cached at hello; a demoted supervisor's open socket may still subscribe")
 	e := newEnv(t)
 	sam, _ := e.agent("sam")
 	if code, b := e.api("PUT", "/v1/agents/sam", `{"name":"Sam Lee","role":"agent","queues":["support"]}`); code != 200 {
 		t.Fatalf("demote sam: %d %v", code, b)
 	}
 	sam.refused(map[string]any{"type": "subscribe", "topics": []string{"sessions"}}, "forbidden")
+}
+
+// TestAuthzRoleChangesEndFeeds: a supervisor already watching the
+// workspace loses the feed (the socket closes with 1013, to reconnect with
+// the new role) when demoted; a deleted agent's socket closes with 4401.
+func TestAuthzRoleChangesEndFeeds(t *testing.T) {
+	e := newEnv(t)
+	sam, _ := e.agent("sam")
+	sam.ok(map[string]any{"type": "subscribe", "topics": []string{"sessions"}})
+	if code, b := e.api("PUT", "/v1/agents/sam", `{"name":"Sam Lee","role":"agent","queues":["support"]}`); code != 200 {
+		t.Fatalf("demote sam: %d %v", code, b)
+	}
+	if code := sam.closeCode(); code != websocket.StatusTryAgainLater {
+		t.Fatalf("demoted supervisor's socket closed with %v, want 1013", code)
+	}
+	if _, w := e.agent("sam"); w["type"] != "welcome" {
+		t.Fatalf("sam reconnects as an agent: %v", w)
+	}
+	e.api("PUT", "/v1/agents/zed", `{"name":"Zed","queues":["support"]}`)
+	_, tb := e.api("POST", "/v1/agents/zed/token", "")
+	zed := e.dial("/v1/ws/agent")
+	zed.send(map[string]any{"type": "hello", "token": tb["token"]})
+	zed.wait("welcome", nil)
+	if code, b := e.api("DELETE", "/v1/agents/zed", ""); code != 200 && code != 204 {
+		t.Fatalf("delete zed: %d %v", code, b)
+	}
+	if code := zed.closeCode(); code != 4401 {
+		t.Fatalf("deleted agent's socket closed with %v, want 4401", code)
+	}
 }
 
 // ---- agent socket ----

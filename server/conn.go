@@ -330,6 +330,8 @@ func (c *conn) forward(ok bool, s *hub.Subscription) bool {
 	switch s.Reason() {
 	case hub.ReasonClosed:
 		c.close(websocket.StatusNormalClosure, "closed")
+	case hub.ReasonRevoked:
+		c.close(closeUnauthorized, s.Reason())
 	default:
 		c.close(websocket.StatusTryAgainLater, s.Reason())
 	}
