@@ -13,6 +13,7 @@ const (
 	DefaultInboxSize   = 4096
 	DefaultMaxBatch    = 256
 	DefaultSubQueue    = 256
+	DefaultStall       = 5 * time.Second
 	DefaultWorkspace   = "default"
 	maxInboxSize       = 1 << 20
 	maxMaxBatch        = 1 << 16
@@ -34,6 +35,11 @@ type Config struct {
 	// MaxBatch is the most commands applied in one cycle (one commit): 0
 	// means DefaultMaxBatch.
 	MaxBatch int
+	// StallTimeout is how long a commit may take before the hub takes the
+	// store for stuck and refuses new commands with unavailable until it
+	// returns (rather than queueing them in memory): 0 means DefaultStall,
+	// negative never.
+	StallTimeout time.Duration
 	// SubscriberQueue is the default number of frames a subscription may
 	// hold before it is cut off as a slow consumer: 0 means DefaultSubQueue.
 	SubscriberQueue int
@@ -84,6 +90,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.StallTimeout == 0 {
+		c.StallTimeout = DefaultStall
 	}
 	if c.SubscriberQueue == 0 {
 		c.SubscriberQueue = DefaultSubQueue

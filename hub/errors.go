@@ -46,6 +46,8 @@ var (
 	ErrFailed = errors.New("hub: failed")
 	// ErrStopped means the hub's loop is not running.
 	ErrStopped = errors.New("hub: stopped")
+	// ErrStalled means a commit has not returned within StallTimeout.
+	ErrStalled = errors.New("hub: store stalled")
 	// ErrInboxFull means the inbox was full.
 	ErrInboxFull = errors.New("hub: inbox full")
 )

@@ -3,14 +3,16 @@ package hub
 import (
 	"context"
 	"errors"
-	lru "github.com/hashicorp/golang-lru/v2"
-	"github.com/switchboardhq/switchboard/internal/minheap"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/switchboardhq/switchboard/internal/minheap"
+
 	"github.com/switchboardhq/switchboard/router"
 	"github.com/switchboardhq/switchboard/session"
+	"go.uber.org/zap"
 )
 
 // Command is something the hub can do: the types of commands_*.go. Commands
@@ -52,6 +54,11 @@ type Hub struct {
 	stopped chan struct{}
 	running atomic.Bool
 	failed  atomic.Bool
+	// commitSince is when the commit under way started (Unix ns), 0 when
+	// none is: a commit that has not returned after StallTimeout makes the
+	// hub refuse commands at once (see stalled).
+	commitSince atomic.Int64
+	stallLogged atomic.Bool
 
 	// Owned by the loop.
 	r             *router.Router
@@ -177,6 +184,22 @@ func (h *Hub) Submit(cmd Command, fn func(Reply, error)) error {
 	}
 }
 
+// stalled reports whether the commit under way has run past StallTimeout
+// (a stuck disk): commands are then refused with unavailable rather than
+// queued behind it. Nothing is lost: the commit's own commands are answered
+// when it returns, and service resumes then.
+func (h *Hub) stalled() bool {
+	since := h.commitSince.Load()
+	if since == 0 || h.cfg.StallTimeout < 0 || time.Since(time.Unix(0, since)) < h.cfg.StallTimeout {
+		return false
+	}
+	if !h.stallLogged.Swap(true) {
+		h.cfg.Logger.Error("the store has not answered a commit in time: refusing commands",
+			zap.Duration("stall_timeout", h.cfg.StallTimeout))
+	}
+	return true
+}
+
 // Stopped is closed when the hub's loop has ended.
 func (h *Hub) Stopped() <-chan struct{} { return h.stopped }
 
@@ -184,6 +207,9 @@ func (h *Hub) Stopped() <-chan struct{} { return h.stopped }
 func (h *Hub) refusal() error {
 	if h.failed.Load() {
 		return &Error{Code: CodeUnavailable, Message: "the workspace is unavailable", Err: ErrFailed}
+	}
+	if h.stalled() {
+		return &Error{Code: CodeUnavailable, Message: "the store is not answering, retry later", Err: ErrStalled}
 	}
 	select {
 	case <-h.stopped:

@@ -390,7 +390,7 @@ func (c ChannelEvent) apply(h *Hub, now time.Time) (Reply, error) {
 }
 
 // Ready reports whether the hub's loop runs and has not failed.
-func (h *Hub) Ready() bool { return h.running.Load() && !h.failed.Load() }
+func (h *Hub) Ready() bool { return h.running.Load() && !h.failed.Load() && !h.stalled() }
 
 var _ = router.OfferID(0)
 

@@ -9,6 +9,7 @@ import (
 	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/router"
 	"github.com/switchboardhq/switchboard/session"
+	"go.uber.org/zap"
 )
 
 // queueInfo is a queue as the hub keeps it: the spec last put.
@@ -209,7 +210,13 @@ func (h *Hub) commit() error {
 	if h.lastID != 0 {
 		b.LastSessionID = formatID(h.lastID)
 	}
-	return h.cfg.Store.Commit(b)
+	h.commitSince.Store(time.Now().UnixNano()) // wall time: see stalled
+	err := h.cfg.Store.Commit(b)
+	h.commitSince.Store(0)
+	if h.stallLogged.Swap(false) {
+		h.cfg.Logger.Warn("the store answered again", zap.Error(err))
+	}
+	return err
 }
 
 // offerIDString is the wire form of an offer id.

@@ -21,6 +21,9 @@ import (
 type Config struct {
 	// DataDir is the store's directory: "" means an in-memory store (tests).
 	DataDir string
+	// FS, when set, is the filesystem the store lives on, DataDir being a
+	// path in it (tests inject disk faults with it).
+	FS vfs.FS
 	// AdminKey is the server admin key: "" means the stored one, or a new
 	// one generated, stored (hashed) and returned once by AdminKey.
 	AdminKey string
@@ -120,10 +123,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = hub.RealClock()
 	}
-	opts := persist.Options{Logger: cfg.Logger.Named("persist")}
+	opts := persist.Options{Logger: cfg.Logger.Named("persist"), FS: cfg.FS}
 	dir := cfg.DataDir
 	if dir == "" {
-		opts.FS, dir = vfs.NewMem(), "mem"
+		dir = "mem"
+		if opts.FS == nil {
+			opts.FS = vfs.NewMem()
+		}
 	}
 	st, err := persist.Open(dir, opts)
 	if err != nil {

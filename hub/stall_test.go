@@ -1,0 +1,101 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/internal/poll"
+	"github.com/switchboardhq/switchboard/router"
+)
+
+// stuckStore is a MemStore whose commits hang while stuck is set, like a
+// disk that stopped answering.
+type stuckStore struct {
+	*MemStore
+	stuck   atomic.Bool
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (s *stuckStore) Commit(b *Batch) error {
+	if s.stuck.Load() {
+		s.entered <- struct{}{}
+		<-s.gate
+	}
+	return s.MemStore.Commit(b)
+}
+
+// TestStuckStoreRefusesWithUnavailable: while a commit hangs past
+// StallTimeout, new commands are refused at once with unavailable (nothing
+// piles up in the inbox), the hub reports not ready; when the store
+// answers, the hung command is acknowledged and service resumes.
+func TestStuckStoreRefusesWithUnavailable(t *testing.T) {
+	st := &stuckStore{MemStore: NewMemStore(), entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	h, err := New(Config{Clock: NewManualClock(t0), Store: st, InboxSize: 16, StallTimeout: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	put := func(id string) error {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_, err := h.Do(ctx, PutQueue{Spec: QueueSpec{Name: id, Queue: router.Queue{ID: id}}})
+		return err
+	}
+	if err := put("q1"); err != nil {
+		t.Fatal(err)
+	}
+	st.stuck.Store(true)
+	hung := make(chan error, 1)
+	go func() { hung <- put("q2") }()
+	<-st.entered
+	poll.Until(t, 5*time.Second, func() error {
+		if h.Ready() {
+			return errors.New("the hub does not see the stall")
+		}
+		return nil
+	})
+
+	for i := 0; i < 100; i++ { // far more than the inbox holds
+		err := put("q3")
+		if !errors.Is(err, ErrStalled) || CodeOf(err) != CodeUnavailable {
+			t.Fatalf("command %d during the stall: %v, want unavailable (stalled)", i, err)
+		}
+		if err := h.Submit(PutQueue{Spec: QueueSpec{Name: "q4", Queue: router.Queue{ID: "q4"}}}, func(Reply, error) {
+			t.Error("a refused Submit must not be answered")
+		}); CodeOf(err) != CodeUnavailable {
+			t.Fatalf("Submit during the stall: %v", err)
+		}
+	}
+	if n := len(h.inbox); n != 0 {
+		t.Fatalf("%d commands piled up in the inbox during the stall", n)
+	}
+	select {
+	case err := <-hung:
+		t.Fatalf("the hung command was answered (%v) before its commit returned", err)
+	default:
+	}
+
+	st.stuck.Store(false)
+	close(st.gate)
+	if err := <-hung; err != nil {
+		t.Fatalf("the hung command, once its commit returned: %v", err)
+	}
+	if !h.Ready() {
+		t.Fatal("not ready after the store answered")
+	}
+	if err := put("q3"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"q1", "q2", "q3"} {
+		if _, ok := st.Get(KindQueue, id); !ok {
+			t.Errorf("queue %s not stored", id)
+		}
+	}
+}
