@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -96,6 +97,52 @@ func TestStuckStoreRefusesWithUnavailable(t *testing.T) {
 	for _, id := range []string{"q1", "q2", "q3"} {
 		if _, ok := st.Get(KindQueue, id); !ok {
 			t.Errorf("queue %s not stored", id)
+		}
+	}
+}
+
+// TestSlowStoreInboxBounded: while a commit is slow (not yet taken for
+// stuck), commands queue in the inbox up to InboxSize and the next ones
+// are refused at once with rate_limited; the queued ones are all applied
+// once the store answers.
+func TestSlowStoreInboxBounded(t *testing.T) {
+	const inbox = 8
+	st := &stuckStore{MemStore: NewMemStore(), entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	h, err := New(Config{Clock: NewManualClock(t0), Store: st, InboxSize: inbox, StallTimeout: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	q := func(id string) Command { return PutQueue{Spec: QueueSpec{Name: id, Queue: router.Queue{ID: id}}} }
+	st.stuck.Store(true)
+	answers := make(chan error, 2*inbox)
+	if err := h.Submit(q("first"), func(_ Reply, err error) { answers <- err }); err != nil {
+		t.Fatal(err)
+	}
+	<-st.entered // the loop is inside the slow commit
+	queued, limited := 0, 0
+	for i := 0; i < 10*inbox; i++ {
+		err := h.Submit(q(fmt.Sprint("q", i)), func(_ Reply, err error) { answers <- err })
+		switch {
+		case err == nil:
+			queued++
+		case errors.Is(err, ErrInboxFull) && CodeOf(err) == CodeRateLimited:
+			limited++
+		default:
+			t.Fatalf("submit %d: %v", i, err)
+		}
+	}
+	if queued != inbox || limited != 9*inbox || len(h.inbox) != inbox {
+		t.Fatalf("queued %d, rate limited %d, inbox %d: want %d queued, the rest limited", queued, limited, len(h.inbox), inbox)
+	}
+	st.stuck.Store(false)
+	close(st.gate)
+	for i := 0; i < 1+inbox; i++ {
+		if err := <-answers; err != nil {
+			t.Fatalf("answer %d: %v", i, err)
 		}
 	}
 }
