@@ -1,5 +1,7 @@
 package server
 
+import "sync"
+
 // limits are the server's rate limits, per key. Every refusal is a
 // rate_limited error frame or problem document; the socket stays open.
 type limits struct {
@@ -9,6 +11,46 @@ type limits struct {
 	widget       *limiter // new visitor sessions per widget key
 	agentFrames  *limiter // frames per agent socket
 	httpAddr     *limiter // HTTP API calls per address
+}
+
+// DefaultMaxVisitorsPerAddr is the default cap on visitor sockets open at
+// once from one address: generous for an office behind one NAT address,
+// small against one client opening chats by the thousand.
+const DefaultMaxVisitorsPerAddr = 50
+
+// openCount counts what is open per key (visitor sockets per address),
+// with a cap.
+type openCount struct {
+	mu  sync.Mutex
+	n   map[string]int
+	max int
+}
+
+func newOpenCount(max int) *openCount {
+	if max == 0 {
+		max = DefaultMaxVisitorsPerAddr
+	}
+	return &openCount{n: map[string]int{}, max: max}
+}
+
+// acquire counts one more for key, unless key is at the cap.
+func (o *openCount) acquire(key string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.max > 0 && o.n[key] >= o.max {
+		return false
+	}
+	o.n[key]++
+	return true
+}
+
+// release counts one less for key.
+func (o *openCount) release(key string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n[key]--; o.n[key] <= 0 {
+		delete(o.n, key)
+	}
 }
 
 func newLimits() limits {

@@ -42,6 +42,10 @@ type Config struct {
 	// FrameAncestors are the sources allowed to frame the bundled pages
 	// (CSP frame-ancestors): empty means 'self' only.
 	FrameAncestors []string
+	// MaxVisitorsPerAddr caps the visitor sockets open at once from one
+	// address (past it a new one is refused with 429 rate_limited): 0
+	// means DefaultMaxVisitorsPerAddr, negative no cap.
+	MaxVisitorsPerAddr int
 	// SocketQueue is how many frames may wait for a socket's writer before
 	// the client is closed with 1013: 0 means 256.
 	SocketQueue int
@@ -87,11 +91,13 @@ type Server struct {
 	liveMu sync.Mutex
 	live   map[string]*agentConn
 
-	conns   sync.WaitGroup
-	limits  limits
-	metrics *metrics
-	mux     *http.ServeMux
-	closing chan struct{}
+	conns  sync.WaitGroup
+	limits limits
+	// visitorsOpen counts open visitor sockets per address.
+	visitorsOpen *openCount
+	metrics      *metrics
+	mux          *http.ServeMux
+	closing      chan struct{}
 }
 
 // workspace is one workspace: its settings and its running hub.
@@ -137,7 +143,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, ctx: ctx, cancel: cancel,
-		workspaces: map[string]*workspace{}, closing: make(chan struct{}), live: map[string]*agentConn{}, limits: newLimits(), metrics: newMetrics()}
+		workspaces: map[string]*workspace{}, closing: make(chan struct{}), live: map[string]*agentConn{}, limits: newLimits(), metrics: newMetrics(),
+		visitorsOpen: newOpenCount(cfg.MaxVisitorsPerAddr)}
 	if err := s.startExporter(); err != nil {
 		cancel()
 		_ = st.Close()

@@ -29,6 +29,12 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, "rate_limited", "too many new chats from this address")
 		return
 	}
+	if !s.visitorsOpen.acquire(addr) {
+		s.metrics.refusals.WithLabelValues("rate_limited").Inc()
+		writeProblem(w, "rate_limited", "too many open chats from this address")
+		return
+	}
+	defer s.visitorsOpen.release(addr)
 	c, done, ok := s.open(w, r, "visitor")
 	if !ok {
 		return

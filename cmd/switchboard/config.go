@@ -33,6 +33,8 @@ var serveOptions = []option{
 	{"tls-key", "", "TLS private key file (PEM)"},
 	{"pprof", "", "address for net/http/pprof, e.g. 127.0.0.1:6060 (default: off)"},
 	{"frame-ancestors", "", "comma-separated sources allowed to frame the pages (CSP frame-ancestors; default 'self')"},
+	{"max-visitors-per-addr", "50", "visitor sockets one address may hold open at once (-1: no cap)"},
+	{"stall-timeout", "5s", "how long a disk commit may hang before the hub refuses commands with unavailable"},
 }
 
 // envName is the environment twin of option name: SWITCHBOARD_ADMIN_KEY.
@@ -48,6 +50,8 @@ type serveFlags struct {
 	exportDelay                    time.Duration
 	tlsCert, tlsKey, pprof         string
 	frameAncestors                 []string
+	maxVisitorsPerAddr             int
+	stallTimeout                   time.Duration
 }
 
 // parseServe resolves serve's settings from args, the environment and the
@@ -161,6 +165,12 @@ func resolve(v map[string]*string) (serveFlags, error) {
 	}
 	if f.exportDelay, err = parseDelay(*v["export-delay"]); err != nil {
 		return f, fmt.Errorf("export-delay %q: %w", *v["export-delay"], err)
+	}
+	if f.maxVisitorsPerAddr, err = strconv.Atoi(*v["max-visitors-per-addr"]); err != nil || f.maxVisitorsPerAddr == 0 || f.maxVisitorsPerAddr < -1 {
+		return f, fmt.Errorf("max-visitors-per-addr %q: want a positive number or -1", *v["max-visitors-per-addr"])
+	}
+	if f.stallTimeout, err = parseDelay(*v["stall-timeout"]); err != nil || f.stallTimeout == 0 {
+		return f, fmt.Errorf("stall-timeout %q: want a positive duration", *v["stall-timeout"])
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return f, errors.New("tls-cert and tls-key go together")

@@ -53,3 +53,16 @@ func TestConfigRefusals(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitSettings(t *testing.T) {
+	f, err := parseServe([]string{"--max-visitors-per-addr", "-1", "--stall-timeout", "2s"}, io.Discard)
+	if err != nil || f.maxVisitorsPerAddr != -1 || f.stallTimeout != 2*time.Second {
+		t.Fatalf("%+v %v", f, err)
+	}
+	for _, bad := range [][]string{{"--max-visitors-per-addr", "0"}, {"--max-visitors-per-addr", "x"},
+		{"--max-visitors-per-addr", "-5"}, {"--stall-timeout", "0"}, {"--stall-timeout", "-1s"}} {
+		if _, err := parseServe(bad, io.Discard); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

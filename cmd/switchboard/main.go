@@ -20,6 +20,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/bench/load"
 	"github.com/switchboardhq/switchboard/bench/sim"
+	"github.com/switchboardhq/switchboard/hub"
 	"github.com/switchboardhq/switchboard/server"
 	"go.uber.org/zap"
 )
@@ -117,7 +118,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "opening %s …\n", f.data)
 	srv, err := server.New(server.Config{DataDir: f.data, AdminKey: f.adminKey, NoDemo: f.noDemo, Logger: log,
 		ExportDir: f.exportDir, ExportWebhook: f.exportWebhook, ExportDelay: serverDelay(f.exportDelay),
-		FrameAncestors: f.frameAncestors})
+		FrameAncestors: f.frameAncestors, MaxVisitorsPerAddr: f.maxVisitorsPerAddr,
+		Hub: hub.Config{StallTimeout: f.stallTimeout}})
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
