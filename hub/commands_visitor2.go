@@ -324,14 +324,17 @@ func (c CSAT) apply(h *Hub, now time.Time) (Reply, error) {
 		return Reply{}, errorf(CodeNotFound, "no chat to rate")
 	}
 	s := h.sessions[v.Session]
-	if s == nil {
-		loaded, err := h.loadSession(v.Session)
-		if err != nil {
+	loaded := s == nil
+	if loaded {
+		var err error
+		if s, err = h.loadSession(v.Session); err != nil {
 			return Reply{}, err
 		}
-		s = loaded
 	}
 	if err := s.SetCSAT(c.Rating, c.Comment, now); err != nil {
+		if loaded {
+			delete(h.sessions, s.ID) // nothing touched it: flush would not drop it
+		}
 		return Reply{}, err
 	}
 	h.markDirty(s)

@@ -246,6 +246,26 @@ func TestStepsWiden(t *testing.T) {
 	g.want(g.offers(), "s1>ovo")
 }
 
+// TestStepsChangedWhileWaiting: a queue's steps replaced while sessions
+// wait past some of them are counted again against the new steps (fewer
+// steps once made a waiting session read past the end of its queue's
+// steps and panic; found by the hub's command fuzzer).
+func TestStepsChangedWhileWaiting(t *testing.T) {
+	g := newRig(t, Queue{ID: "overflow"})
+	g.ok(g.r.PutQueue(Queue{ID: "q", Steps: []Step{{After: 30 * time.Second, AddQueue: "overflow"}}}, t0))
+	g.agent("ovo", "en", 1, "overflow")
+	g.ok(g.r.SetStatus("ovo", presence.Away, t0))
+	g.chat("s1", "q", "en", t0)
+	g.r.Advance(at(31))                        // widened to overflow; nobody available there
+	g.ok(g.r.PutQueue(Queue{ID: "q"}, at(32))) // no steps any more
+	g.ok(g.r.SetStatus("ovo", presence.Available, at(33)))
+	g.want(g.offers()) // s1 is no longer overflow's to take
+	g.ok(g.r.PutQueue(Queue{ID: "q", Steps: []Step{{After: 40 * time.Second, AddQueue: "overflow"}}}, at(34)))
+	g.want(g.offers())
+	g.r.Advance(at(40)) // the new step's own timer
+	g.want(g.offers(), "s1>ovo")
+}
+
 func TestOverflowAgentPullsWidenedSession(t *testing.T) {
 	g := newRig(t, Queue{ID: "overflow"})
 	g.ok(g.r.PutQueue(Queue{ID: "q", Steps: []Step{{After: 60 * time.Second, AddQueue: "overflow"}}}, t0))

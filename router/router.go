@@ -175,7 +175,7 @@ func (r *Router) PutQueue(cfg Queue, now time.Time) error {
 	oldLimit := q.cfg.offerLimit()
 	q.cfg = cfg
 	r.linkOverflow(q)
-	r.requeueAll(q, oldLimit)
+	r.requeueAll(q, oldLimit, now)
 	r.settle(now)
 	return nil
 }
@@ -199,10 +199,21 @@ func (r *Router) unlinkOverflow(q *queueState) {
 
 // requeueAll re-checks every waiting session of q after a change of rules:
 // parked state follows the new offer limit and every one is routed again.
-func (r *Router) requeueAll(q *queueState, oldLimit int) {
+func (r *Router) requeueAll(q *queueState, oldLimit int, now time.Time) {
 	for _, s := range r.queueSessions(q) {
 		if s.agent != nil {
 			continue
+		}
+		// The steps changed: how many this session has passed is counted
+		// again against the new ones, with timers for those ahead (old
+		// timers are harmless: stepDue counts against the current steps).
+		s.stepsDone = 0
+		for i, st := range q.cfg.Steps {
+			if at := s.enq.Add(st.After); at.After(now) {
+				r.timers.Push(timer{at: at, kind: timerStep, session: s.id, seq: s.seq})
+			} else {
+				s.stepsDone = i + 1
+			}
 		}
 		if oldLimit != q.cfg.offerLimit() {
 			r.park(s)
