@@ -1,12 +1,12 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -96,12 +96,13 @@ func decodeFrame(data []byte) (*inFrame, *wireError) {
 	if !utf8.Valid(data) {
 		return nil, badRequest("frame is not valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&f); err != nil {
+	// Unmarshal, not a Decoder: it checks the whole frame is one value and
+	// costs half the allocations on every frame.
+	if err := json.Unmarshal(data, &f); err != nil {
+		if strings.Contains(err.Error(), "after top-level value") {
+			return nil, badRequest("one JSON object per frame")
+		}
 		return nil, badRequest("frame is not a JSON object of the protocol: %v", trimErr(err))
-	}
-	if dec.More() {
-		return nil, badRequest("one JSON object per frame")
 	}
 	if f.Type == "" {
 		return &f, badRequest("frame has no type")
