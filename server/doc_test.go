@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/switchboardhq/switchboard/internal/leakcheck"
 )
 
 // seenTypes records every frame type the server sent in this package's
@@ -13,7 +15,7 @@ import (
 var seenTypes sync.Map
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := leakcheck.Run(m, leakcheck.Config{})
 	if code == 0 {
 		if missing := undocumented(); len(missing) > 0 {
 			println("docs/protocol.md has no example of frame types:", strings.Join(missing, ", "))
