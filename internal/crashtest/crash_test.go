@@ -34,6 +34,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/leakcheck"
+
 	"github.com/coder/websocket"
 )
 
@@ -52,9 +54,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building the binary: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(leakcheck.Run(m, leakcheck.Config{After: func() {
+		os.RemoveAll(dir)
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	}}))
 }
 
 // proc is one run of the binary.
@@ -511,6 +514,7 @@ func TestTLS(t *testing.T) {
 	}
 	defer func() { _ = cmd.Process.Signal(syscall.SIGKILL); _ = cmd.Wait() }()
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	defer client.CloseIdleConnections()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := client.Get("https://" + addr + "/readyz")
@@ -525,8 +529,11 @@ func TestTLS(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if resp, err := http.Get("http://" + addr + "/readyz"); err == nil && resp.StatusCode == 200 {
-		t.Fatal("plain HTTP answered on a TLS port")
+	if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+		resp.Body.Close() // Go's TLS server answers plain HTTP with 400
+		if resp.StatusCode == 200 {
+			t.Fatal("plain HTTP answered on a TLS port")
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
