@@ -184,9 +184,13 @@ func (c VisitorDisconnect) apply(h *Hub, now time.Time) (Reply, error) {
 	if v.conns > 0 {
 		v.conns--
 	}
-	if v.conns == 0 && h.openSession(v) != nil {
-		v.graceUntil = now.Add(h.cfg.VisitorGrace)
-		h.timers.Push(timer{at: v.graceUntil, visitor: v.ID})
+	if v.conns == 0 {
+		if h.openSession(v) != nil {
+			v.graceUntil = now.Add(h.cfg.VisitorGrace)
+			h.timers.Push(timer{at: v.graceUntil, visitor: v.ID})
+		} else {
+			h.cyc.idleVisitors = append(h.cyc.idleVisitors, v.ID)
+		}
 	}
 	return Reply{}, nil
 }
@@ -201,6 +205,22 @@ func (h *Hub) visitorGraceDue(t timer, now time.Time) {
 	if s := h.openSession(v); s != nil {
 		if _, err := (End{Session: s.ID, By: Party{Kind: session.KindVisitor, ID: v.ID}}).apply(h, now); err != nil {
 			h.cfg.Logger.Warn("ending a left visitor's chat: " + err.Error())
+		}
+	}
+	h.cyc.idleVisitors = append(h.cyc.idleVisitors, v.ID)
+}
+
+// dropIdleVisitors forgets, after the cycle's commit, the visitors of
+// idleVisitors that have no socket and no open chat: their record is in
+// the store, and a hello (a reload, a return days later) reads it again.
+// Without this every visitor ever seen would stay in memory.
+func (h *Hub) dropIdleVisitors() {
+	if _, ok := h.cfg.Store.(VisitorReader); !ok {
+		return
+	}
+	for _, id := range h.cyc.idleVisitors {
+		if v := h.visitors[id]; v != nil && v.conns == 0 && !v.dirty && h.openSession(v) == nil {
+			delete(h.visitors, id)
 		}
 	}
 }

@@ -31,6 +31,8 @@ type cycle struct {
 	// their waiting visitors are told their new place.
 	moved       []string
 	waitScratch []string
+	// idleVisitors may be forgotten after the commit (dropIdleVisitors).
+	idleVisitors []string
 }
 
 func (c *cycle) movedQueue(q string) {
@@ -60,6 +62,7 @@ func (c *cycle) reset() {
 	c.sessions, c.agents, c.queues, c.messages = c.sessions[:0], c.agents[:0], c.queues[:0], c.messages[:0]
 	c.statsQueues = c.statsQueues[:0]
 	c.moved = c.moved[:0]
+	c.idleVisitors = c.idleVisitors[:0]
 }
 
 // loop is the hub's goroutine: it waits for commands or the next deadline,
@@ -151,6 +154,7 @@ func (h *Hub) runCycle() error {
 	}
 	h.cfg.Observer.Cycle(len(c.reqs), applied.Sub(cycleStart), time.Since(applied))
 	h.handExports()
+	h.dropIdleVisitors()
 	h.release() // before the replies: a caller finds its events queued
 	for i, req := range c.reqs {
 		h.answer(req, c.replies[i], c.errs[i])

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 )
@@ -148,6 +149,14 @@ func (m *MemStore) Messages(session string) []Message {
 		out[i].Value = slices.Clone(out[i].Value)
 	}
 	return out
+}
+
+// Visitor implements VisitorReader.
+func (m *MemStore) Visitor(id string) ([]byte, error) {
+	if v, ok := m.Get(KindVisitor, id); ok {
+		return v, nil
+	}
+	return nil, fmt.Errorf("hub: visitor %q not stored", id)
 }
 
 // Commits returns how many batches were committed.
