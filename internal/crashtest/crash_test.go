@@ -74,7 +74,9 @@ func start(t *testing.T, data string) *proc {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary, "--addr", addr, "--data", data, "--admin-key", adminKey, "--log-level", "warn")
+	// Every visitor of the test comes from 127.0.0.1: no per-address cap.
+	cmd := exec.Command(binary, "--addr", addr, "--data", data, "--admin-key", adminKey, "--log-level", "warn",
+		"--max-visitors-per-addr", "-1")
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if os.Getenv("SWITCHBOARD_CRASH_LOG") != "" {
 		cmd.Stderr = os.Stderr
