@@ -7,11 +7,14 @@
 //
 // One goroutine, started by Run, owns all state; nothing in it is guarded by
 // a mutex. Other goroutines (socket readers, HTTP handlers) call Do, which
-// puts a command in a bounded inbox and waits for its Reply. Do never blocks
-// on a full inbox: it fails at once with code rate_limited. Subscriptions
-// receive encoded frames over bounded channels; the loop never waits on a
-// subscriber, and one that falls behind is cut off (reason "slow consumer",
-// websocket close 1013).
+// puts a command in a bounded inbox and waits for its Reply, or Submit,
+// which calls back from the loop instead of waiting. Neither blocks on a
+// full inbox: they fail at once with code rate_limited (unavailable while a
+// commit hangs past StallTimeout). Subscriptions receive encoded frames
+// over a bounded channel, or a bounded queue read with Pop after a signal
+// on Filter.Notify (the server's sockets: an idle one then holds no
+// buffer); the loop never waits on a subscriber, and one that falls behind
+// is cut off (reason "slow consumer", websocket close 1013).
 //
 // # A cycle
 //

@@ -2,7 +2,7 @@ package hub
 
 import (
 	"context"
-
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,26 +44,117 @@ type Filter struct {
 	// Queue is how many frames may wait before the subscription is cut
 	// off as a slow consumer: 0 means Config.SubscriberQueue.
 	Queue int
+	// Notify, when set, makes the subscription a pulled one: its frames
+	// wait in a queue that takes memory only for the frames waiting (it
+	// grows up to Queue and shrinks when emptied) and are taken with Pop;
+	// C is nil. The hub sends on Notify without waiting whenever it
+	// queued frames or ended the subscription, so Notify should have a
+	// buffer of one; several subscriptions (and their owner) may share
+	// it. Without Notify, frames come on C, a channel that holds Queue
+	// frames (40 bytes each) from the start: 10 KiB at the default queue
+	// for every subscriber, idle or not.
+	Notify chan<- struct{}
 }
 
-// Subscription is a bounded stream of frames. The hub closes C when the
-// subscription ends; Reason then says why.
+// Subscription is a bounded stream of frames: on the channel C, or in a
+// queue read with Pop when its filter has Notify. The hub closes C (or
+// ends the queue) when the subscription ends; Reason then says why.
 type Subscription struct {
-	c      chan Frame
+	c      chan Frame // nil when pulled
 	filter Filter
 	h      *Hub
 	closed atomic.Bool
-	reason string // written by the loop before it closes c
+	reason string // written by the loop before it closes c or ends q
+
+	// A pulled subscription's queue, under mu.
+	mu    sync.Mutex
+	q     []Frame // q[head:] wait
+	head  int
+	limit int
+	ended bool
+
 	// loop-owned
 	mark uint64
 	dead bool
 }
 
 // C returns the channel of frames. It is closed when the subscription ends.
+// It is nil for a pulled subscription (Filter.Notify).
 func (s *Subscription) C() <-chan Frame { return s.c }
 
-// Reason returns why the subscription ended; it is valid once C is closed.
+// Reason returns why the subscription ended; it is valid once C is closed
+// or Pop said the subscription ended.
 func (s *Subscription) Reason() string { return s.reason }
+
+// Pop appends up to max frames waiting in a pulled subscription
+// (Filter.Notify) to dst, oldest first (max ≤ 0: all of them), and returns
+// it. ok is false once the subscription ended and every frame queued
+// before the end was popped; Reason then says why. Pop never waits: with
+// nothing waiting it returns dst and true. Frames popped no longer count
+// against the queue's bound. On a subscription with C it returns dst and
+// true.
+func (s *Subscription) Pop(dst []Frame, max int) (frames []Frame, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.q) - s.head
+	if n == 0 {
+		return dst, !s.ended
+	}
+	if max > 0 && max < n {
+		n = max
+	}
+	popped := s.q[s.head : s.head+n]
+	dst = append(dst, popped...)
+	clear(popped)
+	if s.head += n; s.head == len(s.q) {
+		s.head = 0
+		if cap(s.q) > shrinkAbove {
+			s.q = nil // a burst's buffer goes back to the heap
+		} else {
+			s.q = s.q[:0]
+		}
+	}
+	return dst, true
+}
+
+// shrinkAbove is the capacity above which an emptied queue is dropped
+// rather than kept for the next frames: an idle subscriber holds at most
+// this many slots.
+const shrinkAbove = 16
+
+// push queues f on a pulled subscription; false when the queue is full.
+func (s *Subscription) push(f Frame) bool {
+	s.mu.Lock()
+	if len(s.q)-s.head >= s.limit {
+		s.mu.Unlock()
+		return false
+	}
+	if len(s.q) == cap(s.q) && s.head > 0 { // slide instead of growing
+		n := copy(s.q, s.q[s.head:])
+		clear(s.q[n:])
+		s.q, s.head = s.q[:n], 0
+	}
+	s.q = append(s.q, f)
+	s.mu.Unlock()
+	s.notify()
+	return true
+}
+
+// end ends a pulled subscription with reason: frames already queued stay
+// to be popped.
+func (s *Subscription) end(reason string) {
+	s.mu.Lock()
+	s.reason, s.ended = reason, true
+	s.mu.Unlock()
+	s.notify()
+}
+
+func (s *Subscription) notify() {
+	select {
+	case s.filter.Notify <- struct{}{}:
+	default:
+	}
+}
 
 // Close ends the subscription. The hub stops sending to it and closes C
 // soon after; frames already queued may still be read. Close does not wait.
@@ -84,7 +175,10 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
 	if n <= 0 {
 		n = h.cfg.SubscriberQueue
 	}
-	s := &Subscription{c: make(chan Frame, n), filter: f, h: h}
+	s := &Subscription{filter: f, h: h, limit: n}
+	if f.Notify == nil {
+		s.c = make(chan Frame, n)
+	}
 	if _, err := h.Do(ctx, subscribe{s}); err != nil {
 		return nil, err
 	}
@@ -131,12 +225,23 @@ func (h *Hub) send(s *Subscription, f Frame) {
 		h.endSub(s, ReasonClosed)
 		return
 	}
+	if s.c == nil {
+		if !s.push(f) {
+			h.cutOff(s)
+		}
+		return
+	}
 	select {
 	case s.c <- f:
 	default:
-		h.cfg.Logger.Info("subscriber cut off", zapReason(ReasonSlowConsumer), zapAgent(s.filter.Agent))
-		h.endSub(s, ReasonSlowConsumer)
+		h.cutOff(s)
 	}
+}
+
+// cutOff ends s, whose queue is full, as a slow consumer.
+func (h *Hub) cutOff(s *Subscription) {
+	h.cfg.Logger.Info("subscriber cut off", zapReason(ReasonSlowConsumer), zapAgent(s.filter.Agent))
+	h.endSub(s, ReasonSlowConsumer)
 }
 
 // endSub closes s with reason; sweepSubs later removes it from the indexes.
@@ -145,8 +250,12 @@ func (h *Hub) endSub(s *Subscription, reason string) {
 		return
 	}
 	s.dead = true
-	s.reason = reason
-	close(s.c)
+	if s.c == nil {
+		s.end(reason)
+	} else {
+		s.reason = reason
+		close(s.c)
+	}
 	h.deadSubs++
 }
 

@@ -89,8 +89,8 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 		return nil, false
 	}
 	a := &agentConn{s: s, c: c, w: w, agent: agent, party: hub.Party{Kind: session.KindAgent, ID: agent}}
-	c.log = c.log.With(zap.String("workspace", wsID), zap.String("agent", agent))
-	sub, err := w.hub.Subscribe(ctx, hub.Filter{Agent: agent})
+	c.log = c.log.WithLazy(zap.String("workspace", wsID), zap.String("agent", agent))
+	sub, err := w.hub.Subscribe(ctx, hub.Filter{Agent: agent, Notify: c.notify()})
 	if err != nil {
 		c.close(websocket.StatusTryAgainLater, "workspace unavailable")
 		return nil, false
@@ -242,7 +242,7 @@ func (a *agentConn) subscribe(ctx context.Context, f *inFrame) (result, *wireErr
 		}
 	}
 	a.c.settle(a.w.hub)
-	sub, err := a.w.hub.Subscribe(ctx, hub.Filter{Supervisor: true, For: a.agent})
+	sub, err := a.w.hub.Subscribe(ctx, hub.Filter{Supervisor: true, For: a.agent, Notify: a.c.notify()})
 	if err != nil {
 		return result{}, hubError(err)
 	}

@@ -29,18 +29,36 @@ type connConfig struct {
 	// Cork, if set, is the connection's cork: the writer sends every frame
 	// that is ready with one write.
 	Cork *cork
+	// Closing, if set, closes the socket with 1001 once it is closed (the
+	// server shuts down). The writer watches it, so that an idle socket
+	// costs no goroutine of its own for it.
+	Closing <-chan struct{}
 }
 
 // conn is one websocket with its writer goroutine. Everything sent to the
 // client goes through the writer, which numbers frames (seq) and is the only
 // goroutine writing to the socket.
+//
+// An idle socket is kept small (issue 6: 15,000 idle sockets in one
+// process): the writer's queue and the subscriptions' queues take memory
+// only for the frames waiting, not for their bound, and the writer's
+// frame buffer is pooled between bursts. The writer waits on one channel,
+// wake, which send, attach and the hub (Filter.Notify) signal.
 type conn struct {
 	ws   *websocket.Conn
 	log  *zap.Logger
 	cfg  connConfig
-	out  chan []byte
-	subs chan *hub.Subscription
+	wake chan struct{} // buffer of one: the writer has something to look at
 	done chan struct{}
+
+	// The writer's inbox: frames from send, oldest first (queue[head:]),
+	// and subscriptions attached and not yet taken by the writer (none
+	// once the writer is gone).
+	qmu        sync.Mutex
+	queue      [][]byte
+	head       int
+	attached   []*hub.Subscription
+	writerGone bool
 
 	// The answers pipeline (submit, answer): replies to the client's
 	// commands go out in the order the commands were read, while up to
@@ -63,21 +81,75 @@ func newConn(ws *websocket.Conn, log *zap.Logger, cfg connConfig) *conn {
 		cfg.WriteTimeout = 10 * time.Second
 	}
 	ws.SetReadLimit(MaxFrame)
-	c := &conn{ws: ws, log: log, cfg: cfg, out: make(chan []byte, cfg.Queue), inflight: make(chan struct{}, pipelineDepth),
-		subs: make(chan *hub.Subscription, 4), done: make(chan struct{}), writerDone: make(chan struct{})}
+	c := &conn{ws: ws, log: log, cfg: cfg, wake: make(chan struct{}, 1), inflight: make(chan struct{}, pipelineDepth),
+		done: make(chan struct{}), writerDone: make(chan struct{})}
 	go c.writer()
 	return c
+}
+
+// notify is the Filter.Notify of the socket's subscriptions: the hub wakes
+// the writer through it.
+func (c *conn) notify() chan<- struct{} { return c.wake }
+
+// signal wakes the writer without waiting.
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // send queues a frame (JSON object without seq). A full queue means the
 // client does not keep up: it is closed with 1013 and may resume.
 func (c *conn) send(frame []byte) {
 	select {
-	case c.out <- frame:
 	case <-c.done:
+		return
 	default:
-		c.close(websocket.StatusTryAgainLater, "slow consumer")
 	}
+	c.qmu.Lock()
+	if len(c.queue)-c.head >= c.cfg.Queue {
+		c.qmu.Unlock()
+		c.close(websocket.StatusTryAgainLater, "slow consumer")
+		return
+	}
+	if len(c.queue) == cap(c.queue) && c.head > 0 { // slide instead of growing
+		n := copy(c.queue, c.queue[c.head:])
+		clear(c.queue[n:])
+		c.queue, c.head = c.queue[:n], 0
+	}
+	c.queue = append(c.queue, frame)
+	c.qmu.Unlock()
+	c.signal()
+}
+
+// shrinkAbove is the capacity above which an emptied queue is dropped
+// rather than kept: an idle socket holds at most this many slots.
+const shrinkAbove = 16
+
+// take returns the oldest queued frame, or nil, and the subscriptions
+// attached since the last call.
+func (c *conn) take(subs []*hub.Subscription) ([]byte, []*hub.Subscription) {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if len(c.attached) > 0 {
+		subs = append(subs, c.attached...)
+		c.attached = nil
+	}
+	if c.head == len(c.queue) {
+		return nil, subs
+	}
+	f := c.queue[c.head]
+	c.queue[c.head] = nil
+	if c.head++; c.head == len(c.queue) {
+		c.head = 0
+		if cap(c.queue) > shrinkAbove {
+			c.queue = nil
+		} else {
+			c.queue = c.queue[:0]
+		}
+	}
+	return f, subs
 }
 
 // pipelineDepth is how many of one socket's commands may be in the hub at
@@ -169,13 +241,22 @@ func (c *conn) settle(h *hub.Hub) {
 	}
 }
 
-// attach makes the writer forward the frames of s.
+// attach makes the writer forward the frames of s, a subscription made
+// with Filter.Notify set to c.notify() (a subscription with a channel
+// would never wake the writer: attaching one is a bug).
 func (c *conn) attach(s *hub.Subscription) {
-	select {
-	case c.subs <- s:
-	case <-c.done:
-		s.Close()
+	if s.C() != nil {
+		panic("server: attach needs a subscription with Notify: c.notify()")
 	}
+	c.qmu.Lock()
+	if c.writerGone {
+		c.qmu.Unlock()
+		s.Close()
+		return
+	}
+	c.attached = append(c.attached, s)
+	c.qmu.Unlock()
+	c.signal()
 }
 
 // close closes the socket with code and reason, once: the first caller's
@@ -194,124 +275,218 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 	})
 }
 
-// closed is done when the connection is closing.
-func (c *conn) closed() <-chan struct{} { return c.done }
-
 func (c *conn) writer() {
 	defer close(c.writerDone)
-	var subs []*hub.Subscription
-	defer func() {
-		for _, s := range subs {
-			s.Close()
-		}
-	}()
-	var seq uint64
-	buf := make([]byte, 0, 1024)
+	w := &sockWriter{c: c}
+	defer w.stop()
 	cork := c.cfg.Cork
-	// The write timeout is ours, not a context on Write: when it fires, the
-	// close is recorded as 1013 before anything tears the connection down
-	// (with a context, the library closes the connection itself and the
-	// reader may record the failure first as something else).
-	timed := func(fn func() error) bool {
-		t := time.AfterFunc(c.cfg.WriteTimeout, func() {
-			c.close(websocket.StatusTryAgainLater, "slow consumer: write timed out")
-		})
-		err := fn()
-		t.Stop()
-		if err != nil {
-			c.close(websocket.StatusTryAgainLater, "write failed")
-			return false
-		}
-		return true
-	}
-	write := func(frame []byte) bool {
-		seq++
-		buf = withSeq(buf[:0], seq, frame)
-		if cork != nil {
-			// Corked: the frame only collects; release writes.
-			return c.ws.Write(context.Background(), websocket.MessageText, buf) == nil || c.fail()
-		}
-		return timed(func() error { return c.ws.Write(context.Background(), websocket.MessageText, buf) })
-	}
-	// next returns the next frame to write: frames queued by the reader
-	// (acks, welcome) before events that were already waiting, so an ack
-	// never trails its effects by much; both streams keep their own order.
-	// Without wait it returns nil when nothing is ready. stop means the
-	// socket is done.
-	next := func(wait bool) (frame []byte, stop bool) {
-		for {
-			select {
-			case <-c.done:
-				return nil, true
-			case f := <-c.out:
-				return f, false
-			default:
-			}
-			var c0, c1 <-chan hub.Frame
-			if len(subs) > 0 {
-				c0 = subs[0].C()
-			}
-			if len(subs) > 1 {
-				c1 = subs[1].C()
-			}
-			var (
-				f  hub.Frame
-				ok bool
-				s  *hub.Subscription
-			)
-			if wait {
-				select {
-				case <-c.done:
-					return nil, true
-				case f := <-c.out:
-					return f, false
-				case s := <-c.subs:
-					subs = append(subs, s)
-					continue
-				case f, ok = <-c0:
-					s = subs[0]
-				case f, ok = <-c1:
-					s = subs[1]
-				}
-			} else {
-				select {
-				case f, ok = <-c0:
-					s = subs[0]
-				case f, ok = <-c1:
-					s = subs[1]
-				default:
-					return nil, false
-				}
-			}
-			if !c.forward(ok, s) {
-				return nil, true
-			}
-			return f.JSON, false
-		}
-	}
 	for {
-		f, stop := next(true)
+		f, stop := w.next(true)
 		if stop {
 			return
 		}
 		if cork == nil {
-			if !write(f) {
+			if !w.write(f) {
 				return
 			}
 			continue
 		}
 		cork.hold()
-		ok := write(f)
+		ok := w.write(f)
 		for ok && cork.size() < maxCorked {
-			if f, stop = next(false); f == nil {
+			if f, stop = w.next(false); f == nil {
 				break
 			}
-			ok = write(f)
+			ok = w.write(f)
 		}
-		if !timed(cork.release) || !ok || stop {
+		if !w.timed(cork.release) || !ok || stop {
 			return
 		}
 	}
+}
+
+// sockWriter is the state of a socket's writer goroutine.
+type sockWriter struct {
+	c      *conn
+	seq    uint64
+	buf    *[]byte // the frame with its seq; pooled, held during a burst
+	subs   []*hub.Subscription
+	events []hub.Frame // scratch for Pop
+	watch  writeWatch
+}
+
+// frameBufs are the writers' frame buffers, held only while they write.
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// stop closes the subscriptions and gives the buffer back.
+func (w *sockWriter) stop() {
+	for _, s := range w.subs {
+		s.Close()
+	}
+	// Subscriptions attached after the writer's last look.
+	c := w.c
+	c.qmu.Lock()
+	c.writerGone = true
+	late := c.attached
+	c.attached = nil
+	c.qmu.Unlock()
+	for _, s := range late {
+		s.Close()
+	}
+	w.idle()
+	if w.watch.t != nil {
+		w.watch.t.Stop()
+	}
+}
+
+// idle gives the frame buffer back while the writer waits.
+func (w *sockWriter) idle() {
+	if w.buf != nil && cap(*w.buf) <= 64<<10 {
+		frameBufs.Put(w.buf)
+	}
+	w.buf = nil
+	if cap(w.events) > shrinkAbove {
+		w.events = nil
+	}
+}
+
+// next returns the next frame to write: frames queued by the reader
+// (acks, welcome) before events that were already waiting, so an ack
+// never trails its effects by much; both streams keep their own order.
+// Without wait it returns nil when nothing is ready. stop means the socket
+// is done.
+func (w *sockWriter) next(wait bool) (frame []byte, stop bool) {
+	c := w.c
+	for {
+		select {
+		case <-c.done:
+			return nil, true
+		default:
+		}
+		var f []byte
+		if f, w.subs = c.take(w.subs); f != nil {
+			return f, false
+		}
+		for _, s := range w.subs {
+			var ok bool
+			w.events, ok = s.Pop(w.events[:0], 1)
+			if len(w.events) > 0 {
+				f := w.events[0].JSON
+				w.events[0] = hub.Frame{}
+				return f, false
+			}
+			if !ok {
+				c.subEnded(s)
+				return nil, true
+			}
+		}
+		if !wait {
+			return nil, false
+		}
+		w.idle()
+		select {
+		case <-c.done:
+			return nil, true
+		case <-c.wake:
+		case <-c.cfg.Closing:
+			c.close(websocket.StatusGoingAway, "server shutting down")
+			return nil, true
+		}
+	}
+}
+
+// write writes one frame with the next seq.
+func (w *sockWriter) write(frame []byte) bool {
+	c := w.c
+	if w.buf == nil {
+		w.buf = frameBufs.Get().(*[]byte)
+	}
+	w.seq++
+	*w.buf = withSeq((*w.buf)[:0], w.seq, frame)
+	if c.cfg.Cork != nil {
+		// Corked: the frame only collects; release writes.
+		return c.ws.Write(context.Background(), websocket.MessageText, *w.buf) == nil || c.fail()
+	}
+	return w.timed(func() error { return c.ws.Write(context.Background(), websocket.MessageText, *w.buf) })
+}
+
+// timed runs fn, a write, under the write timeout. The timeout is ours,
+// not a context on Write: when it fires, the close is recorded as 1013
+// before anything tears the connection down (with a context, the library
+// closes the connection itself and the reader may record the failure
+// first as something else).
+func (w *sockWriter) timed(fn func() error) bool {
+	w.watch.start(w.c)
+	err := fn()
+	w.watch.end()
+	if err != nil {
+		w.c.close(websocket.StatusTryAgainLater, "write failed")
+		return false
+	}
+	return true
+}
+
+// writeCheck is how often a write under way looks whether the server is
+// shutting down: a write stuck on a client that does not read is closed
+// with 1001 within this, not after the whole write timeout.
+const writeCheck = time.Second
+
+// writeWatch closes the socket when a write outlives the write timeout
+// (1013) or is under way when the server shuts down (1001). One timer
+// serves every write of the socket.
+type writeWatch struct {
+	mu       sync.Mutex
+	c        *conn
+	t        *time.Timer
+	watching bool
+	deadline time.Time
+}
+
+func (ww *writeWatch) start(c *conn) {
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	ww.c, ww.watching = c, true
+	ww.deadline = time.Now().Add(c.cfg.WriteTimeout)
+	if ww.t == nil {
+		ww.t = time.AfterFunc(ww.wait(), ww.check)
+	} else {
+		ww.t.Reset(ww.wait())
+	}
+}
+
+func (ww *writeWatch) end() {
+	ww.mu.Lock()
+	ww.watching = false
+	ww.t.Stop()
+	ww.mu.Unlock()
+}
+
+// wait is how long until the next look (under mu).
+func (ww *writeWatch) wait() time.Duration {
+	if ww.c.cfg.Closing == nil {
+		return time.Until(ww.deadline)
+	}
+	return min(time.Until(ww.deadline), writeCheck)
+}
+
+// check runs on the timer: it may fire late, for a write already over.
+func (ww *writeWatch) check() {
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	if !ww.watching {
+		return
+	}
+	select {
+	case <-ww.c.cfg.Closing:
+		ww.c.close(websocket.StatusGoingAway, "server shutting down")
+		return
+	default:
+	}
+	if d := ww.wait(); d > 0 {
+		ww.t.Reset(d)
+		return
+	}
+	ww.c.close(websocket.StatusTryAgainLater, "slow consumer: write timed out")
 }
 
 // fail closes the socket after a failed write and returns false.
@@ -320,13 +495,9 @@ func (c *conn) fail() bool {
 	return false
 }
 
-// forward reports whether a subscription frame may be written: a closed
-// subscription (ok false) closes the socket with the code its reason calls
-// for.
-func (c *conn) forward(ok bool, s *hub.Subscription) bool {
-	if ok {
-		return true
-	}
+// subEnded closes the socket after subscription s ended, with the code its
+// reason calls for.
+func (c *conn) subEnded(s *hub.Subscription) {
 	switch s.Reason() {
 	case hub.ReasonClosed:
 		c.close(websocket.StatusNormalClosure, "closed")
@@ -335,7 +506,6 @@ func (c *conn) forward(ok bool, s *hub.Subscription) bool {
 	default:
 		c.close(websocket.StatusTryAgainLater, s.Reason())
 	}
-	return false
 }
 
 // read returns the next frame. Frames above MaxFrame close the socket with

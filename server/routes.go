@@ -9,8 +9,8 @@ import (
 // routes builds the server's mux (Go 1.22 patterns).
 func (s *Server) routes() {
 	m := http.NewServeMux()
-	m.HandleFunc("GET /v1/ws/agent", s.agentSocket)
-	m.HandleFunc("GET /v1/ws/visitor", s.visitorSocket)
+	m.HandleFunc("GET /v1/ws/agent", s.detached(s.agentSocket))
+	m.HandleFunc("GET /v1/ws/visitor", s.detached(s.visitorSocket))
 
 	m.HandleFunc("PUT /v1/queues/{id}", s.api("queues.put", integration, s.putQueue))
 	m.HandleFunc("GET /v1/queues", s.api("queues.list", anyCaller, s.getQueues))
