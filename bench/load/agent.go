@@ -123,7 +123,7 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 	case "offer_revoked":
 		r.revoked.Add(1)
 	case "message":
-		if m := f.Message; m != nil && m.From.Kind == "visitor" && strings.HasPrefix(m.Text, "rt ") {
+		if m := f.chat(); m != nil && m.From.Kind == "visitor" && strings.HasPrefix(m.Text, "rt ") {
 			if err := a.s.send(ctx, map[string]any{"type": "send", "session": f.Session, "text": m.Text}); err != nil && ctx.Err() == nil {
 				r.fail(errKind("agent_write", err))
 			}

@@ -35,7 +35,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if n := workersFor(cfg); n > 1 || opts.workers > 1 {
 		n = max(n, opts.workers)
 		fmt.Fprintf(stderr, "switchboard bench: %d worker processes\n", n)
-		res, err = runWorkers(ctx, cfg, n, stderr)
+		if cfg.Hold > 0 {
+			res, err = runHoldWorkers(ctx, cfg, n, stderr)
+		} else {
+			res, err = runWorkers(ctx, cfg, n, stderr)
+		}
 	} else {
 		res, err = Run(ctx, cfg)
 	}
@@ -85,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard bench --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]")
+		fmt.Fprintln(stderr, "       switchboard bench --addr HOST:PORT --admin-key KEY --hold D --agents N --visitors M [--server-pprof HOST:PORT] [--json]")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.Addr, "addr", "", "server address HOST:PORT (required)")
@@ -102,7 +107,10 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.StringVar(&langs, "languages", "en", "agents' primary languages, comma separated, dealt round robin; visitors pick one at random")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process to sample for RSS and CPU (default: the local listener, if found)")
-	fs.IntVar(&o.workers, "workers", 0, "worker processes (default: one per 15,000 sockets)")
+	fs.DurationVar(&cfg.Hold, "hold", 0, "hold run: connect --agents and --visitors idle sockets, hold them this long, and measure the server's memory per socket (--rate: visitors connected per second, default 150)")
+	fs.IntVar(&cfg.Visitors, "visitors", 0, "hold run: idle visitor sockets (hello only, no chat)")
+	fs.StringVar(&cfg.ServerPprof, "server-pprof", "", "hold run: the server's --pprof address, to collect garbage before reading its memory")
+	fs.IntVar(&o.workers, "workers", 0, "worker processes (default: enough to stay under 15,000 sockets each)")
 	fs.BoolVar(&o.json, "json", false, "write JSON instead of a table")
 	fs.StringVar(&o.html, "html", "", "also write an HTML report with charts to this file")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")

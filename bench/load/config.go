@@ -16,6 +16,10 @@ const (
 	// MaxSocketsPerProcess is the most sockets one process opens before Main
 	// splits the run over worker processes: under a 20,000 open-file limit.
 	MaxSocketsPerProcess = 15000
+	// DefaultHoldRate is the visitors' connect pace of a hold run, per
+	// second: under the server's 200 new visitor sessions per second per
+	// widget key.
+	DefaultHoldRate = 150
 )
 
 // ErrConfig is wrapped by every error about a Config field out of range.
@@ -69,9 +73,30 @@ type Config struct {
 	Setup *Setup
 	// Worker numbers this process among several (names stay unique).
 	Worker int
+
+	// Hold, when positive, makes the run a hold (idle sockets) run instead
+	// of a chat run: connect Agents agents (hello, then presence
+	// available) and Visitors visitors (hello only: no chat starts), hold
+	// every socket open for Hold, read the server's memory, and close.
+	// Rate is then the visitors' connect pace per second (0 means
+	// DefaultHoldRate) and Duration is not used. See hold.go.
+	Hold time.Duration
+	// Visitors is how many idle visitor sockets a hold run opens.
+	Visitors int
+	// ServerPprof, when set, is the server's net/http/pprof address: a hold
+	// run makes the server collect garbage (GET /debug/pprof/heap?gc=1)
+	// before reading its memory, so that garbage does not count.
+	ServerPprof string
+	// release, when set, ends a hold when it is closed instead of after
+	// Hold, and held is called once every socket is up (worker processes).
+	release <-chan struct{}
+	held    func(agents, visitors int64)
 }
 
 func (c Config) withDefaults() (Config, error) {
+	if c.Hold > 0 {
+		return c.holdDefaults()
+	}
 	switch {
 	case c.Addr == "":
 		return c, fmt.Errorf("%w: --addr is required", ErrConfig)

@@ -36,6 +36,18 @@
 // itself as worker processes (`switchboard bench --worker`), splits agents
 // and arrival rate among them, and merges their histograms.
 //
+// # Hold runs
+//
+// With --hold D the run measures idle sockets instead of chats: it reads
+// the server's memory from its /metrics (after a collection when
+// --server-pprof names the server's pprof address), connects --agents
+// agents (hello, then presence available) and --visitors visitors (hello
+// only: no chat starts) at --rate per second, holds them for D, reads the
+// server again and reports the difference per socket, with the client's
+// own memory per socket. Above MaxSocketsPerProcess sockets the workers
+// connect their share, report, and hold until the parent has read the
+// server (hold.go).
+//
 // # Rate limits
 //
 // The server limits new chats and visitor frames per client address. When

@@ -125,3 +125,68 @@ func TestHist(t *testing.T) {
 		t.Errorf("stamp round trip %v %v", at, ok)
 	}
 }
+
+func TestHoldAgainstServer(t *testing.T) {
+	addr := startServer(t)
+	var out, errb bytes.Buffer
+	code := Main([]string{"--addr", addr, "--admin-key", "k", "--hold", "500ms", "--agents", "3", "--visitors", "60",
+		"--rate", "200", "--json", "--quiet"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	h := res.Hold
+	if h == nil || h.Agents != 3 || h.Visitors != 60 || len(res.Errors) != 0 {
+		t.Fatalf("hold %+v errors %v", h, res.Errors)
+	}
+	if h.Before == nil || h.After == nil || h.After.Sockets != 63 || h.HoldSec < 0.5 {
+		t.Errorf("server readings %+v %+v, hold %v s", h.Before, h.After, h.HoldSec)
+	}
+	if res.ClientKiBPerSocket <= 0 || res.Chats != 0 {
+		t.Errorf("client %v KiB/socket, chats %d", res.ClientKiBPerSocket, res.Chats)
+	}
+	var table bytes.Buffer
+	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "per idle socket") {
+		t.Errorf("table %v: %s", err, table.String())
+	}
+}
+
+func TestMetricLine(t *testing.T) {
+	for _, c := range []struct {
+		line, name string
+		v          float64
+		ok         bool
+	}{
+		{`go_goroutines 17`, "go_goroutines", 17, true},
+		{`switchboard_connections{kind="agent"} 3`, "switchboard_connections", 3, true},
+		{`process_resident_memory_bytes 2.7041792e+07`, "process_resident_memory_bytes", 27041792, true},
+		{`# HELP go_goroutines Number of goroutines`, "", 0, false},
+		{``, "", 0, false},
+	} {
+		name, v, ok := metricLine(c.line)
+		if name != c.name || v != c.v || ok != c.ok {
+			t.Errorf("metricLine(%q) = %q %v %v", c.line, name, v, ok)
+		}
+	}
+}
+
+// TestErrorFrameDecodes: an error frame's message is a string; it used to
+// fail the frame's decoding and end the bench's socket.
+func TestErrorFrameDecodes(t *testing.T) {
+	var f frame
+	if err := json.Unmarshal([]byte(`{"seq":3,"type":"error","ref":"9","code":"conflict","message":"offer 4 is no longer pending"}`), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Code != "conflict" || f.chat() != nil {
+		t.Fatalf("%+v", f)
+	}
+	if err := json.Unmarshal([]byte(`{"type":"message","message":{"text":"rt 1","from":{"kind":"agent"}}}`), &f); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.chat(); m == nil || m.Text != "rt 1" || m.From.Kind != "agent" {
+		t.Fatalf("%+v", m)
+	}
+}

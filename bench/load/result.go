@@ -48,6 +48,8 @@ type Result struct {
 	// use, after a collection) over its sockets, when it held the most:
 	// the client's cost. 0 for runs that never held 50 sockets.
 	ClientKiBPerSocket float64 `json:"client_kib_per_socket"`
+	// Hold is what a hold run (--hold) measured; nil for chat runs.
+	Hold *HoldStats `json:"hold,omitempty"`
 
 	Timeline []Point `json:"timeline"`
 	// Hists are the raw histograms, sent by workers to be merged.
@@ -75,7 +77,9 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		res.SocketsMax = max(res.SocketsMax, p.Sockets)
 	}
 	res.SocketsMax = max(res.SocketsMax, int64(len(r.setup.Agents)))
+	r.memMu.Lock()
 	res.ClientKiBPerSocket = r.kibPerSocket
+	r.memMu.Unlock()
 	res.Server = r.proc.stats()
 	res.finish()
 	return res
@@ -166,6 +170,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 		for _, k := range sortedKeys(res.Errors) {
 			fmt.Fprintf(&b, "  %-40s %d\n", k, res.Errors[k])
 		}
+	}
+	if h := res.Hold; h != nil {
+		h.writeTable(&b)
 	}
 	if s := res.Server; s != nil {
 		fmt.Fprintf(&b, "server pid %d: RSS max %.1f MiB, end %.1f MiB; CPU %.1f s (%.0f %% of one core)\n",

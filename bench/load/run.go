@@ -27,7 +27,8 @@ type runner struct {
 	revoked                                                 atomic.Int64
 
 	// peakSockets and kibPerSocket: the client's memory at its most sockets
-	// (sampler goroutine only).
+	// (under memMu).
+	memMu        sync.Mutex
 	peakSockets  int64
 	kibPerSocket float64
 
@@ -82,6 +83,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Worker == 0 {
 		r.proc = newProcSampler(cfg.ServerPID, cfg.Addr)
+	}
+	if cfg.Hold > 0 {
+		return r.hold(ctx)
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -251,6 +255,8 @@ func sortedKeys(m map[string]int64) []string {
 // reach a new peak: heap and stacks in use right after a collection, so
 // that garbage does not count.
 func (r *runner) measureMemory(sockets int64) {
+	r.memMu.Lock()
+	defer r.memMu.Unlock()
 	if sockets <= r.peakSockets || sockets < 50 {
 		return
 	}

@@ -32,12 +32,29 @@ type frame struct {
 			ID string `json:"id"`
 		} `json:"agent"`
 	} `json:"card"`
-	Message *struct {
-		Text string `json:"text"`
-		From struct {
-			Kind string `json:"kind"`
-		} `json:"from"`
-	} `json:"message"`
+	// Message is an object in message frames and a string in error
+	// frames: decoded by chat().
+	Message json.RawMessage `json:"message"`
+}
+
+// chatMessage is the object of a message frame.
+type chatMessage struct {
+	Text string `json:"text"`
+	From struct {
+		Kind string `json:"kind"`
+	} `json:"from"`
+}
+
+// chat returns the chat message of a message frame, or nil.
+func (f *frame) chat() *chatMessage {
+	if f.Type != "message" || len(f.Message) == 0 || f.Message[0] != '{' {
+		return nil
+	}
+	m := &chatMessage{}
+	if json.Unmarshal(f.Message, m) != nil {
+		return nil
+	}
+	return m
 }
 
 // offerInfo is the object of an offer frame.

@@ -126,7 +126,7 @@ func (v *visitor) run(ctx context.Context) {
 			timer = time.AfterFunc(v.gap(), next)
 			mu.Unlock()
 		case "message":
-			if m := f.Message; m != nil && m.From.Kind == "agent" && strings.HasPrefix(m.Text, "rt ") {
+			if m := f.chat(); m != nil && m.From.Kind == "agent" && strings.HasPrefix(m.Text, "rt ") {
 				if ns, err := strconv.ParseInt(m.Text[3:], 10, 64); err == nil {
 					r.relay.Add(now.Sub(time.Unix(0, ns)))
 				}

@@ -28,12 +28,20 @@ type workerSpec struct {
 	Seed        uint64        `json:"seed"`
 	Worker      int           `json:"worker"`
 	Setup       Setup         `json:"setup"`
+	// Hold and Visitors make a hold run (hold.go): the worker says "held
+	// AGENTS VISITORS" on stdout once its sockets are up and holds them
+	// until its stdin ends.
+	Hold     time.Duration `json:"hold,omitempty"`
+	Visitors int           `json:"visitors,omitempty"`
 }
 
 // workersFor is how many processes a run needs: the sockets it expects
 // (agents, plus visitors in flight: arrivals over a wait-and-chat) over
 // MaxSocketsPerProcess.
 func workersFor(cfg Config) int {
+	if cfg.Hold > 0 {
+		return (cfg.Agents+cfg.Visitors)/MaxSocketsPerProcess + 1
+	}
 	visitors := min(float64(cfg.VisitorsMax), cfg.Rate*(cfg.ChatLength.Seconds()+cfg.Patience.Seconds()+10)*1.5)
 	n := int((float64(cfg.Agents) + visitors) / MaxSocketsPerProcess)
 	return n + 1
@@ -60,15 +68,7 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		spec := workerSpec{Addr: cfg.Addr, Rate: cfg.Rate / float64(n), Duration: cfg.Duration, Drain: cfg.Drain,
-			VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
-			AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
-			Setup: *setup}
-		spec.Setup.Agents = nil
-		for j := i; j < len(setup.Agents); j += n {
-			spec.Setup.Agents = append(spec.Setup.Agents, setup.Agents[j])
-		}
-		in, _ := json.Marshal(spec)
+		in, _ := json.Marshal(specFor(cfg, setup, i, n))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -100,10 +100,25 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 	return total, nil
 }
 
+// specFor is worker i's share of a run over n workers: every n-th agent
+// and an n-th of the arrival rate and of the visitors.
+func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
+	spec := workerSpec{Addr: cfg.Addr, Rate: cfg.Rate / float64(n), Duration: cfg.Duration, Drain: cfg.Drain,
+		VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
+		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
+		Setup: *setup}
+	spec.Setup.Agents = nil
+	for j := i; j < len(setup.Agents); j += n {
+		spec.Setup.Agents = append(spec.Setup.Agents, setup.Agents[j])
+	}
+	return spec
+}
+
 // workerMain is `bench --worker`: a spec on stdin, a Result on stdout.
 func workerMain(stdin io.Reader, stdout, stderr io.Writer) int {
 	var spec workerSpec
-	if err := json.NewDecoder(stdin).Decode(&spec); err != nil {
+	dec := json.NewDecoder(stdin)
+	if err := dec.Decode(&spec); err != nil {
 		fmt.Fprintln(stderr, "switchboard bench --worker:", err)
 		return 2
 	}
@@ -113,6 +128,15 @@ func workerMain(stdin io.Reader, stdout, stderr io.Writer) int {
 		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
 	if cfg.AcceptDelay == 0 {
 		cfg.AcceptDelay = -1
+	}
+	if spec.Hold > 0 {
+		release := make(chan struct{})
+		go func() { // the parent closes stdin to release the sockets
+			_, _ = io.Copy(io.Discard, io.MultiReader(dec.Buffered(), stdin))
+			close(release)
+		}()
+		cfg.Hold, cfg.Visitors, cfg.release = spec.Hold, spec.Visitors, release
+		cfg.held = func(agents, visitors int64) { fmt.Fprintf(stdout, "held %d %d\n", agents, visitors) }
 	}
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
