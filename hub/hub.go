@@ -71,7 +71,7 @@ type Hub struct {
 	subsByAgent   map[string][]*Subscription
 	subsByVisitor map[string][]*Subscription
 	supervisors   []*Subscription
-	deadSubs      int
+	deadSubs      []*Subscription // ended, still in the indexes until sweepSubs
 	mark          uint64
 	cyc           cycle
 	batch         Batch

@@ -256,7 +256,7 @@ func (h *Hub) endSub(s *Subscription, reason string) {
 		s.reason = reason
 		close(s.c)
 	}
-	h.deadSubs++
+	h.deadSubs = append(h.deadSubs, s)
 }
 
 // agentChanged ends the subscriptions an agent's new profile no longer
@@ -281,28 +281,37 @@ func (h *Hub) agentChanged(id string, gone bool) {
 	h.sweepSubs()
 }
 
-// sweepSubs removes dead subscriptions from the indexes.
+// sweepSubs removes the subscriptions ended since the last sweep from the
+// indexes they are in: only their own agent's and visitor's lists (and the
+// supervisors'), so that a socket closing costs the same with 15,000 open.
 func (h *Hub) sweepSubs() {
-	if h.deadSubs == 0 {
+	if len(h.deadSubs) == 0 {
 		return
 	}
-	h.deadSubs = 0
 	alive := func(s *Subscription) bool { return !s.dead }
-	for k, list := range h.subsByAgent {
-		if list = filterSubs(list, alive); len(list) == 0 {
-			delete(h.subsByAgent, k)
-		} else {
-			h.subsByAgent[k] = list
+	supervisors := false
+	for _, s := range h.deadSubs {
+		if a := s.filter.Agent; a != "" {
+			if list := filterSubs(h.subsByAgent[a], alive); len(list) == 0 {
+				delete(h.subsByAgent, a)
+			} else {
+				h.subsByAgent[a] = list
+			}
 		}
-	}
-	for k, list := range h.subsByVisitor {
-		if list = filterSubs(list, alive); len(list) == 0 {
-			delete(h.subsByVisitor, k)
-		} else {
-			h.subsByVisitor[k] = list
+		if v := s.filter.Visitor; v != "" {
+			if list := filterSubs(h.subsByVisitor[v], alive); len(list) == 0 {
+				delete(h.subsByVisitor, v)
+			} else {
+				h.subsByVisitor[v] = list
+			}
 		}
+		supervisors = supervisors || s.filter.Supervisor
 	}
-	h.supervisors = filterSubs(h.supervisors, alive)
+	if supervisors {
+		h.supervisors = filterSubs(h.supervisors, alive)
+	}
+	clear(h.deadSubs)
+	h.deadSubs = h.deadSubs[:0]
 }
 
 func filterSubs(list []*Subscription, keep func(*Subscription) bool) []*Subscription {
