@@ -215,6 +215,9 @@ func (h *Hub) visitorGraceDue(t timer, now time.Time) {
 // the store, and a hello (a reload, a return days later) reads it again.
 // Without this every visitor ever seen would stay in memory.
 func (h *Hub) dropIdleVisitors() {
+	if len(h.cyc.idleVisitors) == 0 {
+		return
+	}
 	if _, ok := h.cfg.Store.(VisitorReader); !ok {
 		return
 	}

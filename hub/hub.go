@@ -131,17 +131,9 @@ func (h *Hub) Workspace() string { return h.cfg.Workspace }
 // with unavailable when ctx ends first (the command may still be applied).
 // A refused command returns an *Error with its code.
 func (h *Hub) Do(ctx context.Context, cmd Command) (Reply, error) {
-	if err := h.refusal(); err != nil {
+	req, err := h.enqueue(cmd, nil)
+	if err != nil {
 		return Reply{}, err
-	}
-	req := requestPool.Get().(*request)
-	req.cmd = cmd
-	select {
-	case h.inbox <- req:
-	default:
-		req.cmd = nil
-		requestPool.Put(req)
-		return Reply{}, &Error{Code: CodeRateLimited, Message: "the hub is busy, retry later", Err: ErrInboxFull}
 	}
 	select {
 	case <-req.done:
@@ -169,18 +161,25 @@ func (h *Hub) Do(ctx context.Context, cmd Command) (Reply, error) {
 // answered with unavailable; one submitted after the hub stopped may not
 // be answered at all, so callers also watch Stopped.
 func (h *Hub) Submit(cmd Command, fn func(Reply, error)) error {
+	_, err := h.enqueue(cmd, fn)
+	return err
+}
+
+// enqueue puts cmd (answered through fn, when set) in the inbox without
+// waiting, or refuses it: the hub cannot serve, or the inbox is full.
+func (h *Hub) enqueue(cmd Command, fn func(Reply, error)) (*request, error) {
 	if err := h.refusal(); err != nil {
-		return err
+		return nil, err
 	}
 	req := requestPool.Get().(*request)
 	req.cmd, req.fn = cmd, fn
 	select {
 	case h.inbox <- req:
-		return nil
+		return req, nil
 	default:
 		*req = request{done: req.done}
 		requestPool.Put(req)
-		return &Error{Code: CodeRateLimited, Message: "the hub is busy, retry later", Err: ErrInboxFull}
+		return nil, &Error{Code: CodeRateLimited, Message: "the hub is busy, retry later", Err: ErrInboxFull}
 	}
 }
 

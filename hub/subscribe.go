@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/fifo"
 	"github.com/switchboardhq/switchboard/presence"
 )
 
@@ -68,8 +69,7 @@ type Subscription struct {
 
 	// A pulled subscription's queue, under mu.
 	mu    sync.Mutex
-	q     []Frame // q[head:] wait
-	head  int
+	q     fifo.Queue[Frame]
 	limit int
 	ended bool
 
@@ -96,48 +96,21 @@ func (s *Subscription) Reason() string { return s.reason }
 func (s *Subscription) Pop(dst []Frame, max int) (frames []Frame, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := len(s.q) - s.head
-	if n == 0 {
+	if s.q.Len() == 0 {
 		return dst, !s.ended
 	}
-	if max > 0 && max < n {
-		n = max
-	}
-	popped := s.q[s.head : s.head+n]
-	dst = append(dst, popped...)
-	clear(popped)
-	if s.head += n; s.head == len(s.q) {
-		s.head = 0
-		if cap(s.q) > shrinkAbove {
-			s.q = nil // a burst's buffer goes back to the heap
-		} else {
-			s.q = s.q[:0]
-		}
-	}
-	return dst, true
+	return s.q.Pop(dst, max), true
 }
-
-// shrinkAbove is the capacity above which an emptied queue is dropped
-// rather than kept for the next frames: an idle subscriber holds at most
-// this many slots.
-const shrinkAbove = 16
 
 // push queues f on a pulled subscription; false when the queue is full.
 func (s *Subscription) push(f Frame) bool {
 	s.mu.Lock()
-	if len(s.q)-s.head >= s.limit {
-		s.mu.Unlock()
-		return false
-	}
-	if len(s.q) == cap(s.q) && s.head > 0 { // slide instead of growing
-		n := copy(s.q, s.q[s.head:])
-		clear(s.q[n:])
-		s.q, s.head = s.q[:n], 0
-	}
-	s.q = append(s.q, f)
+	ok := s.q.Push(f, s.limit)
 	s.mu.Unlock()
-	s.notify()
-	return true
+	if ok {
+		s.notify()
+	}
+	return ok
 }
 
 // end ends a pulled subscription with reason: frames already queued stay
@@ -189,10 +162,8 @@ type subscribe struct{ s *Subscription }
 
 func (c subscribe) apply(h *Hub, _ time.Time) (Reply, error) {
 	s := c.s
-	if s.filter.Supervisor && s.filter.For != "" {
-		if a := h.agents[s.filter.For]; a == nil || a.profile.Role != presence.RoleSupervisor {
-			return Reply{}, errorf(CodeForbidden, "subscribe is for supervisors")
-		}
+	if s.filter.Supervisor && s.filter.For != "" && !h.isSupervisor(s.filter.For) {
+		return Reply{}, errorf(CodeForbidden, "subscribe is for supervisors")
 	}
 	if s.filter.Agent != "" {
 		h.subsByAgent[s.filter.Agent] = append(h.subsByAgent[s.filter.Agent], s)
@@ -259,6 +230,12 @@ func (h *Hub) endSub(s *Subscription, reason string) {
 	h.deadSubs = append(h.deadSubs, s)
 }
 
+// isSupervisor reports whether agent id exists and is a supervisor.
+func (h *Hub) isSupervisor(id string) bool {
+	a := h.agents[id]
+	return a != nil && a.profile.Role == presence.RoleSupervisor
+}
+
 // agentChanged ends the subscriptions an agent's new profile no longer
 // allows: their supervisor feeds when they are no longer a supervisor, and
 // all of them when they were deleted (gone).
@@ -269,7 +246,7 @@ func (h *Hub) agentChanged(id string, gone bool) {
 		}
 		if gone {
 			h.endSub(s, ReasonRevoked)
-		} else if a := h.agents[id]; a == nil || a.profile.Role != presence.RoleSupervisor {
+		} else if !h.isSupervisor(id) {
 			h.endSub(s, ReasonRoleChanged)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/fifo"
 	"github.com/switchboardhq/switchboard/internal/poll"
 	"github.com/switchboardhq/switchboard/session"
 )
@@ -101,9 +102,9 @@ func TestPulledQueueBoundsWaitingFrames(t *testing.T) {
 		t.Errorf("%d frames", n)
 	}
 	s.mu.Lock()
-	c := cap(s.q)
+	c := s.q.Cap()
 	s.mu.Unlock()
-	if c > shrinkAbove {
+	if c > fifo.ShrinkAbove {
 		t.Errorf("idle queue holds %d slots", c)
 	}
 }

@@ -628,11 +628,7 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request, c caller
 // new settings. The caller holds s.wsWrites.
 func (s *Server) updateWorkspace(w http.ResponseWriter, ws *workspace, b *workspaceBody) {
 	rec := ws.rec
-	werr := b.apply(&rec)
-	if werr == nil {
-		werr = s.widgetKeysFree(rec)
-	}
-	if werr != nil {
+	if werr := s.applyWorkspace(b, &rec); werr != nil {
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
@@ -662,11 +658,7 @@ func (s *Server) putWorkspaces(w http.ResponseWriter, r *http.Request, c caller,
 		return
 	}
 	rec := workspaceRecord{ID: id, Name: id}
-	werr := b.apply(&rec)
-	if werr == nil {
-		werr = s.widgetKeysFree(rec)
-	}
-	if werr != nil {
+	if werr := s.applyWorkspace(&b, &rec); werr != nil {
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
@@ -683,11 +675,14 @@ func (s *Server) putWorkspaces(w http.ResponseWriter, r *http.Request, c caller,
 	writeJSON(w, http.StatusCreated, map[string]any{"workspace": viewOf(rec), "api_key": key})
 }
 
-// widgetKeysFree refuses widget keys of rec that another workspace has: a
-// widget key names the one workspace its visitors chat with (a key in two
-// workspaces would send one's visitors to the other). The caller holds
-// s.wsWrites.
-func (s *Server) widgetKeysFree(rec workspaceRecord) *wireError {
+// applyWorkspace applies body b to rec, refusing widget keys another
+// workspace has: a widget key names the one workspace its visitors chat
+// with (a key in two workspaces would send one's visitors to the other).
+// The caller holds s.wsWrites.
+func (s *Server) applyWorkspace(b *workspaceBody, rec *workspaceRecord) *wireError {
+	if werr := b.apply(rec); werr != nil {
+		return werr
+	}
 	for _, id := range s.workspaceIDs() {
 		if id == rec.ID {
 			continue

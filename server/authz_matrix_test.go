@@ -958,12 +958,7 @@ func TestAuthzAgentSocketMatrix(t *testing.T) {
 		return str(b, "token")
 	}()
 	_, vwel := e.visitor(nil)
-	for _, tc := range []struct {
-		name   string
-		hello  map[string]any
-		origin string
-		want   websocket.StatusCode // 0: welcome
-	}{
+	for _, tc := range []azHello{
 		{"no token", map[string]any{}, "", closeUnauthorized},
 		{"unknown token", map[string]any{"token": "not-a-token"}, "", closeUnauthorized},
 		{"admin key", map[string]any{"token": testAdmin}, "", closeUnauthorized},
@@ -977,26 +972,9 @@ func TestAuthzAgentSocketMatrix(t *testing.T) {
 		{"own workspace's origin", map[string]any{"token": zoeTok}, "https://shop.acme.test", 0},
 	} {
 		cells++
-		var hdr http.Header
-		if tc.origin != "" {
-			hdr = http.Header{"Origin": {tc.origin}}
-		}
-		c := e.azDial(t, "/v1/ws/agent", hdr)
-		tc.hello["type"] = "hello"
-		c.send(tc.hello)
-		if tc.want == 0 {
-			c.wait("welcome", nil)
-			continue
-		}
-		if code := c.closeCode(); code != tc.want {
-			t.Errorf("agent hello, %s: close %d, want %d", tc.name, code, tc.want)
-		}
+		e.azTryHello(t, "agent", tc)
 	}
-	c := e.azDial(t, "/v1/ws/agent", nil)
-	_ = c.ws.Write(context.Background(), websocket.MessageText, []byte(`{"type":"hello","token":`))
-	if code := c.closeCode(); code != closeBadHello {
-		t.Errorf("malformed hello: close %d, want 4400", code)
-	}
+	e.azMalformedHello(t, "agent", `{"type":"hello","token":`)
 
 	// Resuming with someone else's resume token neither replaces their
 	// socket nor replays their session's messages.
@@ -1137,12 +1115,7 @@ func TestAuthzVisitorHelloMatrix(t *testing.T) {
 	resume := func(visitor, secret string) map[string]any {
 		return map[string]any{"visitor": visitor, "secret": secret}
 	}
-	for _, tc := range []struct {
-		name   string
-		hello  map[string]any
-		origin string
-		want   websocket.StatusCode // 0: welcome
-	}{
+	for _, tc := range []azHello{
 		{"no widget key", map[string]any{}, "", closeUnauthorized},
 		{"unknown widget key", map[string]any{"widget": "nope"}, "", closeUnauthorized},
 		{"API key as widget key", map[string]any{"widget": acmeKey}, "", closeUnauthorized},
@@ -1158,30 +1131,15 @@ func TestAuthzVisitorHelloMatrix(t *testing.T) {
 		{"another workspace's origin", map[string]any{"widget": "demo"}, "https://shop.acme.test", websocket.StatusPolicyViolation},
 		{"own workspace's origin", map[string]any{"widget": "acme-widget"}, "https://shop.acme.test", 0},
 	} {
-		var hdr http.Header
-		if tc.origin != "" {
-			hdr = http.Header{"Origin": {tc.origin}}
-		}
 		before := azState(t, e.srv)
-		c := e.azDial(t, "/v1/ws/visitor", hdr)
-		tc.hello["type"] = "hello"
-		c.send(tc.hello)
-		if tc.want == 0 {
-			c.wait("welcome", nil)
+		if !e.azTryHello(t, "visitor", tc) {
 			continue
-		}
-		if code := c.closeCode(); code != tc.want {
-			t.Errorf("visitor hello, %s: close %d, want %d", tc.name, code, tc.want)
 		}
 		if ch := azChanged(before, azState(t, e.srv)); len(ch) != 0 {
 			t.Errorf("visitor hello, %s: refused, yet changed %v", tc.name, ch)
 		}
 	}
-	c := e.azDial(t, "/v1/ws/visitor", nil)
-	_ = c.ws.Write(context.Background(), websocket.MessageText, []byte(`{"type":"hello","widget":`))
-	if code := c.closeCode(); code != closeBadHello {
-		t.Errorf("malformed hello: close %d, want 4400", code)
-	}
+	e.azMalformedHello(t, "visitor", `{"type":"hello","widget":`)
 	// The visitor whose secret was tried is undisturbed, and resumes with it.
 	azAlive(t, v1, "others tried v1's id")
 	v1b := e.azDial(t, "/v1/ws/visitor", nil)
@@ -1194,5 +1152,45 @@ func TestAuthzVisitorHelloMatrix(t *testing.T) {
 	a.send(map[string]any{"type": "hello", "widget": "demo", "resume": resume(id1, secret1)})
 	if code := a.closeCode(); code != closeUnauthorized {
 		t.Errorf("visitor hello on the agent socket: close %d, want 4401", code)
+	}
+}
+
+// azHello is one hello tried on a socket: want is the close code expected,
+// 0 a welcome.
+type azHello struct {
+	name   string
+	hello  map[string]any
+	origin string
+	want   websocket.StatusCode
+}
+
+// azTryHello sends tc's hello on a fresh socket of kind (agent, visitor)
+// and checks the answer; it reports whether the hello was to be refused.
+func (e *env) azTryHello(t *testing.T, kind string, tc azHello) bool {
+	t.Helper()
+	var hdr http.Header
+	if tc.origin != "" {
+		hdr = http.Header{"Origin": {tc.origin}}
+	}
+	c := e.azDial(t, "/v1/ws/"+kind, hdr)
+	tc.hello["type"] = "hello"
+	c.send(tc.hello)
+	if tc.want == 0 {
+		c.wait("welcome", nil)
+		return false
+	}
+	if code := c.closeCode(); code != tc.want {
+		t.Errorf("%s hello, %s: close %d, want %d", kind, tc.name, code, tc.want)
+	}
+	return true
+}
+
+// azMalformedHello sends a hello cut short on a socket of kind: 4400.
+func (e *env) azMalformedHello(t *testing.T, kind, hello string) {
+	t.Helper()
+	c := e.azDial(t, "/v1/ws/"+kind, nil)
+	_ = c.ws.Write(context.Background(), websocket.MessageText, []byte(hello))
+	if code := c.closeCode(); code != closeBadHello {
+		t.Errorf("%s: malformed hello: close %d, want 4400", kind, code)
 	}
 }

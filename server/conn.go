@@ -8,6 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/internal/fifo"
 	"go.uber.org/zap"
 )
 
@@ -26,8 +27,8 @@ type connConfig struct {
 	WriteTimeout time.Duration
 	// OnClose, if set, is called once with the code the server closes with.
 	OnClose func(websocket.StatusCode)
-	// Cork, if set, is the connection's cork: the writer sends every frame
-	// that is ready with one write.
+	// Cork is the connection's cork (required): the writer sends every
+	// frame that is ready with one write.
 	Cork *cork
 	// Closing, if set, closes the socket with 1001 once it is closed (the
 	// server shuts down). The writer watches it, so that an idle socket
@@ -55,8 +56,7 @@ type conn struct {
 	// and subscriptions attached and not yet taken by the writer (none
 	// once the writer is gone).
 	qmu        sync.Mutex
-	queue      [][]byte
-	head       int
+	queue      fifo.Queue[[]byte]
 	attached   []*hub.Subscription
 	writerGone bool
 
@@ -108,24 +108,14 @@ func (c *conn) send(frame []byte) {
 	default:
 	}
 	c.qmu.Lock()
-	if len(c.queue)-c.head >= c.cfg.Queue {
-		c.qmu.Unlock()
+	ok := c.queue.Push(frame, c.cfg.Queue)
+	c.qmu.Unlock()
+	if !ok {
 		c.close(websocket.StatusTryAgainLater, "slow consumer")
 		return
 	}
-	if len(c.queue) == cap(c.queue) && c.head > 0 { // slide instead of growing
-		n := copy(c.queue, c.queue[c.head:])
-		clear(c.queue[n:])
-		c.queue, c.head = c.queue[:n], 0
-	}
-	c.queue = append(c.queue, frame)
-	c.qmu.Unlock()
 	c.signal()
 }
-
-// shrinkAbove is the capacity above which an emptied queue is dropped
-// rather than kept: an idle socket holds at most this many slots.
-const shrinkAbove = 16
 
 // take returns the oldest queued frame, or nil, and the subscriptions
 // attached since the last call.
@@ -136,19 +126,7 @@ func (c *conn) take(subs []*hub.Subscription) ([]byte, []*hub.Subscription) {
 		subs = append(subs, c.attached...)
 		c.attached = nil
 	}
-	if c.head == len(c.queue) {
-		return nil, subs
-	}
-	f := c.queue[c.head]
-	c.queue[c.head] = nil
-	if c.head++; c.head == len(c.queue) {
-		c.head = 0
-		if cap(c.queue) > shrinkAbove {
-			c.queue = nil
-		} else {
-			c.queue = c.queue[:0]
-		}
-	}
+	f, _ := c.queue.PopOne()
 	return f, subs
 }
 
@@ -285,12 +263,6 @@ func (c *conn) writer() {
 		if stop {
 			return
 		}
-		if cork == nil {
-			if !w.write(f) {
-				return
-			}
-			continue
-		}
 		cork.hold()
 		ok := w.write(f)
 		for ok && cork.size() < maxCorked {
@@ -345,7 +317,7 @@ func (w *sockWriter) idle() {
 		frameBufs.Put(w.buf)
 	}
 	w.buf = nil
-	if cap(w.events) > shrinkAbove {
+	if cap(w.events) > fifo.ShrinkAbove {
 		w.events = nil
 	}
 }
@@ -395,7 +367,7 @@ func (w *sockWriter) next(wait bool) (frame []byte, stop bool) {
 	}
 }
 
-// write writes one frame with the next seq.
+// write adds one frame with the next seq to the corked connection.
 func (w *sockWriter) write(frame []byte) bool {
 	c := w.c
 	if w.buf == nil {
@@ -403,14 +375,15 @@ func (w *sockWriter) write(frame []byte) bool {
 	}
 	w.seq++
 	*w.buf = withSeq((*w.buf)[:0], w.seq, frame)
-	if c.cfg.Cork != nil {
-		// Corked: the frame only collects; release writes.
-		return c.ws.Write(context.Background(), websocket.MessageText, *w.buf) == nil || c.fail()
+	// Corked: the frame only collects; the cork's release writes, timed.
+	if c.ws.Write(context.Background(), websocket.MessageText, *w.buf) != nil {
+		c.close(websocket.StatusTryAgainLater, "write failed")
+		return false
 	}
-	return w.timed(func() error { return c.ws.Write(context.Background(), websocket.MessageText, *w.buf) })
+	return true
 }
 
-// timed runs fn, a write, under the write timeout. The timeout is ours,
+// timed runs fn, the cork's release, under the write timeout. The timeout is ours,
 // not a context on Write: when it fires, the close is recorded as 1013
 // before anything tears the connection down (with a context, the library
 // closes the connection itself and the reader may record the failure
@@ -487,12 +460,6 @@ func (ww *writeWatch) check() {
 		return
 	}
 	ww.c.close(websocket.StatusTryAgainLater, "slow consumer: write timed out")
-}
-
-// fail closes the socket after a failed write and returns false.
-func (c *conn) fail() bool {
-	c.close(websocket.StatusTryAgainLater, "write failed")
-	return false
 }
 
 // subEnded closes the socket after subscription s ended, with the code its

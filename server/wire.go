@@ -3,8 +3,6 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -188,25 +186,31 @@ func encode(v any) []byte {
 // messages are made on the hub's loop, which should not pay for a map
 // marshal each.
 func ackFrame(ref string, fields map[string]any) []byte {
-	if len(fields) <= 2 {
+	// Keys in order, as encoding/json writes them, without sorting a
+	// slice: acks carry at most two fields (session, message).
+	var keys [2]string
+	n := 0
+	for k, v := range fields {
+		if _, isStr := v.(string); !isStr || n == len(keys) {
+			n = -1
+			break
+		}
+		keys[n], n = k, n+1
+	}
+	if n >= 0 {
+		if n == 2 && keys[1] < keys[0] {
+			keys[0], keys[1] = keys[1], keys[0]
+		}
 		b := make([]byte, 0, 64)
 		b = append(b, `{"type":"ack","ref":`...)
 		b = appendJSONString(b, ref)
-		ok := true
-		for _, k := range slices.Sorted(maps.Keys(fields)) {
-			v, isStr := fields[k].(string)
-			if !isStr {
-				ok = false
-				break
-			}
+		for _, k := range keys[:n] {
 			b = append(b, ',')
 			b = appendJSONString(b, k)
 			b = append(b, ':')
-			b = appendJSONString(b, v)
+			b = appendJSONString(b, fields[k].(string))
 		}
-		if ok {
-			return append(b, '}')
-		}
+		return append(b, '}')
 	}
 	m := map[string]any{"type": "ack", "ref": ref}
 	for k, v := range fields {

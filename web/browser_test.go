@@ -138,6 +138,18 @@ func widget(sel string) string {
 	return fmt.Sprintf(`document.querySelector('#switchboard-widget').shadowRoot.querySelector(%q)`, sel)
 }
 
+// serve runs a real server on cfg for the test, over HTTP.
+func serve(t *testing.T, cfg server.Config) (*server.Server, *httptest.Server) {
+	t.Helper()
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return srv, hs
+}
+
 // TestBrowserChatFlow runs the demo end to end in Chromium against the real
 // server: an agent signs in, a visitor writes from the demo page, the offer
 // rings, the agent accepts, they talk, the agent sets waiting-for-customer,
@@ -145,12 +157,7 @@ func widget(sel string) string {
 // ends and wraps up, the card turns gray, and the visitor rates the chat.
 func TestBrowserChatFlow(t *testing.T) {
 	ctx := browser(t)
-	srv, err := server.New(server.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	srv, hs := serve(t, server.Config{})
 	tokens := srv.DemoTokens()
 	if tokens["ana"] == "" || tokens["sam"] == "" {
 		t.Fatalf("no demo tokens: %v", tokens)
@@ -299,12 +306,7 @@ func signIn(t *testing.T, parent context.Context, base, name, token, dir string)
 // to the visitor, who is told someone joined.
 func TestBrowserNeedsHelpJoin(t *testing.T) {
 	ctx := browser(t)
-	srv, err := server.New(server.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	srv, hs := serve(t, server.Config{})
 	dir := artifacts(t)
 	tokens := srv.DemoTokens()
 	ana := signIn(t, ctx, hs.URL, "help-ana", tokens["ana"], dir)
@@ -377,12 +379,7 @@ func TestBrowserNeedsHelpJoin(t *testing.T) {
 // token brings the form back with the reason.
 func TestBrowserSignIn(t *testing.T) {
 	ctx := browser(t)
-	srv, err := server.New(server.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	srv, hs := serve(t, server.Config{})
 	a := &tab{t: t, ctx: ctx, name: "signin", dir: artifacts(t)}
 	a.do(chromedp.Navigate(hs.URL + "/agent"))
 	a.until("form", `!document.querySelector('#signin').hidden && document.activeElement.id === 'signin-token'`)
@@ -398,12 +395,7 @@ func TestBrowserSignIn(t *testing.T) {
 // auto-accept queue appears in the agent's open list, with no ringing.
 func TestBrowserEmailArrivesWithoutRinging(t *testing.T) {
 	ctx := browser(t)
-	srv, err := server.New(server.Config{AdminKey: "test-admin-key"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	srv, hs := serve(t, server.Config{AdminKey: "test-admin-key"})
 	dir := artifacts(t)
 	tokens := srv.DemoTokens()
 	ana := signIn(t, ctx, hs.URL, "email-ana", tokens["ana"], dir)
@@ -498,12 +490,7 @@ func (d *dropper) drop() {
 // the drop reaches the other.
 func TestBrowserReconnects(t *testing.T) {
 	ctx := browser(t)
-	srv, err := server.New(server.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close() })
+	srv, hs := serve(t, server.Config{})
 	link := newDropper(t, hs.Listener.Addr().String())
 	dir := artifacts(t)
 

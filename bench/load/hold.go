@@ -325,16 +325,10 @@ func (v *visitor) idle(ctx context.Context, ready func()) {
 // all have, the sockets are held for cfg.Hold, the server is read, and
 // closing the workers' stdin releases them.
 func runHoldWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Result, error) {
-	cfg, err := cfg.withDefaults()
+	cfg, setup, proc, total, err := prepareWorkers(ctx, cfg, n)
 	if err != nil {
 		return nil, err
 	}
-	setup, err := prepare(ctx, cfg, &http.Client{Timeout: 30 * time.Second})
-	if err != nil {
-		return nil, err
-	}
-	proc := newProcSampler(cfg.ServerPID, cfg.Addr)
-	total := &Result{Addr: cfg.Addr, Workspace: setup.Workspace, Workers: n, Errors: map[string]int64{}, Hists: map[string]*Hist{}}
 	before, err := readServerMem(ctx, cfg.Addr, cfg.ServerPprof)
 	if err != nil {
 		total.Errors["server_metrics"]++

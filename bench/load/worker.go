@@ -51,19 +51,14 @@ func workersFor(cfg Config) int {
 // binary (`<exe> bench --worker`), each with a share of the agents and of
 // the arrival rate, and merges what they measured.
 func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Result, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	setup, err := prepare(ctx, cfg, &http.Client{Timeout: 30 * time.Second})
+	cfg, setup, proc, total, err := prepareWorkers(ctx, cfg, n)
 	if err != nil {
 		return nil, err
 	}
-	proc := newProcSampler(cfg.ServerPID, cfg.Addr)
 	results := make([]*Result, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -88,7 +83,6 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 		}()
 	}
 	wg.Wait()
-	total := &Result{Addr: cfg.Addr, Workspace: setup.Workspace, Workers: n, Errors: map[string]int64{}, Hists: map[string]*Hist{}}
 	for i, res := range results {
 		if errs[i] != nil {
 			return nil, errs[i]
@@ -98,6 +92,22 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 	total.Server = proc.stats()
 	total.finish()
 	return total, nil
+}
+
+// prepareWorkers readies a run over n worker processes: cfg with its
+// defaults, the workspace set up from here, the server's sampler and the
+// empty total the workers' results merge into.
+func prepareWorkers(ctx context.Context, cfg Config, n int) (Config, *Setup, *procSampler, *Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return cfg, nil, nil, nil, err
+	}
+	setup, err := prepare(ctx, cfg, &http.Client{Timeout: 30 * time.Second})
+	if err != nil {
+		return cfg, nil, nil, nil, err
+	}
+	total := &Result{Addr: cfg.Addr, Workspace: setup.Workspace, Workers: n, Errors: map[string]int64{}, Hists: map[string]*Hist{}}
+	return cfg, setup, newProcSampler(cfg.ServerPID, cfg.Addr), total, nil
 }
 
 // specFor is worker i's share of a run over n workers: every n-th agent
