@@ -124,6 +124,9 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		r.revoked.Add(1)
 	case "message":
 		if m := f.chat(); m != nil && m.From.Kind == "visitor" && strings.HasPrefix(m.Text, "rt ") {
+			if ns, err := strconv.ParseInt(m.Text[3:], 10, 64); err == nil {
+				r.deliver.Add(now.Sub(time.Unix(0, ns)))
+			}
 			if err := a.s.send(ctx, map[string]any{"type": "send", "session": f.Session, "text": m.Text}); err != nil && ctx.Err() == nil {
 				r.fail(errKind("agent_write", err))
 			}

@@ -20,6 +20,8 @@
 //	          minus the configured accept delay
 //	answer    first message to agent_joined at the visitor (queueing
 //	          included)
+//	deliver   a visitor message leaving the client to its arrival on the
+//	          agent's socket (one way; the send time travels in the text)
 //	relay     a visitor message's round trip visitor → hub → agent → hub →
 //	          visitor (the agent echoes it at once)
 //

@@ -22,10 +22,11 @@ func (res *Result) WriteHTML(w io.Writer) error {
 		active = append(active, float64(p.Active))
 	}
 	data := map[string]any{
-		"Title": fmt.Sprintf("switchboard bench — %s", res.Addr),
-		"Table": table.String(),
-		"Relay": histSVG(res.Hists["relay"], "relay round trip (ms)"),
-		"Offer": histSVG(res.Hists["offer"], "first message → offer (ms)"),
+		"Title":   fmt.Sprintf("switchboard bench — %s", res.Addr),
+		"Table":   table.String(),
+		"Relay":   histSVG(res.Hists["relay"], "relay round trip (ms)"),
+		"Deliver": histSVG(res.Hists["deliver"], "visitor → agent (ms)"),
+		"Offer":   histSVG(res.Hists["offer"], "first message → offer (ms)"),
 		"Time": lineSVG("over time (s)", []series{{"waiting in queue", "#d62728", waiting},
 			{"agents busy", "#1f77b4", busy}, {"chats active", "#2ca02c", active}}),
 	}
@@ -37,7 +38,7 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:960px}pre{background:#f6f6f6;padding:1em;overflow:auto}
 svg{display:block;margin:1em 0}text{font:11px system-ui,sans-serif}</style></head>
 <body><h1>{{.Title}}</h1><pre>{{.Table}}</pre>
-<h2>Latency</h2>{{.Relay}}{{.Offer}}<h2>Queue and agents</h2>{{.Time}}</body></html>
+<h2>Latency</h2>{{.Relay}}{{.Deliver}}{{.Offer}}<h2>Queue and agents</h2>{{.Time}}</body></html>
 `))
 
 // histSVG draws a histogram's non-empty buckets as bars on a log axis.

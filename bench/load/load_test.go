@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -62,7 +63,7 @@ func TestBenchAgainstServer(t *testing.T) {
 	if num("chats") < 5 || num("messages") < 5 {
 		t.Errorf("chats %v, messages %v: %s", num("chats"), num("messages"), out.String())
 	}
-	for _, lat := range []string{"offer_latency_ms", "relay_latency_ms"} {
+	for _, lat := range []string{"offer_latency_ms", "relay_latency_ms", "deliver_latency_ms"} {
 		p50, p90, p99, mx := num(lat, "p50"), num(lat, "p90"), num(lat, "p99"), num(lat, "max")
 		if !(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 <= mx && mx < 5000) {
 			t.Errorf("%s: p50 %v p90 %v p99 %v max %v", lat, p50, p90, p99, mx)
@@ -70,6 +71,9 @@ func TestBenchAgainstServer(t *testing.T) {
 	}
 	if _, ok := res["errors"].(map[string]any); !ok {
 		t.Errorf("errors %v", res["errors"])
+	}
+	if d, rt := num("deliver_latency_ms", "p50"), num("relay_latency_ms", "p50"); d > rt {
+		t.Errorf("one way %v ms longer than the round trip %v ms", d, rt)
 	}
 	if num("accept_latency_ms", "count") < 5 || num("connect_ms", "count") < 4 {
 		t.Errorf("accept %v connect %v", res["accept_latency_ms"], res["connect_ms"])
@@ -123,6 +127,40 @@ func TestHist(t *testing.T) {
 	}
 	if at, ok := stampOf(stamp(3, 7, time.Unix(5, 6))); !ok || !at.Equal(time.Unix(5, 6)) {
 		t.Errorf("stamp round trip %v %v", at, ok)
+	}
+}
+
+// TestWidgetKeysForRate checks that a run gets one widget key per 150
+// arrivals per second, and that visitors are welcomed through each.
+func TestWidgetKeysForRate(t *testing.T) {
+	addr := startServer(t)
+	ctx := context.Background()
+	cfg, err := Config{Addr: addr, AdminKey: "k", Agents: 1, Rate: 400, Duration: time.Second}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := prepare(ctx, cfg, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.WidgetKeys) != 3 {
+		t.Fatalf("%d widget keys for 400/s, want 3", len(st.WidgetKeys))
+	}
+	r := &runner{cfg: cfg, setup: st, dialer: newDialer(addr), errors: map[string]int64{}}
+	for n := range len(st.WidgetKeys) {
+		ws, err := r.dialer.dial(ctx, "/v1/ws/visitor", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &sock{ws: ws, r: r}
+		if err := s.send(ctx, map[string]any{"type": "hello", "widget": st.widgetKey(n), "queue": QueueID}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := s.read(ctx)
+		if err != nil || f.Type != "welcome" {
+			t.Errorf("key %d: %+v %v", n, f, err)
+		}
+		_ = ws.CloseNow()
 	}
 }
 

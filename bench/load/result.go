@@ -28,6 +28,9 @@ type Result struct {
 	Accept  Summary `json:"accept_latency_ms"`
 	Answer  Summary `json:"answer_latency_ms"`
 	Relay   Summary `json:"relay_latency_ms"`
+	// Deliver is the one-way half of Relay: a visitor's message leaving
+	// the client to its arrival on the agent's socket.
+	Deliver Summary `json:"deliver_latency_ms"`
 
 	Visitors  int64 `json:"visitors"`
 	Chats     int64 `json:"chats"`
@@ -62,7 +65,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
 		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
 		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
-		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay}}
+		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver}}
 	if connectTime > 0 {
 		res.ConnectPerSec = float64(len(r.setup.Agents)) / connectTime.Seconds()
 	}
@@ -89,7 +92,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 func (res *Result) finish() {
 	h := res.Hists
 	res.Connect, res.Offer, res.Accept = h["connect"].Summary(), h["offer"].Summary(), h["accept"].Summary()
-	res.Answer, res.Relay = h["answer"].Summary(), h["relay"].Summary()
+	res.Answer, res.Relay, res.Deliver = h["answer"].Summary(), h["relay"].Summary(), h["deliver"].Summary()
 	if res.DurationSec > 0 {
 		res.FramesInPerSec = float64(res.FramesIn) / res.DurationSec
 		res.FramesOutPerSec = float64(res.FramesOut) / res.DurationSec
@@ -158,6 +161,7 @@ func (res *Result) WriteTable(w io.Writer) error {
 		{"offer (first message → offer)", res.Offer},
 		{"accept (accept → ack)", res.Accept},
 		{"answer (first msg → agent joined)", res.Answer},
+		{"deliver (visitor → agent)", res.Deliver},
 		{"relay (visitor → agent → visitor)", res.Relay},
 	} {
 		s := row.s

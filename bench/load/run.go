@@ -19,7 +19,7 @@ type runner struct {
 	dialer *dialer
 	api    *api
 
-	connect, offer, accept, answer, relay *Hist
+	connect, offer, accept, answer, relay, deliver *Hist
 
 	sockets, activeChats, visitorsNow, agentsBusy           atomic.Int64
 	framesIn, framesOut                                     atomic.Int64
@@ -69,7 +69,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, dialer: newDialer(cfg.Addr), errors: map[string]int64{},
-		connect: NewHist(), offer: NewHist(), accept: NewHist(), answer: NewHist(), relay: NewHist()}
+		connect: NewHist(), offer: NewHist(), accept: NewHist(), answer: NewHist(), relay: NewHist(), deliver: NewHist()}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	r.setup = cfg.Setup
 	if r.setup == nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"time"
 )
@@ -20,7 +21,10 @@ const QueueID = "bench"
 type Setup struct {
 	Workspace string `json:"workspace"`
 	APIKey    string `json:"api_key"`
-	WidgetKey string `json:"widget_key"`
+	// WidgetKeys are the workspace's widget keys; visitor n uses key n
+	// modulo their number, so that the server's limit of new visitor
+	// sessions per second per widget key does not cap the arrival rate.
+	WidgetKeys []string `json:"widget_keys"`
 	// Agents are the agents' ids and tokens.
 	Agents []AgentCred `json:"agents"`
 }
@@ -93,17 +97,29 @@ func randomID(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// prepare creates a fresh workspace with a widget key, the bench queue
+// widgetKeyRate is the most new visitor sessions per second the bench
+// starts through one widget key: under the server's limit of 200 per second
+// per key, with room for the bursts of a Poisson process.
+const widgetKeyRate = 150
+
+// widgetKey is the widget key of visitor n.
+func (st *Setup) widgetKey(n int) string { return st.WidgetKeys[n%len(st.WidgetKeys)] }
+
+// prepare creates a fresh workspace with enough widget keys for the rate
+// (one per widgetKeyRate visitors per second), the bench queue
 // (manual accept, single offers) and cfg.Agents agents with their tokens.
 func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	id := "bench-" + randomID(4)
-	st := &Setup{Workspace: id, WidgetKey: "bench-" + randomID(8)}
+	st := &Setup{Workspace: id}
+	for range max(1, int(math.Ceil(cfg.Rate/widgetKeyRate))) {
+		st.WidgetKeys = append(st.WidgetKeys, "bench-"+randomID(8))
+	}
 	admin := &api{base: "http://" + cfg.Addr, key: cfg.AdminKey, http: hc}
 	var created struct {
 		APIKey string `json:"api_key"`
 	}
 	if err := admin.call(ctx, http.MethodPut, "/v1/workspaces/"+id,
-		map[string]any{"name": "switchboard bench", "widget_keys": []string{st.WidgetKey}}, &created); err != nil {
+		map[string]any{"name": "switchboard bench", "widget_keys": st.WidgetKeys}, &created); err != nil {
 		return nil, fmt.Errorf("creating workspace: %w", err)
 	}
 	st.APIKey = created.APIKey

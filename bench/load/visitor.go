@@ -35,7 +35,7 @@ func (v *visitor) run(ctx context.Context) {
 	defer r.sockets.Add(-1)
 	s := &sock{ws: ws, r: r}
 	sent := time.Now()
-	hello := map[string]any{"type": "hello", "widget": r.setup.WidgetKey, "queue": QueueID,
+	hello := map[string]any{"type": "hello", "widget": r.setup.widgetKey(v.n), "queue": QueueID,
 		"name": stamp(r.cfg.Worker, v.n, sent), "language": v.lang}
 	if err := s.send(ctx, hello); err != nil {
 		r.fail(errKind("visitor_hello", err))
