@@ -8,7 +8,7 @@ type limits struct {
 	visitorHello *limiter // hellos per address
 	visitorMsg   *limiter // frames per visitor
 	addrFrames   *limiter // visitor frames per address
-	widget       *limiter // new visitor sessions per widget key
+	widget       *limiter // new visitor sessions per widget key (each site its own allowance)
 	agentFrames  *limiter // frames per agent socket
 	httpAddr     *limiter // HTTP API calls per address
 }

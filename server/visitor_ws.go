@@ -80,7 +80,7 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 		c.close(websocket.StatusPolicyViolation, "origin not allowed")
 		return nil, false
 	}
-	if !s.limits.widget.allow(w.rec.ID, s.cfg.Clock.Now()) {
+	if !s.limits.widget.allow(f.Widget, s.cfg.Clock.Now()) {
 		c.close(websocket.StatusTryAgainLater, "too many new chats")
 		return nil, false
 	}
