@@ -195,12 +195,12 @@ func startServer(t *testing.T) string {
 // before and after each.
 func prepare(t *testing.T, addr string, agents int) *load.Setup {
 	t.Helper()
-	st := &load.Setup{Workspace: "soak", WidgetKey: "soak-widget"}
+	st := &load.Setup{Workspace: "soak", WidgetKeys: []string{"soak-widget"}}
 	var created struct {
 		APIKey string `json:"api_key"`
 	}
 	call(t, addr, adminKey, http.MethodPut, "/v1/workspaces/soak",
-		map[string]any{"name": "soak", "widget_keys": []string{st.WidgetKey}}, &created)
+		map[string]any{"name": "soak", "widget_keys": st.WidgetKeys}, &created)
 	st.APIKey = created.APIKey
 	call(t, addr, st.APIKey, http.MethodPut, "/v1/queues/"+load.QueueID,
 		map[string]any{"name": "Bench", "accept_mode": "manual", "offer_mode": "single", "wrapup_timeout": grace.Seconds()}, nil)
