@@ -12,9 +12,10 @@
 // full inbox: they fail at once with code rate_limited (unavailable while a
 // commit hangs past StallTimeout). Subscriptions receive encoded frames
 // over a bounded channel, or a bounded queue read with Pop after a signal
-// on Filter.Notify (the server's sockets: an idle one then holds no
-// buffer); the loop never waits on a subscriber, and one that falls behind
-// is cut off (reason "slow consumer", websocket close 1013).
+// on Filter.Notify or a call of Filter.Wake (the server's sockets: an idle
+// one then holds no buffer and no writer goroutine); the loop never waits
+// on a subscriber, and one that falls behind is cut off (reason "slow
+// consumer", websocket close 1013).
 //
 // # A cycle
 //

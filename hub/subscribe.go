@@ -55,11 +55,18 @@ type Filter struct {
 	// frames (40 bytes each) from the start: 10 KiB at the default queue
 	// for every subscriber, idle or not.
 	Notify chan<- struct{}
+	// Wake, when set, makes the subscription a pulled one like Notify,
+	// and is called wherever the hub signals Notify (with both set, both
+	// are signalled). It is called from the hub's loop: it must return at
+	// once and not call into the hub. A socket uses it to start its writer
+	// only when there is something to write, instead of a goroutine
+	// waiting on a channel for the socket's whole life.
+	Wake func()
 }
 
 // Subscription is a bounded stream of frames: on the channel C, or in a
-// queue read with Pop when its filter has Notify. The hub closes C (or
-// ends the queue) when the subscription ends; Reason then says why.
+// queue read with Pop when its filter has Notify or Wake. The hub closes C
+// (or ends the queue) when the subscription ends; Reason then says why.
 type Subscription struct {
 	c      chan Frame // nil when pulled
 	filter Filter
@@ -79,7 +86,7 @@ type Subscription struct {
 }
 
 // C returns the channel of frames. It is closed when the subscription ends.
-// It is nil for a pulled subscription (Filter.Notify).
+// It is nil for a pulled subscription (Filter.Notify or Filter.Wake).
 func (s *Subscription) C() <-chan Frame { return s.c }
 
 // Reason returns why the subscription ended; it is valid once C is closed
@@ -87,8 +94,8 @@ func (s *Subscription) C() <-chan Frame { return s.c }
 func (s *Subscription) Reason() string { return s.reason }
 
 // Pop appends up to max frames waiting in a pulled subscription
-// (Filter.Notify) to dst, oldest first (max ≤ 0: all of them), and returns
-// it. ok is false once the subscription ended and every frame queued
+// (Filter.Notify, Filter.Wake) to dst, oldest first (max ≤ 0: all of
+// them), and returns it. ok is false once the subscription ended and every frame queued
 // before the end was popped; Reason then says why. Pop never waits: with
 // nothing waiting it returns dst and true. Frames popped no longer count
 // against the queue's bound. On a subscription with C it returns dst and
@@ -123,6 +130,12 @@ func (s *Subscription) end(reason string) {
 }
 
 func (s *Subscription) notify() {
+	if s.filter.Wake != nil {
+		s.filter.Wake()
+	}
+	if s.filter.Notify == nil {
+		return
+	}
 	select {
 	case s.filter.Notify <- struct{}{}:
 	default:
@@ -149,7 +162,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
 		n = h.cfg.SubscriberQueue
 	}
 	s := &Subscription{filter: f, h: h, limit: n}
-	if f.Notify == nil {
+	if f.Notify == nil && f.Wake == nil {
 		s.c = make(chan Frame, n)
 	}
 	if _, err := h.Do(ctx, subscribe{s}); err != nil {

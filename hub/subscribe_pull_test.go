@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +52,34 @@ func TestPulledSubscriptionGetsFrames(t *testing.T) {
 	}
 	pulled.Close()
 	waitEnded(t, pulled, ReasonClosed)
+}
+
+// A subscription with Filter.Wake is a pulled one: the hub calls Wake
+// (from its loop) whenever it queued frames, and when it ended it.
+func TestWakeSubscription(t *testing.T) {
+	th := newTestHub(t, Config{})
+	th.setup(QueueSpec{})
+	var wakes atomic.Int32
+	s := th.sub(Filter{Supervisor: true, Wake: func() { wakes.Add(1) }})
+	if s.C() != nil {
+		t.Fatal("a subscription with Wake has a channel")
+	}
+	th.do(StartSession{Channel: session.WebChat, Queue: "support", VisitorID: "v1", Text: "hi"})
+	n := wakes.Load()
+	if n == 0 {
+		t.Fatal("no wake-up for the frames queued")
+	}
+	if got, ok := popAll(s); !ok || len(got) == 0 {
+		t.Fatalf("popped %d frames, open %v", len(got), ok)
+	}
+	s.Close()
+	poll.Until(t, 5*time.Second, func() error {
+		if wakes.Load() == n {
+			return errors.New("no wake-up for the end")
+		}
+		return nil
+	})
+	waitEnded(t, s, ReasonClosed)
 }
 
 // A pulled subscription is cut off once Queue frames wait, like a channel

@@ -90,7 +90,7 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 	}
 	a := &agentConn{s: s, c: c, w: w, agent: agent, party: hub.Party{Kind: session.KindAgent, ID: agent}}
 	c.log = c.log.WithLazy(zap.String("workspace", wsID), zap.String("agent", agent))
-	sub, err := w.hub.Subscribe(ctx, hub.Filter{Agent: agent, Notify: c.notify()})
+	sub, err := w.hub.Subscribe(ctx, hub.Filter{Agent: agent, Wake: c.wake})
 	if err != nil {
 		c.close(websocket.StatusTryAgainLater, "workspace unavailable")
 		return nil, false
@@ -242,7 +242,7 @@ func (a *agentConn) subscribe(ctx context.Context, f *inFrame) (result, *wireErr
 		}
 	}
 	a.c.settle(a.w.hub)
-	sub, err := a.w.hub.Subscribe(ctx, hub.Filter{Supervisor: true, For: a.agent, Notify: a.c.notify()})
+	sub, err := a.w.hub.Subscribe(ctx, hub.Filter{Supervisor: true, For: a.agent, Wake: a.c.wake})
 	if err != nil {
 		return result{}, hubError(err)
 	}

@@ -24,7 +24,8 @@ type corkedResponse struct {
 }
 
 // Small buffers for the library: frames are read with few syscalls anyway
-// (chat frames are a few hundred bytes) and writes go through the cork.
+// (chat frames are a few hundred bytes), the read buffer is pooled
+// (readbuf.go) and writes go through the cork.
 const (
 	readBufSize  = 1024
 	writeBufSize = 64
@@ -52,7 +53,8 @@ func (r *corkedResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		// in the old reader, which the library reads first.
 		return nc, bufio.NewReadWriter(brw.Reader, bw), nil
 	}
-	return nc, bufio.NewReadWriter(bufio.NewReaderSize(nc, readBufSize), bw), nil
+	rc, br := readerFor(nc)
+	return rc, bufio.NewReadWriter(br, bw), nil
 }
 
 // Unwrap lets http.ResponseController reach the original writer.

@@ -6,7 +6,9 @@
 // Each socket has a reader goroutine, which decodes and validates frames
 // (size, schema, lengths) and sends commands to its workspace's hub, and a
 // writer goroutine, the only one that writes to the socket, which numbers
-// every frame (seq) and drains a bounded queue. Bad input is answered with an
+// every frame (seq) and drains a bounded queue; the writer runs only while
+// there is something to write (writer.go), so an idle socket holds just its
+// reader. Shutdown closes every open socket (sockets.go). Bad input is answered with an
 // error frame and never reaches the hub. A socket whose queue is full is
 // closed with 1013 (try again later); the hub never waits on it.
 package server

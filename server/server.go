@@ -91,8 +91,10 @@ type Server struct {
 	liveMu sync.Mutex
 	live   map[string]*agentConn
 
-	conns  sync.WaitGroup
-	limits limits
+	conns sync.WaitGroup
+	// sockets are the sockets not yet closed: Close closes them with 1001.
+	sockets socketSet
+	limits  limits
 	// visitorsOpen counts open visitor sockets per address.
 	visitorsOpen *openCount
 	metrics      *metrics
@@ -282,6 +284,7 @@ func (s *Server) Close() error {
 	default:
 		close(s.closing)
 	}
+	s.sockets.closeAll()
 	done := make(chan struct{})
 	go func() { s.conns.Wait(); close(done) }()
 	select {

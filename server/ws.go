@@ -105,20 +105,23 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (*c
 		return nil, false // Accept wrote the HTTP error
 	}
 	s.metrics.conns.WithLabelValues(kind).Inc()
-	c := newConn(ws, s.log.WithLazy(zap.String("conn", kind), zap.String("addr", clientAddr(r))),
-		connConfig{Queue: s.cfg.SocketQueue, WriteTimeout: s.cfg.WriteTimeout, Cork: cw.cork, Closing: s.closing,
+	var c *conn
+	c = newConn(ws, s.log.WithLazy(zap.String("conn", kind), zap.String("addr", clientAddr(r))),
+		connConfig{Queue: s.cfg.SocketQueue, WriteTimeout: s.cfg.WriteTimeout, Cork: cw.cork,
 			OnClose: func(code websocket.StatusCode) {
 				s.metrics.closes.WithLabelValues(strconv.Itoa(int(code))).Inc()
+				s.sockets.remove(c)
 			}})
+	s.sockets.add(c)
 	return c, true
 }
 
 // open accepts a socket of kind (agent, visitor) and keeps it counted: in
 // the server's open connections (Close waits for them) and in the
 // connections gauge, until done is called. Shutdown closes the socket with
-// 1001 (its writer watches s.closing); reads then end by themselves. The
-// read context is never cancelled for that: the websocket library drops a
-// connection whose read is cancelled without sending the close frame.
+// 1001 (s.sockets holds it until it closes); reads then end by themselves.
+// The read context is never cancelled for that: the websocket library drops
+// a connection whose read is cancelled without sending the close frame.
 func (s *Server) open(w http.ResponseWriter, r *http.Request, kind string) (c *conn, done func(), ok bool) {
 	c, ok = s.accept(w, r, kind)
 	if !ok {
