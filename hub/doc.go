@@ -11,9 +11,9 @@
 // which calls back from the loop instead of waiting. Neither blocks on a
 // full inbox: they fail at once with code rate_limited (unavailable while a
 // commit hangs past StallTimeout). Subscriptions receive encoded frames
-// over a bounded channel, or a bounded queue read with Pop after a signal
-// on Filter.Notify or a call of Filter.Wake (the server's sockets: an idle
-// one then holds no buffer and no writer goroutine); the loop never waits
+// over a bounded channel, or a bounded queue read with Pop after a call of
+// Filter.Wake (the server's sockets: an idle one then holds no buffer and
+// no writer goroutine); the loop never waits
 // on a subscriber, and one that falls behind is cut off (reason "slow
 // consumer", websocket close 1013).
 //

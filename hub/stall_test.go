@@ -21,6 +21,23 @@ type stuckStore struct {
 	gate    chan struct{}
 }
 
+// runStuckHub runs a hub of cfg (on a manual clock) over a stuckStore
+// until the test ends, and returns them with the hub's context.
+func runStuckHub(t *testing.T, cfg Config) (*Hub, *stuckStore, context.Context) {
+	t.Helper()
+	st := &stuckStore{MemStore: NewMemStore(), entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	cfg.Clock, cfg.Store = NewManualClock(t0), st
+	h, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return h, st, ctx
+}
+
 func (s *stuckStore) Commit(b *Batch) error {
 	if s.stuck.Load() {
 		s.entered <- struct{}{}
@@ -34,15 +51,7 @@ func (s *stuckStore) Commit(b *Batch) error {
 // piles up in the inbox), the hub reports not ready; when the store
 // answers, the hung command is acknowledged and service resumes.
 func TestStuckStoreRefusesWithUnavailable(t *testing.T) {
-	st := &stuckStore{MemStore: NewMemStore(), entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	h, err := New(Config{Clock: NewManualClock(t0), Store: st, InboxSize: 16, StallTimeout: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	h, st, ctx := runStuckHub(t, Config{InboxSize: 16, StallTimeout: 20 * time.Millisecond})
 	put := func(id string) error {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
@@ -107,15 +116,7 @@ func TestStuckStoreRefusesWithUnavailable(t *testing.T) {
 // once the store answers.
 func TestSlowStoreInboxBounded(t *testing.T) {
 	const inbox = 8
-	st := &stuckStore{MemStore: NewMemStore(), entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	h, err := New(Config{Clock: NewManualClock(t0), Store: st, InboxSize: inbox, StallTimeout: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	h, st, _ := runStuckHub(t, Config{InboxSize: inbox, StallTimeout: -1})
 	q := func(id string) Command { return PutQueue{Spec: QueueSpec{Name: id, Queue: router.Queue{ID: id}}} }
 	st.stuck.Store(true)
 	answers := make(chan error, 2*inbox)

@@ -45,27 +45,20 @@ type Filter struct {
 	// Queue is how many frames may wait before the subscription is cut
 	// off as a slow consumer: 0 means Config.SubscriberQueue.
 	Queue int
-	// Notify, when set, makes the subscription a pulled one: its frames
-	// wait in a queue that takes memory only for the frames waiting (it
-	// grows up to Queue and shrinks when emptied) and are taken with Pop;
-	// C is nil. The hub sends on Notify without waiting whenever it
-	// queued frames or ended the subscription, so Notify should have a
-	// buffer of one; several subscriptions (and their owner) may share
-	// it. Without Notify, frames come on C, a channel that holds Queue
-	// frames (40 bytes each) from the start: 10 KiB at the default queue
-	// for every subscriber, idle or not.
-	Notify chan<- struct{}
-	// Wake, when set, makes the subscription a pulled one like Notify,
-	// and is called wherever the hub signals Notify (with both set, both
-	// are signalled). It is called from the hub's loop: it must return at
-	// once and not call into the hub. A socket uses it to start its writer
-	// only when there is something to write, instead of a goroutine
-	// waiting on a channel for the socket's whole life.
+	// Wake, when set, makes the subscription a pulled one: its frames wait
+	// in a queue that takes memory only for the frames waiting (it grows
+	// up to Queue and shrinks when emptied) and are taken with Pop; C is
+	// nil. The hub calls Wake whenever it queued frames or ended the
+	// subscription, from its loop: Wake must return at once and not call
+	// into the hub. A socket uses it to start its writer only when there is
+	// something to write. Without Wake, frames come on C, a channel that
+	// holds Queue frames (40 bytes each) from the start: 10 KiB at the
+	// default queue for every subscriber, idle or not.
 	Wake func()
 }
 
 // Subscription is a bounded stream of frames: on the channel C, or in a
-// queue read with Pop when its filter has Notify or Wake. The hub closes C
+// queue read with Pop when its filter has Wake. The hub closes C
 // (or ends the queue) when the subscription ends; Reason then says why.
 type Subscription struct {
 	c      chan Frame // nil when pulled
@@ -86,7 +79,7 @@ type Subscription struct {
 }
 
 // C returns the channel of frames. It is closed when the subscription ends.
-// It is nil for a pulled subscription (Filter.Notify or Filter.Wake).
+// It is nil for a pulled subscription (Filter.Wake).
 func (s *Subscription) C() <-chan Frame { return s.c }
 
 // Reason returns why the subscription ended; it is valid once C is closed
@@ -94,7 +87,7 @@ func (s *Subscription) C() <-chan Frame { return s.c }
 func (s *Subscription) Reason() string { return s.reason }
 
 // Pop appends up to max frames waiting in a pulled subscription
-// (Filter.Notify, Filter.Wake) to dst, oldest first (max ≤ 0: all of
+// (Filter.Wake) to dst, oldest first (max ≤ 0: all of
 // them), and returns it. ok is false once the subscription ended and every frame queued
 // before the end was popped; Reason then says why. Pop never waits: with
 // nothing waiting it returns dst and true. Frames popped no longer count
@@ -115,7 +108,7 @@ func (s *Subscription) push(f Frame) bool {
 	ok := s.q.Push(f, s.limit)
 	s.mu.Unlock()
 	if ok {
-		s.notify()
+		s.filter.Wake()
 	}
 	return ok
 }
@@ -126,20 +119,7 @@ func (s *Subscription) end(reason string) {
 	s.mu.Lock()
 	s.reason, s.ended = reason, true
 	s.mu.Unlock()
-	s.notify()
-}
-
-func (s *Subscription) notify() {
-	if s.filter.Wake != nil {
-		s.filter.Wake()
-	}
-	if s.filter.Notify == nil {
-		return
-	}
-	select {
-	case s.filter.Notify <- struct{}{}:
-	default:
-	}
+	s.filter.Wake()
 }
 
 // Close ends the subscription. The hub stops sending to it and closes C
@@ -162,7 +142,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
 		n = h.cfg.SubscriberQueue
 	}
 	s := &Subscription{filter: f, h: h, limit: n}
-	if f.Notify == nil && f.Wake == nil {
+	if f.Wake == nil {
 		s.c = make(chan Frame, n)
 	}
 	if _, err := h.Do(ctx, subscribe{s}); err != nil {
@@ -278,36 +258,37 @@ func (h *Hub) sweepSubs() {
 	if len(h.deadSubs) == 0 {
 		return
 	}
-	alive := func(s *Subscription) bool { return !s.dead }
 	supervisors := false
 	for _, s := range h.deadSubs {
-		if a := s.filter.Agent; a != "" {
-			if list := filterSubs(h.subsByAgent[a], alive); len(list) == 0 {
-				delete(h.subsByAgent, a)
-			} else {
-				h.subsByAgent[a] = list
-			}
-		}
-		if v := s.filter.Visitor; v != "" {
-			if list := filterSubs(h.subsByVisitor[v], alive); len(list) == 0 {
-				delete(h.subsByVisitor, v)
-			} else {
-				h.subsByVisitor[v] = list
-			}
-		}
+		pruneSubs(h.subsByAgent, s.filter.Agent)
+		pruneSubs(h.subsByVisitor, s.filter.Visitor)
 		supervisors = supervisors || s.filter.Supervisor
 	}
 	if supervisors {
-		h.supervisors = filterSubs(h.supervisors, alive)
+		h.supervisors = aliveSubs(h.supervisors)
 	}
 	clear(h.deadSubs)
 	h.deadSubs = h.deadSubs[:0]
 }
 
-func filterSubs(list []*Subscription, keep func(*Subscription) bool) []*Subscription {
+// pruneSubs drops the ended subscriptions of index[key] (no key: none),
+// and the key once none is left.
+func pruneSubs(index map[string][]*Subscription, key string) {
+	if key == "" {
+		return
+	}
+	if list := aliveSubs(index[key]); len(list) == 0 {
+		delete(index, key)
+	} else {
+		index[key] = list
+	}
+}
+
+// aliveSubs drops the ended subscriptions of list, in place.
+func aliveSubs(list []*Subscription) []*Subscription {
 	out := list[:0]
 	for _, s := range list {
-		if keep(s) {
+		if !s.dead {
 			out = append(out, s)
 		}
 	}

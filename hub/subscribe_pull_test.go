@@ -16,13 +16,23 @@ import (
 // still open.
 func popAll(s *Subscription) ([]Frame, bool) { return s.Pop(nil, 0) }
 
+// wakeOn is a Filter.Wake that signals ch (buffered) without waiting.
+func wakeOn(ch chan struct{}) func() {
+	return func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // A pulled subscription gets the same frames as a channel one, in order,
-// and wakes its Notify channel.
+// and calls its Wake.
 func TestPulledSubscriptionGetsFrames(t *testing.T) {
 	th := newTestHub(t, Config{})
 	th.setup(QueueSpec{})
 	wake := make(chan struct{}, 1)
-	pulled := th.sub(Filter{Supervisor: true, Notify: wake})
+	pulled := th.sub(Filter{Supervisor: true, Wake: wakeOn(wake)})
 	ch := th.sub(Filter{Supervisor: true})
 	if pulled.C() != nil {
 		t.Fatal("a pulled subscription has a channel")
@@ -88,7 +98,7 @@ func TestPulledSlowConsumerIsCutOff(t *testing.T) {
 	th := newTestHub(t, Config{})
 	th.setup(QueueSpec{})
 	wake := make(chan struct{}, 1)
-	slow := th.sub(Filter{Supervisor: true, Queue: 2, Notify: wake})
+	slow := th.sub(Filter{Supervisor: true, Queue: 2, Wake: wakeOn(wake)})
 	for i := range 5 {
 		th.do(StartSession{Channel: session.WebChat, Queue: "support", VisitorID: fmt.Sprint("v", i), Text: "hi"})
 	}
@@ -112,7 +122,7 @@ func TestPulledQueueBoundsWaitingFrames(t *testing.T) {
 	th := newTestHub(t, Config{})
 	th.setup(QueueSpec{})
 	wake := make(chan struct{}, 1)
-	s := th.sub(Filter{Supervisor: true, Queue: 3, Notify: wake})
+	s := th.sub(Filter{Supervisor: true, Queue: 3, Wake: wakeOn(wake)})
 	n := 0
 	for i := range 10 {
 		th.do(StartSession{Channel: session.WebChat, Queue: "support", VisitorID: fmt.Sprint("v", i), Text: "hi"})

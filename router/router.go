@@ -204,17 +204,7 @@ func (r *Router) requeueAll(q *queueState, oldLimit int, now time.Time) {
 		if s.agent != nil {
 			continue
 		}
-		// The steps changed: how many this session has passed is counted
-		// again against the new ones, with timers for those ahead (old
-		// timers are harmless: stepDue counts against the current steps).
-		s.stepsDone = 0
-		for i, st := range q.cfg.Steps {
-			if at := s.enq.Add(st.After); at.After(now) {
-				r.timers.Push(timer{at: at, kind: timerStep, session: s.id, seq: s.seq})
-			} else {
-				s.stepsDone = i + 1
-			}
-		}
+		r.scheduleSteps(s, now) // the steps changed: count them again
 		if oldLimit != q.cfg.offerLimit() {
 			r.park(s)
 			r.unpark(s)

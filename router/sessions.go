@@ -107,6 +107,16 @@ func (r *Router) deflection(q *queueState, now time.Time) string {
 func (r *Router) addWaiting(s *sess, now time.Time) {
 	s.q.nwaiting++
 	r.allTree(s.q).ReplaceOrInsert(s)
+	r.scheduleSteps(s, now)
+	r.emit(Decision{Kind: Queued, Session: s.id, Queue: s.q.cfg.ID, Media: s.media})
+	r.unpark(s)
+	r.markSession(s)
+}
+
+// scheduleSteps counts the steps of s's queue that s has already passed at
+// now and arms a timer for each one still ahead. Timers armed earlier stay
+// harmless: stepDue counts against the queue's current steps.
+func (r *Router) scheduleSteps(s *sess, now time.Time) {
 	s.stepsDone = 0
 	for i, st := range s.q.cfg.Steps {
 		at := s.enq.Add(st.After)
@@ -116,9 +126,6 @@ func (r *Router) addWaiting(s *sess, now time.Time) {
 		}
 		r.timers.Push(timer{at: at, kind: timerStep, session: s.id, seq: s.seq})
 	}
-	r.emit(Decision{Kind: Queued, Session: s.id, Queue: s.q.cfg.ID, Media: s.media})
-	r.unpark(s)
-	r.markSession(s)
 }
 
 // removeWaiting takes s out of its queue's waiting sets.

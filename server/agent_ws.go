@@ -152,13 +152,13 @@ func (a *agentConn) handle(ctx context.Context, f *inFrame) (result, *wireError)
 		if f.Type == "decline" {
 			return result{cmd: hub.Decline{Agent: a.agent, Offer: router.OfferID(id), Reason: f.Reason}}, nil
 		}
-		return result{cmd: hub.Accept{Agent: a.agent, Offer: router.OfferID(id)}, ackOf: sessionAck}, nil
+		return result{cmd: hub.Accept{Agent: a.agent, Offer: router.OfferID(id)}, ack: ackSession}, nil
 	case "send":
 		if f.Session == "" || f.Text == "" {
 			return result{}, badRequest("send needs session and text")
 		}
 		return result{cmd: hub.Send{Session: f.Session, From: a.party, Text: f.Text, ClientID: f.ClientID},
-			ackOf: messageAck}, nil
+			ack: ackMessage}, nil
 	case "typing":
 		if f.Session == "" {
 			return result{}, badRequest("typing needs session")
@@ -171,9 +171,6 @@ func (a *agentConn) handle(ctx context.Context, f *inFrame) (result, *wireError)
 }
 
 var pong = []byte(`{"type":"pong"}`)
-
-func sessionAck(rep hub.Reply) map[string]any { return map[string]any{"session": rep.Session} }
-func messageAck(rep hub.Reply) map[string]any { return map[string]any{"message": rep.Message} }
 
 // handleSession turns the frames that act on one session into commands.
 func (a *agentConn) handleSession(f *inFrame) (result, *wireError) {
@@ -224,7 +221,7 @@ func (a *agentConn) handleSession(f *inFrame) (result, *wireError) {
 	default:
 		return result{}, badRequest("unknown frame type %q", f.Type)
 	}
-	return result{cmd: cmd, ackOf: sessionAck}, nil
+	return result{cmd: cmd, ack: ackSession}, nil
 }
 
 var agentFrames = map[string]struct{}{"set_status": {}, "join": {}, "annotate": {}, "verify_contact": {},

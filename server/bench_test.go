@@ -48,9 +48,9 @@ func BenchmarkAckedSends(b *testing.B) {
 	ctx := context.Background()
 	for i := 0; i < chats; i++ {
 		_, tb := e.api("POST", fmt.Sprintf("/v1/agents/b%02d/token", i), "")
-		ag := dialRaw(b, hs.URL, "/v1/ws/agent", map[string]any{"type": "hello", "token": tb["token"]})
+		ag := dialRaw(b, hs.URL, "/v1/ws/agent", map[string]any{"type": "hello", "token": tb["token"]}, nil)
 		ag.call(ctx, map[string]any{"type": "presence", "status": "available"})
-		vi := dialRaw(b, hs.URL, "/v1/ws/visitor", map[string]any{"type": "hello", "widget": "demo", "queue": "sales"})
+		vi := dialRaw(b, hs.URL, "/v1/ws/visitor", map[string]any{"type": "hello", "widget": "demo", "queue": "sales"}, nil)
 		ack := vi.call(ctx, map[string]any{"type": "send", "text": "hello"})
 		ag.session = ack["session"].(string)
 		pairs = append(pairs, pair{ag, vi})
@@ -87,17 +87,19 @@ func BenchmarkAckedSends(b *testing.B) {
 }
 
 // rawClient is a lean benchmark client: frames are matched to refs by a
-// reader goroutine.
+// reader goroutine; chat message frames go to onMessage, when set,
+// undecoded.
 type rawClient struct {
-	ws      *websocket.Conn
-	cork    *cork
-	mu      sync.Mutex
-	waiting map[string]chan map[string]any
-	next    int
-	session string
+	ws        *websocket.Conn
+	cork      *cork
+	mu        sync.Mutex
+	waiting   map[string]chan map[string]any
+	next      int
+	session   string
+	onMessage func(at time.Time, data []byte)
 }
 
-func dialRaw(b *testing.B, base, path string, hello map[string]any) *rawClient {
+func dialRaw(b *testing.B, base, path string, hello map[string]any, onMessage func(time.Time, []byte)) *rawClient {
 	// The client corks its connection too: a burst of sends is one write.
 	ck := &cork{}
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -114,7 +116,7 @@ func dialRaw(b *testing.B, base, path string, hello map[string]any) *rawClient {
 		b.Fatal(err)
 	}
 	ws.SetReadLimit(1 << 20)
-	c := &rawClient{ws: ws, cork: ck, waiting: map[string]chan map[string]any{}}
+	c := &rawClient{ws: ws, cork: ck, waiting: map[string]chan map[string]any{}, onMessage: onMessage}
 	hb, _ := json.Marshal(hello)
 	_ = ws.Write(context.Background(), websocket.MessageText, hb)
 	go c.read()
@@ -126,6 +128,10 @@ func (c *rawClient) read() {
 		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			return
+		}
+		if c.onMessage != nil && bytes.Contains(data, []byte(`"type":"message"`)) {
+			c.onMessage(time.Now(), data)
+			continue
 		}
 		ref := refOf(data)
 		if ref == "" {

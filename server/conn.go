@@ -94,16 +94,12 @@ func (c *conn) send(frame []byte) {
 	default:
 	}
 	c.qmu.Lock()
-	ok := c.queue.Push(frame, c.cfg.Queue)
-	start := ok && c.wakeLocked()
-	c.qmu.Unlock()
-	if !ok {
+	if !c.queue.Push(frame, c.cfg.Queue) {
+		c.qmu.Unlock()
 		c.close(websocket.StatusTryAgainLater, "slow consumer")
 		return
 	}
-	if start {
-		go c.writer()
-	}
+	c.unlockWaking()
 }
 
 // pipelineDepth is how many of one socket's commands may be in the hub at
@@ -209,11 +205,7 @@ func (c *conn) attach(s *hub.Subscription) {
 		return
 	}
 	c.attached = append(c.attached, s)
-	start := c.wakeLocked()
-	c.qmu.Unlock()
-	if start {
-		go c.writer()
-	}
+	c.unlockWaking()
 }
 
 // close closes the socket with code and reason, once: the first caller's

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/hub"
 )
 
 // TestPipelinedCommands sends a burst of commands without waiting for
@@ -76,17 +78,22 @@ func TestPipelinedCommands(t *testing.T) {
 func TestAckFrame(t *testing.T) {
 	for _, tc := range []struct {
 		ref    string
-		fields map[string]any
+		rep    hub.Reply
+		with   ackFields
+		fields map[string]any // what the ack must carry beside type and ref
 	}{
-		{"1", nil},
-		{"r7", map[string]any{"session": "019cae6b66000000"}},
-		{`a"b\c<d>&é` + "\n\x01", map[string]any{"message": "12", "session": "s\u2028"}},
-		{"x", map[string]any{"card": map[string]any{"n": 1}}},
-		{"y", map[string]any{"a": "1", "b": "2", "c": "3"}},
+		{"1", hub.Reply{Session: "s"}, 0, nil},
+		{"r7", hub.Reply{Session: "019cae6b66000000"}, ackSession, map[string]any{"session": "019cae6b66000000"}},
+		{`a"b\c<d>&é` + "\n\x01", hub.Reply{Message: "12", Session: "s\u2028"}, ackSession | ackMessage,
+			map[string]any{"message": "12", "session": "s\u2028"}},
+		{"m", hub.Reply{Message: "3"}, ackMessage, map[string]any{"message": "3"}},
+		{"e", hub.Reply{}, ackSession, map[string]any{"session": ""}},
+		{"v", hub.Reply{Session: "s1"}, ackSession | ackMessage | ackIfSet, map[string]any{"session": "s1"}},
 	} {
 		var got, want map[string]any
-		if err := json.Unmarshal(ackFrame(tc.ref, tc.fields), &got); err != nil {
-			t.Fatalf("%q: %v: %s", tc.ref, err, ackFrame(tc.ref, tc.fields))
+		frame := ackFrame(tc.ref, tc.rep, tc.with)
+		if err := json.Unmarshal(frame, &got); err != nil {
+			t.Fatalf("%q: %v: %s", tc.ref, err, frame)
 		}
 		m := map[string]any{"type": "ack", "ref": tc.ref}
 		for k, v := range tc.fields {
@@ -95,7 +102,7 @@ func TestAckFrame(t *testing.T) {
 		b, _ := json.Marshal(m)
 		_ = json.Unmarshal(b, &want)
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("ackFrame(%q, %v) = %s, want %s", tc.ref, tc.fields, ackFrame(tc.ref, tc.fields), b)
+			t.Errorf("ackFrame(%q, %+v, %b) = %s, want %s", tc.ref, tc.rep, tc.with, frame, b)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -64,26 +63,26 @@ func BenchmarkRelay(b *testing.B) {
 		mu  sync.Mutex
 		lat []time.Duration
 	)
-	agents := make([]*relayClient, (chats+perAgent-1)/perAgent)
+	agents := make([]*rawClient, (chats+perAgent-1)/perAgent)
 	parallel(len(agents), 32, func(i int) {
 		id := fmt.Sprintf("r%04d", i)
 		e.api("PUT", "/v1/agents/"+id, `{"name":"Relay","queues":["sales"],"capacity":{"chat":3}}`)
 		_, tb := e.api("POST", "/v1/agents/"+id+"/token", "")
-		c := dialRelay(b, hs.URL, "/v1/ws/agent", map[string]any{"type": "hello", "token": tb["token"]})
-		c.onMessage = func(at time.Time, data []byte) {
-			if due, ok := dueOf(data); ok {
-				mu.Lock()
-				lat = append(lat, at.Sub(due))
-				mu.Unlock()
-			}
-		}
+		c := dialRaw(b, hs.URL, "/v1/ws/agent", map[string]any{"type": "hello", "token": tb["token"]},
+			func(at time.Time, data []byte) {
+				if due, ok := dueOf(data); ok {
+					mu.Lock()
+					lat = append(lat, at.Sub(due))
+					mu.Unlock()
+				}
+			})
 		c.call(ctx, map[string]any{"type": "presence", "status": "available"})
 		agents[i] = c
 	})
-	visitors := make([]*relayClient, chats)
+	visitors := make([]*rawClient, chats)
 	var unassigned atomic.Int64
 	parallel(chats, 32, func(i int) {
-		c := dialRelay(b, hs.URL, "/v1/ws/visitor", map[string]any{"type": "hello", "widget": "demo", "queue": "sales"})
+		c := dialRaw(b, hs.URL, "/v1/ws/visitor", map[string]any{"type": "hello", "widget": "demo", "queue": "sales"}, nil)
 		if ack := c.call(ctx, map[string]any{"type": "send", "text": "hello"}); ack["session"] == nil {
 			unassigned.Add(1)
 		}
@@ -161,77 +160,6 @@ func BenchmarkRelay(b *testing.B) {
 	b.ReportMetric(float64(schedAfter.gcs-schedBefore.gcs), "gcs")
 	for _, c := range append(agents, visitors...) {
 		_ = c.ws.CloseNow()
-	}
-}
-
-// relayClient is a lean client: its reader answers calls by ref and hands
-// chat message frames to onMessage without decoding them.
-type relayClient struct {
-	ws        *websocket.Conn
-	mu        sync.Mutex
-	waiting   map[string]chan map[string]any
-	next      int
-	onMessage func(at time.Time, data []byte)
-}
-
-func dialRelay(b *testing.B, base, path string, hello map[string]any) *relayClient {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+base[len("http"):]+path, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ws.SetReadLimit(1 << 20)
-	c := &relayClient{ws: ws, waiting: map[string]chan map[string]any{}}
-	hb, _ := json.Marshal(hello)
-	_ = ws.Write(ctx, websocket.MessageText, hb)
-	go c.read()
-	return c
-}
-
-func (c *relayClient) read() {
-	for {
-		_, data, err := c.ws.Read(context.Background())
-		if err != nil {
-			return
-		}
-		now := time.Now()
-		if c.onMessage != nil && bytes.Contains(data, []byte(`"type":"message"`)) {
-			c.onMessage(now, data)
-			continue
-		}
-		ref := refOf(data)
-		if ref == "" {
-			continue
-		}
-		c.mu.Lock()
-		ch := c.waiting[ref]
-		delete(c.waiting, ref)
-		c.mu.Unlock()
-		if ch != nil {
-			var m map[string]any
-			_ = json.Unmarshal(data, &m)
-			ch <- m
-		}
-	}
-}
-
-// call sends v with a fresh ref and waits for its answer (10 s at most).
-func (c *relayClient) call(ctx context.Context, v map[string]any) map[string]any {
-	ch := make(chan map[string]any, 1)
-	c.mu.Lock()
-	c.next++
-	ref := strconv.Itoa(c.next)
-	c.waiting[ref] = ch
-	c.mu.Unlock()
-	v["ref"] = ref
-	data, _ := json.Marshal(v)
-	_ = c.ws.Write(ctx, websocket.MessageText, data)
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(10 * time.Second):
-		return map[string]any{}
 	}
 }
 

@@ -167,16 +167,5 @@ func (v *visitorConn) handle(_ context.Context, f *inFrame) (result, *wireError)
 	default:
 		return result{}, badRequest("unknown frame type %q", f.Type)
 	}
-	return result{cmd: cmd, ackOf: visitorAck}, nil
-}
-
-func visitorAck(rep hub.Reply) map[string]any {
-	out := map[string]any{}
-	if rep.Session != "" {
-		out["session"] = rep.Session
-	}
-	if rep.Message != "" {
-		out["message"] = rep.Message
-	}
-	return out
+	return result{cmd: cmd, ack: ackSession | ackMessage | ackIfSet}, nil
 }

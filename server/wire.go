@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/switchboardhq/switchboard/hub"
 )
 
 // MaxFrame is the largest frame accepted on a socket (PROTOCOL.md): above
@@ -181,42 +183,37 @@ func encode(v any) []byte {
 	return b
 }
 
-// ackFrame is {"type":"ack","ref":…} plus result fields.
-// It is built by hand when every field is a string (ids): acks of chat
-// messages are made on the hub's loop, which should not pay for a map
-// marshal each.
-func ackFrame(ref string, fields map[string]any) []byte {
-	// Keys in order, as encoding/json writes them, without sorting a
-	// slice: acks carry at most two fields (session, message).
-	var keys [2]string
-	n := 0
-	for k, v := range fields {
-		if _, isStr := v.(string); !isStr || n == len(keys) {
-			n = -1
-			break
-		}
-		keys[n], n = k, n+1
+// ackFields says which fields of a hub command's reply its ack carries.
+type ackFields uint8
+
+const (
+	ackSession ackFields = 1 << iota // "session": the reply's session
+	ackMessage                       // "message": the reply's message id
+	ackIfSet                         // only those of the above that are not empty
+)
+
+// ackFrame is {"type":"ack","ref":…} with the fields of rep that with
+// names, built by hand: acks of chat messages are made on the hub's loop,
+// which should not pay for a map and its marshal each. Keys follow
+// encoding/json's map order (message before session).
+func ackFrame(ref string, rep hub.Reply, with ackFields) []byte {
+	b := make([]byte, 0, 64)
+	b = append(b, `{"type":"ack","ref":`...)
+	b = appendJSONString(b, ref)
+	b = appendAckField(b, "message", rep.Message, with&ackMessage != 0, with&ackIfSet != 0)
+	b = appendAckField(b, "session", rep.Session, with&ackSession != 0, with&ackIfSet != 0)
+	return append(b, '}')
+}
+
+// appendAckField appends ,"key":val when wanted (and val is set, ifSet).
+func appendAckField(b []byte, key, val string, want, ifSet bool) []byte {
+	if !want || (ifSet && val == "") {
+		return b
 	}
-	if n >= 0 {
-		if n == 2 && keys[1] < keys[0] {
-			keys[0], keys[1] = keys[1], keys[0]
-		}
-		b := make([]byte, 0, 64)
-		b = append(b, `{"type":"ack","ref":`...)
-		b = appendJSONString(b, ref)
-		for _, k := range keys[:n] {
-			b = append(b, ',')
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, fields[k].(string))
-		}
-		return append(b, '}')
-	}
-	m := map[string]any{"type": "ack", "ref": ref}
-	for k, v := range fields {
-		m[k] = v
-	}
-	return encode(m)
+	b = append(b, `,"`...)
+	b = append(b, key...)
+	b = append(b, `":`...)
+	return appendJSONString(b, val)
 }
 
 // appendJSONString appends s as a JSON string, escaped as encoding/json

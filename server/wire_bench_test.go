@@ -3,6 +3,8 @@ package server
 import (
 	"strings"
 	"testing"
+
+	"github.com/switchboardhq/switchboard/hub"
 )
 
 // Wire benchmarks: the per-frame work of a socket outside the hub. Each
@@ -68,9 +70,9 @@ func BenchmarkEncodeFrame(b *testing.B) {
 		name string
 		fn   func() []byte
 	}{
-		{"ack/send", func() []byte { return ackFrame("r3", map[string]any{"message": "15"}) }},
-		{"ack/accept", func() []byte { return ackFrame("r2", map[string]any{"session": "0000019a3f2b1c00"}) }},
-		{"ack/bare", func() []byte { return ackFrame("r1", nil) }},
+		{"ack/send", func() []byte { return ackFrame("r3", hub.Reply{Message: "15"}, ackMessage) }},
+		{"ack/accept", func() []byte { return ackFrame("r2", hub.Reply{Session: "0000019a3f2b1c00"}, ackSession) }},
+		{"ack/bare", func() []byte { return ackFrame("r1", hub.Reply{}, 0) }},
 		{"error", func() []byte { return errorFrame("r4", &wireError{"not_found", "no session 0000019a3f2b1c00"}) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -37,6 +37,12 @@ const (
 // subscriptions, called from the hub's loop.
 func (c *conn) wake() {
 	c.qmu.Lock()
+	c.unlockWaking()
+}
+
+// unlockWaking records a wake, releases qmu (which the caller holds) and
+// starts the writer if none runs.
+func (c *conn) unlockWaking() {
 	start := c.wakeLocked()
 	c.qmu.Unlock()
 	if start {

@@ -220,14 +220,13 @@ func do(ctx context.Context, h *hub.Hub, cmd hub.Command) (hub.Reply, *wireError
 	return r, nil
 }
 
-// result is what a frame handler decided: an ack with fields, a frame to
-// send instead of an ack (pong), or a hub command whose reply makes the ack
-// (ackOf gives its fields; nil means none).
+// result is what a frame handler decided: a bare ack, a frame to send
+// instead of an ack (pong), or a hub command whose reply makes the ack (ack
+// says which of the reply's fields it carries).
 type result struct {
-	fields map[string]any
-	frame  []byte
-	cmd    hub.Command
-	ackOf  func(hub.Reply) map[string]any
+	frame []byte
+	cmd   hub.Command
+	ack   ackFields
 }
 
 // serveFrames is the read loop of an authenticated socket: each frame is
@@ -262,7 +261,7 @@ func (s *Server) serveFrames(ctx context.Context, c *conn, h *hub.Hub, kind stri
 			s.metrics.refusals.WithLabelValues(werr.Code).Inc()
 			c.answer(errorFrame(ref, werr))
 		case res.cmd != nil:
-			ackOf := res.ackOf
+			with := res.ack
 			c.submit(h, res.cmd, func(rep hub.Reply, err error) []byte {
 				if err != nil {
 					we := hubError(err)
@@ -272,18 +271,14 @@ func (s *Server) serveFrames(ctx context.Context, c *conn, h *hub.Hub, kind stri
 				if ref == "" {
 					return nil
 				}
-				var fields map[string]any
-				if ackOf != nil {
-					fields = ackOf(rep)
-				}
-				return ackFrame(ref, fields)
+				return ackFrame(ref, rep, with)
 			})
 		default:
 			if res.frame != nil {
 				c.answer(res.frame)
 			}
 			if ref != "" {
-				c.answer(ackFrame(ref, res.fields))
+				c.answer(ackFrame(ref, hub.Reply{}, 0))
 			}
 		}
 	}

@@ -288,9 +288,7 @@ func (v *visitor) idle(ctx context.Context, ready func()) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	s := &sock{ws: ws, r: r}
-	hello := map[string]any{"type": "hello", "widget": r.setup.widgetKey(v.n), "queue": QueueID,
-		"name": stamp(r.cfg.Worker, v.n, start), "language": v.lang}
-	if err := s.send(ctx, hello); err != nil {
+	if err := s.send(ctx, v.hello(start)); err != nil {
 		r.fail(errKind("visitor_hello", err))
 		ready()
 		return

@@ -35,9 +35,7 @@ func (v *visitor) run(ctx context.Context) {
 	defer r.sockets.Add(-1)
 	s := &sock{ws: ws, r: r}
 	sent := time.Now()
-	hello := map[string]any{"type": "hello", "widget": r.setup.widgetKey(v.n), "queue": QueueID,
-		"name": stamp(r.cfg.Worker, v.n, sent), "language": v.lang}
-	if err := s.send(ctx, hello); err != nil {
+	if err := s.send(ctx, v.hello(sent)); err != nil {
 		r.fail(errKind("visitor_hello", err))
 		return
 	}
@@ -141,6 +139,12 @@ func (v *visitor) run(ctx context.Context) {
 			r.fail("visitor_error_" + f.Code)
 		}
 	}
+}
+
+// hello is the visitor's hello, its contact name stamped with at.
+func (v *visitor) hello(at time.Time) map[string]any {
+	return map[string]any{"type": "hello", "widget": v.r.setup.widgetKey(v.n), "queue": QueueID,
+		"name": stamp(v.r.cfg.Worker, v.n, at), "language": v.lang}
 }
 
 // gap draws the time to the next message. The draws come from the
