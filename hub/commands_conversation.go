@@ -298,7 +298,7 @@ func (h *Hub) emitCardTo(s *sessState, agent string) {
 		return
 	}
 	card := s.Card(h.cyc.now)
-	h.emit(FrameCard, cardFrame{Type: FrameCard, Card: &card}, t)
+	h.emitCardFrame(&card, t)
 }
 
 // Hold puts a voice session on hold (On) or takes it off; hold time counts.

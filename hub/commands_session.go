@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -104,21 +103,15 @@ func (h *Hub) appendMessage(s *sessState, p Party, text string, now time.Time) (
 	} else {
 		m.From.Name = s.Contact.Name
 	}
-	v, err := json.Marshal(m)
-	if err != nil {
-		return "", err
-	}
-	h.cyc.messages = append(h.cyc.messages, Message{Session: s.ID, Seq: seq, Value: v})
+	h.cyc.messages = append(h.cyc.messages, Message{Session: s.ID, Seq: seq, Value: h.encoded(m.AppendJSON(h.scratch[:0]))})
 	var buf [4]string
 	agents := cardAgents(buf[:0], s)
 	if p.Kind == session.KindVisitor {
 		// The visitor's own message is the same for everyone: encode once.
-		h.emit(FrameMessage, messageFrame{Type: FrameMessage, Session: s.ID, Message: m},
-			target{agents: agents, visitor: s.VisitorID})
+		h.emitMessage(s.ID, m, target{agents: agents, visitor: s.VisitorID})
 	} else {
-		h.emit(FrameMessage, messageFrame{Type: FrameMessage, Session: s.ID, Message: m}, target{agents: agents})
-		h.emit(FrameMessage, messageFrame{Type: FrameMessage, Session: s.ID, Message: m.ForVisitor()},
-			target{visitor: s.VisitorID})
+		h.emitMessage(s.ID, m, target{agents: agents})
+		h.emitMessage(s.ID, m.ForVisitor(), target{visitor: s.VisitorID})
 	}
 	return m.ID, nil
 }

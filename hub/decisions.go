@@ -143,7 +143,12 @@ func (h *Hub) emitOffer(s *sessState, d router.Decision, now time.Time) {
 		info.ExpiresAt = session.FormatTime(d.Expires)
 	}
 	card := s.Card(now)
-	h.emit(FrameOffer, offerFrame{Type: FrameOffer, Offer: info, Card: &card}, t)
+	b, err := appendOfferFrame(h.scratch[:0], &info, &card)
+	if err != nil {
+		h.cfg.Logger.Error("encoding event", zap.String("type", FrameOffer), zap.Error(err))
+		return
+	}
+	h.emitJSON(FrameOffer, h.encoded(b), t)
 }
 
 // explain renders an offer's explanation as its journey detail.
@@ -235,7 +240,7 @@ func (h *Hub) emitCard(s *sessState, now time.Time) {
 		return
 	}
 	card := s.Card(now)
-	h.emit(FrameCard, cardFrame{Type: FrameCard, Card: &card}, t)
+	h.emitCardFrame(&card, t)
 }
 
 // presenceCheck stores and announces a's presence when it changed.

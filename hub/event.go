@@ -50,6 +50,12 @@ func (h *Hub) emit(typ string, v any, t target) {
 		h.cfg.Logger.Error("encoding event", zap.String("type", typ), zap.Error(err))
 		return
 	}
+	h.emitJSON(typ, b, t)
+}
+
+// emitJSON queues frame b, encoded by the caller, for t. Callers that
+// encode by hand check wanted(t) first.
+func (h *Hub) emitJSON(typ string, b []byte, t target) {
 	c := &h.cyc
 	from := len(c.arena)
 	c.arena = append(c.arena, t.agents...)

@@ -50,6 +50,7 @@ type Reply struct {
 // with Run; Do and Subscribe may be called from any goroutine.
 type Hub struct {
 	cfg     Config
+	scratch []byte // the loop's encoding buffer (frames_append.go)
 	inbox   chan *request
 	stopped chan struct{}
 	running atomic.Bool

@@ -188,7 +188,10 @@ func (h *Hub) commit() error {
 	}
 	for _, s := range c.sessions {
 		s.dirty = false
-		v, err := json.Marshal(s.Session)
+		v, err := s.Session.AppendJSON(h.scratch[:0])
+		if err == nil {
+			v = h.encoded(v)
+		}
 		if err != nil {
 			return fmt.Errorf("encoding session %s: %w", s.ID, err)
 		}

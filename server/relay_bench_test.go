@@ -9,10 +9,13 @@ import (
 	"os"
 	"runtime"
 	rtmetrics "runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,6 +102,9 @@ func BenchmarkRelay(b *testing.B) {
 	const senders = 4
 	b.ReportAllocs()
 	schedBefore := readSched()
+	stopProfile := relayProfile(b)
+	cpuBefore := processCPU()
+	ioBefore := processIO()
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -137,6 +143,9 @@ func BenchmarkRelay(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	cpu := processCPU() - cpuBefore
+	io := processIO()
+	stopProfile()
 	mu.Lock()
 	got := slices.Clone(lat)
 	mu.Unlock()
@@ -153,6 +162,14 @@ func BenchmarkRelay(b *testing.B) {
 		b.ReportMetric(float64(got[len(got)-1].Microseconds())/1000, "max-ms")
 	}
 	reportHubCycles(b, srv)
+	// CPU time of the whole process (server and clients) per message.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(max(sent.Load(), 1)), "cpu-us/msg")
+	// Read and write syscalls of the whole process per message (Linux).
+	if io.ok && ioBefore.ok {
+		n := float64(max(sent.Load(), 1))
+		b.ReportMetric(float64(io.reads-ioBefore.reads)/n, "reads/msg")
+		b.ReportMetric(float64(io.writes-ioBefore.writes)/n, "writes/msg")
+	}
 	// How long runnable goroutines waited for a core, and GC cycles: the
 	// client shares this process and its 2 cores with the server.
 	schedAfter := readSched()
@@ -161,6 +178,58 @@ func BenchmarkRelay(b *testing.B) {
 	for _, c := range append(agents, visitors...) {
 		_ = c.ws.CloseNow()
 	}
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// ioCounts are the read and write syscalls a process has made.
+type ioCounts struct {
+	reads, writes int64
+	ok            bool
+}
+
+// processIO reads this process's syscall counts from /proc/self/io.
+func processIO() ioCounts {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return ioCounts{}
+	}
+	var c ioCounts
+	for line := range strings.Lines(string(data)) {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ": ")
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "syscr":
+			c.reads = n
+		case "syscw":
+			c.writes, c.ok = n, true
+		}
+	}
+	return c
+}
+
+// relayProfile starts a CPU profile of the timed part when
+// SWITCHBOARD_RELAY_CPUPROFILE names a file; the set-up stays out of it.
+func relayProfile(b *testing.B) (stop func()) {
+	name := os.Getenv("SWITCHBOARD_RELAY_CPUPROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }
 }
 
 // dueOf reads the due time out of a relayed message's text ("due <ns>").
