@@ -103,14 +103,20 @@ func (h *Hub) appendMessage(s *sessState, p Party, text string, now time.Time) (
 	} else {
 		m.From.Name = s.Contact.Name
 	}
-	h.cyc.messages = append(h.cyc.messages, Message{Session: s.ID, Seq: seq, Value: h.encoded(m.AppendJSON(h.scratch[:0]))})
+	// One encoding for the store and the agents' frame (and the visitor's,
+	// when the visitor wrote it): the stored value is the frame's message.
+	frame, at := appendMessageFrameAt(h.scratch[:0], s.ID, m)
+	frame = h.encoded(frame)
+	h.cyc.messages = append(h.cyc.messages, Message{Session: s.ID, Seq: seq, Value: frame[at : len(frame)-1]})
 	var buf [4]string
-	agents := cardAgents(buf[:0], s)
+	t := target{agents: cardAgents(buf[:0], s)}
 	if p.Kind == session.KindVisitor {
-		// The visitor's own message is the same for everyone: encode once.
-		h.emitMessage(s.ID, m, target{agents: agents, visitor: s.VisitorID})
-	} else {
-		h.emitMessage(s.ID, m, target{agents: agents})
+		t.visitor = s.VisitorID
+	}
+	if h.wanted(t) {
+		h.emitJSON(FrameMessage, frame, t)
+	}
+	if p.Kind != session.KindVisitor {
 		h.emitMessage(s.ID, m.ForVisitor(), target{visitor: s.VisitorID})
 	}
 	return m.ID, nil

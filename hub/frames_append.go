@@ -13,11 +13,19 @@ import (
 
 // appendMessageFrame appends messageFrame{FrameMessage, sess, m}.
 func appendMessageFrame(dst []byte, sess string, m session.Message) []byte {
+	dst, _ = appendMessageFrameAt(dst, sess, m)
+	return dst
+}
+
+// appendMessageFrameAt is appendMessageFrame that also says where m's own
+// JSON starts: it is dst[at:len(dst)-1], the message as stored.
+func appendMessageFrameAt(dst []byte, sess string, m session.Message) (_ []byte, at int) {
 	dst = append(dst, `{"type":"message","session":`...)
 	dst = jsonw.String(dst, sess)
 	dst = append(dst, `,"message":`...)
+	at = len(dst)
 	dst = m.AppendJSON(dst)
-	return append(dst, '}')
+	return append(dst, '}'), at
 }
 
 // appendCardFrame appends cardFrame{FrameCard, c}.

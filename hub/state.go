@@ -51,6 +51,24 @@ type sessState struct {
 	idleReleased bool
 	dirty        bool
 	touched      bool
+	// key is the last contact key computed and what it was computed from
+	// (contactKey): it is stored with every commit of the session.
+	key struct {
+		contact session.Contact
+		visitor string
+		value   string
+		set     bool
+	}
+}
+
+// contactKey is s.ContactKey(), computed again only when the contact or
+// the visitor changed.
+func (s *sessState) contactKey() string {
+	k := &s.key
+	if !k.set || k.contact != s.Contact || k.visitor != s.VisitorID {
+		k.contact, k.visitor, k.value, k.set = s.Contact, s.VisitorID, s.ContactKey(), true
+	}
+	return k.value
 }
 
 // touchSession marks s changed: stored at commit, its card sent at the next
@@ -195,7 +213,7 @@ func (h *Hub) commit() error {
 		if err != nil {
 			return fmt.Errorf("encoding session %s: %w", s.ID, err)
 		}
-		b.Entities = append(b.Entities, Entity{Kind: KindSession, ID: s.ID, Value: v, Open: s.Open(), Contact: s.ContactKey()})
+		b.Entities = append(b.Entities, Entity{Kind: KindSession, ID: s.ID, Value: v, Open: s.Open(), Contact: s.contactKey()})
 	}
 	if err := h.commitVisitors(b); err != nil {
 		return err

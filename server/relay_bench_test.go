@@ -215,21 +215,47 @@ func processIO() ioCounts {
 	return c
 }
 
-// relayProfile starts a CPU profile of the timed part when
-// SWITCHBOARD_RELAY_CPUPROFILE names a file; the set-up stays out of it.
+// relayProfile profiles the timed part, leaving the set-up out: a CPU
+// profile when SWITCHBOARD_RELAY_CPUPROFILE names a file, and heap
+// profiles NAME.before and NAME.after when SWITCHBOARD_RELAY_MEMPROFILE
+// does (go tool pprof -base NAME.before … NAME.after shows what the timed
+// part allocated; run with -test.memprofilerate).
 func relayProfile(b *testing.B) (stop func()) {
+	heap := func(name string) {
+		f, err := os.Create(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		runtime.GC() // the profile shows the state as of the last GC
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	mem := os.Getenv("SWITCHBOARD_RELAY_MEMPROFILE")
+	if mem != "" {
+		heap(mem + ".before")
+	}
 	name := os.Getenv("SWITCHBOARD_RELAY_CPUPROFILE")
-	if name == "" {
-		return func() {}
+	var f *os.File
+	if name != "" {
+		var err error
+		if f, err = os.Create(name); err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
 	}
-	f, err := os.Create(name)
-	if err != nil {
-		b.Fatal(err)
+	return func() {
+		if f != nil {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}
+		if mem != "" {
+			heap(mem + ".after")
+		}
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		b.Fatal(err)
-	}
-	return func() { pprof.StopCPUProfile(); _ = f.Close() }
 }
 
 // dueOf reads the due time out of a relayed message's text ("due <ns>").
