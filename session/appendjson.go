@@ -81,11 +81,10 @@ func (w *jw) strsIf(name string, v []string) {
 
 func (w *jw) ref(name string, r Ref) {
 	w.key(name)
-	w.b = append(w.b, `{"id":`...)
-	w.b = jsonw.String(w.b, r.ID)
-	w.b = append(w.b, `,"name":`...)
-	w.b = jsonw.String(w.b, r.Name)
-	w.b = append(w.b, '}')
+	w.open('{')
+	w.str("id", r.ID)
+	w.str("name", r.Name)
+	w.close('}')
 }
 
 func (w *jw) refIf(name string, r Ref) {
@@ -107,19 +106,15 @@ func (w *jw) media(name string, m presence.Media) {
 
 func (w *jw) contact(name string, c Contact) {
 	w.key(name)
-	w.b = append(w.b, `{"name":`...)
-	w.b = jsonw.String(w.b, c.Name)
-	w.b = append(w.b, `,"email":`...)
-	w.b = jsonw.String(w.b, c.Email)
-	w.b = append(w.b, `,"phone":`...)
-	w.b = jsonw.String(w.b, c.Phone)
-	w.b = append(w.b, `,"verified":`...)
+	w.open('{')
+	w.str("name", c.Name)
+	w.str("email", c.Email)
+	w.str("phone", c.Phone)
+	w.key("verified")
 	w.b = jsonw.Bool(w.b, c.Verified)
-	w.b = append(w.b, `,"country":`...)
-	w.b = jsonw.String(w.b, c.Country)
-	w.b = append(w.b, `,"language":`...)
-	w.b = jsonw.String(w.b, c.Language)
-	w.b = append(w.b, '}')
+	w.str("country", c.Country)
+	w.str("language", c.Language)
+	w.close('}')
 }
 
 // open and close an object or array; elem starts an array element.
@@ -128,6 +123,36 @@ func (w *jw) close(c byte) { w.b = append(w.b, c) }
 func (w *jw) elem(i int) {
 	if i > 0 {
 		w.b = append(w.b, ',')
+	}
+}
+
+// objects appends "name":[{…},…], each element's fields appended by fields
+// (which takes and returns the bytes, not a *jw: a pointer given to a func
+// value escapes, and would cost an allocation per record); a nil list is
+// null (never omitted: see objectsIf).
+func objects[E any](w *jw, name string, list []E, fields func(b []byte, v *E) ([]byte, error)) {
+	w.key(name)
+	if list == nil {
+		w.b = append(w.b, "null"...)
+		return
+	}
+	w.open('[')
+	for i := range list {
+		if w.err != nil {
+			return
+		}
+		w.elem(i)
+		w.open('{')
+		w.b, w.err = fields(w.b, &list[i])
+		w.close('}')
+	}
+	w.close(']')
+}
+
+// objectsIf is objects for an omitempty field: nothing when list is empty.
+func objectsIf[E any](w *jw, name string, list []E, fields func(b []byte, v *E) ([]byte, error)) {
+	if len(list) > 0 {
+		objects(w, name, list, fields)
 	}
 }
 
@@ -154,68 +179,44 @@ func (s *Session) AppendJSON(dst []byte) ([]byte, error) {
 	w.refIf("agent", s.Agent)
 	w.refIf("transfer_to", s.TransferTo)
 	w.strsIf("passed", s.Passed)
-	if len(s.Participants) > 0 {
-		w.key("participants")
-		w.open('[')
-		for i, p := range s.Participants {
-			w.elem(i)
-			w.open('{')
-			w.str("kind", string(p.Kind))
-			w.strIf("id", p.ID)
-			w.strIf("name", p.Name)
-			w.str("role", p.Role)
-			w.time("joined_at", p.JoinedAt)
-			w.timeIf("left_at", p.LeftAt)
-			w.close('}')
-		}
-		w.close(']')
-	}
-	if len(s.Transfers) > 0 {
-		w.key("transfers")
-		w.open('[')
-		for i, t := range s.Transfers {
-			w.elem(i)
-			w.open('{')
-			w.time("at", t.At)
-			w.refIf("from", t.From)
-			w.refIf("to_queue", t.ToQueue)
-			w.refIf("to_agent", t.ToAgent)
-			w.strIf("note", t.Note)
-			w.strIf("result", t.Result)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	objectsIf(&w, "participants", s.Participants, func(b []byte, p *Participant) ([]byte, error) {
+		w := jw{b: b}
+		w.str("kind", string(p.Kind))
+		w.strIf("id", p.ID)
+		w.strIf("name", p.Name)
+		w.str("role", p.Role)
+		w.time("joined_at", p.JoinedAt)
+		w.timeIf("left_at", p.LeftAt)
+		return w.b, w.err
+	})
+	objectsIf(&w, "transfers", s.Transfers, func(b []byte, t *Transfer) ([]byte, error) {
+		w := jw{b: b}
+		w.time("at", t.At)
+		w.refIf("from", t.From)
+		w.refIf("to_queue", t.ToQueue)
+		w.refIf("to_agent", t.ToAgent)
+		w.strIf("note", t.Note)
+		w.strIf("result", t.Result)
+		return w.b, w.err
+	})
 	w.strIf("notes", s.Notes)
 	w.strsIf("tags", s.Tags)
-	if len(s.Journey) > 0 {
-		w.key("journey")
-		w.open('[')
-		for i, e := range s.Journey {
-			w.elem(i)
-			w.open('{')
-			w.str("event", e.Event)
-			w.time("at", e.At)
-			w.strIf("agent", e.Agent)
-			w.strIf("agent_name", e.AgentName)
-			w.strIf("detail", e.Detail)
-			w.close('}')
-		}
-		w.close(']')
-	}
-	if len(s.Pages) > 0 {
-		w.key("pages")
-		w.open('[')
-		for i, p := range s.Pages {
-			w.elem(i)
-			w.open('{')
-			w.str("url", p.URL)
-			w.strIf("title", p.Title)
-			w.time("at", p.At)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	objectsIf(&w, "journey", s.Journey, func(b []byte, e *Event) ([]byte, error) {
+		w := jw{b: b}
+		w.str("event", e.Event)
+		w.time("at", e.At)
+		w.strIf("agent", e.Agent)
+		w.strIf("agent_name", e.AgentName)
+		w.strIf("detail", e.Detail)
+		return w.b, w.err
+	})
+	objectsIf(&w, "pages", s.Pages, func(b []byte, p *Page) ([]byte, error) {
+		w := jw{b: b}
+		w.str("url", p.URL)
+		w.strIf("title", p.Title)
+		w.time("at", p.At)
+		return w.b, w.err
+	})
 	w.time("created_at", s.CreatedAt)
 	w.timeIf("scheduled_at", s.ScheduledAt)
 	w.timeIf("queued_at", s.QueuedAt)
@@ -297,21 +298,12 @@ func (c *Card) AppendJSON(dst []byte) ([]byte, error) {
 	if c.Agent != nil {
 		w.ref("agent", *c.Agent)
 	}
-	w.key("agents")
-	if c.Agents == nil {
-		w.b = append(w.b, "null"...)
-	} else {
-		w.open('[')
-		for i, r := range c.Agents {
-			w.elem(i)
-			w.b = append(w.b, `{"id":`...)
-			w.b = jsonw.String(w.b, r.ID)
-			w.b = append(w.b, `,"name":`...)
-			w.b = jsonw.String(w.b, r.Name)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	objects(&w, "agents", c.Agents, func(b []byte, r *Ref) ([]byte, error) {
+		w := jw{b: b}
+		w.str("id", r.ID)
+		w.str("name", r.Name)
+		return w.b, w.err
+	})
 	if c.TransferTo != nil {
 		w.ref("transfer_to", *c.TransferTo)
 	}
@@ -329,23 +321,15 @@ func (c *Card) AppendJSON(dst []byte) ([]byte, error) {
 	w.b = jsonw.Strings(w.b, c.Expertise)
 	w.str("notes", c.Notes)
 	w.strIf("outcome", string(c.Outcome))
-	w.key("journey")
-	if c.Journey == nil {
-		w.b = append(w.b, "null"...)
-	} else {
-		w.open('[')
-		for i, e := range c.Journey {
-			w.elem(i)
-			w.open('{')
-			w.str("event", e.Event)
-			w.str("at", e.At)
-			w.strIf("agent", e.Agent)
-			w.strIf("agent_name", e.AgentName)
-			w.strIf("detail", e.Detail)
-			w.close('}')
-		}
-		w.close(']')
-	}
+	objects(&w, "journey", c.Journey, func(b []byte, e *CardEvent) ([]byte, error) {
+		w := jw{b: b}
+		w.str("event", e.Event)
+		w.str("at", e.At)
+		w.strIf("agent", e.Agent)
+		w.strIf("agent_name", e.AgentName)
+		w.strIf("detail", e.Detail)
+		return w.b, w.err
+	})
 	w.str("status", string(c.Status))
 	w.boolIf("on_hold", c.OnHold)
 	w.floatIf("hold_seconds", c.HoldSeconds)
