@@ -23,6 +23,9 @@ type agentConn struct {
 	super  bool
 	party  hub.Party
 	resume string // this socket's resume token
+	// limitKey is the agent's key in the per-agent frame limit
+	// (workspace/agent), made once instead of on every frame.
+	limitKey string
 }
 
 // register makes a the live socket of its resume token, replacing the
@@ -88,7 +91,8 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 		c.close(websocket.StatusPolicyViolation, "origin not allowed")
 		return nil, false
 	}
-	a := &agentConn{s: s, c: c, w: w, agent: agent, party: hub.Party{Kind: session.KindAgent, ID: agent}}
+	a := &agentConn{s: s, c: c, w: w, agent: agent, party: hub.Party{Kind: session.KindAgent, ID: agent},
+		limitKey: w.rec.ID + "/" + agent}
 	c.log = c.log.WithLazy(zap.String("workspace", wsID), zap.String("agent", agent))
 	sub, err := w.hub.Subscribe(ctx, hub.Filter{Agent: agent, Wake: c.wake})
 	if err != nil {
@@ -126,7 +130,7 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 // serve reads commands until the socket closes.
 func (a *agentConn) serve(ctx context.Context) {
 	a.s.serveFrames(ctx, a.c, a.w.hub, "agent", func(now time.Time) *wireError {
-		if !a.s.limits.agentFrames.allow(a.w.rec.ID+"/"+a.agent, now) {
+		if !a.s.limits.agentFrames.allow(a.limitKey, now) {
 			return &wireError{"rate_limited", "too many frames"}
 		}
 		return nil

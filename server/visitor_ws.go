@@ -19,6 +19,9 @@ type visitorConn struct {
 	visitor string
 	addr    string
 	party   hub.Party
+	// limitKey is the visitor's key in the per-visitor frame limit
+	// (workspace/visitor), made once instead of on every frame.
+	limitKey string
 }
 
 // visitorSocket serves GET /v1/ws/visitor.
@@ -94,7 +97,7 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 		cmd.Visitor, cmd.SecretHash, cmd.New = "v"+newSecret()[:22], hashSecret(secret), true
 	}
 	v := &visitorConn{s: s, c: c, w: w, visitor: cmd.Visitor, addr: addr,
-		party: hub.Party{Kind: session.KindVisitor, ID: cmd.Visitor}}
+		party: hub.Party{Kind: session.KindVisitor, ID: cmd.Visitor}, limitKey: w.rec.ID + "/" + cmd.Visitor}
 	c.log = c.log.WithLazy(zap.String("workspace", w.rec.ID), zap.String("visitor", cmd.Visitor))
 	sub, err := w.hub.Subscribe(ctx, hub.Filter{Visitor: cmd.Visitor, Wake: c.wake})
 	if err != nil {
@@ -132,7 +135,7 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 
 func (v *visitorConn) serve(ctx context.Context) {
 	v.s.serveFrames(ctx, v.c, v.w.hub, "visitor", func(now time.Time) *wireError {
-		if !v.s.limits.visitorMsg.allow(v.w.rec.ID+"/"+v.visitor, now) || !v.s.limits.addrFrames.allow(v.addr, now) {
+		if !v.s.limits.visitorMsg.allow(v.limitKey, now) || !v.s.limits.addrFrames.allow(v.addr, now) {
 			return &wireError{"rate_limited", "too many frames; slow down"}
 		}
 		return nil
