@@ -144,11 +144,7 @@ func (h *Hub) emitOffer(s *sessState, d router.Decision, now time.Time) {
 	}
 	card := s.Card(now)
 	b, err := appendOfferFrame(h.scratch[:0], &info, &card)
-	if err != nil {
-		h.cfg.Logger.Error("encoding event", zap.String("type", FrameOffer), zap.Error(err))
-		return
-	}
-	h.emitJSON(FrameOffer, h.encoded(b), t)
+	h.emitEncoded(FrameOffer, b, err, t)
 }
 
 // explain renders an offer's explanation as its journey detail.

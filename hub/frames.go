@@ -29,27 +29,10 @@ type OfferInfo struct {
 	ExpiresAt string         `json:"expires_at,omitempty"`
 }
 
-type offerFrame struct {
-	Type  string        `json:"type"`
-	Offer OfferInfo     `json:"offer"`
-	Card  *session.Card `json:"card"`
-}
-
 type offerRevokedFrame struct {
 	Type   string `json:"type"`
 	Offer  string `json:"offer"`
 	Reason string `json:"reason"`
-}
-
-type cardFrame struct {
-	Type string        `json:"type"`
-	Card *session.Card `json:"card"`
-}
-
-type messageFrame struct {
-	Type    string          `json:"type"`
-	Session string          `json:"session"`
-	Message session.Message `json:"message"`
 }
 
 // MediaLoad is one media's load in a presence frame.

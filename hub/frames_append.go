@@ -9,9 +9,10 @@ import (
 
 // Hand-written encoders for the frames the loop makes most often: one per
 // chat message, one card per change, one offer per decision. Each writes
-// what json.Marshal writes for the frame struct (frames_append_test.go).
+// what json.Marshal writes for the frame's struct (frames_append_test.go
+// holds the structs and checks it).
 
-// appendMessageFrame appends messageFrame{FrameMessage, sess, m}.
+// appendMessageFrame appends {"type":"message","session":sess,"message":m}.
 func appendMessageFrame(dst []byte, sess string, m session.Message) []byte {
 	dst, _ = appendMessageFrameAt(dst, sess, m)
 	return dst
@@ -20,52 +21,55 @@ func appendMessageFrame(dst []byte, sess string, m session.Message) []byte {
 // appendMessageFrameAt is appendMessageFrame that also says where m's own
 // JSON starts: it is dst[at:len(dst)-1], the message as stored.
 func appendMessageFrameAt(dst []byte, sess string, m session.Message) (_ []byte, at int) {
-	dst = append(dst, `{"type":"message","session":`...)
-	dst = jsonw.String(dst, sess)
-	dst = append(dst, `,"message":`...)
-	at = len(dst)
-	dst = m.AppendJSON(dst)
-	return append(dst, '}'), at
+	w := jsonw.Writer{B: dst}
+	w.Open('{')
+	w.Str("type", FrameMessage)
+	w.Str("session", sess)
+	w.Key("message")
+	at = len(w.B)
+	w.B = m.AppendJSON(w.B)
+	w.Close('}')
+	return w.B, at
 }
 
-// appendCardFrame appends cardFrame{FrameCard, c}.
+// appendCardFrame appends {"type":"card","card":c}.
 func appendCardFrame(dst []byte, c *session.Card) ([]byte, error) {
-	n := len(dst)
-	dst = append(dst, `{"type":"card","card":`...)
-	dst, err := c.AppendJSON(dst)
-	if err != nil {
-		return dst[:n], err
-	}
-	return append(dst, '}'), nil
+	return appendWithCard(dst, FrameCard, nil, c)
 }
 
-// appendOfferFrame appends offerFrame{FrameOffer, o, c}.
+// appendOfferFrame appends {"type":"offer","offer":o,"card":c}.
 func appendOfferFrame(dst []byte, o *OfferInfo, c *session.Card) ([]byte, error) {
-	if !o.Media.Valid() {
-		_, err := o.Media.MarshalText() // its error
+	return appendWithCard(dst, FrameOffer, o, c)
+}
+
+// appendWithCard appends a frame of type typ with the offer o (if any) and
+// the card c; on an error, dst unchanged.
+func appendWithCard(dst []byte, typ string, o *OfferInfo, c *session.Card) ([]byte, error) {
+	w := jsonw.Writer{B: dst}
+	w.Open('{')
+	w.Str("type", typ)
+	if o != nil {
+		if !o.Media.Valid() {
+			_, err := o.Media.MarshalText() // its error
+			return dst, err
+		}
+		w.Key("offer")
+		w.Open('{')
+		w.Str("id", o.ID)
+		w.Str("session", o.Session)
+		w.Str("queue", o.Queue)
+		w.Str("media", o.Media.String())
+		w.Str("mode", o.Mode)
+		w.StrIf("expires_at", o.ExpiresAt)
+		w.Close('}')
+	}
+	w.Key("card")
+	var err error
+	if w.B, err = c.AppendJSON(w.B); err != nil {
 		return dst, err
 	}
-	n := len(dst)
-	dst = append(dst, `{"type":"offer","offer":{"id":`...)
-	dst = jsonw.String(dst, o.ID)
-	dst = append(dst, `,"session":`...)
-	dst = jsonw.String(dst, o.Session)
-	dst = append(dst, `,"queue":`...)
-	dst = jsonw.String(dst, o.Queue)
-	dst = append(dst, `,"media":`...)
-	dst = jsonw.String(dst, o.Media.String())
-	dst = append(dst, `,"mode":`...)
-	dst = jsonw.String(dst, o.Mode)
-	if o.ExpiresAt != "" {
-		dst = append(dst, `,"expires_at":`...)
-		dst = jsonw.String(dst, o.ExpiresAt)
-	}
-	dst = append(dst, `},"card":`...)
-	dst, err := c.AppendJSON(dst)
-	if err != nil {
-		return dst[:n], err
-	}
-	return append(dst, '}'), nil
+	w.Close('}')
+	return w.B, nil
 }
 
 // emitMessage queues message m of session sess for t, if anyone listens.
@@ -78,11 +82,17 @@ func (h *Hub) emitMessage(sess string, m session.Message, t target) {
 // emitCardFrame queues card c's frame for t (wanted).
 func (h *Hub) emitCardFrame(c *session.Card, t target) {
 	b, err := appendCardFrame(h.scratch[:0], c)
+	h.emitEncoded(FrameCard, b, err, t)
+}
+
+// emitEncoded queues frame b, encoded in the scratch buffer, for t; or
+// logs why it could not be encoded.
+func (h *Hub) emitEncoded(typ string, b []byte, err error, t target) {
 	if err != nil {
-		h.cfg.Logger.Error("encoding event", zap.String("type", FrameCard), zap.Error(err))
+		h.cfg.Logger.Error("encoding event", zap.String("type", typ), zap.Error(err))
 		return
 	}
-	h.emitJSON(FrameCard, h.encoded(b), t)
+	h.emitJSON(typ, h.encoded(b), t)
 }
 
 // encoded copies the bytes a scratch buffer holds into a frame of their

@@ -14,6 +14,23 @@ import (
 // The hand-written frames must be what json.Marshal makes of the frame
 // structs (the card and message bodies are checked in package session).
 
+type offerFrame struct {
+	Type  string        `json:"type"`
+	Offer OfferInfo     `json:"offer"`
+	Card  *session.Card `json:"card"`
+}
+
+type cardFrame struct {
+	Type string        `json:"type"`
+	Card *session.Card `json:"card"`
+}
+
+type messageFrame struct {
+	Type    string          `json:"type"`
+	Session string          `json:"session"`
+	Message session.Message `json:"message"`
+}
+
 func TestAppendedFramesMatchMarshal(t *testing.T) {
 	str := rapid.OneOf(rapid.SampledFrom([]string{"", "s1", "<&>", "a\"b\\c\n", "\xff", "\u2028"}), rapid.String())
 	rapid.Check(t, func(t *rapid.T) {

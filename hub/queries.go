@@ -127,7 +127,9 @@ func (Snapshot) apply(h *Hub, now time.Time) (Reply, error) {
 	}
 	for _, s := range h.sortedSessions() {
 		card := s.Card(now)
-		add(cardFrame{Type: FrameCard, Card: &card})
+		if b, err := appendCardFrame(nil, &card); err == nil {
+			frames = append(frames, b)
+		}
 	}
 	return Reply{Frames: frames}, nil
 }
@@ -205,9 +207,7 @@ func (c MessagesAfter) apply(h *Hub, now time.Time) (Reply, error) {
 		if c.Party.Kind == session.KindVisitor {
 			msg = msg.ForVisitor()
 		}
-		if b, err := json.Marshal(messageFrame{Type: FrameMessage, Session: s.ID, Message: msg}); err == nil {
-			rep.Frames = append(rep.Frames, b)
-		}
+		rep.Frames = append(rep.Frames, appendMessageFrame(nil, s.ID, msg))
 	}
 	return rep, nil
 }

@@ -52,12 +52,12 @@ type sessState struct {
 	dirty        bool
 	touched      bool
 	// key is the last contact key computed and what it was computed from
-	// (contactKey): it is stored with every commit of the session.
+	// (contactKey): it is stored with every commit of the session. Its
+	// zero value is right for a session with no contact and no visitor.
 	key struct {
 		contact session.Contact
 		visitor string
 		value   string
-		set     bool
 	}
 }
 
@@ -65,8 +65,8 @@ type sessState struct {
 // the visitor changed.
 func (s *sessState) contactKey() string {
 	k := &s.key
-	if !k.set || k.contact != s.Contact || k.visitor != s.VisitorID {
-		k.contact, k.visitor, k.value, k.set = s.Contact, s.VisitorID, s.ContactKey(), true
+	if k.contact != s.Contact || k.visitor != s.VisitorID {
+		k.contact, k.visitor, k.value = s.Contact, s.VisitorID, s.ContactKey()
 	}
 	return k.value
 }
@@ -207,13 +207,10 @@ func (h *Hub) commit() error {
 	for _, s := range c.sessions {
 		s.dirty = false
 		v, err := s.Session.AppendJSON(h.scratch[:0])
-		if err == nil {
-			v = h.encoded(v)
-		}
 		if err != nil {
 			return fmt.Errorf("encoding session %s: %w", s.ID, err)
 		}
-		b.Entities = append(b.Entities, Entity{Kind: KindSession, ID: s.ID, Value: v, Open: s.Open(), Contact: s.contactKey()})
+		b.Entities = append(b.Entities, Entity{Kind: KindSession, ID: s.ID, Value: h.encoded(v), Open: s.Open(), Contact: s.contactKey()})
 	}
 	if err := h.commitVisitors(b); err != nil {
 		return err

@@ -35,7 +35,7 @@ func (h *Hub) lastAgents() *lru.Cache[string, string] {
 
 // stickyAgent returns the agent who last served the contact of s ("" none).
 func (h *Hub) stickyAgent(s *sessState) string {
-	key := s.ContactKey()
+	key := s.contactKey()
 	if key == "" {
 		return ""
 	}
@@ -45,7 +45,7 @@ func (h *Hub) stickyAgent(s *sessState) string {
 
 // rememberAgent records that agent serves s's contact.
 func (h *Hub) rememberAgent(s *sessState, agent string) {
-	if key := s.ContactKey(); key != "" && agent != "" {
+	if key := s.contactKey(); key != "" && agent != "" {
 		h.lastAgents().Add(key, agent)
 	}
 }

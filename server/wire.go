@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/internal/jsonw"
 )
 
 // MaxFrame is the largest frame accepted on a socket (PROTOCOL.md): above
@@ -199,7 +200,7 @@ const (
 func ackFrame(ref string, rep hub.Reply, with ackFields) []byte {
 	b := make([]byte, 0, 64)
 	b = append(b, `{"type":"ack","ref":`...)
-	b = appendJSONString(b, ref)
+	b = jsonw.String(b, ref)
 	b = appendAckField(b, "message", rep.Message, with&ackMessage != 0, with&ackIfSet != 0)
 	b = appendAckField(b, "session", rep.Session, with&ackSession != 0, with&ackIfSet != 0)
 	return append(b, '}')
@@ -213,21 +214,7 @@ func appendAckField(b []byte, key, val string, want, ifSet bool) []byte {
 	b = append(b, `,"`...)
 	b = append(b, key...)
 	b = append(b, `":`...)
-	return appendJSONString(b, val)
-}
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// does.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
+	return jsonw.String(b, val)
 }
 
 func errorFrame(ref string, e *wireError) []byte {

@@ -1,8 +1,6 @@
 package session
 
 import (
-	"time"
-
 	"github.com/switchboardhq/switchboard/internal/jsonw"
 	"github.com/switchboardhq/switchboard/presence"
 )
@@ -13,331 +11,215 @@ import (
 // on generated values), without reflection and with no allocation beyond
 // dst's growth.
 
-// jw accumulates an object's fields and the first error (an invalid time,
-// media or float), after which it appends nothing more.
-type jw struct {
-	b   []byte
-	err error
+func ref(w *jsonw.Writer, name string, r Ref) {
+	w.Key(name)
+	w.Open('{')
+	w.Str("id", r.ID)
+	w.Str("name", r.Name)
+	w.Close('}')
 }
 
-// key appends the separator and "name": (name needs no escaping).
-func (w *jw) key(name string) {
-	if c := w.b[len(w.b)-1]; c != '{' && c != '[' {
-		w.b = append(w.b, ',')
-	}
-	w.b = append(w.b, '"')
-	w.b = append(w.b, name...)
-	w.b = append(w.b, '"', ':')
-}
-
-func (w *jw) str(name, v string) { w.key(name); w.b = jsonw.String(w.b, v) }
-
-func (w *jw) strIf(name, v string) {
-	if v != "" {
-		w.str(name, v)
-	}
-}
-
-func (w *jw) intIf(name string, v int) {
-	if v != 0 {
-		w.key(name)
-		w.b = jsonw.Int(w.b, v)
-	}
-}
-
-func (w *jw) boolIf(name string, v bool) {
-	if v {
-		w.key(name)
-		w.b = append(w.b, "true"...)
-	}
-}
-
-func (w *jw) floatIf(name string, v float64) {
-	if v != 0 && w.err == nil {
-		w.key(name)
-		w.b, w.err = jsonw.Float(w.b, v)
-	}
-}
-
-func (w *jw) time(name string, t time.Time) {
-	if w.err == nil {
-		w.key(name)
-		w.b, w.err = jsonw.Time(w.b, t)
-	}
-}
-
-func (w *jw) timeIf(name string, t time.Time) {
-	if !t.IsZero() {
-		w.time(name, t)
-	}
-}
-
-func (w *jw) strsIf(name string, v []string) {
-	if len(v) > 0 {
-		w.key(name)
-		w.b = jsonw.Strings(w.b, v)
-	}
-}
-
-func (w *jw) ref(name string, r Ref) {
-	w.key(name)
-	w.open('{')
-	w.str("id", r.ID)
-	w.str("name", r.Name)
-	w.close('}')
-}
-
-func (w *jw) refIf(name string, r Ref) {
+// refIf is ref for an omitzero field.
+func refIf(w *jsonw.Writer, name string, r Ref) {
 	if r != (Ref{}) {
-		w.ref(name, r)
+		ref(w, name, r)
 	}
 }
 
-func (w *jw) media(name string, m presence.Media) {
-	if w.err != nil {
+// media writes m by its wire name, or keeps MarshalText's error.
+func media(w *jsonw.Writer, name string, m presence.Media) {
+	if w.Err != nil {
 		return
 	}
 	if !m.Valid() {
-		_, w.err = m.MarshalText() // its error
+		_, w.Err = m.MarshalText()
 		return
 	}
-	w.str(name, m.String())
+	w.Str(name, m.String())
 }
 
-func (w *jw) contact(name string, c Contact) {
-	w.key(name)
-	w.open('{')
-	w.str("name", c.Name)
-	w.str("email", c.Email)
-	w.str("phone", c.Phone)
-	w.key("verified")
-	w.b = jsonw.Bool(w.b, c.Verified)
-	w.str("country", c.Country)
-	w.str("language", c.Language)
-	w.close('}')
-}
-
-// open and close an object or array; elem starts an array element.
-func (w *jw) open(c byte)  { w.b = append(w.b, c) }
-func (w *jw) close(c byte) { w.b = append(w.b, c) }
-func (w *jw) elem(i int) {
-	if i > 0 {
-		w.b = append(w.b, ',')
-	}
-}
-
-// objects appends "name":[{…},…], each element's fields appended by fields
-// (which takes and returns the bytes, not a *jw: a pointer given to a func
-// value escapes, and would cost an allocation per record); a nil list is
-// null (never omitted: see objectsIf).
-func objects[E any](w *jw, name string, list []E, fields func(b []byte, v *E) ([]byte, error)) {
-	w.key(name)
-	if list == nil {
-		w.b = append(w.b, "null"...)
-		return
-	}
-	w.open('[')
-	for i := range list {
-		if w.err != nil {
-			return
-		}
-		w.elem(i)
-		w.open('{')
-		w.b, w.err = fields(w.b, &list[i])
-		w.close('}')
-	}
-	w.close(']')
-}
-
-// objectsIf is objects for an omitempty field: nothing when list is empty.
-func objectsIf[E any](w *jw, name string, list []E, fields func(b []byte, v *E) ([]byte, error)) {
-	if len(list) > 0 {
-		objects(w, name, list, fields)
-	}
+func contact(w *jsonw.Writer, name string, c Contact) {
+	w.Key(name)
+	w.Open('{')
+	w.Str("name", c.Name)
+	w.Str("email", c.Email)
+	w.Str("phone", c.Phone)
+	w.Bool("verified", c.Verified)
+	w.Str("country", c.Country)
+	w.Str("language", c.Language)
+	w.Close('}')
 }
 
 // AppendJSON appends s as json.Marshal encodes it: the stored form.
 func (s *Session) AppendJSON(dst []byte) ([]byte, error) {
-	w := jw{b: dst}
-	w.open('{')
-	w.str("id", s.ID)
-	w.str("workspace", s.Workspace)
-	w.str("channel", string(s.Channel))
-	w.media("media", s.Media)
-	w.refIf("queue", s.Queue)
-	w.strIf("subject", s.Subject)
-	w.intIf("priority", s.Priority)
-	w.strsIf("expertise", s.Expertise)
+	w := jsonw.Writer{B: dst}
+	w.Open('{')
+	w.Str("id", s.ID)
+	w.Str("workspace", s.Workspace)
+	w.Str("channel", string(s.Channel))
+	media(&w, "media", s.Media)
+	refIf(&w, "queue", s.Queue)
+	w.StrIf("subject", s.Subject)
+	w.IntIf("priority", s.Priority)
+	w.StrsIf("expertise", s.Expertise)
 	if s.Contact != (Contact{}) {
-		w.contact("contact", s.Contact)
+		contact(&w, "contact", s.Contact)
 	}
-	w.strIf("visitor_id", s.VisitorID)
-	w.key("state")
-	w.b = jsonw.Int(w.b, int(s.State))
-	w.strIf("status", string(s.Status))
-	w.timeIf("status_since", s.StatusSince)
-	w.refIf("agent", s.Agent)
-	w.refIf("transfer_to", s.TransferTo)
-	w.strsIf("passed", s.Passed)
-	objectsIf(&w, "participants", s.Participants, func(b []byte, p *Participant) ([]byte, error) {
-		w := jw{b: b}
-		w.str("kind", string(p.Kind))
-		w.strIf("id", p.ID)
-		w.strIf("name", p.Name)
-		w.str("role", p.Role)
-		w.time("joined_at", p.JoinedAt)
-		w.timeIf("left_at", p.LeftAt)
-		return w.b, w.err
+	w.StrIf("visitor_id", s.VisitorID)
+	w.Int("state", int(s.State))
+	w.StrIf("status", string(s.Status))
+	w.TimeIf("status_since", s.StatusSince)
+	refIf(&w, "agent", s.Agent)
+	refIf(&w, "transfer_to", s.TransferTo)
+	w.StrsIf("passed", s.Passed)
+	jsonw.ObjectsIf(&w, "participants", s.Participants, func(b []byte, p *Participant) ([]byte, error) {
+		w := jsonw.Writer{B: b}
+		w.Str("kind", string(p.Kind))
+		w.StrIf("id", p.ID)
+		w.StrIf("name", p.Name)
+		w.Str("role", p.Role)
+		w.Time("joined_at", p.JoinedAt)
+		w.TimeIf("left_at", p.LeftAt)
+		return w.B, w.Err
 	})
-	objectsIf(&w, "transfers", s.Transfers, func(b []byte, t *Transfer) ([]byte, error) {
-		w := jw{b: b}
-		w.time("at", t.At)
-		w.refIf("from", t.From)
-		w.refIf("to_queue", t.ToQueue)
-		w.refIf("to_agent", t.ToAgent)
-		w.strIf("note", t.Note)
-		w.strIf("result", t.Result)
-		return w.b, w.err
+	jsonw.ObjectsIf(&w, "transfers", s.Transfers, func(b []byte, t *Transfer) ([]byte, error) {
+		w := jsonw.Writer{B: b}
+		w.Time("at", t.At)
+		refIf(&w, "from", t.From)
+		refIf(&w, "to_queue", t.ToQueue)
+		refIf(&w, "to_agent", t.ToAgent)
+		w.StrIf("note", t.Note)
+		w.StrIf("result", t.Result)
+		return w.B, w.Err
 	})
-	w.strIf("notes", s.Notes)
-	w.strsIf("tags", s.Tags)
-	objectsIf(&w, "journey", s.Journey, func(b []byte, e *Event) ([]byte, error) {
-		w := jw{b: b}
-		w.str("event", e.Event)
-		w.time("at", e.At)
-		w.strIf("agent", e.Agent)
-		w.strIf("agent_name", e.AgentName)
-		w.strIf("detail", e.Detail)
-		return w.b, w.err
+	w.StrIf("notes", s.Notes)
+	w.StrsIf("tags", s.Tags)
+	jsonw.ObjectsIf(&w, "journey", s.Journey, func(b []byte, e *Event) ([]byte, error) {
+		w := jsonw.Writer{B: b}
+		w.Str("event", e.Event)
+		w.Time("at", e.At)
+		w.StrIf("agent", e.Agent)
+		w.StrIf("agent_name", e.AgentName)
+		w.StrIf("detail", e.Detail)
+		return w.B, w.Err
 	})
-	objectsIf(&w, "pages", s.Pages, func(b []byte, p *Page) ([]byte, error) {
-		w := jw{b: b}
-		w.str("url", p.URL)
-		w.strIf("title", p.Title)
-		w.time("at", p.At)
-		return w.b, w.err
+	jsonw.ObjectsIf(&w, "pages", s.Pages, func(b []byte, p *Page) ([]byte, error) {
+		w := jsonw.Writer{B: b}
+		w.Str("url", p.URL)
+		w.StrIf("title", p.Title)
+		w.Time("at", p.At)
+		return w.B, w.Err
 	})
-	w.time("created_at", s.CreatedAt)
-	w.timeIf("scheduled_at", s.ScheduledAt)
-	w.timeIf("queued_at", s.QueuedAt)
-	w.timeIf("assigned_at", s.AssignedAt)
-	w.timeIf("connected_at", s.ConnectedAt)
-	w.timeIf("ended_at", s.EndedAt)
-	w.timeIf("wrapped_at", s.WrappedAt)
-	w.time("updated_at", s.UpdatedAt)
-	w.boolIf("on_hold", s.OnHold)
-	w.timeIf("hold_started_at", s.HoldStartedAt)
-	w.floatIf("hold_seconds", s.HoldSeconds)
-	w.strIf("ended_by", string(s.EndedBy))
-	w.strIf("outcome", string(s.Outcome))
-	w.strIf("wrapup_code", s.WrapupCode)
-	w.strIf("wrapup_notes", s.WrapupNotes)
-	w.intIf("csat", s.CSAT)
-	w.strIf("csat_comment", s.CSATComment)
+	w.Time("created_at", s.CreatedAt)
+	w.TimeIf("scheduled_at", s.ScheduledAt)
+	w.TimeIf("queued_at", s.QueuedAt)
+	w.TimeIf("assigned_at", s.AssignedAt)
+	w.TimeIf("connected_at", s.ConnectedAt)
+	w.TimeIf("ended_at", s.EndedAt)
+	w.TimeIf("wrapped_at", s.WrappedAt)
+	w.Time("updated_at", s.UpdatedAt)
+	w.BoolIf("on_hold", s.OnHold)
+	w.TimeIf("hold_started_at", s.HoldStartedAt)
+	w.FloatIf("hold_seconds", s.HoldSeconds)
+	w.StrIf("ended_by", string(s.EndedBy))
+	w.StrIf("outcome", string(s.Outcome))
+	w.StrIf("wrapup_code", s.WrapupCode)
+	w.StrIf("wrapup_notes", s.WrapupNotes)
+	w.IntIf("csat", s.CSAT)
+	w.StrIf("csat_comment", s.CSATComment)
 	if d := s.Deflection; d != (Deflection{}) {
-		w.key("deflection")
-		w.open('{')
-		w.str("reason", d.Reason)
-		w.strIf("channel", d.Channel)
-		w.strIf("message", d.Message)
-		w.close('}')
+		w.Key("deflection")
+		w.Open('{')
+		w.Str("reason", d.Reason)
+		w.StrIf("channel", d.Channel)
+		w.StrIf("message", d.Message)
+		w.Close('}')
 	}
-	w.intIf("message_count", s.MessageCount)
-	w.boolIf("agent_disconnected", s.AgentDisconnected)
-	w.strIf("answer_type", s.AnswerType)
-	w.close('}')
-	if w.err != nil {
-		return dst, w.err
+	w.IntIf("message_count", s.MessageCount)
+	w.BoolIf("agent_disconnected", s.AgentDisconnected)
+	w.StrIf("answer_type", s.AnswerType)
+	w.Close('}')
+	if w.Err != nil {
+		return dst, w.Err
 	}
-	return w.b, nil
+	return w.B, nil
 }
 
-// AppendJSON appends m in its wire form, as MarshalJSON encodes it.
+// AppendJSON appends m in its wire form (MarshalJSON):
+// {id, session, from {kind, id, name}, text, at}.
 func (m Message) AppendJSON(dst []byte) []byte {
-	w := jw{b: dst}
-	w.open('{')
-	w.str("id", m.ID)
-	w.strIf("session", m.Session)
-	w.key("from")
-	w.open('{')
-	w.str("kind", string(m.From.Kind))
-	w.strIf("id", m.From.ID)
-	w.strIf("name", m.From.Name)
-	w.close('}')
-	w.str("text", m.Text)
-	w.key("at")
-	w.b = appendFormatTime(w.b, m.At)
-	w.close('}')
-	return w.b
-}
-
-// appendFormatTime appends FormatTime(t) as a JSON string.
-func appendFormatTime(dst []byte, t time.Time) []byte {
-	dst = append(dst, '"')
-	if !t.IsZero() {
-		dst = t.UTC().AppendFormat(dst, TimeLayout)
-	}
-	return append(dst, '"')
+	w := jsonw.Writer{B: dst}
+	w.Open('{')
+	w.Str("id", m.ID)
+	w.StrIf("session", m.Session)
+	w.Key("from")
+	w.Open('{')
+	w.Str("kind", string(m.From.Kind))
+	w.StrIf("id", m.From.ID)
+	w.StrIf("name", m.From.Name)
+	w.Close('}')
+	w.Str("text", m.Text)
+	w.Key("at")
+	w.B = append(appendTime(append(w.B, '"'), m.At), '"') // no escaping: digits and punctuation
+	w.Close('}')
+	return w.B
 }
 
 // AppendJSON appends c as json.Marshal encodes it.
 func (c *Card) AppendJSON(dst []byte) ([]byte, error) {
-	w := jw{b: dst}
-	w.open('{')
-	w.str("session", c.Session)
-	w.str("channel", string(c.Channel))
-	w.media("media", c.Media)
-	w.str("color", string(c.Color))
-	w.str("title", c.Title)
-	w.str("icon", c.Icon)
-	w.key("state")
-	w.b = jsonw.Int(w.b, int(c.State))
-	w.str("state_name", c.StateName)
-	w.str("status_label", c.StatusLabel)
-	w.ref("queue", c.Queue)
+	w := jsonw.Writer{B: dst}
+	w.Open('{')
+	w.Str("session", c.Session)
+	w.Str("channel", string(c.Channel))
+	media(&w, "media", c.Media)
+	w.Str("color", string(c.Color))
+	w.Str("title", c.Title)
+	w.Str("icon", c.Icon)
+	w.Int("state", int(c.State))
+	w.Str("state_name", c.StateName)
+	w.Str("status_label", c.StatusLabel)
+	ref(&w, "queue", c.Queue)
 	if c.Agent != nil {
-		w.ref("agent", *c.Agent)
+		ref(&w, "agent", *c.Agent)
 	}
-	objects(&w, "agents", c.Agents, func(b []byte, r *Ref) ([]byte, error) {
-		w := jw{b: b}
-		w.str("id", r.ID)
-		w.str("name", r.Name)
-		return w.b, w.err
+	jsonw.Objects(&w, "agents", c.Agents, func(b []byte, r *Ref) ([]byte, error) {
+		w := jsonw.Writer{B: b}
+		w.Str("id", r.ID)
+		w.Str("name", r.Name)
+		return w.B, w.Err
 	})
 	if c.TransferTo != nil {
-		w.ref("transfer_to", *c.TransferTo)
+		ref(&w, "transfer_to", *c.TransferTo)
 	}
-	w.contact("contact", c.Contact)
-	w.intIf("priority", c.Priority)
-	w.str("started_at", c.StartedAt)
-	w.strIf("queued_at", c.QueuedAt)
-	w.strIf("connected_at", c.ConnectedAt)
-	w.strIf("ended_at", c.EndedAt)
-	w.strIf("ended_by", string(c.EndedBy))
-	w.strIf("wrapup_code", c.WrapupCode)
-	w.key("tags")
-	w.b = jsonw.Strings(w.b, c.Tags)
-	w.key("expertise")
-	w.b = jsonw.Strings(w.b, c.Expertise)
-	w.str("notes", c.Notes)
-	w.strIf("outcome", string(c.Outcome))
-	objects(&w, "journey", c.Journey, func(b []byte, e *CardEvent) ([]byte, error) {
-		w := jw{b: b}
-		w.str("event", e.Event)
-		w.str("at", e.At)
-		w.strIf("agent", e.Agent)
-		w.strIf("agent_name", e.AgentName)
-		w.strIf("detail", e.Detail)
-		return w.b, w.err
+	contact(&w, "contact", c.Contact)
+	w.IntIf("priority", c.Priority)
+	w.Str("started_at", c.StartedAt)
+	w.StrIf("queued_at", c.QueuedAt)
+	w.StrIf("connected_at", c.ConnectedAt)
+	w.StrIf("ended_at", c.EndedAt)
+	w.StrIf("ended_by", string(c.EndedBy))
+	w.StrIf("wrapup_code", c.WrapupCode)
+	w.Strs("tags", c.Tags)
+	w.Strs("expertise", c.Expertise)
+	w.Str("notes", c.Notes)
+	w.StrIf("outcome", string(c.Outcome))
+	jsonw.Objects(&w, "journey", c.Journey, func(b []byte, e *CardEvent) ([]byte, error) {
+		w := jsonw.Writer{B: b}
+		w.Str("event", e.Event)
+		w.Str("at", e.At)
+		w.StrIf("agent", e.Agent)
+		w.StrIf("agent_name", e.AgentName)
+		w.StrIf("detail", e.Detail)
+		return w.B, w.Err
 	})
-	w.str("status", string(c.Status))
-	w.boolIf("on_hold", c.OnHold)
-	w.floatIf("hold_seconds", c.HoldSeconds)
-	w.boolIf("agent_disconnected", c.AgentDisconnected)
-	w.strIf("contact_key", c.ContactKey)
-	w.close('}')
-	if w.err != nil {
-		return dst, w.err
+	w.Str("status", string(c.Status))
+	w.BoolIf("on_hold", c.OnHold)
+	w.FloatIf("hold_seconds", c.HoldSeconds)
+	w.BoolIf("agent_disconnected", c.AgentDisconnected)
+	w.StrIf("contact_key", c.ContactKey)
+	w.Close('}')
+	if w.Err != nil {
+		return dst, w.Err
 	}
-	return w.b, nil
+	return w.B, nil
 }

@@ -203,9 +203,7 @@ func formatTimes(n int, at func(i int) time.Time) []string {
 	ends := make([]int, n)
 	buf := make([]byte, 0, n*len(TimeLayout)) // room for the longest form
 	for i := range n {
-		if t := at(i); !t.IsZero() {
-			buf = t.UTC().AppendFormat(buf, TimeLayout)
-		}
+		buf = appendTime(buf, at(i))
 		ends[i] = len(buf)
 	}
 	all, out, start := string(buf), make([]string, n), 0

@@ -34,10 +34,8 @@ type messageJSON struct {
 	At      string `json:"at"`
 }
 
-// MarshalJSON encodes m as {id, session, from {kind, id, name}, text, at}.
-func (m Message) MarshalJSON() ([]byte, error) {
-	return json.Marshal(messageJSON{ID: m.ID, Session: m.Session, From: m.From, Text: m.Text, At: FormatTime(m.At)})
-}
+// MarshalJSON encodes m as AppendJSON does.
+func (m Message) MarshalJSON() ([]byte, error) { return m.AppendJSON(nil), nil }
 
 // UnmarshalJSON decodes the wire form; at must be RFC 3339 or absent.
 func (m *Message) UnmarshalJSON(b []byte) error {

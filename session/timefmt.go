@@ -8,10 +8,16 @@ const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
 // FormatTime formats t in UTC with milliseconds, as every time on the wire
 // (e.g. "2025-03-01T09:42:01.000Z"). The zero time formats as "".
 func FormatTime(t time.Time) string {
+	var buf [len(TimeLayout) + 16]byte // the longest form fits: one allocation
+	return string(appendTime(buf[:0], t))
+}
+
+// appendTime appends FormatTime(t).
+func appendTime(dst []byte, t time.Time) []byte {
 	if t.IsZero() {
-		return ""
+		return dst
 	}
-	return t.UTC().Format(TimeLayout)
+	return t.UTC().AppendFormat(dst, TimeLayout)
 }
 
 // seconds returns the seconds from a to b, never negative.

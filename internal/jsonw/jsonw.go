@@ -142,3 +142,116 @@ func Time(dst []byte, t time.Time) ([]byte, error) {
 	}
 	return append(dst, '"'), nil
 }
+
+// Writer writes a JSON object field by field, the way encoding/json writes
+// a struct: each field after a comma (none after { or [), the omitempty and
+// omitzero rules in the …If methods. It keeps the first error (a time,
+// float or value out of JSON's range); the caller returns its dst unchanged
+// then. Its zero value over a buffer is ready: Writer{B: dst}.
+type Writer struct {
+	B   []byte
+	Err error
+}
+
+// Open and Close write an object's or array's brackets.
+func (w *Writer) Open(c byte)  { w.B = append(w.B, c) }
+func (w *Writer) Close(c byte) { w.B = append(w.B, c) }
+
+// sep writes the comma before a field or element, unless it is the first.
+func (w *Writer) sep() {
+	if n := len(w.B); n > 0 && w.B[n-1] != '{' && w.B[n-1] != '[' {
+		w.B = append(w.B, ',')
+	}
+}
+
+// Key writes the separator and "name": (name needs no escaping).
+func (w *Writer) Key(name string) {
+	w.sep()
+	w.B = append(w.B, '"')
+	w.B = append(w.B, name...)
+	w.B = append(w.B, '"', ':')
+}
+
+func (w *Writer) Str(name, v string) { w.Key(name); w.B = String(w.B, v) }
+
+func (w *Writer) StrIf(name, v string) {
+	if v != "" {
+		w.Str(name, v)
+	}
+}
+
+func (w *Writer) Int(name string, v int) { w.Key(name); w.B = Int(w.B, v) }
+
+func (w *Writer) IntIf(name string, v int) {
+	if v != 0 {
+		w.Int(name, v)
+	}
+}
+
+func (w *Writer) Bool(name string, v bool) { w.Key(name); w.B = Bool(w.B, v) }
+
+func (w *Writer) BoolIf(name string, v bool) {
+	if v {
+		w.Bool(name, v)
+	}
+}
+
+func (w *Writer) FloatIf(name string, v float64) {
+	if v != 0 && w.Err == nil {
+		w.Key(name)
+		w.B, w.Err = Float(w.B, v)
+	}
+}
+
+func (w *Writer) Time(name string, t time.Time) {
+	if w.Err == nil {
+		w.Key(name)
+		w.B, w.Err = Time(w.B, t)
+	}
+}
+
+// TimeIf is Time for an omitzero field.
+func (w *Writer) TimeIf(name string, t time.Time) {
+	if !t.IsZero() {
+		w.Time(name, t)
+	}
+}
+
+// Strs writes a list of strings; nil is null.
+func (w *Writer) Strs(name string, v []string) { w.Key(name); w.B = Strings(w.B, v) }
+
+func (w *Writer) StrsIf(name string, v []string) {
+	if len(v) > 0 {
+		w.Strs(name, v)
+	}
+}
+
+// Objects writes "name":[{…},…], each element's fields appended by fields;
+// a nil list is null (ObjectsIf omits an empty one). fields takes and
+// returns the bytes rather than a *Writer: a pointer given to a func value
+// escapes, and would cost an allocation per record.
+func Objects[E any](w *Writer, name string, list []E, fields func(b []byte, v *E) ([]byte, error)) {
+	w.Key(name)
+	if list == nil {
+		w.B = append(w.B, "null"...)
+		return
+	}
+	w.Open('[')
+	for i := range list {
+		if w.Err != nil {
+			return
+		}
+		w.sep()
+		w.Open('{')
+		w.B, w.Err = fields(w.B, &list[i])
+		w.Close('}')
+	}
+	w.Close(']')
+}
+
+// ObjectsIf is Objects for an omitempty field: nothing when list is empty.
+func ObjectsIf[E any](w *Writer, name string, list []E, fields func(b []byte, v *E) ([]byte, error)) {
+	if len(list) > 0 {
+		Objects(w, name, list, fields)
+	}
+}

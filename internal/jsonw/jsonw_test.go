@@ -53,20 +53,23 @@ func TestStringsMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-func TestFloatMatchesEncodingJSON(t *testing.T) {
-	check := func(t interface{ Fatalf(string, ...any) }, f float64) {
-		got, err := Float(nil, f)
-		want := marshal(f)
-		if want == nil {
-			if err == nil {
-				t.Fatalf("Float(%v) = %s, want an error", f, got)
-			}
-			return
+// matches fails unless enc(nil, v) is json.Marshal(v), or both fail.
+func matches[V any](t interface{ Fatalf(string, ...any) }, name string, enc func([]byte, V) ([]byte, error), v V) {
+	got, err := enc(nil, v)
+	want := marshal(v)
+	if want == nil {
+		if err == nil {
+			t.Fatalf("%s(%v) = %s, want an error", name, v, got)
 		}
-		if err != nil || string(got) != string(want) {
-			t.Fatalf("Float(%v) = %s, %v, want %s", f, got, err, want)
-		}
+		return
 	}
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("%s(%v) = %s, %v, want %s", name, v, got, err, want)
+	}
+}
+
+func TestFloatMatchesEncodingJSON(t *testing.T) {
+	check := func(t interface{ Fatalf(string, ...any) }, f float64) { matches(t, "Float", Float, f) }
 	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1e-6, 1e-7, 9.99e-7, 1e20, 1e21, 1.5e21, -2.5e-9,
 		123.456, math.MaxFloat64, math.SmallestNonzeroFloat64, math.NaN(), math.Inf(1), math.Inf(-1)} {
 		check(t, f)
@@ -78,19 +81,7 @@ func TestFloatMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestTimeMatchesEncodingJSON(t *testing.T) {
-	check := func(t interface{ Fatalf(string, ...any) }, tm time.Time) {
-		got, err := Time(nil, tm)
-		want := marshal(tm)
-		if want == nil {
-			if err == nil {
-				t.Fatalf("Time(%v) = %s, want an error", tm, got)
-			}
-			return
-		}
-		if err != nil || string(got) != string(want) {
-			t.Fatalf("Time(%v) = %s, %v, want %s", tm, got, err, want)
-		}
-	}
+	check := func(t interface{ Fatalf(string, ...any) }, tm time.Time) { matches(t, "Time", Time, tm) }
 	for _, tm := range []time.Time{{}, time.Date(2025, 3, 1, 9, 42, 1, 0, time.UTC),
 		time.Date(2025, 3, 1, 9, 42, 1, 123456789, time.FixedZone("CET", 3600)),
 		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
