@@ -335,6 +335,8 @@ func TestMetricsExposed(t *testing.T) {
 		`switchboard_commit_seconds_count{workspace="default"}`,
 		`switchboard_routing_decisions_total{kind="queued",reason="",workspace="default"} 1`,
 		`switchboard_connections{kind="visitor"} 1`,
+		`# TYPE go_sched_latencies_seconds histogram`, // the scheduler's waits
+		`# TYPE process_cpu_seconds_total counter`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)

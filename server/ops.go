@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -33,7 +34,11 @@ func newMetrics() *metrics {
 			Help: "HTTP API requests by route and status class."}, []string{"route", "class"}),
 	}
 	m.reg.MustRegister(m.conns, m.frames, m.refusals, m.closes, m.httpCalls,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		// The scheduler's metrics include go_sched_latencies_seconds: how long
+		// goroutines waited to run. Under load it tells a CPU-starved process
+		// (waits of milliseconds) from a slow store or a busy hub loop.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler)),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.hub = newHubMetrics(m.reg)
 	return m
 }
