@@ -30,6 +30,19 @@
 // runs, a sampler reads the queue's length from the API and counts busy
 // agents each second for the HTML report's charts.
 //
+// # Where the time went
+//
+// Beside the latencies, a run reports why they are what they are. The
+// server's own view (server_view) comes from its /metrics, read when the
+// visitors start arriving and again at the end: how busy the workspace's
+// hub loop was (applying and committing; near 1 it queues commands behind
+// each other's commits), the mean commit and apply time per cycle, the
+// commands per commit, the collections, and the share of the server's
+// goroutine wake-ups that waited longer than about 1, 10 and 100 ms for a CPU
+// (go_sched_latencies_seconds: a CPU-starved server). The bench's own CPU
+// (client_cpu_seconds, all its processes) says how much of the machine the
+// load generator took from the server when both run on one host.
+//
 // # Cost
 //
 // A socket costs one reader goroutine and the websocket library's buffers;

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -77,6 +79,24 @@ func TestBenchAgainstServer(t *testing.T) {
 	}
 	if num("accept_latency_ms", "count") < 5 || num("connect_ms", "count") < 4 {
 		t.Errorf("accept %v connect %v", res["accept_latency_ms"], res["connect_ms"])
+	}
+	// The server's own view of the run, from its /metrics: its hub loop
+	// ran cycles and committed them, and the scheduler's waits are shares.
+	if num("server_view", "cycles") < 5 || num("server_view", "commands_per_commit") < 1 ||
+		num("server_view", "hub_busy") <= 0 || num("server_view", "hub_busy") > 1.05 {
+		t.Errorf("server view %v", res["server_view"])
+	}
+	waits, _ := res["server_view"].(map[string]any)["sched_waits_over_ms"].(map[string]any)
+	if len(waits) == 0 {
+		t.Errorf("no scheduler waits in %v", res["server_view"])
+	}
+	for bound, share := range waits {
+		if f, _ := share.(float64); f < 0 || f > 1 {
+			t.Errorf("share of waits over %s ms: %v", bound, share)
+		}
+	}
+	if num("client_cpu_seconds") <= 0 || num("client_cpu_percent") <= 0 {
+		t.Errorf("client CPU %v s, %v %%", res["client_cpu_seconds"], res["client_cpu_percent"])
 	}
 	page, err := os.ReadFile(html)
 	if err != nil || !bytes.Contains(page, []byte("<svg")) || !bytes.Contains(page, []byte("relay")) {
@@ -189,6 +209,45 @@ func TestHoldAgainstServer(t *testing.T) {
 	var table bytes.Buffer
 	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "per idle socket") {
 		t.Errorf("table %v: %s", err, table.String())
+	}
+}
+
+// serverView reads the hub loop and the scheduler from two readings of
+// /metrics, for the bench's workspace only.
+func TestServerView(t *testing.T) {
+	page := func(commit, apply, count, cmds, gcs, b1, b10, inf float64) string {
+		return fmt.Sprintf(`# HELP switchboard_commit_seconds x
+switchboard_commit_seconds_sum{workspace="w"} %g
+switchboard_commit_seconds_count{workspace="w"} %g
+switchboard_commit_seconds_sum{workspace="other"} 99
+switchboard_cycle_apply_seconds_sum{workspace="w"} %g
+switchboard_cycle_commands_sum{workspace="w"} %g
+go_gc_duration_seconds_count %g
+go_sched_latencies_seconds_bucket{le="6.4e-08"} 0
+go_sched_latencies_seconds_bucket{le="0.0009175039999999999"} %g
+go_sched_latencies_seconds_bucket{le="0.010485759999999998"} %g
+go_sched_latencies_seconds_bucket{le="+Inf"} %g
+`, commit, count, apply, cmds, gcs, b1, b10, inf)
+	}
+	t0 := time.Unix(100, 0)
+	a := parseMetrics(page(1, 0.5, 100, 300, 2, 50, 90, 100), t0)
+	b := parseMetrics(page(5, 1.5, 1100, 4300, 5, 850, 1040, 1100), t0.Add(10*time.Second))
+	v := serverView(a, b, "w")
+	for k, share := range v.SchedWaitsOver {
+		v.SchedWaitsOver[k] = math.Round(share*1e9) / 1e9
+	}
+	want := &ServerView{Seconds: 10, HubBusy: 0.5, Cycles: 1000, CommitMeanMs: 4, ApplyMeanMs: 1, CommandsPerCommit: 4, GCs: 3,
+		SchedWaitsOver: map[string]float64{"0.918": 0.2, "10.5": 0.05}}
+	if fmt.Sprint(v) != fmt.Sprint(want) {
+		t.Errorf("view\n%+v, want\n%+v", v, want)
+	}
+	if serverView(nil, b, "w") != nil {
+		t.Error("a view without a first reading")
+	}
+	var sb strings.Builder
+	v.writeTable(&sb)
+	if !strings.Contains(sb.String(), "hub loop busy 50 %") || !strings.Contains(sb.String(), "0.918 ms 20.0 %; 10.5 ms 5.0 %;") {
+		t.Errorf("table: %s", sb.String())
 	}
 }
 

@@ -47,6 +47,15 @@ type Result struct {
 
 	Errors map[string]int64 `json:"errors"`
 	Server *ServerStats     `json:"server,omitempty"`
+	// ServerView is what the server's /metrics said about the run: its
+	// hub loop, commits, collections and scheduler (serverview.go).
+	ServerView *ServerView `json:"server_view,omitempty"`
+	// ClientCPUSeconds is the CPU the bench's own processes used while
+	// visitors arrived and drained; ClientCPUPercent the same over the
+	// run's wall time (100 = one core). On one machine the load generator
+	// and the server share the cores: this is the generator's share.
+	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
+	ClientCPUPercent float64 `json:"client_cpu_percent"`
 	// ClientKiBPerSocket is this process's Go memory (heap and stacks in
 	// use, after a collection) over its sockets, when it held the most:
 	// the client's cost. 0 for runs that never held 50 sockets.
@@ -96,6 +105,7 @@ func (res *Result) finish() {
 	if res.DurationSec > 0 {
 		res.FramesInPerSec = float64(res.FramesIn) / res.DurationSec
 		res.FramesOutPerSec = float64(res.FramesOut) / res.DurationSec
+		res.ClientCPUPercent = 100 * res.ClientCPUSeconds / res.DurationSec
 	}
 }
 
@@ -123,6 +133,10 @@ func (res *Result) merge(o *Result) {
 	res.FramesIn += o.FramesIn
 	res.FramesOut += o.FramesOut
 	res.ClientKiBPerSocket = max(res.ClientKiBPerSocket, o.ClientKiBPerSocket)
+	res.ClientCPUSeconds += o.ClientCPUSeconds
+	if res.ServerView == nil {
+		res.ServerView = o.ServerView
+	}
 	for k, v := range o.Errors {
 		res.Errors[k] += v
 	}
@@ -181,6 +195,12 @@ func (res *Result) WriteTable(w io.Writer) error {
 	if s := res.Server; s != nil {
 		fmt.Fprintf(&b, "server pid %d: RSS max %.1f MiB, end %.1f MiB; CPU %.1f s (%.0f %% of one core)\n",
 			s.PID, s.RSSMaxMiB, s.RSSEndMiB, s.CPUSeconds, s.CPUPercent)
+	}
+	if res.ClientCPUSeconds > 0 {
+		fmt.Fprintf(&b, "bench client: CPU %.1f s (%.0f %% of one core)\n", res.ClientCPUSeconds, res.ClientCPUPercent)
+	}
+	if v := res.ServerView; v != nil {
+		v.writeTable(&b)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

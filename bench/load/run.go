@@ -97,6 +97,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	connectTime := time.Since(started)
+	var before *metricsSnap
+	if cfg.Worker <= 1 { // one process reads the server's view for the run
+		before, _ = readMetrics(ctx, cfg.Addr)
+	}
+	cpu0 := processCPU()
 	start := time.Now()
 	sampDone := make(chan struct{})
 	go r.sample(runCtx, start, sampDone)
@@ -107,10 +112,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
+	var view *ServerView
+	if before != nil {
+		if after, err := readMetrics(ctx, cfg.Addr); err == nil {
+			view = serverView(before, after, r.setup.Workspace)
+		}
+	}
 	stop()
 	wg.Wait()
 	<-sampDone
-	return r.result(elapsed, connectTime), nil
+	res := r.result(elapsed, connectTime)
+	res.ServerView, res.ClientCPUSeconds = view, cpu
+	res.finish()
+	return res, nil
 }
 
 // connectAgents opens every agent socket, a few hundred at a time, and
