@@ -293,12 +293,7 @@ func (h *Hub) afterRelease(s *sessState, agent, name string) {
 }
 
 func (h *Hub) emitCardTo(s *sessState, agent string) {
-	t := target{agents: []string{agent}}
-	if !h.wanted(t) {
-		return
-	}
-	card := s.Card(h.cyc.now)
-	h.emitCardFrame(&card, t)
+	h.emitCardFrame(s, h.cyc.now, target{agents: []string{agent}})
 }
 
 // Hold puts a voice session on hold (On) or takes it off; hold time counts.

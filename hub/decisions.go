@@ -232,11 +232,7 @@ func (h *Hub) emitCard(s *sessState, now time.Time) {
 	if s.Status == session.StatusNeedsHelp {
 		t.agents = append(t.agents, h.joiners(s)...) // the needs-help list is live
 	}
-	if !h.wanted(t) {
-		return
-	}
-	card := s.Card(now)
-	h.emitCardFrame(&card, t)
+	h.emitCardFrame(s, now, t)
 }
 
 // presenceCheck stores and announces a's presence when it changed.

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"time"
+
 	"go.uber.org/zap"
 
 	"github.com/switchboardhq/switchboard/internal/jsonw"
@@ -75,13 +77,17 @@ func appendWithCard(dst []byte, typ string, o *OfferInfo, c *session.Card) ([]by
 // emitMessage queues message m of session sess for t, if anyone listens.
 func (h *Hub) emitMessage(sess string, m session.Message, t target) {
 	if h.wanted(t) {
-		h.emitJSON(FrameMessage, h.encoded(appendMessageFrame(h.scratch[:0], sess, m)), t)
+		h.emitEncoded(FrameMessage, appendMessageFrame(h.scratch[:0], sess, m), nil, t)
 	}
 }
 
-// emitCardFrame queues card c's frame for t (wanted).
-func (h *Hub) emitCardFrame(c *session.Card, t target) {
-	b, err := appendCardFrame(h.scratch[:0], c)
+// emitCardFrame queues s's card, as of now, for t, if anyone listens.
+func (h *Hub) emitCardFrame(s *sessState, now time.Time, t target) {
+	if !h.wanted(t) {
+		return
+	}
+	card := s.Card(now)
+	b, err := appendCardFrame(h.scratch[:0], &card)
 	h.emitEncoded(FrameCard, b, err, t)
 }
 

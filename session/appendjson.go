@@ -14,9 +14,16 @@ import (
 func ref(w *jsonw.Writer, name string, r Ref) {
 	w.Key(name)
 	w.Open('{')
+	w.B, _ = refFields(w.B, &r)
+	w.Close('}')
+}
+
+// refFields appends the members of r's object.
+func refFields(b []byte, r *Ref) ([]byte, error) {
+	w := jsonw.Writer{B: b}
 	w.Str("id", r.ID)
 	w.Str("name", r.Name)
-	w.Close('}')
+	return w.B, nil
 }
 
 // refIf is ref for an omitzero field.
@@ -182,12 +189,7 @@ func (c *Card) AppendJSON(dst []byte) ([]byte, error) {
 	if c.Agent != nil {
 		ref(&w, "agent", *c.Agent)
 	}
-	jsonw.Objects(&w, "agents", c.Agents, func(b []byte, r *Ref) ([]byte, error) {
-		w := jsonw.Writer{B: b}
-		w.Str("id", r.ID)
-		w.Str("name", r.Name)
-		return w.B, w.Err
-	})
+	jsonw.Objects(&w, "agents", c.Agents, refFields)
 	if c.TransferTo != nil {
 		ref(&w, "transfer_to", *c.TransferTo)
 	}

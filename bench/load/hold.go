@@ -88,22 +88,7 @@ type ServerMem struct {
 // readServerMem reads the server's memory, after a garbage collection
 // when pprofAddr is set.
 func readServerMem(ctx context.Context, addr, pprofAddr string) (*ServerMem, error) {
-	hc := &http.Client{Timeout: 30 * time.Second}
-	get := func(url string) ([]byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-		}
-		return io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	}
+	get := func(url string) ([]byte, error) { return httpGet(ctx, url, 30*time.Second) }
 	if pprofAddr != "" {
 		if _, err := get("http://" + pprofAddr + "/debug/pprof/heap?gc=1"); err != nil {
 			return nil, fmt.Errorf("forcing a collection: %w", err)
@@ -136,9 +121,39 @@ func readServerMem(ctx context.Context, addr, pprofAddr string) (*ServerMem, err
 	return m, nil
 }
 
+// httpGet GETs url and returns its body (at most 32 MiB); an answer other
+// than 200 is an error.
+func httpGet(ctx context.Context, url string, timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+}
+
 // metricLine splits one sample line of the Prometheus text format into
 // its metric name (labels dropped) and value.
 func metricLine(line string) (string, float64, bool) {
+	name, v, ok := sampleLine(line)
+	if j := strings.IndexAny(name, "{ "); j >= 0 {
+		name = name[:j]
+	}
+	return name, v, ok
+}
+
+// sampleLine splits one sample line of the Prometheus text format into its
+// series (the name with its labels) and value.
+func sampleLine(line string) (string, float64, bool) {
 	if line == "" || line[0] == '#' {
 		return "", 0, false
 	}
@@ -150,11 +165,7 @@ func metricLine(line string) (string, float64, bool) {
 	if err != nil {
 		return "", 0, false
 	}
-	name := line[:i]
-	if j := strings.IndexAny(name, "{ "); j >= 0 {
-		name = name[:j]
-	}
-	return name, v, true
+	return line[:i], v, true
 }
 
 // holdStats derives the per-socket figures.

@@ -93,6 +93,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 	res.ClientKiBPerSocket = r.kibPerSocket
 	r.memMu.Unlock()
 	res.Server = r.proc.stats()
+	res.ServerView, res.ClientCPUSeconds = r.view, r.clientCPU
 	res.finish()
 	return res
 }

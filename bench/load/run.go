@@ -26,6 +26,11 @@ type runner struct {
 	chats, messages, arrivals, abandoned, dropped, finished atomic.Int64
 	revoked                                                 atomic.Int64
 
+	// view and clientCPU are the server's view of the run and this
+	// process's CPU during it (set by Run at its end).
+	view      *ServerView
+	clientCPU float64
+
 	// peakSockets and kibPerSocket: the client's memory at its most sockets
 	// (under memMu).
 	memMu        sync.Mutex
@@ -122,10 +127,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	stop()
 	wg.Wait()
 	<-sampDone
-	res := r.result(elapsed, connectTime)
-	res.ServerView, res.ClientCPUSeconds = view, cpu
-	res.finish()
-	return res, nil
+	r.view, r.clientCPU = view, cpu
+	return r.result(elapsed, connectTime), nil
 }
 
 // connectAgents opens every agent socket, a few hundred at a time, and

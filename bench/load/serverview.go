@@ -3,8 +3,8 @@ package load
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,51 +49,20 @@ var viewSeries = []string{
 
 // readMetrics reads addr's /metrics.
 func readMetrics(ctx context.Context, addr string) (*metricsSnap, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	body, err := httpGet(ctx, "http://"+addr+"/metrics", 10*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	return parseMetrics(string(body), time.Now()), nil
 }
 
-// parseMetrics keeps the lines of viewSeries from a Prometheus text page.
+// parseMetrics keeps the samples of viewSeries from a Prometheus text page.
 func parseMetrics(body string, at time.Time) *metricsSnap {
 	s := &metricsSnap{at: at, samples: map[string]float64{}}
 	for _, line := range strings.Split(body, "\n") {
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		key := line[:i]
-		name := key
-		if j := strings.IndexByte(name, '{'); j >= 0 {
-			name = name[:j]
-		}
-		want := false
-		for _, n := range viewSeries {
-			want = want || n == name
-		}
-		if !want {
-			continue
-		}
-		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+		key, v, ok := sampleLine(line)
+		name, _, _ := strings.Cut(key, "{")
+		if ok && slices.Contains(viewSeries, name) {
 			s.samples[key] = v
 		}
 	}
@@ -119,33 +88,19 @@ func serverView(a, b *metricsSnap, workspace string) *ServerView {
 		v.CommandsPerCommit = d("switchboard_cycle_commands_sum"+ws) / n
 	}
 	// The scheduler's histogram: cumulative counts by upper bound.
-	type bucket struct {
-		le    float64
-		count float64
-	}
-	var buckets []bucket
-	total := 0.0
 	const prefix = `go_sched_latencies_seconds_bucket{le="`
-	for key := range b.samples {
-		if !strings.HasPrefix(key, prefix) {
-			continue
-		}
-		bound := strings.TrimSuffix(key[len(prefix):], `"}`)
-		if bound == "+Inf" {
-			total = d(key)
-			continue
-		}
-		if le, err := strconv.ParseFloat(bound, 64); err == nil {
-			buckets = append(buckets, bucket{le, d(key)})
-		}
+	total := d(prefix + `+Inf"}`)
+	if total <= 0 {
+		return v
 	}
-	if total > 0 {
-		sort.Slice(buckets, func(i, j int) bool { return buckets[i].le < buckets[j].le })
-		v.SchedWaitsOver = map[string]float64{}
-		for _, bk := range buckets {
-			if bk.le >= 1e-4 {
-				v.SchedWaitsOver[strconv.FormatFloat(bk.le*1000, 'g', 3, 64)] = 1 - bk.count/total
-			}
+	v.SchedWaitsOver = map[string]float64{}
+	for key := range b.samples {
+		bound, ok := strings.CutPrefix(key, prefix)
+		if !ok {
+			continue
+		}
+		if le, err := strconv.ParseFloat(strings.TrimSuffix(bound, `"}`), 64); err == nil && le >= 1e-4 && !math.IsInf(le, 1) {
+			v.SchedWaitsOver[strconv.FormatFloat(le*1000, 'g', 3, 64)] = 1 - d(key)/total
 		}
 	}
 	return v
