@@ -59,7 +59,7 @@ func (h *Hub) emitJSON(typ string, b []byte, t target) {
 	c := &h.cyc
 	from := len(c.arena)
 	c.arena = append(c.arena, t.agents...)
-	c.events = append(c.events, outEvent{frame: Frame{Type: typ, JSON: b}, from: from, to: len(c.arena),
+	c.events = append(c.events, outEvent{frame: Frame{Type: typ, JSON: b, cause: h.cause}, from: from, to: len(c.arena),
 		supervisors: t.supervisors, visitor: t.visitor})
 }
 

@@ -75,6 +75,9 @@ type Hub struct {
 	deadSubs      []*Subscription // ended, still in the indexes until sweepSubs
 	mark          uint64
 	cyc           cycle
+	// cause is the stamp of the command being applied (0 between
+	// commands): the cause of the frames it emits (Frame.Age).
+	cause         int64
 	batch         Batch
 	recovered     Recovery // what New rebuilt from the store
 	lastExportDue time.Time
@@ -86,6 +89,7 @@ type Hub struct {
 // commands nobody waits for.
 type request struct {
 	cmd   Command
+	at    int64 // stamp() when enqueued: the cause of the frames it emits
 	reply Reply
 	err   error
 	done  chan struct{}
@@ -173,7 +177,7 @@ func (h *Hub) enqueue(cmd Command, fn func(Reply, error)) (*request, error) {
 		return nil, err
 	}
 	req := requestPool.Get().(*request)
-	req.cmd, req.fn = cmd, fn
+	req.cmd, req.fn, req.at = cmd, fn, stamp()
 	select {
 	case h.inbox <- req:
 		return req, nil

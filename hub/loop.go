@@ -138,12 +138,15 @@ func (h *Hub) runCycle() error {
 			rep Reply
 			err error
 		)
+		h.cause = req.at
 		if p := h.guard(func() { rep, err = h.applyOne(req.cmd, c.now) }); p != nil {
+			h.cause = 0
 			return h.fail(req, fmt.Errorf("%T panicked: %v", req.cmd, p))
 		}
 		c.replies = append(c.replies, rep)
 		c.errs = append(c.errs, err)
 	}
+	h.cause = 0
 	h.flushStats()
 	for _, q := range c.moved {
 		h.requeueNotices(q, c.now)

@@ -25,7 +25,28 @@ const (
 type Frame struct {
 	Type string
 	JSON []byte
+	// cause is when the command whose apply emitted the frame was handed
+	// to the hub (a stamp), or 0: see Age.
+	cause int64
 }
+
+// Age is how long ago the command that caused f was handed to the hub
+// (Do or Submit: for a socket's frame, once it was read and decoded), and
+// false for a frame no command caused directly (a timer's, a snapshot's,
+// a queue's new places at the end of a cycle). It measures, from the
+// moment the cause arrived, the hub's inbox, apply, the durable commit and
+// the recipient's queue: the server's share of a push's latency.
+func (f Frame) Age() (time.Duration, bool) {
+	if f.cause == 0 {
+		return 0, false
+	}
+	return time.Duration(stamp() - f.cause), true
+}
+
+// epoch is the origin of stamps: monotonic nanoseconds, never 0.
+var epoch = time.Now()
+
+func stamp() int64 { return int64(time.Since(epoch)) + 1 }
 
 // Filter says which events a subscription receives. Fields combine.
 type Filter struct {

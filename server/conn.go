@@ -30,6 +30,9 @@ type connConfig struct {
 	// Cork is the connection's cork (required): the writer sends every
 	// frame that is ready with one write.
 	Cork *cork
+	// Pushed, if set, is told the type and Age of each hub frame a
+	// command caused, as the writer takes it.
+	Pushed func(typ string, age time.Duration)
 }
 
 // conn is one websocket with its writer. Everything sent to the client

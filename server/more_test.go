@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -354,6 +355,42 @@ func TestMetricsExposed(t *testing.T) {
 			if !strings.Contains(string(body), "# TYPE "+base+" ") {
 				t.Errorf("%s names %s, which /metrics does not export", doc, name)
 			}
+		}
+	}
+}
+
+// Each frame a command caused is timed from the command reaching the hub
+// to the recipient's writer taking it: the offer a visitor's first message
+// caused, on the agent's socket, and the visitor's own queued frame.
+func TestPushLatencyMetric(t *testing.T) {
+	e := newEnv(t)
+	ben := e.available("ben")
+	v, _ := e.visitor(nil)
+	v.ok(map[string]any{"type": "send", "text": "hi"})
+	ben.wait("offer", nil)
+	resp, err := http.Get(e.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	values := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if name, val, ok := strings.Cut(line, " "); ok && strings.HasPrefix(name, "switchboard_push_latency_seconds") {
+			f, err := strconv.ParseFloat(val, 64)
+			if err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			values[name] = f
+		}
+	}
+	for _, series := range []string{`{kind="agent",type="offer"}`, `{kind="visitor",type="queued"}`} {
+		n, sum := values["switchboard_push_latency_seconds_count"+series], values["switchboard_push_latency_seconds_sum"+series]
+		if n != 1 || sum <= 0 || sum > 5 {
+			t.Errorf("%s: count %v, sum %v s; want one, timed", series, n, sum)
+		}
+		if inf := values[`switchboard_push_latency_seconds_bucket`+strings.TrimSuffix(series, "}")+`,le="+Inf"}`]; inf != 1 {
+			t.Errorf("%s: +Inf bucket %v", series, inf)
 		}
 	}
 }

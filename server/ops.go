@@ -18,7 +18,13 @@ type metrics struct {
 	refusals  *prometheus.CounterVec
 	closes    *prometheus.CounterVec
 	httpCalls *prometheus.CounterVec
+	pushes    *prometheus.HistogramVec
 }
+
+// pushBuckets bound the push latencies: fine from 0.1 ms to 20 ms, where
+// a healthy server's offers and messages fall, coarse up to 5 s.
+var pushBuckets = []float64{.0001, .00025, .0005, .00075, .001, .0015, .002, .003, .005, .0075,
+	.01, .015, .02, .03, .05, .075, .1, .15, .25, .5, 1, 2.5, 5}
 
 func newMetrics() *metrics {
 	m := &metrics{reg: prometheus.NewRegistry(),
@@ -32,8 +38,13 @@ func newMetrics() *metrics {
 			Help: "Sockets closed by the server, by close code."}, []string{"code"}),
 		httpCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_http_requests_total",
 			Help: "HTTP API requests by route and status class."}, []string{"route", "class"}),
+		pushes: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "switchboard_push_latency_seconds",
+			Help: "From the command that caused a pushed frame reaching the hub (a client frame read and decoded, " +
+				"an API call) to the frame taken by the recipient socket's writer, by socket kind and frame type: " +
+				"the server's share of an offer's or a message's latency.",
+			Buckets: pushBuckets}, []string{"kind", "type"}),
 	}
-	m.reg.MustRegister(m.conns, m.frames, m.refusals, m.closes, m.httpCalls,
+	m.reg.MustRegister(m.conns, m.frames, m.refusals, m.closes, m.httpCalls, m.pushes,
 		// The scheduler's metrics include go_sched_latencies_seconds: how long
 		// goroutines waited to run. Under load it tells a CPU-starved process
 		// (waits of milliseconds) from a slow store or a busy hub loop.

@@ -197,9 +197,12 @@ func (w *sockWriter) next() (frame []byte, stop bool) {
 		var ok bool
 		w.events, ok = s.Pop(w.events[:0], 1)
 		if len(w.events) > 0 {
-			f := w.events[0].JSON
+			ev := w.events[0]
 			w.events[0] = hub.Frame{}
-			return f, false
+			if age, ok := ev.Age(); ok && c.cfg.Pushed != nil {
+				c.cfg.Pushed(ev.Type, age)
+			}
+			return ev.JSON, false
 		}
 		if !ok {
 			c.subEnded(s)

@@ -108,6 +108,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (*c
 	var c *conn
 	c = newConn(ws, s.log.WithLazy(zap.String("conn", kind), zap.String("addr", clientAddr(r))),
 		connConfig{Queue: s.cfg.SocketQueue, WriteTimeout: s.cfg.WriteTimeout, Cork: cw.cork,
+			Pushed: func(typ string, age time.Duration) {
+				s.metrics.pushes.WithLabelValues(kind, typ).Observe(age.Seconds())
+			},
 			OnClose: func(code websocket.StatusCode) {
 				s.metrics.closes.WithLabelValues(strconv.Itoa(int(code))).Inc()
 				s.sockets.remove(c)

@@ -39,7 +39,13 @@
 // each other's commits), the mean commit and apply time per cycle, the
 // commands per commit, the collections, and the share of the server's
 // goroutine wake-ups that waited longer than about 1, 10 and 100 ms for a CPU
-// (go_sched_latencies_seconds: a CPU-starved server). The bench's own CPU
+// (go_sched_latencies_seconds: a CPU-starved server), and the server's own
+// share of the offer and relay latencies (server_offer_ms,
+// server_message_ms: switchboard_push_latency_seconds on agent sockets,
+// from the visitor's frame reaching the hub to the agent's frame taken by
+// its socket's writer, quantiles estimated from the buckets). What the
+// bench measured beyond that share was spent in the sockets, in the
+// bench's clients, or in the server's reader waiting to run. The bench's own CPU
 // (client_cpu_seconds, all its processes) says how much of the machine the
 // load generator took from the server when both run on one host.
 //

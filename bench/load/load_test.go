@@ -95,6 +95,14 @@ func TestBenchAgainstServer(t *testing.T) {
 			t.Errorf("share of waits over %s ms: %v", bound, share)
 		}
 	}
+	// The server's share of the offers and the relay, from its push
+	// histogram: every offer of the run is in it.
+	for _, share := range []string{"server_offer_ms", "server_message_ms"} {
+		p50, p90, p99 := num("server_view", share, "p50"), num("server_view", share, "p90"), num("server_view", share, "p99")
+		if num("server_view", share, "count") < 5 || !(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 < 5000) {
+			t.Errorf("%s: %v", share, res["server_view"].(map[string]any)[share])
+		}
+	}
 	if num("client_cpu_seconds") <= 0 || num("client_cpu_percent") <= 0 {
 		t.Errorf("client CPU %v s, %v %%", res["client_cpu_seconds"], res["client_cpu_percent"])
 	}
@@ -229,10 +237,37 @@ go_sched_latencies_seconds_bucket{le="0.010485759999999998"} %g
 go_sched_latencies_seconds_bucket{le="+Inf"} %g
 `, commit, count, apply, cmds, gcs, b1, b10, inf)
 	}
+	// The push histograms: offers, messages (all past the last bound), and
+	// a visitor's series that must be ignored.
+	push := func(o1, o2, oInf, mInf float64) string {
+		return fmt.Sprintf(`switchboard_push_latency_seconds_bucket{kind="agent",type="offer",le="0.001"} %g
+switchboard_push_latency_seconds_bucket{kind="agent",type="offer",le="0.002"} %g
+switchboard_push_latency_seconds_bucket{kind="agent",type="offer",le="0.005"} %g
+switchboard_push_latency_seconds_bucket{kind="agent",type="offer",le="+Inf"} %g
+switchboard_push_latency_seconds_bucket{kind="agent",type="message",le="0.001"} 0
+switchboard_push_latency_seconds_bucket{kind="agent",type="message",le="+Inf"} %g
+switchboard_push_latency_seconds_bucket{kind="visitor",type="message",le="+Inf"} 77
+`, o1, o2, o2, oInf, mInf)
+	}
 	t0 := time.Unix(100, 0)
-	a := parseMetrics(page(1, 0.5, 100, 300, 2, 50, 90, 100), t0)
-	b := parseMetrics(page(5, 1.5, 1100, 4300, 5, 850, 1040, 1100), t0.Add(10*time.Second))
+	a := parseMetrics(page(1, 0.5, 100, 300, 2, 50, 90, 100)+push(10, 20, 20, 5), t0)
+	b := parseMetrics(page(5, 1.5, 1100, 4300, 5, 850, 1040, 1100)+push(60, 120, 120, 15), t0.Add(10*time.Second))
 	v := serverView(a, b, "w")
+	round := func(q *BucketQuantiles) BucketQuantiles {
+		if q == nil {
+			return BucketQuantiles{}
+		}
+		r := func(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+		return BucketQuantiles{Count: q.Count, P50: r(q.P50), P90: r(q.P90), P99: r(q.P99)}
+	}
+	if got, want := round(v.ServerOfferMs), (BucketQuantiles{Count: 100, P50: 1, P90: 1.8, P99: 1.98}); got != want {
+		t.Errorf("server offer %+v, want %+v", got, want)
+	}
+	if got, want := round(v.ServerMessageMs), (BucketQuantiles{Count: 10, P50: 1, P90: 1, P99: 1}); got != want {
+		t.Errorf("server messages past the last bound %+v, want %+v (the bound)", got, want)
+	}
+	offer := v.ServerOfferMs
+	v.ServerOfferMs, v.ServerMessageMs = nil, nil
 	for k, share := range v.SchedWaitsOver {
 		v.SchedWaitsOver[k] = math.Round(share*1e9) / 1e9
 	}
@@ -244,8 +279,15 @@ go_sched_latencies_seconds_bucket{le="+Inf"} %g
 	if serverView(nil, b, "w") != nil {
 		t.Error("a view without a first reading")
 	}
+	if a2 := parseMetrics(page(1, 0.5, 100, 300, 2, 50, 90, 100), t0); serverView(a2, a2, "w").ServerOfferMs != nil {
+		t.Error("quantiles of a histogram that counted nothing")
+	}
+	v.ServerOfferMs = offer
 	var sb strings.Builder
 	v.writeTable(&sb)
+	if !strings.Contains(sb.String(), "offer taken by the agent's socket: p50 1.00, p90 1.80, p99 1.98 ms (100 frames)") {
+		t.Errorf("table: %s", sb.String())
+	}
 	if !strings.Contains(sb.String(), "hub loop busy 50 %") || !strings.Contains(sb.String(), "0.918 ms 20.0 %; 10.5 ms 5.0 %;") {
 		t.Errorf("table: %s", sb.String())
 	}

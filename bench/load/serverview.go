@@ -31,6 +31,25 @@ type ServerView struct {
 	// go_sched_latencies_seconds buckets from 0.1 ms up) to the share of
 	// goroutine wake-ups that waited longer than it for a CPU.
 	SchedWaitsOver map[string]float64 `json:"sched_waits_over_ms,omitempty"`
+	// ServerOfferMs and ServerMessageMs are the server's own share of the
+	// offer and relay latencies, from its switchboard_push_latency_seconds
+	// on agent sockets: from the visitor's frame reaching the hub (read and
+	// decoded) to the agent's frame taken by its socket's writer (messages:
+	// every message frame an agent socket was pushed, its own echoed ones
+	// too). The rest of the bench's latency is the sockets, the bench's own
+	// clients, and the server's reader waiting to run.
+	ServerOfferMs   *BucketQuantiles `json:"server_offer_ms,omitempty"`
+	ServerMessageMs *BucketQuantiles `json:"server_message_ms,omitempty"`
+}
+
+// BucketQuantiles are quantiles, in ms, estimated from a histogram's
+// buckets as Prometheus's histogram_quantile does: linearly within the
+// bucket that holds the rank, so only as fine as the buckets.
+type BucketQuantiles struct {
+	Count int64   `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
 }
 
 // metricsSnap is one reading of /metrics: the sample lines the view needs,
@@ -45,6 +64,7 @@ var viewSeries = []string{
 	"switchboard_commit_seconds_sum", "switchboard_commit_seconds_count",
 	"switchboard_cycle_apply_seconds_sum", "switchboard_cycle_commands_sum",
 	"go_gc_duration_seconds_count", "go_sched_latencies_seconds_bucket",
+	"switchboard_push_latency_seconds_bucket",
 }
 
 // readMetrics reads addr's /metrics.
@@ -87,6 +107,8 @@ func serverView(a, b *metricsSnap, workspace string) *ServerView {
 		v.CommitMeanMs, v.ApplyMeanMs = 1000*commit/n, 1000*apply/n
 		v.CommandsPerCommit = d("switchboard_cycle_commands_sum"+ws) / n
 	}
+	v.ServerOfferMs = bucketQuantiles(a, b, `switchboard_push_latency_seconds_bucket{kind="agent",type="offer",le="`)
+	v.ServerMessageMs = bucketQuantiles(a, b, `switchboard_push_latency_seconds_bucket{kind="agent",type="message",le="`)
 	// The scheduler's histogram: cumulative counts by upper bound.
 	const prefix = `go_sched_latencies_seconds_bucket{le="`
 	total := d(prefix + `+Inf"}`)
@@ -104,6 +126,48 @@ func serverView(a, b *metricsSnap, workspace string) *ServerView {
 		}
 	}
 	return v
+}
+
+// bucketQuantiles estimates quantiles of what a histogram (its bucket
+// series up to the bound, prefix) counted from a to b; nil when it counted
+// nothing.
+func bucketQuantiles(a, b *metricsSnap, prefix string) *BucketQuantiles {
+	type bucket struct{ le, n float64 } // cumulative count up to le seconds
+	var bs []bucket
+	for key, n := range b.samples {
+		bound, ok := strings.CutPrefix(key, prefix)
+		if !ok {
+			continue
+		}
+		le, err := strconv.ParseFloat(strings.TrimSuffix(bound, `"}`), 64)
+		if err != nil {
+			continue
+		}
+		bs = append(bs, bucket{le, n - a.samples[key]})
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].le < bs[j].le })
+	if len(bs) == 0 || !math.IsInf(bs[len(bs)-1].le, 1) || bs[len(bs)-1].n <= 0 {
+		return nil
+	}
+	total := bs[len(bs)-1].n
+	quantile := func(q float64) float64 {
+		rank := q * total
+		lo, below := 0.0, 0.0
+		for _, x := range bs {
+			if x.n >= rank {
+				if math.IsInf(x.le, 1) { // past the last bound: say the bound
+					return 1000 * lo
+				}
+				if x.n == below {
+					return 1000 * x.le
+				}
+				return 1000 * (lo + (x.le-lo)*(rank-below)/(x.n-below))
+			}
+			lo, below = x.le, x.n
+		}
+		return 1000 * lo
+	}
+	return &BucketQuantiles{Count: int64(total), P50: quantile(0.5), P90: quantile(0.9), P99: quantile(0.99)}
 }
 
 // schedBounds returns the keys of m in increasing order of their value as
@@ -125,6 +189,15 @@ func schedBounds(m map[string]float64) []string {
 func (v *ServerView) writeTable(b *strings.Builder) {
 	fmt.Fprintf(b, "server view (/metrics over %.1f s): hub loop busy %.0f %% (%d cycles, %.1f commands each; apply %.2f ms, commit %.2f ms mean); %d GCs\n",
 		v.Seconds, 100*v.HubBusy, v.Cycles, v.CommandsPerCommit, v.ApplyMeanMs, v.CommitMeanMs, v.GCs)
+	for _, p := range []struct {
+		name string
+		q    *BucketQuantiles
+	}{{"first message → offer", v.ServerOfferMs}, {"message → agent", v.ServerMessageMs}} {
+		if p.q != nil {
+			fmt.Fprintf(b, "  inside the server, %s taken by the agent's socket: p50 %.2f, p90 %.2f, p99 %.2f ms (%d frames)\n",
+				p.name, p.q.P50, p.q.P90, p.q.P99, p.q.Count)
+		}
+	}
 	if len(v.SchedWaitsOver) > 0 {
 		b.WriteString("  goroutines that waited for a CPU longer than:")
 		for _, k := range schedBounds(v.SchedWaitsOver) {
