@@ -97,7 +97,7 @@ func TestBenchAgainstServer(t *testing.T) {
 	}
 	// The server's share of the offers and the relay, from its push
 	// histogram: every offer of the run is in it.
-	for _, share := range []string{"server_offer_ms", "server_message_ms"} {
+	for _, share := range []string{"server_offer_ms", "server_message_ms", "commit_ms"} {
 		p50, p90, p99 := num("server_view", share, "p50"), num("server_view", share, "p90"), num("server_view", share, "p99")
 		if num("server_view", share, "count") < 5 || !(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 < 5000) {
 			t.Errorf("%s: %v", share, res["server_view"].(map[string]any)[share])
@@ -247,7 +247,12 @@ switchboard_push_latency_seconds_bucket{kind="agent",type="offer",le="+Inf"} %g
 switchboard_push_latency_seconds_bucket{kind="agent",type="message",le="0.001"} 0
 switchboard_push_latency_seconds_bucket{kind="agent",type="message",le="+Inf"} %g
 switchboard_push_latency_seconds_bucket{kind="visitor",type="message",le="+Inf"} 77
-`, o1, o2, o2, oInf, mInf)
+switchboard_commit_seconds_bucket{workspace="w",le="0.001"} %g
+switchboard_commit_seconds_bucket{workspace="w",le="0.002"} %g
+switchboard_commit_seconds_bucket{workspace="w",le="0.005"} %g
+switchboard_commit_seconds_bucket{workspace="w",le="+Inf"} %g
+switchboard_commit_seconds_bucket{workspace="other",le="+Inf"} 500
+`, o1, o2, o2, oInf, mInf, o1/10, o2/10, oInf/10+1, oInf/10+1)
 	}
 	t0 := time.Unix(100, 0)
 	a := parseMetrics(page(1, 0.5, 100, 300, 2, 50, 90, 100)+push(10, 20, 20, 5), t0)
@@ -266,8 +271,11 @@ switchboard_push_latency_seconds_bucket{kind="visitor",type="message",le="+Inf"}
 	if got, want := round(v.ServerMessageMs), (BucketQuantiles{Count: 10, P50: 1, P90: 1, P99: 1}); got != want {
 		t.Errorf("server messages past the last bound %+v, want %+v (the bound)", got, want)
 	}
+	if got, want := round(v.CommitMs), (BucketQuantiles{Count: 10, P50: 1, P90: 1.8, P99: 1.98}); got != want {
+		t.Errorf("commits %+v, want %+v", got, want)
+	}
 	offer := v.ServerOfferMs
-	v.ServerOfferMs, v.ServerMessageMs = nil, nil
+	v.ServerOfferMs, v.ServerMessageMs, v.CommitMs = nil, nil, nil
 	for k, share := range v.SchedWaitsOver {
 		v.SchedWaitsOver[k] = math.Round(share*1e9) / 1e9
 	}

@@ -38,6 +38,8 @@ type ServerView struct {
 	// every message frame an agent socket was pushed, its own echoed ones
 	// too). The rest of the bench's latency is the sockets, the bench's own
 	// clients, and the server's reader waiting to run.
+	// CommitMs is the spread of the workspace's commits (one per cycle).
+	CommitMs        *BucketQuantiles `json:"commit_ms,omitempty"`
 	ServerOfferMs   *BucketQuantiles `json:"server_offer_ms,omitempty"`
 	ServerMessageMs *BucketQuantiles `json:"server_message_ms,omitempty"`
 }
@@ -64,7 +66,7 @@ var viewSeries = []string{
 	"switchboard_commit_seconds_sum", "switchboard_commit_seconds_count",
 	"switchboard_cycle_apply_seconds_sum", "switchboard_cycle_commands_sum",
 	"go_gc_duration_seconds_count", "go_sched_latencies_seconds_bucket",
-	"switchboard_push_latency_seconds_bucket",
+	"switchboard_push_latency_seconds_bucket", "switchboard_commit_seconds_bucket",
 }
 
 // readMetrics reads addr's /metrics.
@@ -107,6 +109,7 @@ func serverView(a, b *metricsSnap, workspace string) *ServerView {
 		v.CommitMeanMs, v.ApplyMeanMs = 1000*commit/n, 1000*apply/n
 		v.CommandsPerCommit = d("switchboard_cycle_commands_sum"+ws) / n
 	}
+	v.CommitMs = bucketQuantiles(a, b, `switchboard_commit_seconds_bucket{workspace="`+workspace+`",le="`)
 	v.ServerOfferMs = bucketQuantiles(a, b, `switchboard_push_latency_seconds_bucket{kind="agent",type="offer",le="`)
 	v.ServerMessageMs = bucketQuantiles(a, b, `switchboard_push_latency_seconds_bucket{kind="agent",type="message",le="`)
 	// The scheduler's histogram: cumulative counts by upper bound.
@@ -189,6 +192,9 @@ func schedBounds(m map[string]float64) []string {
 func (v *ServerView) writeTable(b *strings.Builder) {
 	fmt.Fprintf(b, "server view (/metrics over %.1f s): hub loop busy %.0f %% (%d cycles, %.1f commands each; apply %.2f ms, commit %.2f ms mean); %d GCs\n",
 		v.Seconds, 100*v.HubBusy, v.Cycles, v.CommandsPerCommit, v.ApplyMeanMs, v.CommitMeanMs, v.GCs)
+	if q := v.CommitMs; q != nil {
+		fmt.Fprintf(b, "  commits: p50 %.2f, p90 %.2f, p99 %.2f ms\n", q.P50, q.P90, q.P99)
+	}
 	for _, p := range []struct {
 		name string
 		q    *BucketQuantiles
