@@ -158,6 +158,32 @@ func (s *Subscription) Close() {
 // Subscribe registers a subscription with filter f. It goes through the
 // inbox like a command, so it fails like Do (rate_limited, unavailable).
 func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
+	s := h.newSubscription(f)
+	if _, err := h.Do(ctx, subscribe{s}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SubscribeQueued is Subscribe without the wait: the subscription is
+// queued in the inbox like Submit's commands, so it takes effect before
+// any command the caller submits after it (Do, Submit) and misses none of
+// their frames. A caller whose next step is a command anyway (a visitor's
+// hello) saves a loop cycle, with the wait for its commit. The error is a
+// refusal at once (busy, failed, stopped). A supervisor feed, which the
+// hub may refuse only when it applies it, must go through Subscribe.
+func (h *Hub) SubscribeQueued(f Filter) (*Subscription, error) {
+	if f.Supervisor {
+		return nil, errorf(CodeBadRequest, "a supervisor feed is subscribed with Subscribe")
+	}
+	s := h.newSubscription(f)
+	if err := h.Submit(subscribe{s}, func(Reply, error) {}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (h *Hub) newSubscription(f Filter) *Subscription {
 	n := f.Queue
 	if n <= 0 {
 		n = h.cfg.SubscriberQueue
@@ -166,10 +192,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter) (*Subscription, error) {
 	if f.Wake == nil {
 		s.c = make(chan Frame, n)
 	}
-	if _, err := h.Do(ctx, subscribe{s}); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s
 }
 
 type subscribe struct{ s *Subscription }

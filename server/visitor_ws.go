@@ -99,7 +99,10 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 	v := &visitorConn{s: s, c: c, w: w, visitor: cmd.Visitor, addr: addr,
 		party: hub.Party{Kind: session.KindVisitor, ID: cmd.Visitor}, limitKey: w.rec.ID + "/" + cmd.Visitor}
 	c.log = c.log.WithLazy(zap.String("workspace", w.rec.ID), zap.String("visitor", cmd.Visitor))
-	sub, err := w.hub.Subscribe(ctx, hub.Filter{Visitor: cmd.Visitor, Wake: c.wake})
+	// Queued, not waited for: the hello right behind it is applied after
+	// it, often in the same loop cycle, which spares the visitor a cycle
+	// (and its commit) before the welcome.
+	sub, err := w.hub.SubscribeQueued(hub.Filter{Visitor: cmd.Visitor, Wake: c.wake})
 	if err != nil {
 		c.close(websocket.StatusTryAgainLater, "workspace unavailable")
 		return nil, false
