@@ -94,17 +94,30 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 	a := &agentConn{s: s, c: c, w: w, agent: agent, party: hub.Party{Kind: session.KindAgent, ID: agent},
 		limitKey: w.rec.ID + "/" + agent}
 	c.log = c.log.WithLazy(zap.String("workspace", wsID), zap.String("agent", agent))
-	sub, err := w.hub.Subscribe(ctx, hub.Filter{Agent: agent, Wake: c.wake})
+	// The subscription, the connect and the welcome's snapshot go to the
+	// hub one behind the other, without waiting in between: it applies
+	// them in that order, often in one loop cycle, and only the last is
+	// waited for. The connect's answer comes before the welcome's.
+	sub, err := w.hub.SubscribeQueued(hub.Filter{Agent: agent, Wake: c.wake})
 	if err != nil {
 		c.close(websocket.StatusTryAgainLater, "workspace unavailable")
 		return nil, false
 	}
-	if _, werr := do(ctx, w.hub, hub.AgentConnect{Agent: agent}); werr != nil {
-		sub.Close()
-		c.close(websocket.StatusTryAgainLater, werr.Message)
-		return nil, false
+	connected := make(chan error, 1)
+	if err := w.hub.Submit(hub.AgentConnect{Agent: agent}, func(_ hub.Reply, err error) { connected <- err }); err != nil {
+		connected <- err
 	}
 	rep, werr := do(ctx, w.hub, hub.AgentWelcome{Agent: agent})
+	if werr == nil {
+		select {
+		case err := <-connected:
+			if err != nil {
+				werr = hubError(err)
+			}
+		default: // the welcome was answered, so the connect was: never here
+			werr = &wireError{Code: "internal", Message: "the connect was not answered"}
+		}
+	}
 	if werr != nil {
 		sub.Close()
 		c.close(websocket.StatusTryAgainLater, werr.Message)
