@@ -7,25 +7,6 @@ import (
 	"github.com/switchboardhq/switchboard/session"
 )
 
-// nextRaw returns the next frame of type typ on s, undecoded.
-func nextRaw(t *testing.T, s *Subscription, typ string) Frame {
-	t.Helper()
-	timeout := time.After(5 * time.Second)
-	for {
-		select {
-		case f, ok := <-s.C():
-			if !ok {
-				t.Fatalf("subscription closed (%s) waiting for %s", s.Reason(), typ)
-			}
-			if f.Type == typ {
-				return f
-			}
-		case <-timeout:
-			t.Fatalf("no %s frame", typ)
-		}
-	}
-}
-
 // A frame a command emits carries how long ago the command reached the
 // hub; one a timer emits carries nothing.
 func TestFrameAge(t *testing.T) {

@@ -129,6 +129,20 @@ func (f frame) str(path ...string) string {
 // after a deadline.
 func next(t testing.TB, s *Subscription, typ string) frame {
 	t.Helper()
+	f := nextRaw(t, s, typ)
+	var out frame
+	if err := json.Unmarshal(f.JSON, &out); err != nil {
+		t.Fatalf("frame %s: %v", f.JSON, err)
+	}
+	if out.str("type") != typ {
+		t.Fatalf("frame type %q, JSON %s", f.Type, f.JSON)
+	}
+	return out
+}
+
+// nextRaw is next without the decoding.
+func nextRaw(t testing.TB, s *Subscription, typ string) Frame {
+	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
 		select {
@@ -136,17 +150,9 @@ func next(t testing.TB, s *Subscription, typ string) frame {
 			if !ok {
 				t.Fatalf("subscription closed (%s) waiting for %s", s.Reason(), typ)
 			}
-			if f.Type != typ {
-				continue
+			if f.Type == typ {
+				return f
 			}
-			var out frame
-			if err := json.Unmarshal(f.JSON, &out); err != nil {
-				t.Fatalf("frame %s: %v", f.JSON, err)
-			}
-			if out.str("type") != typ {
-				t.Fatalf("frame type %q, JSON %s", f.Type, f.JSON)
-			}
-			return out
 		case <-timeout:
 			t.Fatalf("no %s frame", typ)
 		}
