@@ -140,7 +140,6 @@ func (h *Hub) runCycle() error {
 		)
 		h.cause = req.at
 		if p := h.guard(func() { rep, err = h.applyOne(req.cmd, c.now) }); p != nil {
-			h.cause = 0
 			return h.fail(req, fmt.Errorf("%T panicked: %v", req.cmd, p))
 		}
 		c.replies = append(c.replies, rep)

@@ -108,14 +108,9 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 		connected <- err
 	}
 	rep, werr := do(ctx, w.hub, hub.AgentWelcome{Agent: agent})
-	if werr == nil {
-		select {
-		case err := <-connected:
-			if err != nil {
-				werr = hubError(err)
-			}
-		default: // the welcome was answered, so the connect was: never here
-			werr = &wireError{Code: "internal", Message: "the connect was not answered"}
+	if werr == nil { // answered after the connect, so connected holds its answer
+		if err := <-connected; err != nil {
+			werr = hubError(err)
 		}
 	}
 	if werr != nil {

@@ -315,6 +315,21 @@ func TestIdleRelease(t *testing.T) {
 	})
 }
 
+// metricsPage returns the server's /metrics page.
+func (e *env) metricsPage() string {
+	e.t.Helper()
+	resp, err := http.Get(e.http.URL + "/metrics")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return string(body)
+}
+
 // /metrics exposes the hub's measurements and the queues' live figures.
 func TestMetricsExposed(t *testing.T) {
 	e := newEnv(t)
@@ -324,12 +339,7 @@ func TestMetricsExposed(t *testing.T) {
 	bad := e.dial("/v1/ws/agent")             // a socket the server closes
 	bad.send(map[string]any{"type": "hello", "token": "wrong"})
 	bad.closeCode()
-	resp, err := http.Get(e.http.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body := e.metricsPage()
 	for _, want := range []string{
 		`switchboard_commands_total{code="",command="VisitorSend",workspace="default"} 1`,
 		`switchboard_queue_waiting{queue="support",workspace="default"} 1`,
@@ -339,7 +349,7 @@ func TestMetricsExposed(t *testing.T) {
 		`# TYPE go_sched_latencies_seconds histogram`, // the scheduler's waits
 		`# TYPE process_cpu_seconds_total counter`,
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
@@ -352,7 +362,7 @@ func TestMetricsExposed(t *testing.T) {
 		}
 		for _, name := range regexp.MustCompile(`switchboard_[a-z_]+`).FindAllString(string(text), -1) {
 			base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_")
-			if !strings.Contains(string(body), "# TYPE "+base+" ") {
+			if !strings.Contains(body, "# TYPE "+base+" ") {
 				t.Errorf("%s names %s, which /metrics does not export", doc, name)
 			}
 		}
@@ -368,14 +378,9 @@ func TestPushLatencyMetric(t *testing.T) {
 	v, _ := e.visitor(nil)
 	v.ok(map[string]any{"type": "send", "text": "hi"})
 	ben.wait("offer", nil)
-	resp, err := http.Get(e.http.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body := e.metricsPage()
 	values := map[string]float64{}
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range strings.Split(body, "\n") {
 		if name, val, ok := strings.Cut(line, " "); ok && strings.HasPrefix(name, "switchboard_push_latency_seconds") {
 			f, err := strconv.ParseFloat(val, 64)
 			if err != nil {

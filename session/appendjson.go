@@ -23,7 +23,7 @@ func refFields(b []byte, r *Ref) ([]byte, error) {
 	w := jsonw.Writer{B: b}
 	w.Str("id", r.ID)
 	w.Str("name", r.Name)
-	return w.B, nil
+	return w.B, w.Err
 }
 
 // refIf is ref for an omitzero field.

@@ -31,6 +31,8 @@ type ServerView struct {
 	// go_sched_latencies_seconds buckets from 0.1 ms up) to the share of
 	// goroutine wake-ups that waited longer than it for a CPU.
 	SchedWaitsOver map[string]float64 `json:"sched_waits_over_ms,omitempty"`
+	// CommitMs is the spread of the workspace's commits (one per cycle).
+	CommitMs *BucketQuantiles `json:"commit_ms,omitempty"`
 	// ServerOfferMs and ServerMessageMs are the server's own share of the
 	// offer and relay latencies, from its switchboard_push_latency_seconds
 	// on agent sockets: from the visitor's frame reaching the hub (read and
@@ -38,8 +40,6 @@ type ServerView struct {
 	// every message frame an agent socket was pushed, its own echoed ones
 	// too). The rest of the bench's latency is the sockets, the bench's own
 	// clients, and the server's reader waiting to run.
-	// CommitMs is the spread of the workspace's commits (one per cycle).
-	CommitMs        *BucketQuantiles `json:"commit_ms,omitempty"`
 	ServerOfferMs   *BucketQuantiles `json:"server_offer_ms,omitempty"`
 	ServerMessageMs *BucketQuantiles `json:"server_message_ms,omitempty"`
 }
@@ -112,30 +112,27 @@ func serverView(a, b *metricsSnap, workspace string) *ServerView {
 	v.CommitMs = bucketQuantiles(a, b, `switchboard_commit_seconds_bucket{workspace="`+workspace+`",le="`)
 	v.ServerOfferMs = bucketQuantiles(a, b, `switchboard_push_latency_seconds_bucket{kind="agent",type="offer",le="`)
 	v.ServerMessageMs = bucketQuantiles(a, b, `switchboard_push_latency_seconds_bucket{kind="agent",type="message",le="`)
-	// The scheduler's histogram: cumulative counts by upper bound.
-	const prefix = `go_sched_latencies_seconds_bucket{le="`
-	total := d(prefix + `+Inf"}`)
-	if total <= 0 {
-		return v
-	}
-	v.SchedWaitsOver = map[string]float64{}
-	for key := range b.samples {
-		bound, ok := strings.CutPrefix(key, prefix)
-		if !ok {
-			continue
-		}
-		if le, err := strconv.ParseFloat(strings.TrimSuffix(bound, `"}`), 64); err == nil && le >= 1e-4 && !math.IsInf(le, 1) {
-			v.SchedWaitsOver[strconv.FormatFloat(le*1000, 'g', 3, 64)] = 1 - d(key)/total
+	// The scheduler's histogram: the share of wake-ups over each bound.
+	if bs := buckets(a, b, `go_sched_latencies_seconds_bucket{le="`); bs != nil {
+		total := bs[len(bs)-1].n
+		v.SchedWaitsOver = map[string]float64{}
+		for _, x := range bs[:len(bs)-1] {
+			if x.le >= 1e-4 {
+				v.SchedWaitsOver[strconv.FormatFloat(x.le*1000, 'g', 3, 64)] = 1 - x.n/total
+			}
 		}
 	}
 	return v
 }
 
-// bucketQuantiles estimates quantiles of what a histogram (its bucket
-// series up to the bound, prefix) counted from a to b; nil when it counted
-// nothing.
-func bucketQuantiles(a, b *metricsSnap, prefix string) *BucketQuantiles {
-	type bucket struct{ le, n float64 } // cumulative count up to le seconds
+// bucket is one bucket of a histogram: its cumulative count up to le
+// seconds.
+type bucket struct{ le, n float64 }
+
+// buckets returns a histogram's buckets (the series of its bucket up to
+// the bound, prefix), counted from a to b, by bound, ending with +Inf; nil
+// when it counted nothing.
+func buckets(a, b *metricsSnap, prefix string) []bucket {
 	var bs []bucket
 	for key, n := range b.samples {
 		bound, ok := strings.CutPrefix(key, prefix)
@@ -150,6 +147,16 @@ func bucketQuantiles(a, b *metricsSnap, prefix string) *BucketQuantiles {
 	}
 	sort.Slice(bs, func(i, j int) bool { return bs[i].le < bs[j].le })
 	if len(bs) == 0 || !math.IsInf(bs[len(bs)-1].le, 1) || bs[len(bs)-1].n <= 0 {
+		return nil
+	}
+	return bs
+}
+
+// bucketQuantiles estimates quantiles of what a histogram (see buckets)
+// counted from a to b; nil when it counted nothing.
+func bucketQuantiles(a, b *metricsSnap, prefix string) *BucketQuantiles {
+	bs := buckets(a, b, prefix)
+	if bs == nil {
 		return nil
 	}
 	total := bs[len(bs)-1].n
