@@ -123,7 +123,9 @@ func (c VisitorHello) apply(h *Hub, now time.Time) (Reply, error) {
 		return Reply{}, err
 	}
 	if c.Queue != "" && h.queues[c.Queue] == nil {
-		return Reply{}, errorf(CodeNotFound, "queue %q", c.Queue)
+		// bad_request, not not_found: the hello names a queue that is not
+		// there, and not_found says the visitor is unknown.
+		return Reply{}, errorf(CodeBadRequest, "unknown queue %q", c.Queue)
 	}
 	v := h.visitor(c.Visitor)
 	switch {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/switchboardhq/switchboard/hub"
@@ -135,22 +136,45 @@ func (c *conn) answer(frame []byte) {
 // reply into the frame sent back (nil: nothing), in command order. It
 // blocks while pipelineDepth commands are already in the hub.
 func (c *conn) submit(h *hub.Hub, cmd hub.Command, answerOf func(hub.Reply, error) []byte) {
+	c.submitThen(h, cmd, answerOf, nil)
+}
+
+// submitThen is submit, and then, when set, is told the hub's error (nil:
+// the command was applied) once the answer has been handed to the writer,
+// with every earlier one. then is called once, in the hub's loop, or in
+// the caller when cmd never reaches the hub (refused at once, or the socket
+// closed first): it must not block.
+func (c *conn) submitThen(h *hub.Hub, cmd hub.Command, answerOf func(hub.Reply, error) []byte, then func(error)) {
+	if then == nil {
+		then = func(error) {}
+	}
 	select {
 	case c.inflight <- struct{}{}:
 	case <-c.done:
+		then(errSocketClosed)
 		return
 	case <-h.Stopped():
-		c.answer(answerOf(hub.Reply{}, &hub.Error{Code: hub.CodeUnavailable, Message: "the workspace is unavailable"}))
+		err := &hub.Error{Code: hub.CodeUnavailable, Message: "the workspace is unavailable"}
+		c.answer(answerOf(hub.Reply{}, err))
+		then(err)
 		return
 	}
 	p := &pendingAnswer{}
 	c.pmu.Lock()
 	c.pending = append(c.pending, p)
 	c.pmu.Unlock()
-	if err := h.Submit(cmd, func(rep hub.Reply, err error) { c.complete(p, answerOf(rep, err)) }); err != nil {
-		c.complete(p, answerOf(hub.Reply{}, err))
+	settled := func(rep hub.Reply, err error) {
+		c.complete(p, answerOf(rep, err))
+		then(err)
+	}
+	if err := h.Submit(cmd, settled); err != nil {
+		settled(hub.Reply{}, err)
 	}
 }
+
+// errSocketClosed is what submitThen tells then when the socket closed
+// before the command reached the hub.
+var errSocketClosed = errors.New("the socket is closed")
 
 // complete records p's frame and sends every answer now ready at the head
 // of the line. It is called from the hub's loop: it never blocks (send
@@ -216,6 +240,7 @@ func (c *conn) attach(s *hub.Subscription) {
 // websocket library serializes the close frame after any frame being
 // written, and gives up after its own handshake timeout.
 func (c *conn) close(code websocket.StatusCode, reason string) {
+	reason = clipReason(reason)
 	c.once.Do(func() {
 		c.closeCode, c.closeReason = code, reason
 		c.log.Debug("closing socket", zap.Int("code", int(code)), zap.String("reason", reason))
@@ -226,6 +251,24 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 		c.wake() // the writer closes the subscriptions
 		go func() { _ = c.ws.Close(code, reason) }()
 	})
+}
+
+// maxCloseReason is the longest close reason a close frame carries (its
+// payload is at most 125 bytes, 2 of them the code): the websocket library
+// turns a close with a longer one into 1011, losing the code.
+const maxCloseReason = 123
+
+// clipReason cuts reason (which may quote client input) to
+// maxCloseReason bytes, at a rune boundary.
+func clipReason(reason string) string {
+	if len(reason) <= maxCloseReason {
+		return reason
+	}
+	n := maxCloseReason
+	for n > 0 && !utf8.RuneStart(reason[n]) {
+		n--
+	}
+	return reason[:n]
 }
 
 // subEnded closes the socket after subscription s ended, with the code its

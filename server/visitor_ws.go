@@ -107,24 +107,27 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 		c.close(websocket.StatusTryAgainLater, "workspace unavailable")
 		return nil, false
 	}
+	welcome := func(rep hub.Reply) []byte {
+		wel := map[string]any{"type": "welcome", "visitor": cmd.Visitor, "state": rep.State}
+		if secret != "" {
+			wel["secret"] = secret
+		}
+		if rep.Session != "" {
+			wel["session"] = rep.Session
+		}
+		return encode(wel)
+	}
+	if cmd.New {
+		s.helloPipelined(c, w, cmd, sub, welcome)
+		return v, true
+	}
 	rep, werr := do(ctx, w.hub, cmd)
 	if werr != nil {
 		sub.Close()
-		if werr.Code == "unauthorized" || werr.Code == "not_found" {
-			c.close(closeUnauthorized, "unknown visitor or secret")
-		} else {
-			c.close(websocket.StatusTryAgainLater, werr.Message)
-		}
+		closeHelloRefused(c, werr)
 		return nil, false
 	}
-	wel := map[string]any{"type": "welcome", "visitor": cmd.Visitor, "state": rep.State}
-	if secret != "" {
-		wel["secret"] = secret
-	}
-	if rep.Session != "" {
-		wel["session"] = rep.Session
-	}
-	c.send(encode(wel))
+	c.send(welcome(rep))
 	c.attach(sub)
 	if f.Resume != nil && rep.Session != "" {
 		if mr, werr := do(ctx, w.hub, hub.MessagesAfter{Session: rep.Session, After: f.Resume.LastMessage, Party: v.party}); werr == nil {
@@ -134,6 +137,60 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 		}
 	}
 	return v, true
+}
+
+// helloPipelined submits a new visitor's hello without waiting for it, so
+// that the frames right behind it (the first message, typically) are read
+// and reach the hub while it commits: often in the same loop cycle, which
+// spares the chat a cycle and a commit before its offer. Two things make
+// that safe:
+//
+//   - The welcome is the first answer of the socket's pipeline, so every
+//     ack and error goes out after it; the subscription is attached to the
+//     writer only once the welcome is queued, so no frame the hub pushes
+//     (queued, message) goes out before it.
+//   - The visitor's id is new: until the hello is applied the hub knows no
+//     such visitor, and a frame submitted behind a hello that fails is
+//     refused (not_found) without changing anything. The socket is closed
+//     as the hello fails, so the client sees its close code, not those
+//     refusals. A resumed visitor exists already, so its hello is waited
+//     for before the next frame is read.
+//
+// A hello the hub has not answered within commandTimeout closes the
+// socket with 1013, as the deadline of a waited-for hello does.
+func (s *Server) helloPipelined(c *conn, w *workspace, cmd hub.VisitorHello, sub *hub.Subscription, welcome func(hub.Reply) []byte) {
+	late := time.AfterFunc(commandTimeout, func() {
+		c.close(websocket.StatusTryAgainLater, "the hub did not answer in time")
+	})
+	c.submitThen(w.hub, cmd, func(rep hub.Reply, err error) []byte {
+		if err != nil {
+			return nil
+		}
+		return welcome(rep)
+	}, func(err error) {
+		late.Stop()
+		if err != nil {
+			sub.Close()
+			closeHelloRefused(c, hubError(err))
+			return
+		}
+		c.attach(sub)
+	})
+}
+
+// closeHelloRefused closes a visitor's socket whose hello the hub refused:
+// 4400 for a hello that cannot succeed as it is (an unknown queue, a
+// contact field too long), 4401 for an unknown visitor or a wrong secret,
+// 1013 (try again) otherwise.
+func closeHelloRefused(c *conn, werr *wireError) {
+	switch werr.Code {
+	case string(hub.CodeBadRequest):
+		c.close(closeBadHello, werr.Message)
+	case string(hub.CodeUnauthorized), string(hub.CodeNotFound):
+		c.close(closeUnauthorized, "unknown visitor or secret")
+	default:
+		c.close(websocket.StatusTryAgainLater, werr.Message)
+	}
 }
 
 func (v *visitorConn) serve(ctx context.Context) {

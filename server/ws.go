@@ -212,9 +212,13 @@ func hubError(err error) *wireError {
 	return &wireError{Code: "internal", Message: "internal error"}
 }
 
+// commandTimeout is how long a socket waits for the hub's answer to a
+// command it waits for.
+const commandTimeout = 10 * time.Second
+
 // do runs cmd on h with the request deadline every socket command gets.
 func do(ctx context.Context, h *hub.Hub, cmd hub.Command) (hub.Reply, *wireError) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	r, err := h.Do(ctx, cmd)
 	if err != nil {

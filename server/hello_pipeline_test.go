@@ -1,0 +1,166 @@
+package server
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/coder/websocket"
+	"github.com/switchboardhq/switchboard/hub"
+)
+
+// TestVisitorHelloPipelinesTheFirstMessage: a new visitor's first message,
+// sent right behind the hello, is read and handed to the hub while the
+// hello's commit is still on the disk (it does not wait for the welcome);
+// the client still gets the welcome first (seq 1), then the message's ack,
+// and the chat is offered.
+func TestVisitorHelloPipelinesTheFirstMessage(t *testing.T) {
+	fs := &stallFS{FS: vfs.NewMem(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	// StallTimeout -1: commands queue behind the hung commit rather than
+	// being refused, as behind a slow one.
+	e := newEnvWith(t, Config{FS: fs, DataDir: "data", Hub: hub.Config{StallTimeout: -1}})
+	ana := e.available("ana")
+	const sendsRead = `switchboard_frames_received_total{kind="visitor",type="send"}`
+	if strings.Contains(e.metricsPage(), sendsRead) {
+		t.Fatal("a visitor send counted before any was sent")
+	}
+	unstick := sync.OnceFunc(func() {
+		fs.stuck.Store(false)
+		fs.mu.Lock()
+		close(fs.gate)
+		fs.mu.Unlock()
+	})
+	t.Cleanup(unstick)
+
+	fs.stuck.Store(true)
+	v := e.dial("/v1/ws/visitor")
+	v.send(map[string]any{"type": "hello", "widget": "demo"})
+	v.send(map[string]any{"type": "send", "text": "hello, I need help", "ref": "first"})
+	select {
+	case <-fs.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hello's commit never reached the disk")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(e.metricsPage(), sendsRead+" 1") {
+		if time.Now().After(deadline) {
+			t.Fatal("the first message was not read while the hello's commit hung")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	v.mu.Lock()
+	early := len(v.frames)
+	v.mu.Unlock()
+	if early != 0 {
+		t.Fatalf("%d frames before the hello was committed", early)
+	}
+
+	unstick()
+	ack := v.waitAny(func(m map[string]any) bool { return m["ref"] == "first" }, "answer to the first message")
+	if ack["type"] != "ack" || str(ack, "session") == "" {
+		t.Fatalf("first message: %v", ack)
+	}
+	v.mu.Lock()
+	first := v.frames[0]
+	v.mu.Unlock()
+	if first["type"] != "welcome" || first["seq"] != float64(1) {
+		t.Fatalf("first frame %v, want the welcome with seq 1", first)
+	}
+	offer := ana.wait("offer", nil)
+	if got := str(offer, "offer", "session"); got != str(ack, "session") {
+		t.Fatalf("offer for %q, want the new chat %q", got, str(ack, "session"))
+	}
+}
+
+// TestVisitorHelloRefusedAppliesNothingBehind: frames a new visitor sends
+// right behind a hello the hub refuses change nothing; the socket closes
+// with 4400 (a bad hello: retrying it cannot help).
+func TestVisitorHelloRefusedAppliesNothingBehind(t *testing.T) {
+	e := newEnv(t)
+	e.available("ana")
+	behind := []map[string]any{
+		{"type": "page", "url": "https://shop.example/cart"},
+		{"type": "send", "text": "hello?", "ref": "s1"},
+		{"type": "typing"},
+		{"type": "send", "text": "anyone?", "ref": "s2"},
+		{"type": "csat", "rating": 4},
+		{"type": "leave"},
+	}
+	for _, tc := range []struct {
+		name   string
+		hello  map[string]any
+		reason string // the close reason's start
+	}{
+		{"unknown queue", map[string]any{"queue": "nope"}, `unknown queue "nope"`},
+		// Its name is quoted in the close reason, clipped to fit the
+		// close frame (a longer reason would turn the close into 1011):
+		// 128 bytes, the longest queue a hello may name.
+		{"unknown queue with a long name", map[string]any{"queue": strings.Repeat("ü", 64)}, `unknown queue "üü`},
+		{"name too long", map[string]any{"name": strings.Repeat("n", 1000)}, ""},
+	} {
+		before := azState(t, e.srv)
+		c := e.dial("/v1/ws/visitor")
+		hello := map[string]any{"type": "hello", "widget": "demo"}
+		for k, v := range tc.hello {
+			hello[k] = v
+		}
+		c.send(hello)
+		for _, f := range behind {
+			_ = c.ws.Write(t.Context(), websocket.MessageText, encode(f))
+		}
+		if code := c.closeCode(); code != closeBadHello {
+			t.Errorf("%s: close %d, want 4400", tc.name, code)
+		}
+		var ce websocket.CloseError
+		if errors.As(c.err, &ce) && !strings.HasPrefix(ce.Reason, tc.reason) {
+			t.Errorf("%s: close reason %q, want it to start with %q", tc.name, ce.Reason, tc.reason)
+		}
+		c.mu.Lock()
+		frames := c.frames
+		c.mu.Unlock()
+		if len(frames) != 0 {
+			t.Errorf("%s: frames sent on a refused hello: %v", tc.name, frames)
+		}
+		// The frames behind the hello are answered (refused) in the hub
+		// after it; wait for the socket's end before comparing.
+		e.waitVisitorSockets(0)
+		if ch := azChanged(before, azState(t, e.srv)); len(ch) != 0 {
+			t.Errorf("%s: refused hello, yet changed %v", tc.name, ch)
+		}
+	}
+}
+
+// waitVisitorSockets waits until n visitor sockets are open: a socket is
+// counted until its handler, with its final hub command, is done.
+func (e *env) waitVisitorSockets(n int) {
+	e.t.Helper()
+	want := `switchboard_connections{kind="visitor"} ` + strconv.Itoa(n) + "\n"
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(e.metricsPage(), want) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("visitor sockets never reached %d", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestClipReason(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"short", "short"},
+		{strings.Repeat("a", 123), strings.Repeat("a", 123)},
+		{strings.Repeat("a", 124), strings.Repeat("a", 123)},
+		// ü is 2 bytes: 61 of them are 122 bytes, and the 62nd would
+		// end past 123.
+		{strings.Repeat("ü", 100), strings.Repeat("ü", 61)},
+		{"a" + strings.Repeat("ü", 100), "a" + strings.Repeat("ü", 61)},
+	} {
+		if got := clipReason(tc.in); got != tc.want {
+			t.Errorf("clipReason(%d bytes) = %d bytes %q, want %d bytes", len(tc.in), len(got), got, len(tc.want))
+		}
+	}
+}
