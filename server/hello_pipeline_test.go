@@ -83,6 +83,10 @@ func TestVisitorHelloRefusedAppliesNothingBehind(t *testing.T) {
 	e := newEnv(t)
 	e.available("ana")
 	behind := []map[string]any{
+		// Answered at once, without the hub: their answers wait behind
+		// the hello's and must not go out when it is refused.
+		{"type": "ping", "ref": "p1"},
+		{"type": "teleport", "ref": "t1"},
 		{"type": "page", "url": "https://shop.example/cart"},
 		{"type": "send", "text": "hello?", "ref": "s1"},
 		{"type": "typing"},
@@ -162,5 +166,55 @@ func TestClipReason(t *testing.T) {
 		if got := clipReason(tc.in); got != tc.want {
 			t.Errorf("clipReason(%d bytes) = %d bytes %q, want %d bytes", len(tc.in), len(got), got, len(tc.want))
 		}
+	}
+}
+
+// TestVisitorHelloRefusedAnswersNothingBehind: frames the server answers
+// at once (ping, a bad frame) behind a hello that waits in the hub get no
+// answer when the hub refuses the hello: the client sees the close alone,
+// never a pong or an error without a welcome.
+func TestVisitorHelloRefusedAnswersNothingBehind(t *testing.T) {
+	fs := &stallFS{FS: vfs.NewMem(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	e := newEnvWith(t, Config{FS: fs, DataDir: "data", Hub: hub.Config{StallTimeout: -1}})
+	ana := e.available("ana")
+	unstick := sync.OnceFunc(func() {
+		fs.stuck.Store(false)
+		fs.mu.Lock()
+		close(fs.gate)
+		fs.mu.Unlock()
+	})
+	t.Cleanup(unstick)
+
+	// Another client's write holds the hub in a commit, so the hello
+	// waits in the inbox while the frames behind it are read.
+	fs.stuck.Store(true)
+	ana.send(map[string]any{"type": "presence", "status": "away", "ref": "away"})
+	select {
+	case <-fs.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no commit reached the disk")
+	}
+	v := e.dial("/v1/ws/visitor")
+	v.send(map[string]any{"type": "hello", "widget": "demo", "queue": "nope"})
+	v.send(map[string]any{"type": "ping", "ref": "p1"})
+	v.send(map[string]any{"type": "teleport", "ref": "t1"})
+	const pingsRead = `switchboard_frames_received_total{kind="visitor",type="ping"} 1`
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(e.metricsPage(), pingsRead) {
+		if time.Now().After(deadline) {
+			t.Fatal("the ping behind the hello was not read")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // the bad frame right behind it
+
+	unstick()
+	if code := v.closeCode(); code != closeBadHello {
+		t.Fatalf("close %d, want 4400", code)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.frames) != 0 {
+		t.Fatalf("frames sent on a refused hello: %v", v.frames)
 	}
 }

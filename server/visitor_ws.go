@@ -162,18 +162,26 @@ func (s *Server) helloPipelined(c *conn, w *workspace, cmd hub.VisitorHello, sub
 	late := time.AfterFunc(commandTimeout, func() {
 		c.close(websocket.StatusTryAgainLater, "the hub did not answer in time")
 	})
+	refused := func(err error) {
+		late.Stop()
+		sub.Close()
+		closeHelloRefused(c, hubError(err))
+	}
 	c.submitThen(w.hub, cmd, func(rep hub.Reply, err error) []byte {
 		if err != nil {
+			// Closed before the answers waiting behind the hello's (a
+			// pong, an error) are released: the client sees the close
+			// alone.
+			refused(err)
 			return nil
 		}
 		return welcome(rep)
 	}, func(err error) {
-		late.Stop()
 		if err != nil {
-			sub.Close()
-			closeHelloRefused(c, hubError(err))
+			refused(err) // again, harmlessly, or first when cmd never reached the hub
 			return
 		}
+		late.Stop()
 		c.attach(sub)
 	})
 }
