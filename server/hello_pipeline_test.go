@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,9 +25,8 @@ func TestVisitorHelloPipelinesTheFirstMessage(t *testing.T) {
 	// being refused, as behind a slow one.
 	e := newEnvWith(t, Config{FS: fs, DataDir: "data", Hub: hub.Config{StallTimeout: -1}})
 	ana := e.available("ana")
-	const sendsRead = `switchboard_frames_received_total{kind="visitor",type="send"}`
-	if strings.Contains(e.metricsPage(), sendsRead) {
-		t.Fatal("a visitor send counted before any was sent")
+	if n := e.framesRead("visitor", "send"); n != 0 {
+		t.Fatalf("%v visitor sends counted before any was sent", n)
 	}
 	unstick := sync.OnceFunc(func() {
 		fs.stuck.Store(false)
@@ -45,13 +45,7 @@ func TestVisitorHelloPipelinesTheFirstMessage(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the hello's commit never reached the disk")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(e.metricsPage(), sendsRead+" 1") {
-		if time.Now().After(deadline) {
-			t.Fatal("the first message was not read while the hello's commit hung")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	e.waitFramesRead("visitor", "send", 1, "the first message, while the hello's commit hangs")
 	v.mu.Lock()
 	early := len(v.frames)
 	v.mu.Unlock()
@@ -198,14 +192,7 @@ func TestVisitorHelloRefusedAnswersNothingBehind(t *testing.T) {
 	v.send(map[string]any{"type": "hello", "widget": "demo", "queue": "nope"})
 	v.send(map[string]any{"type": "ping", "ref": "p1"})
 	v.send(map[string]any{"type": "teleport", "ref": "t1"})
-	const pingsRead = `switchboard_frames_received_total{kind="visitor",type="ping"} 1`
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(e.metricsPage(), pingsRead) {
-		if time.Now().After(deadline) {
-			t.Fatal("the ping behind the hello was not read")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	e.waitFramesRead("visitor", "ping", 1, "the ping behind the hello")
 	time.Sleep(20 * time.Millisecond) // the bad frame right behind it
 
 	unstick()
@@ -216,5 +203,25 @@ func TestVisitorHelloRefusedAnswersNothingBehind(t *testing.T) {
 	defer v.mu.Unlock()
 	if len(v.frames) != 0 {
 		t.Fatalf("frames sent on a refused hello: %v", v.frames)
+	}
+}
+
+// framesRead is the count of client frames of kind and type the server
+// has read (switchboard_frames_received_total), read from the registry:
+// the /metrics page waits up to 2 s for each hub, so it is slow while a
+// commit hangs.
+func (e *env) framesRead(kind, typ string) float64 {
+	return testutil.ToFloat64(e.srv.metrics.frames.WithLabelValues(kind, typ))
+}
+
+// waitFramesRead waits until n frames of kind and type have been read.
+func (e *env) waitFramesRead(kind, typ string, n float64, what string) {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.framesRead(kind, typ) < n {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("not read within 5 s: %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
