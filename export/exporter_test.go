@@ -364,3 +364,28 @@ func TestNewerDocumentWhileHeld(t *testing.T) {
 		t.Errorf("pending %+v", p)
 	}
 }
+
+// An export the start-up sweep found in the store and is delivering is not
+// delivered again when it is also announced (the hub announces what it
+// commits; the sweep may have read it first): one delivery per document.
+func TestAnnouncedWhileSweptIsDeliveredOnce(t *testing.T) {
+	st := openStore(t, "")
+	h := newHook(t, func(int, *http.Request) int {
+		time.Sleep(50 * time.Millisecond) // the announcement arrives while it is in flight
+		return 200
+	})
+	p := pending{"acme", "s1", time.Now(), "1"}
+	put(t, st, p) // before the exporter starts: its first sweep finds it
+	ex := newExporter(t, fast(export.Config{Store: st, Sinks: []export.Sink{h.sink(t)}, Workers: 2}))
+	ex.Export(p.ws, p.session, []byte(p.doc), p.due)
+	poll.Until(t, 5*time.Second, func() error {
+		if n := len(listPending(t, st)); n != 0 {
+			return fmt.Errorf("%d pending", n)
+		}
+		return nil
+	})
+	time.Sleep(150 * time.Millisecond) // room for a second delivery, were one coming
+	if got := h.delivered(); len(got) != 1 {
+		t.Fatalf("%d deliveries, want 1: %+v", len(got), got)
+	}
+}

@@ -110,8 +110,14 @@ func (e *Exporter) announced(a announce) {
 		return
 	}
 	k := key{a.ws, a.session}
-	if s.busy[k] != nil {
-		s.deferLater(k, a.due, a.doc)
+	if b := s.busy[k]; b != nil {
+		// As in a sweep: only a newer document follows the one in flight.
+		// This one may be in it already (a sweep read it from the store
+		// before its announcement came), and delivering it after would
+		// send the same document twice.
+		if a.due.After(b.due) {
+			s.deferLater(k, a.due, a.doc)
+		}
 		return
 	}
 	if s.sweepPending(now) {
