@@ -5,11 +5,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/coder/websocket"
 	"github.com/switchboardhq/switchboard/hub"
 )
@@ -20,7 +18,7 @@ import (
 // the client still gets the welcome first (seq 1), then the message's ack,
 // and the chat is offered.
 func TestVisitorHelloPipelinesTheFirstMessage(t *testing.T) {
-	fs := &stallFS{FS: vfs.NewMem(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	fs := newStallFS()
 	// StallTimeout -1: commands queue behind the hung commit rather than
 	// being refused, as behind a slow one.
 	e := newEnvWith(t, Config{FS: fs, DataDir: "data", Hub: hub.Config{StallTimeout: -1}})
@@ -28,23 +26,12 @@ func TestVisitorHelloPipelinesTheFirstMessage(t *testing.T) {
 	if n := e.framesRead("visitor", "send"); n != 0 {
 		t.Fatalf("%v visitor sends counted before any was sent", n)
 	}
-	unstick := sync.OnceFunc(func() {
-		fs.stuck.Store(false)
-		fs.mu.Lock()
-		close(fs.gate)
-		fs.mu.Unlock()
-	})
-	t.Cleanup(unstick)
 
-	fs.stuck.Store(true)
+	unstick := fs.stick(t)
 	v := e.dial("/v1/ws/visitor")
 	v.send(map[string]any{"type": "hello", "widget": "demo"})
 	v.send(map[string]any{"type": "send", "text": "hello, I need help", "ref": "first"})
-	select {
-	case <-fs.entered:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the hello's commit never reached the disk")
-	}
+	fs.waitHung(t) // the hello's commit
 	e.waitFramesRead("visitor", "send", 1, "the first message, while the hello's commit hangs")
 	v.mu.Lock()
 	early := len(v.frames)
@@ -168,26 +155,15 @@ func TestClipReason(t *testing.T) {
 // answer when the hub refuses the hello: the client sees the close alone,
 // never a pong or an error without a welcome.
 func TestVisitorHelloRefusedAnswersNothingBehind(t *testing.T) {
-	fs := &stallFS{FS: vfs.NewMem(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	fs := newStallFS()
 	e := newEnvWith(t, Config{FS: fs, DataDir: "data", Hub: hub.Config{StallTimeout: -1}})
 	ana := e.available("ana")
-	unstick := sync.OnceFunc(func() {
-		fs.stuck.Store(false)
-		fs.mu.Lock()
-		close(fs.gate)
-		fs.mu.Unlock()
-	})
-	t.Cleanup(unstick)
 
 	// Another client's write holds the hub in a commit, so the hello
 	// waits in the inbox while the frames behind it are read.
-	fs.stuck.Store(true)
+	unstick := fs.stick(t)
 	ana.send(map[string]any{"type": "presence", "status": "away", "ref": "away"})
-	select {
-	case <-fs.entered:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no commit reached the disk")
-	}
+	fs.waitHung(t)
 	v := e.dial("/v1/ws/visitor")
 	v.send(map[string]any{"type": "hello", "widget": "demo", "queue": "nope"})
 	v.send(map[string]any{"type": "ping", "ref": "p1"})

@@ -40,6 +40,35 @@ func (fs *stallFS) wait() {
 	<-g
 }
 
+// newStallFS returns an in-memory stallFS, answering until stuck.
+func newStallFS() *stallFS {
+	return &stallFS{FS: vfs.NewMem(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+}
+
+// stick makes every sync hang from now on, until unstick (called once,
+// at cleanup too, should the test stop early: before the server closes).
+func (fs *stallFS) stick(t *testing.T) (unstick func()) {
+	unstick = sync.OnceFunc(func() {
+		fs.stuck.Store(false)
+		fs.mu.Lock()
+		close(fs.gate)
+		fs.mu.Unlock()
+	})
+	t.Cleanup(unstick)
+	fs.stuck.Store(true)
+	return unstick
+}
+
+// waitHung waits until a sync hangs (a commit reached the stuck disk).
+func (fs *stallFS) waitHung(t *testing.T) {
+	t.Helper()
+	select {
+	case <-fs.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no commit reached the disk")
+	}
+}
+
 func (f stallFile) Sync() error                  { f.fs.wait(); return f.File.Sync() }
 func (f stallFile) SyncData() error              { f.fs.wait(); return f.File.SyncData() }
 func (f stallFile) SyncTo(n int64) (bool, error) { f.fs.wait(); return f.File.SyncTo(n) }
@@ -65,28 +94,16 @@ func (fs *stallFS) ReuseForWrite(old, name string, c vfs.DiskWriteCategory) (vfs
 // answers again the command caught in the hung commit is acknowledged and
 // service resumes.
 func TestStuckDiskRefusesWithUnavailable(t *testing.T) {
-	fs := &stallFS{FS: vfs.NewMem(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	fs := newStallFS()
 	e := newEnvWith(t, Config{FS: fs, DataDir: "data", Hub: hub.Config{StallTimeout: 50 * time.Millisecond}})
 	ana := e.available("ana")
 	v, _ := e.visitor(nil)
 	sid := str(v.ok(map[string]any{"type": "send", "text": "hello"}), "session")
 	ana.ok(map[string]any{"type": "accept", "offer": offerID(ana.wait("offer", nil))})
 
-	unstick := sync.OnceFunc(func() {
-		fs.stuck.Store(false)
-		fs.mu.Lock()
-		close(fs.gate)
-		fs.mu.Unlock()
-	})
-	t.Cleanup(unstick) // before the server closes, should the test stop early
-
-	fs.stuck.Store(true)
+	unstick := fs.stick(t)
 	v.send(map[string]any{"type": "send", "text": "caught in the hung commit", "ref": "hung"})
-	select {
-	case <-fs.entered:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no commit reached the disk")
-	}
+	fs.waitHung(t)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if code, _ := e.api("GET", "/readyz", ""); code == 503 {
