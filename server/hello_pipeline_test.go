@@ -2,13 +2,13 @@ package server
 
 import (
 	"errors"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/switchboardhq/switchboard/hub"
 )
 
