@@ -117,6 +117,11 @@ func TestVisitorHelloRefusedAppliesNothingBehind(t *testing.T) {
 			t.Errorf("%s: refused hello, yet changed %v", tc.name, ch)
 		}
 	}
+	// The hub never had those visitors: their sockets' ends send it no
+	// disconnect.
+	if n := testutil.ToFloat64(e.srv.metrics.hub.commands.WithLabelValues("default", "VisitorDisconnect", "not_found")); n != 0 {
+		t.Errorf("%v disconnects of visitors whose hello was refused", n)
+	}
 }
 
 // waitVisitorSockets waits until n visitor sockets are open: a socket is

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -22,6 +23,9 @@ type visitorConn struct {
 	// limitKey is the visitor's key in the per-visitor frame limit
 	// (workspace/visitor), made once instead of on every frame.
 	limitKey string
+	// refused is set when the hub refused a pipelined hello: there is no
+	// such visitor to disconnect.
+	refused atomic.Bool
 }
 
 // visitorSocket serves GET /v1/ws/visitor.
@@ -49,6 +53,9 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() {
+		if v.refused.Load() {
+			return
+		}
 		bg, stop := context.WithTimeout(context.Background(), 5e9)
 		_, _ = v.w.hub.Do(bg, hub.VisitorDisconnect{Visitor: v.visitor})
 		stop()
@@ -118,7 +125,7 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 		return encode(wel)
 	}
 	if cmd.New {
-		s.helloPipelined(c, w, cmd, sub, welcome)
+		s.helloPipelined(v, cmd, sub, welcome)
 		return v, true
 	}
 	rep, werr := do(ctx, w.hub, cmd)
@@ -158,11 +165,13 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 //
 // A hello the hub has not answered within commandTimeout closes the
 // socket with 1013, as the deadline of a waited-for hello does.
-func (s *Server) helloPipelined(c *conn, w *workspace, cmd hub.VisitorHello, sub *hub.Subscription, welcome func(hub.Reply) []byte) {
+func (s *Server) helloPipelined(v *visitorConn, cmd hub.VisitorHello, sub *hub.Subscription, welcome func(hub.Reply) []byte) {
+	c, w := v.c, v.w
 	late := time.AfterFunc(commandTimeout, func() {
 		c.close(websocket.StatusTryAgainLater, "the hub did not answer in time")
 	})
 	refused := func(err error) {
+		v.refused.Store(true)
 		late.Stop()
 		sub.Close()
 		closeHelloRefused(c, hubError(err))
