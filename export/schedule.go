@@ -110,14 +110,8 @@ func (e *Exporter) announced(a announce) {
 		return
 	}
 	k := key{a.ws, a.session}
-	if b := s.busy[k]; b != nil {
-		// As in a sweep: only a newer document follows the one in flight.
-		// This one may be in it already (a sweep read it from the store
-		// before its announcement came), and delivering it after would
-		// send the same document twice.
-		if a.due.After(b.due) {
-			s.deferLater(k, a.due, a.doc)
-		}
+	if s.busy[k] != nil {
+		s.deferLater(k, a.due, a.doc)
 		return
 	}
 	if s.sweepPending(now) {
@@ -262,10 +256,8 @@ func (sw *sweeping) visit(ws string, due time.Time, id string, val []byte) bool 
 		return false
 	}
 	k := key{ws, id}
-	if b := s.busy[k]; b != nil {
-		if due.After(b.due) {
-			s.deferLater(k, due, bytes.Clone(val))
-		}
+	if s.busy[k] != nil {
+		s.deferLater(k, due, val)
 		return true
 	}
 	if h := s.holds[k]; h != nil && h.until.After(sw.now) {
@@ -287,9 +279,15 @@ func (sw *sweeping) visit(ws string, due time.Time, id string, val []byte) bool 
 	return true
 }
 
-// deferLater adds the export of k due at due, newer than the one in flight,
-// to the job that follows it.
+// deferLater adds the export of k due at due to the job that follows the
+// one in flight, when it is newer than that one. An older or equal one is
+// in it already, or superseded by it: a sweep may read an export from the
+// store before its announcement comes, and following the delivery with it
+// would send the same document twice. doc is copied when kept.
 func (s *scheduler) deferLater(k key, due time.Time, doc []byte) {
+	if b := s.busy[k]; b != nil && !due.After(b.due) {
+		return
+	}
 	j := s.deferred[k]
 	if j == nil {
 		j = &job{key: k}
@@ -300,7 +298,7 @@ func (s *scheduler) deferLater(k key, due time.Time, doc []byte) {
 	}
 	j.dues = append(j.dues, due)
 	if due.After(j.due) {
-		j.due, j.doc = due, doc
+		j.due, j.doc = due, bytes.Clone(doc)
 	}
 }
 

@@ -2,7 +2,7 @@ package server
 
 import (
 	"errors"
-	"strconv"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/internal/poll"
 )
 
 // TestVisitorHelloPipelinesTheFirstMessage: a new visitor's first message,
@@ -126,16 +127,14 @@ func TestVisitorHelloRefusedAppliesNothingBehind(t *testing.T) {
 
 // waitVisitorSockets waits until n visitor sockets are open: a socket is
 // counted until its handler, with its final hub command, is done.
-func (e *env) waitVisitorSockets(n int) {
+func (e *env) waitVisitorSockets(n float64) {
 	e.t.Helper()
-	want := `switchboard_connections{kind="visitor"} ` + strconv.Itoa(n) + "\n"
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(e.metricsPage(), want) {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("visitor sockets never reached %d", n)
+	poll.Until(e.t, 5*time.Second, func() error {
+		if got := testutil.ToFloat64(e.srv.metrics.conns.WithLabelValues("visitor")); got != n {
+			return fmt.Errorf("%v visitor sockets, want %v", got, n)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func TestClipReason(t *testing.T) {
@@ -174,7 +173,12 @@ func TestVisitorHelloRefusedAnswersNothingBehind(t *testing.T) {
 	v.send(map[string]any{"type": "ping", "ref": "p1"})
 	v.send(map[string]any{"type": "teleport", "ref": "t1"})
 	e.waitFramesRead("visitor", "ping", 1, "the ping behind the hello")
-	time.Sleep(20 * time.Millisecond) // the bad frame right behind it
+	poll.Until(t, 5*time.Second, func() error { // the bad frame right behind it, refused as read
+		if n := testutil.ToFloat64(e.srv.metrics.refusals.WithLabelValues("bad_request")); n < 1 {
+			return errors.New("the bad frame behind the hello was not read")
+		}
+		return nil
+	})
 
 	unstick()
 	if code := v.closeCode(); code != closeBadHello {
@@ -198,11 +202,10 @@ func (e *env) framesRead(kind, typ string) float64 {
 // waitFramesRead waits until n frames of kind and type have been read.
 func (e *env) waitFramesRead(kind, typ string, n float64, what string) {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for e.framesRead(kind, typ) < n {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("not read within 5 s: %s", what)
+	poll.Until(e.t, 5*time.Second, func() error {
+		if got := e.framesRead(kind, typ); got < n {
+			return fmt.Errorf("%s: %v read, want %v", what, got, n)
 		}
-		time.Sleep(time.Millisecond)
-	}
+		return nil
+	})
 }

@@ -12,6 +12,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -200,21 +201,19 @@ func (rep *report) write(w io.Writer, roles []role, top int) {
 	for _, r := range roles {
 		fmt.Fprintf(w, "%s\n", r.name)
 		line("runnable, waiting for a CPU", rep.Runnable[r.name].stat())
-		sites := rep.Blocked[r.name]
-		keys := make([]string, 0, len(sites))
-		for k := range sites {
-			keys = append(keys, k)
+		type site struct {
+			name string
+			stat
 		}
-		total := func(k string) time.Duration { return sites[k].stat().Total }
-		slices.SortFunc(keys, func(a, b string) int { return int(total(b) - total(a)) })
-		for i, k := range keys {
-			if i == top {
-				break
-			}
-			s := sites[k].stat()
+		var sites []site
+		for k, w := range rep.Blocked[r.name] {
+			sites = append(sites, site{k, w.stat()})
+		}
+		slices.SortFunc(sites, func(a, b site) int { return cmp.Compare(b.Total, a.Total) })
+		for _, s := range sites[:min(top, len(sites))] {
 			fmt.Fprintf(w, "  blocked %v in all (%.0f%% of the trace): %s\n", s.Total.Round(time.Millisecond),
-				100*float64(s.Total)/float64(max(rep.Span, 1)), k)
-			line("", s)
+				100*float64(s.Total)/float64(max(rep.Span, 1)), s.name)
+			line("", s.stat)
 		}
 	}
 }
