@@ -3,11 +3,14 @@ package sim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -56,9 +59,27 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json]")
+		fmt.Fprintln(stderr, "       [--handle-dist exponential|lognormal|constant] [--handle-cv X]")
+		fmt.Fprintln(stderr, "       [--queues NAME=SHARE,...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fs.PrintDefaults()
 	}
-	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required)")
+	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team)")
+	dist := fs.String("handle-dist", string(Exponential), "handle time distribution: exponential, lognormal or constant")
+	cv := fs.Float64("handle-cv", 0, "handle times' coefficient of variation, for lognormal (default 1)")
+	var queues []QueueShare
+	fs.Func("queues", "queues and their shares of the arrivals, e.g. sales=0.6,support=0.4 (default: one queue)", func(v string) error {
+		return parseShares(v, func(name string, x float64) { queues = append(queues, QueueShare{Name: name, Share: x}) })
+	})
+	var langs []LanguageShare
+	fs.Func("languages", "visitors' languages and their shares, e.g. en=0.7,fr=0.3 (default: none)", func(v string) error {
+		return parseShares(v, func(name string, x float64) { langs = append(langs, LanguageShare{Language: name, Share: x}) })
+	})
+	var teams []Team
+	fs.Func("team", "a team, repeatable: N:QUEUES:LANGUAGES, e.g. 12:sales,support:en,fr (queues * or empty: all; first language primary); default: --agents agents in every queue, speaking every --languages", func(v string) error {
+		t, err := parseTeam(v)
+		teams = append(teams, t)
+		return err
+	})
 	rate := fs.Float64("rate", 0, "arrival rate, contacts per second (required)")
 	handle := fs.Float64("handle", 0, "mean handle time, seconds (required)")
 	patience := fs.Float64("patience", 0, "mean patience, seconds (0: no abandonment)")
@@ -80,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 		}
 	}
 	switch {
-	case *agents <= 0:
+	case *agents <= 0 && len(teams) == 0:
 		return cfg, false, false, fmt.Errorf("--agents is required (≥ 1)")
 	case *rate <= 0:
 		return cfg, false, false, fmt.Errorf("--rate is required (> 0 per second)")
@@ -92,7 +113,11 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 		return cfg, false, false, fmt.Errorf("--sl-threshold %g: want > 0", *sl)
 	}
 	cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Patience: seconds(*patience),
-		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed}
+		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed,
+		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams}
+	if _, err := cfg.withDefaults(); err != nil {
+		return cfg, false, false, errors.New(strings.Replace(err.Error(), ErrConfig.Error()+": ", "", 1))
+	}
 	switch {
 	case *warmup == 0:
 		cfg.Warmup = -1 // none
@@ -110,4 +135,53 @@ func progressLine(w io.Writer) func(Progress) {
 		fmt.Fprintf(w, "\r\033[Ksimulated %s of %s (%.0f %%), %d arrivals, %.0f commands/s, %s wall",
 			p.Simulated.Round(time.Second), p.Total.Round(time.Second), 100*frac, p.Arrivals, rate, p.Elapsed.Round(time.Second))
 	}
+}
+
+// parseShares reads "a=0.6,b=0.4" (a name alone has share 1) and calls add
+// for each.
+func parseShares(v string, add func(name string, share float64)) error {
+	for item := range strings.SplitSeq(v, ",") {
+		name, x, hasShare := strings.Cut(strings.TrimSpace(item), "=")
+		share := 1.0
+		if hasShare {
+			var err error
+			if share, err = strconv.ParseFloat(x, 64); err != nil || !(share > 0) {
+				return fmt.Errorf("share %q of %q: want a number > 0", x, name)
+			}
+		}
+		if name == "" {
+			return fmt.Errorf("empty name in %q", v)
+		}
+		add(name, share)
+	}
+	return nil
+}
+
+// parseTeam reads "N:QUEUES:LANGUAGES", the last two optional.
+func parseTeam(v string) (Team, error) {
+	parts := strings.Split(v, ":")
+	if len(parts) > 3 {
+		return Team{}, fmt.Errorf("team %q: want N:QUEUES:LANGUAGES", v)
+	}
+	n, err := strconv.Atoi(parts[0])
+	if err != nil || n < 1 {
+		return Team{}, fmt.Errorf("team %q: agents %q, want a number ≥ 1", v, parts[0])
+	}
+	t := Team{Agents: n}
+	list := func(s string) []string {
+		var out []string
+		for x := range strings.SplitSeq(s, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	if len(parts) > 1 && strings.TrimSpace(parts[1]) != "*" {
+		t.Queues = list(parts[1])
+	}
+	if len(parts) > 2 {
+		t.Languages = list(parts[2])
+	}
+	return t, nil
 }

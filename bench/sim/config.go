@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Defaults of Config fields.
@@ -28,6 +31,24 @@ type Config struct {
 	Rate float64
 	// Handle is the mean handle time h (required, > 0).
 	Handle time.Duration
+	// HandleDist is the handle times' distribution: "" means Exponential,
+	// the M/M/c of Erlang C.
+	HandleDist HandleDist
+	// HandleCV is the handle times' coefficient of variation (standard
+	// deviation over mean) for Lognormal: 0 means 1. Exponential has 1 and
+	// Constant 0, and take no other.
+	HandleCV float64
+	// Queues split the arrivals between queues, in proportion to their
+	// shares: nil means one queue that takes them all.
+	Queues []QueueShare
+	// Languages is the visitors' language mix, in proportion to the shares:
+	// nil means visitors bring no language.
+	Languages []LanguageShare
+	// Teams are the agents by what they serve and speak: nil means one team
+	// of Agents agents in every queue, speaking every language of Languages
+	// (the first as their primary). With Teams, Agents may be 0 (it becomes
+	// their sum) or must equal their sum.
+	Teams []Team
 	// Patience is the mean patience θ: 0 means contacts never abandon.
 	Patience time.Duration
 	// Duration is the measured window: 0 means DefaultDuration (a day).
@@ -48,6 +69,48 @@ type Config struct {
 	// warm-up included, once it is answered or abandons: for tests and
 	// analyses beyond the Report.
 	OnCall func(Call)
+}
+
+// HandleDist is a handle-time distribution.
+type HandleDist string
+
+// Handle-time distributions.
+const (
+	// Exponential handle times: the M/M/c queue of Erlang C and A.
+	Exponential HandleDist = "exponential"
+	// Lognormal handle times, with Config.HandleCV: the usual fit of
+	// measured contact-center handle times (a long right tail).
+	Lognormal HandleDist = "lognormal"
+	// Constant handle times: every contact takes the mean (M/D/c).
+	Constant HandleDist = "constant"
+)
+
+// QueueShare is one queue of a run and its share of the arrivals.
+type QueueShare struct {
+	// Name is the queue's id: 1 to 32 letters, digits, '-' or '_'.
+	Name string
+	// Share is its part of the arrivals (> 0); the shares need not sum
+	// to 1, they are normalized.
+	Share float64
+}
+
+// LanguageShare is one visitor language and its share of the arrivals.
+type LanguageShare struct {
+	// Language is a base language tag such as "en" or "pt".
+	Language string
+	// Share is its part of the arrivals (> 0), normalized like QueueShare's.
+	Share float64
+}
+
+// Team is a group of identical agents.
+type Team struct {
+	// Agents is how many (≥ 1).
+	Agents int
+	// Queues are the queues they serve: nil means every queue.
+	Queues []string
+	// Languages they speak, the first as primary, the rest secondary:
+	// nil means none (every visitor with a language is a mismatch).
+	Languages []string
 }
 
 // Call is one contact's fate. Times are seconds of simulated time since the
@@ -84,6 +147,21 @@ type Progress struct {
 // withDefaults returns c with zero fields defaulted, or an error naming
 // the first field out of range.
 func (c Config) withDefaults() (Config, error) {
+	if len(c.Teams) > 0 {
+		sum := 0
+		for i, t := range c.Teams {
+			if t.Agents < 1 || t.Agents > maxAgents {
+				return c, fmt.Errorf("%w: team %d has %d agents (1..%d)", ErrConfig, i+1, t.Agents, maxAgents)
+			}
+			sum += t.Agents
+		}
+		switch {
+		case c.Agents == 0:
+			c.Agents = sum
+		case c.Agents != sum:
+			return c, fmt.Errorf("%w: agents %d, but the teams have %d", ErrConfig, c.Agents, sum)
+		}
+	}
 	switch {
 	case c.Agents < 1 || c.Agents > maxAgents:
 		return c, fmt.Errorf("%w: agents %d (1..%d)", ErrConfig, c.Agents, maxAgents)
@@ -97,6 +175,32 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: duration %v (want ≥ 0)", ErrConfig, c.Duration)
 	case c.SLThreshold < 0:
 		return c, fmt.Errorf("%w: sl threshold %v (want ≥ 0)", ErrConfig, c.SLThreshold)
+	}
+	switch c.HandleDist {
+	case "":
+		c.HandleDist = Exponential
+		fallthrough
+	case Exponential:
+		if c.HandleCV != 0 && c.HandleCV != 1 {
+			return c, fmt.Errorf("%w: exponential handle times have a cv of 1, not %v (use lognormal)", ErrConfig, c.HandleCV)
+		}
+		c.HandleCV = 1
+	case Constant:
+		if c.HandleCV != 0 {
+			return c, fmt.Errorf("%w: constant handle times have a cv of 0, not %v", ErrConfig, c.HandleCV)
+		}
+	case Lognormal:
+		switch {
+		case c.HandleCV == 0:
+			c.HandleCV = 1
+		case !(c.HandleCV > 0) || c.HandleCV > 10:
+			return c, fmt.Errorf("%w: handle cv %v (want > 0, at most 10)", ErrConfig, c.HandleCV)
+		}
+	default:
+		return c, fmt.Errorf("%w: handle distribution %q (exponential, lognormal or constant)", ErrConfig, c.HandleDist)
+	}
+	if err := c.checkMix(); err != nil {
+		return c, err
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
@@ -114,4 +218,136 @@ func (c Config) withDefaults() (Config, error) {
 		c.ProgressEvery = time.Second
 	}
 	return c, nil
+}
+
+// maxMix bounds the queues, languages and teams of a run.
+const maxMix = 64
+
+// checkMix validates the queues, languages and teams, normalizing the
+// language tags (copies: the caller's slices are not changed).
+func (c *Config) checkMix() error {
+	if len(c.Queues) > maxMix || len(c.Languages) > maxMix || len(c.Teams) > maxMix {
+		return fmt.Errorf("%w: at most %d queues, languages and teams each", ErrConfig, maxMix)
+	}
+	queues := map[string]bool{}
+	for _, q := range c.Queues {
+		switch {
+		case !validName(q.Name):
+			return fmt.Errorf("%w: queue name %q (1 to 32 letters, digits, '-' or '_')", ErrConfig, q.Name)
+		case queues[q.Name]:
+			return fmt.Errorf("%w: queue %q named twice", ErrConfig, q.Name)
+		case !(q.Share > 0) || math.IsInf(q.Share, 0):
+			return fmt.Errorf("%w: queue %q share %v (want > 0)", ErrConfig, q.Name, q.Share)
+		}
+		queues[q.Name] = true
+	}
+	langs := map[string]bool{}
+	c.Languages = append([]LanguageShare(nil), c.Languages...)
+	for i, l := range c.Languages {
+		tag, err := languageTag(l.Language)
+		switch {
+		case err != nil:
+			return err
+		case langs[tag]:
+			return fmt.Errorf("%w: language %q named twice", ErrConfig, tag)
+		case !(l.Share > 0) || math.IsInf(l.Share, 0):
+			return fmt.Errorf("%w: language %q share %v (want > 0)", ErrConfig, tag, l.Share)
+		}
+		langs[tag] = true
+		c.Languages[i].Language = tag
+	}
+	c.Teams = append([]Team(nil), c.Teams...)
+	served := map[string]bool{}
+	for i, t := range c.Teams {
+		t.Languages = append([]string(nil), t.Languages...)
+		for j, l := range t.Languages {
+			tag, err := languageTag(l)
+			if err != nil {
+				return fmt.Errorf("team %d: %w", i+1, err)
+			}
+			t.Languages[j] = tag
+		}
+		for _, q := range t.Queues {
+			if !queues[q] && !(len(c.Queues) == 0 && q == queueID) {
+				return fmt.Errorf("%w: team %d serves queue %q, which is not among the queues", ErrConfig, i+1, q)
+			}
+			served[q] = true
+		}
+		if len(t.Queues) == 0 {
+			served["*"] = true
+		}
+		c.Teams[i] = t
+	}
+	if len(c.Teams) > 0 && !served["*"] {
+		for _, q := range c.queueNames() {
+			if !served[q] {
+				return fmt.Errorf("%w: no team serves queue %q", ErrConfig, q)
+			}
+		}
+	}
+	return nil
+}
+
+// queueNames are the run's queue ids.
+func (c *Config) queueNames() []string {
+	if len(c.Queues) == 0 {
+		return []string{queueID}
+	}
+	names := make([]string, len(c.Queues))
+	for i, q := range c.Queues {
+		names[i] = q.Name
+	}
+	return names
+}
+
+// validName reports whether s is a queue id the simulator accepts.
+func validName(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// languageTag returns the base language of tag, lower case, or an error
+// when it is not 2 to 8 letters.
+func languageTag(tag string) (string, error) {
+	b := presence.BaseLanguage(tag)
+	ok := len(b) >= 2 && len(b) <= 8
+	for _, r := range b {
+		ok = ok && r >= 'a' && r <= 'z'
+	}
+	if !ok {
+		return "", fmt.Errorf("%w: language %q (a tag such as en or pt-BR)", ErrConfig, tag)
+	}
+	return b, nil
+}
+
+// teams returns the run's teams: Teams, or the one team of the default.
+func (c *Config) teams() []Team {
+	if len(c.Teams) > 0 {
+		return c.Teams
+	}
+	var langs []string
+	for _, l := range c.Languages {
+		langs = append(langs, l.Language)
+	}
+	return []Team{{Agents: c.Agents, Languages: langs}}
+}
+
+// describe is a team in one line: "12 agents, sales+support, en/fr".
+func (t Team) describe() string {
+	q := "every queue"
+	if len(t.Queues) > 0 {
+		q = strings.Join(t.Queues, "+")
+	}
+	l := "no language"
+	if len(t.Languages) > 0 {
+		l = strings.Join(t.Languages, "/")
+	}
+	return fmt.Sprintf("%d agents, %s, %s", t.Agents, q, l)
 }

@@ -5,17 +5,42 @@
 //
 // # The model
 //
-// One queue (auto accept) and c agents, each with chat capacity 1, so that
-// each agent serves one contact at a time: an M/M/c queue, or M/M/c+M when
-// patience is set.
+// By default, one queue (auto accept) and c agents, each with chat capacity
+// 1, so that each agent serves one contact at a time: an M/M/c queue, or
+// M/M/c+M when patience is set.
 //
 //   - Arrivals are a Poisson process of rate λ (seeded math/rand/v2).
-//   - Handle times are exponential with mean h, drawn at arrival.
+//   - Handle times have mean h, drawn at arrival: exponential by default;
+//     lognormal with a given coefficient of variation (the usual fit of
+//     measured handle times), or constant (M/D/c), with Config.HandleDist.
 //   - Patience is exponential with mean θ: a contact still waiting when its
 //     patience runs out leaves (End by the visitor), and counts as abandoned.
 //   - Agents accept at once (the queue's accept mode is auto), end the chat
 //     after its handle time and wrap up at once: the wrap-up time is 0, as in
 //     M/M/c, where an agent is free the moment service ends.
+//
+// A run may also have several queues, each taking a share of the arrivals
+// (Config.Queues); visitors who bring a language, drawn by shares
+// (Config.Languages); and teams of agents, each serving some of the queues
+// and speaking some of the languages (Config.Teams). Routing is then the
+// router's own: which free agent takes a contact weighs the language
+// against load, and which waiting contact a freed agent takes follows the
+// queues' priorities and waits. The report gives each queue's and each
+// language's figures, how often visitors were answered in their language,
+// and each team's occupancy.
+//
+// # Predictions
+//
+// Beside the run-wide figures the report puts Erlang C (no patience) or
+// Erlang A (patience) for the same load on all the agents. That is the
+// run's own model only for one pool of agents with exponential handle
+// times; otherwise the report says so in a note, and:
+//
+//   - with other handle-time distributions and no patience, it adds the
+//     Allen–Cunneen approximation of M/G/c (Erlang C's waits scaled by
+//     (1 + cv²)/2; exact for one agent, where it is Pollaczek–Khinchine);
+//   - a queue whose team serves it alone is its own M/M/c, and gets its
+//     own Erlang C or A.
 //
 // # The driver
 //

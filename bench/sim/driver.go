@@ -7,6 +7,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/minheap"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,6 +31,8 @@ type call struct {
 	arrive  float64 // seconds since epoch
 	handle  float64 // seconds, drawn at arrival
 	counted bool    // arrived inside the measured window
+	queue   int     // index into the run's queues
+	lang    int     // index into Config.Languages, -1 for none
 	agent   int     // index of the agent serving it, -1 while waiting
 	done    bool    // answered and ended, or abandoned
 }
@@ -37,6 +40,8 @@ type call struct {
 // agentState is the driver's view of one agent.
 type agentState struct {
 	id    string
+	team  int
+	langs presence.Languages
 	sub   *hub.Subscription
 	call  *call   // the call in service, nil when free
 	since float64 // when the current service started
@@ -58,6 +63,12 @@ type driver struct {
 	// random streams, one per quantity, so that changing one does not
 	// shift the others
 	arrivals, handles, patience *rand.Rand
+	// picks of a queue and a language, drawn only when there is a choice
+	queuePick, langPick *rand.Rand
+	queues              []string  // the queues' ids
+	queueCum, langCum   []float64 // cumulative normalized shares
+	// handle time draw: lognormal parameters of the log
+	logMu, logSigma float64
 	// window and end of arrivals, seconds since epoch
 	w0, w1 float64
 	m      meter
@@ -74,18 +85,29 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	start := time.Now()
 	d := &driver{events: minheap.New(lessEvent),
-		cfg:      cfg,
-		ctx:      ctx,
-		clock:    hub.NewManualClock(epoch),
-		calls:    map[string]*call{},
-		byID:     map[string]int{},
-		arrivals: rand.New(rand.NewPCG(cfg.Seed, 1)),
-		handles:  rand.New(rand.NewPCG(cfg.Seed, 2)),
-		patience: rand.New(rand.NewPCG(cfg.Seed, 3)),
-		w0:       cfg.Warmup.Seconds(),
-		w1:       (cfg.Warmup + cfg.Duration).Seconds(),
+		cfg:       cfg,
+		ctx:       ctx,
+		clock:     hub.NewManualClock(epoch),
+		calls:     map[string]*call{},
+		byID:      map[string]int{},
+		arrivals:  rand.New(rand.NewPCG(cfg.Seed, 1)),
+		handles:   rand.New(rand.NewPCG(cfg.Seed, 2)),
+		patience:  rand.New(rand.NewPCG(cfg.Seed, 3)),
+		queuePick: rand.New(rand.NewPCG(cfg.Seed, 4)),
+		langPick:  rand.New(rand.NewPCG(cfg.Seed, 5)),
+		queues:    cfg.queueNames(),
+		w0:        cfg.Warmup.Seconds(),
+		w1:        (cfg.Warmup + cfg.Duration).Seconds(),
 	}
-	d.m = newMeter(cfg.Agents, d.w0, d.w1, cfg.SLThreshold.Seconds())
+	d.queueCum = cumulative(len(d.queues), func(i int) float64 {
+		if len(cfg.Queues) == 0 {
+			return 1
+		}
+		return cfg.Queues[i].Share
+	})
+	d.langCum = cumulative(len(cfg.Languages), func(i int) float64 { return cfg.Languages[i].Share })
+	d.initHandles()
+	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds())
 	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}})
 	if err != nil {
 		return nil, err
@@ -106,38 +128,106 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return d.report(time.Since(start)), nil
 }
 
-// setup creates the queue and the agents, connected and available, each
+// setup creates the queues and the agents, connected and available, each
 // with a subscription the driver reads its assignments from.
 func (d *driver) setup() error {
-	spec := hub.QueueSpec{Name: "Simulated", WrapupTimeout: time.Second,
-		Queue: router.Queue{ID: queueID, AcceptMode: router.Auto, ServiceLevel: d.cfg.SLThreshold}}
-	if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
-		return err
+	for _, q := range d.queues {
+		name := "Simulated"
+		if len(d.cfg.Queues) > 0 {
+			name = q
+		}
+		spec := hub.QueueSpec{Name: name, WrapupTimeout: time.Second,
+			Queue: router.Queue{ID: q, AcceptMode: router.Auto, ServiceLevel: d.cfg.SLThreshold}}
+		if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
+			return err
+		}
 	}
-	d.agents = make([]agentState, d.cfg.Agents)
-	for i := range d.agents {
-		id := fmt.Sprintf("a%05d", i+1)
-		d.agents[i].id = id
-		d.byID[id] = i
-		p := presence.Profile{ID: id, Name: "Agent " + id[1:], Languages: presence.Languages{Primary: "en"}}
-		p.Capacity[presence.Chat] = 1
-		if err := d.do(hub.PutAgent{Profile: p, Queues: []string{queueID}}); err != nil {
-			return err
+	d.agents = make([]agentState, 0, d.cfg.Agents)
+	for ti, t := range d.cfg.teams() {
+		queues := t.Queues
+		if len(queues) == 0 {
+			queues = d.queues
 		}
-		sub, err := d.h.Subscribe(d.ctx, hub.Filter{Agent: id, Queue: 1024})
-		if err != nil {
-			return fmt.Errorf("sim: subscribe %s: %w", id, err)
+		var langs presence.Languages
+		if len(t.Languages) > 0 {
+			langs = presence.Languages{Primary: t.Languages[0], Secondary: t.Languages[1:]}.Normalize()
 		}
-		d.agents[i].sub = sub
-		if err := d.do(hub.AgentConnect{Agent: id}); err != nil {
-			return err
-		}
-		if err := d.do(hub.SetPresence{Agent: id, Status: presence.Available}); err != nil {
-			return err
+		for range t.Agents {
+			d.agents = append(d.agents, agentState{id: fmt.Sprintf("a%05d", len(d.agents)+1), team: ti, langs: langs})
+			if err := d.addAgent(len(d.agents)-1, queues); err != nil {
+				return err
+			}
 		}
 	}
 	d.schedule(event{at: d.exp(d.arrivals, 1/d.cfg.Rate), kind: evArrival})
 	return nil
+}
+
+// addAgent creates agent i in the hub, in queues, connected and available,
+// with a subscription.
+func (d *driver) addAgent(i int, queues []string) error {
+	a := &d.agents[i]
+	d.byID[a.id] = i
+	p := presence.Profile{ID: a.id, Name: "Agent " + a.id[1:], Languages: a.langs}
+	p.Capacity[presence.Chat] = 1
+	if err := d.do(hub.PutAgent{Profile: p, Queues: queues}); err != nil {
+		return err
+	}
+	sub, err := d.h.Subscribe(d.ctx, hub.Filter{Agent: a.id, Queue: 1024})
+	if err != nil {
+		return fmt.Errorf("sim: subscribe %s: %w", a.id, err)
+	}
+	a.sub = sub
+	if err := d.do(hub.AgentConnect{Agent: a.id}); err != nil {
+		return err
+	}
+	return d.do(hub.SetPresence{Agent: a.id, Status: presence.Available})
+}
+
+// cumulative returns the running sums of n weights, normalized to end at 1.
+func cumulative(n int, weight func(i int) float64) []float64 {
+	cum := make([]float64, n)
+	var sum float64
+	for i := range cum {
+		sum += weight(i)
+		cum[i] = sum
+	}
+	for i := range cum {
+		cum[i] /= sum
+	}
+	return cum
+}
+
+// pick draws an index by the cumulative shares cum from r; with one choice
+// it draws nothing, so that a run with one queue and no languages keeps
+// the random streams of M/M/c.
+func pick(r *rand.Rand, cum []float64) int {
+	if len(cum) < 2 {
+		return len(cum) - 1
+	}
+	u := r.Float64()
+	i, _ := slices.BinarySearch(cum, u)
+	return min(i, len(cum)-1)
+}
+
+// initHandles sets up handleTime for the run's distribution.
+func (d *driver) initHandles() {
+	if d.cfg.HandleDist == Lognormal {
+		// mean m and cv: σ² = ln(1 + cv²), μ = ln m − σ²/2
+		v := math.Log1p(d.cfg.HandleCV * d.cfg.HandleCV)
+		d.logSigma, d.logMu = math.Sqrt(v), math.Log(d.cfg.Handle.Seconds())-v/2
+	}
+}
+
+// handleTime draws a handle time from the run's distribution.
+func (d *driver) handleTime() float64 {
+	switch d.cfg.HandleDist {
+	case Constant:
+		return d.cfg.Handle.Seconds()
+	case Lognormal:
+		return math.Exp(d.logMu + d.logSigma*d.handles.NormFloat64())
+	}
+	return d.exp(d.handles, d.cfg.Handle.Seconds())
 }
 
 // loop applies events in time order until none is left: arrivals stop at
@@ -186,8 +276,13 @@ func (d *driver) progress(start time.Time, total float64) Progress {
 // arrive starts the next contact's session and schedules the one after.
 func (d *driver) arrive() error {
 	d.nextVis++
-	c := &call{n: int(d.nextVis), visitor: "v" + strconv.FormatUint(d.nextVis, 10), arrive: d.now, handle: d.exp(d.handles, d.cfg.Handle.Seconds()), agent: -1,
-		counted: d.now >= d.w0 && d.now < d.w1}
+	c := &call{n: int(d.nextVis), visitor: "v" + strconv.FormatUint(d.nextVis, 10), arrive: d.now, handle: d.handleTime(), agent: -1,
+		counted: d.now >= d.w0 && d.now < d.w1,
+		queue:   pick(d.queuePick, d.queueCum), lang: pick(d.langPick, d.langCum)}
+	var contact session.Contact
+	if c.lang >= 0 {
+		contact.Language = d.cfg.Languages[c.lang].Language
+	}
 	var patience float64
 	if d.cfg.Patience > 0 {
 		patience = d.exp(d.patience, d.cfg.Patience.Seconds())
@@ -196,8 +291,8 @@ func (d *driver) arrive() error {
 		d.schedule(event{at: next, kind: evArrival})
 	}
 	d.setClock()
-	rep, err := d.h.Do(d.ctx, hub.StartSession{Channel: session.WebChat, Queue: queueID,
-		VisitorID: c.visitor})
+	rep, err := d.h.Do(d.ctx, hub.StartSession{Channel: session.WebChat, Queue: d.queues[c.queue],
+		VisitorID: c.visitor, Contact: contact})
 	d.nDo++
 	if err != nil {
 		return fmt.Errorf("sim: start session at %.3f s: %w", d.now, err)
@@ -220,7 +315,11 @@ func (d *driver) arrive() error {
 // assign records that agent i took c now and schedules the end of service.
 func (d *driver) assign(c *call, i int) {
 	c.agent = i
-	d.m.answered(c, d.now-c.arrive)
+	tier := presence.TierNone
+	if c.lang >= 0 {
+		tier = d.agents[i].langs.Tier(d.cfg.Languages[c.lang].Language)
+	}
+	d.m.answered(c, d.now-c.arrive, tier)
 	if d.cfg.OnCall != nil {
 		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: true, Agent: d.agents[i].id, Counted: c.counted})
 	}

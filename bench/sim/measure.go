@@ -1,6 +1,10 @@
 package sim
 
-import "math"
+import (
+	"math"
+
+	"github.com/switchboardhq/switchboard/presence"
+)
 
 // batches is how many equal slices of the window batch means use for
 // confidence intervals.
@@ -21,10 +25,31 @@ type meter struct {
 	batch   [batches]tally
 	busy    []float64 // per agent, seconds inside the window
 	handled []int     // per agent, calls answered in the window
+	queues  []tally   // per queue
+	langs   []langTally
 }
 
-func newMeter(agents int, w0, w1, t float64) meter {
-	return meter{w0: w0, w1: w1, t: t, busy: make([]float64, agents), handled: make([]int, agents)}
+// langTally counts the calls of one visitor language.
+type langTally struct {
+	tally
+	// byTier counts answered calls by the serving agent's tier for the
+	// language: primary, secondary, none.
+	byTier [3]int
+}
+
+func newMeter(agents, queues, langs int, w0, w1, t float64) meter {
+	return meter{w0: w0, w1: w1, t: t, busy: make([]float64, agents), handled: make([]int, agents),
+		queues: make([]tally, queues), langs: make([]langTally, langs)}
+}
+
+// tallies returns the tallies a counted call adds to: the whole window,
+// its batch, its queue and its language.
+func (m *meter) tallies(c *call) []*tally {
+	ts := []*tally{&m.all, m.slot(c), &m.queues[c.queue]}
+	if c.lang >= 0 {
+		ts = append(ts, &m.langs[c.lang].tally)
+	}
+	return ts
 }
 
 // slot returns the batch of a counted call.
@@ -35,17 +60,23 @@ func (m *meter) slot(c *call) *tally {
 
 func (m *meter) arrived(c *call) {
 	if c.counted {
-		m.all.arrivals++
-		m.slot(c).arrivals++
+		for _, t := range m.tallies(c) {
+			t.arrivals++
+		}
 	}
 }
 
-func (m *meter) answered(c *call, wait float64) {
+// answered counts c answered after wait by an agent of the given tier for
+// its language.
+func (m *meter) answered(c *call, wait float64, tier presence.Tier) {
 	if !c.counted {
 		return
 	}
 	m.handled[c.agent]++
-	for _, t := range [2]*tally{&m.all, m.slot(c)} {
+	if c.lang >= 0 && int(tier) < len(m.langs[c.lang].byTier) {
+		m.langs[c.lang].byTier[tier]++
+	}
+	for _, t := range m.tallies(c) {
 		t.answered++
 		t.waitSum += wait
 		if wait <= m.t {
@@ -59,10 +90,10 @@ func (m *meter) answered(c *call, wait float64) {
 
 func (m *meter) abandoned(c *call) {
 	if c.counted {
-		m.all.abandoned++
-		m.slot(c).abandoned++
-		m.all.waited++
-		m.slot(c).waited++
+		for _, t := range m.tallies(c) {
+			t.abandoned++
+			t.waited++
+		}
 	}
 }
 

@@ -21,7 +21,8 @@ func reference(t testing.TB, cfg Config, onCall func(Call)) {
 	handles := rand.New(rand.NewPCG(cfg.Seed, 2))
 	patiences := rand.New(rand.NewPCG(cfg.Seed, 3))
 	w0, w1 := cfg.Warmup.Seconds(), (cfg.Warmup + cfg.Duration).Seconds()
-	h, theta := cfg.Handle.Seconds(), cfg.Patience.Seconds()
+	theta := cfg.Patience.Seconds()
+	draw := refHandle(cfg, handles)
 	type waiting struct {
 		n              int
 		arrive, handle float64
@@ -58,7 +59,7 @@ func reference(t testing.TB, cfg Config, onCall func(Call)) {
 			return
 		case tArr <= tEnd && tArr <= tAb:
 			n++
-			w := waiting{n: n, arrive: tArr, handle: handles.ExpFloat64() * h, deadline: math.Inf(1)}
+			w := waiting{n: n, arrive: tArr, handle: draw(), deadline: math.Inf(1)}
 			if theta > 0 {
 				w.deadline = tArr + patiences.ExpFloat64()*theta
 			}
@@ -95,12 +96,13 @@ func referenceC(cfg Config) Measured {
 	arrivals := rand.New(rand.NewPCG(cfg.Seed, 1))
 	handles := rand.New(rand.NewPCG(cfg.Seed, 2))
 	w0, w1 := cfg.Warmup.Seconds(), (cfg.Warmup + cfg.Duration).Seconds()
-	h, T := cfg.Handle.Seconds(), cfg.SLThreshold.Seconds()
+	T := cfg.SLThreshold.Seconds()
+	draw := refHandle(cfg, handles)
 	free := make([]float64, cfg.Agents)
 	var n, inT int
 	var waitSum, busy float64
 	for t := arrivals.ExpFloat64() / cfg.Rate; t < w1; t += arrivals.ExpFloat64() / cfg.Rate {
-		s := handles.ExpFloat64() * h
+		s := draw()
 		i := 0
 		for j, f := range free {
 			if f < free[i] {
@@ -122,4 +124,76 @@ func referenceC(cfg Config) Measured {
 	}
 	return Measured{ServiceLevel: float64(inT) / float64(n), ASA: waitSum / float64(n),
 		Occupancy: busy / (float64(cfg.Agents) * (w1 - w0)), Arrivals: n, Answered: n}
+}
+
+// refHandle returns the reference's handle time draw for cfg's
+// distribution, from r: the textbook definitions, written apart from the
+// driver's.
+func refHandle(cfg Config, r *rand.Rand) func() float64 {
+	h := cfg.Handle.Seconds()
+	switch cfg.HandleDist {
+	case Constant:
+		return func() float64 { return h }
+	case Lognormal:
+		// X = e^(μ+σZ) has mean e^(μ+σ²/2) and cv √(e^(σ²)−1).
+		s2 := math.Log(1 + cfg.HandleCV*cfg.HandleCV)
+		mu, sigma := math.Log(h)-s2/2, math.Sqrt(s2)
+		return func() float64 { return math.Exp(mu + sigma*r.NormFloat64()) }
+	}
+	return func() float64 { return r.ExpFloat64() * h }
+}
+
+// referenceTeams is referenceC for queues that each have a team of their
+// own (cfg.Teams, one queue each): every arrival draws its queue from the
+// queue stream by the normalized shares, and each queue is a FIFO queue of
+// its team's agents, by the Kiefer–Wolfowitz recursion. It calls onCall
+// with each call's number, queue, arrival and wait, in arrival order.
+func referenceTeams(t testing.TB, cfg Config, onCall func(n, queue int, arrive, wait float64)) {
+	t.Helper()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrivals := rand.New(rand.NewPCG(cfg.Seed, 1))
+	handles := rand.New(rand.NewPCG(cfg.Seed, 2))
+	picks := rand.New(rand.NewPCG(cfg.Seed, 4))
+	draw := refHandle(cfg, handles)
+	w1 := (cfg.Warmup + cfg.Duration).Seconds()
+	var total float64
+	bounds := make([]float64, len(cfg.Queues))
+	free := make([][]float64, len(cfg.Queues))
+	for i, q := range cfg.Queues {
+		total += q.Share
+		bounds[i] = total
+		for _, tm := range cfg.Teams {
+			if len(tm.Queues) != 1 {
+				t.Fatalf("team %+v: the reference takes one queue per team", tm)
+			}
+			if tm.Queues[0] == q.Name {
+				free[i] = append(free[i], make([]float64, tm.Agents)...)
+			}
+		}
+	}
+	n := 0
+	for at := arrivals.ExpFloat64() / cfg.Rate; at < w1; at += arrivals.ExpFloat64() / cfg.Rate {
+		n++
+		s := draw()
+		q := 0
+		if len(bounds) > 1 {
+			u := picks.Float64()
+			for q < len(bounds)-1 && u > bounds[q]/total {
+				q++
+			}
+		}
+		f := free[q]
+		i := 0
+		for j := range f {
+			if f[j] < f[i] {
+				i = j
+			}
+		}
+		start := max(at, f[i])
+		f[i] = start + s
+		onCall(n, q, at, start-at)
+	}
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/bench/erlang"
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Report is what a run measured and what the models predict for the same
@@ -25,6 +27,19 @@ type Report struct {
 	// set and the load is stable: what the same staffing would give if no
 	// one abandoned.
 	ErlangC *Prediction `json:"erlang_c,omitempty"`
+	// Approx is the Allen–Cunneen approximation of the M/G/c queue, when
+	// handle times are not exponential and no one abandons: Erlang C's
+	// waits scaled by (1 + cv²)/2. (Erlang C and A assume exponential
+	// handle times.)
+	Approx *Prediction `json:"approx,omitempty"`
+	// Queues are the figures queue by queue, when the run has more than
+	// one queue or its own teams.
+	Queues []QueueReport `json:"queues,omitempty"`
+	// Languages are the figures by visitor language, when visitors bring
+	// one.
+	Languages []LanguageReport `json:"languages,omitempty"`
+	// Teams are the figures team by team, when the run has its own teams.
+	Teams []TeamReport `json:"teams,omitempty"`
 	// Notes explain missing predictions.
 	Notes []string `json:"notes,omitempty"`
 	// WallSeconds is how long the run took; Commands how many commands it
@@ -38,6 +53,8 @@ type Input struct {
 	Agents      int     `json:"agents"`
 	Rate        float64 `json:"rate"`
 	Handle      float64 `json:"handle"`
+	HandleDist  string  `json:"handle_dist"`
+	HandleCV    float64 `json:"handle_cv"`
 	Patience    float64 `json:"patience"` // 0: none
 	Duration    float64 `json:"duration"`
 	Warmup      float64 `json:"warmup"`
@@ -78,9 +95,62 @@ type Fairness struct {
 	BusyMax float64 `json:"busy_max"`
 }
 
+// Part is what a run measured for a part of its calls (one queue, one
+// language), with the definitions of Measured.
+type Part struct {
+	ServiceLevel float64 `json:"service_level"`
+	ASA          float64 `json:"asa"`
+	AbandonRate  float64 `json:"abandon_rate"`
+	Arrivals     int     `json:"arrivals"`
+	Answered     int     `json:"answered"`
+	Abandoned    int     `json:"abandoned"`
+}
+
+// QueueReport is one queue of a run.
+type QueueReport struct {
+	Name string `json:"name"`
+	// Rate is its arrival rate, per second: its share of the run's.
+	Rate float64 `json:"rate"`
+	// Agents is how many agents serve it; Dedicated is set when they serve
+	// no other queue, and then Erlang is the model's prediction for the
+	// queue on its own (Erlang A with patience, else Erlang C).
+	Agents    int         `json:"agents"`
+	Dedicated bool        `json:"dedicated"`
+	Simulated Part        `json:"simulated"`
+	Erlang    *Prediction `json:"erlang,omitempty"`
+}
+
+// LanguageReport is one visitor language of a run.
+type LanguageReport struct {
+	Language string  `json:"language"`
+	Rate     float64 `json:"rate"`
+	// Speakers is how many agents speak it, as primary or secondary.
+	Speakers  int  `json:"speakers"`
+	Simulated Part `json:"simulated"`
+	// Answered calls by the serving agent's language: it was the agent's
+	// primary, a secondary, or one the agent does not speak.
+	Primary   int `json:"primary"`
+	Secondary int `json:"secondary"`
+	Other     int `json:"other"`
+	// MatchRate is the fraction of answered calls whose agent spoke the
+	// visitor's language.
+	MatchRate float64 `json:"match_rate"`
+}
+
+// TeamReport is one team of a run.
+type TeamReport struct {
+	Agents    int      `json:"agents"`
+	Queues    []string `json:"queues"`
+	Languages []string `json:"languages"`
+	// Occupancy is the team's busy agent-time over its agent-time in the
+	// window; Handled the calls its agents answered there.
+	Occupancy float64 `json:"occupancy"`
+	Handled   int     `json:"handled"`
+}
+
 // Prediction is a model's prediction, named.
 type Prediction struct {
-	// Model is "erlang_c" or "erlang_a".
+	// Model is "erlang_c", "erlang_a" or "allen_cunneen".
 	Model string `json:"model"`
 	erlang.Result
 }
@@ -89,9 +159,18 @@ func (d *driver) report(wall time.Duration) *Report {
 	cfg := d.cfg
 	r := &Report{WallSeconds: wall.Seconds(), Commands: d.nDo}
 	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
-	r.Input = Input{Agents: cfg.Agents, Rate: cfg.Rate, Handle: h, Patience: theta,
+	r.Input = Input{Agents: cfg.Agents, Rate: cfg.Rate, Handle: h, HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV, Patience: theta,
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h}
 	r.Simulated = d.m.measured(cfg.Agents)
+	d.reportParts(r)
+	if cfg.HandleDist != Exponential {
+		r.Notes = append(r.Notes, fmt.Sprintf("Erlang C and A assume exponential handle times (cv 1); these are %s with cv %g", cfg.HandleDist, cfg.HandleCV))
+		if theta == 0 {
+			if a, err := erlang.AllenCunneen(cfg.Rate, h, cfg.Agents, t, cfg.HandleCV); err == nil {
+				r.Approx = &Prediction{Model: "allen_cunneen", Result: a}
+			}
+		}
+	}
 	c, errC := erlang.ErlangC(cfg.Rate, h, cfg.Agents, t)
 	switch {
 	case errC == nil:
@@ -157,8 +236,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if in.Patience > 0 {
 		patience = fmt.Sprintf("%g s", in.Patience)
 	}
-	fmt.Fprintf(&b, "switchboard simulate: %d agents, rate %g/s, handle %g s, patience %s, seed %d\n",
-		in.Agents, in.Rate, in.Handle, patience, in.Seed)
+	handle := fmt.Sprintf("%g s", in.Handle)
+	if in.HandleDist != "" && in.HandleDist != string(Exponential) {
+		handle += fmt.Sprintf(" (%s, cv %g)", in.HandleDist, in.HandleCV)
+	}
+	fmt.Fprintf(&b, "switchboard simulate: %d agents, rate %g/s, handle %s, patience %s, seed %d\n",
+		in.Agents, in.Rate, handle, patience, in.Seed)
 	fmt.Fprintf(&b, "offered load %.4g erlangs; measured %s after %s of warm-up (simulated time)\n\n",
 		in.Load, seconds(in.Duration), seconds(in.Warmup))
 	s := r.Simulated
@@ -172,6 +255,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if extra {
 		fmt.Fprintf(&b, " %-12s", "Erlang C")
 	}
+	if r.Approx != nil {
+		fmt.Fprintf(&b, " %-12s", "Allen–Cunneen")
+	}
 	b.WriteString("\n")
 	row := func(name, sim string, f func(erlang.Result) string) {
 		fmt.Fprintf(&b, "%-22s %-20s", name, sim)
@@ -182,6 +268,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		if extra {
 			fmt.Fprintf(&b, " %-12s", f(r.ErlangC.Result))
+		}
+		if r.Approx != nil {
+			fmt.Fprintf(&b, " %-12s", f(r.Approx.Result))
 		}
 		b.WriteString("\n")
 	}
@@ -198,11 +287,143 @@ func (r *Report) WriteTable(w io.Writer) error {
 		s.Arrivals, s.Answered, s.Abandoned)
 	fmt.Fprintf(&b, "fairness: Jain index of busy time %.4f; per agent handled min %d / mean %.1f / max %d, occupancy min %s / max %s\n",
 		f.Jain, f.HandledMin, f.HandledMean, f.HandledMax, pct(f.BusyMin), pct(f.BusyMax))
+	if len(r.Queues) > 0 {
+		fmt.Fprintf(&b, "\n%-16s %-9s %-7s %-18s %-18s %-9s %s\n", "queue", "rate/s", "agents", "service level", "ASA", "abandon", "model for the queue alone")
+		for _, q := range r.Queues {
+			sl, asa := pct(q.Simulated.ServiceLevel), sec(q.Simulated.ASA)
+			if q.Erlang != nil {
+				sl += " (" + pct(q.Erlang.ServiceLevel) + ")"
+				asa += " (" + sec(q.Erlang.ASA) + ")"
+			}
+			alone := "—, shares agents"
+			if q.Erlang != nil {
+				alone = map[string]string{"erlang_c": "Erlang C", "erlang_a": "Erlang A"}[q.Erlang.Model] + " in ( )"
+			}
+			fmt.Fprintf(&b, "%-16s %-9.4g %-7d %-18s %-18s %-9s %s\n", q.Name, q.Rate, q.Agents, sl, asa, pct(q.Simulated.AbandonRate), alone)
+		}
+	}
+	if len(r.Languages) > 0 {
+		fmt.Fprintf(&b, "\n%-10s %-9s %-9s %-10s %-10s %-14s %s\n", "language", "rate/s", "speakers", "SL", "ASA", "in language", "primary / secondary / other")
+		for _, l := range r.Languages {
+			fmt.Fprintf(&b, "%-10s %-9.4g %-9d %-10s %-10s %-14s %d / %d / %d\n", l.Language, l.Rate, l.Speakers,
+				pct(l.Simulated.ServiceLevel), sec(l.Simulated.ASA), pct(l.MatchRate), l.Primary, l.Secondary, l.Other)
+		}
+	}
+	if len(r.Teams) > 0 {
+		fmt.Fprintf(&b, "\n%-7s %-24s %-14s %-10s %s\n", "agents", "queues", "languages", "occupancy", "handled")
+		for _, tm := range r.Teams {
+			fmt.Fprintf(&b, "%-7d %-24s %-14s %-10s %d\n", tm.Agents, strings.Join(tm.Queues, ","), strings.Join(tm.Languages, ","), pct(tm.Occupancy), tm.Handled)
+		}
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
-	fmt.Fprintf(&b, "ran %.2f s wall, %d hub commands (%.0f/s); wrap-up time 0 (M/M/c)\n",
+	fmt.Fprintf(&b, "ran %.2f s wall, %d hub commands (%.0f/s); wrap-up time 0\n",
 		r.WallSeconds, r.Commands, float64(r.Commands)/math.Max(r.WallSeconds, 1e-9))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// reportParts fills r's queues, languages and teams.
+func (d *driver) reportParts(r *Report) {
+	cfg := d.cfg
+	teams := cfg.teams()
+	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
+	// Which teams serve which queue, and whether a queue's teams serve it
+	// alone.
+	serves := func(tm Team, q string) bool { return len(tm.Queues) == 0 || slices.Contains(tm.Queues, q) }
+	pooled := true
+	if len(cfg.Queues) > 1 || len(cfg.Teams) > 0 {
+		for qi, q := range d.queues {
+			qr := QueueReport{Name: q, Rate: cfg.Rate * share(d.queueCum, qi), Dedicated: true,
+				Simulated: d.m.queues[qi].part()}
+			for _, tm := range teams {
+				if !serves(tm, q) {
+					pooled = false
+					continue
+				}
+				qr.Agents += tm.Agents
+				if len(tm.Queues) != 1 && len(d.queues) > 1 {
+					qr.Dedicated = false
+				}
+			}
+			if qr.Dedicated {
+				if p, err := model(qr.Rate, h, qr.Agents, t, theta); err == nil {
+					qr.Erlang = p
+				} else {
+					r.Notes = append(r.Notes, fmt.Sprintf("queue %s: %v", q, err))
+				}
+			}
+			r.Queues = append(r.Queues, qr)
+		}
+	}
+	if !pooled {
+		r.Notes = append(r.Notes, "the run-wide prediction pools the load: every agent taking every contact; the teams do not")
+	}
+	for li, l := range cfg.Languages {
+		lt := d.m.langs[li]
+		lr := LanguageReport{Language: l.Language, Rate: cfg.Rate * share(d.langCum, li), Simulated: lt.part(),
+			Primary: lt.byTier[presence.TierPrimary], Secondary: lt.byTier[presence.TierSecondary], Other: lt.byTier[presence.TierNone]}
+		lr.MatchRate = ratio(float64(lr.Primary+lr.Secondary), float64(lt.answered))
+		for _, tm := range teams {
+			if slices.Contains(tm.Languages, l.Language) {
+				lr.Speakers += tm.Agents
+			}
+		}
+		r.Languages = append(r.Languages, lr)
+	}
+	if len(cfg.Teams) == 0 {
+		return
+	}
+	window := d.w1 - d.w0
+	for ti, tm := range teams {
+		tr := TeamReport{Agents: tm.Agents, Queues: tm.Queues, Languages: tm.Languages}
+		if tr.Queues == nil {
+			tr.Queues = d.queues
+		}
+		if tr.Languages == nil {
+			tr.Languages = []string{}
+		}
+		var busy float64
+		for i, a := range d.agents {
+			if a.team == ti {
+				busy += d.m.busy[i]
+				tr.Handled += d.m.handled[i]
+			}
+		}
+		tr.Occupancy = ratio(busy, float64(tm.Agents)*window)
+		r.Teams = append(r.Teams, tr)
+	}
+}
+
+// model is the prediction for one queue of c agents: Erlang A with
+// patience, Erlang C without.
+func model(rate, h float64, c int, t, theta float64) (*Prediction, error) {
+	if theta > 0 {
+		a, err := erlang.ErlangA(rate, h, c, t, theta)
+		if err != nil {
+			return nil, err
+		}
+		return &Prediction{Model: "erlang_a", Result: a}, nil
+	}
+	p, err := erlang.ErlangC(rate, h, c, t)
+	if err != nil {
+		return nil, err
+	}
+	return &Prediction{Model: "erlang_c", Result: p}, nil
+}
+
+// share is choice i's normalized share from cumulative shares.
+func share(cum []float64, i int) float64 {
+	if i == 0 {
+		return cum[0]
+	}
+	return cum[i] - cum[i-1]
+}
+
+// part turns a tally into a Part.
+func (a *tally) part() Part {
+	return Part{ServiceLevel: ratio(float64(a.inT), float64(a.arrivals)), ASA: ratio(a.waitSum, float64(a.answered)),
+		AbandonRate: ratio(float64(a.abandoned), float64(a.arrivals)),
+		Arrivals:    a.arrivals, Answered: a.answered, Abandoned: a.abandoned}
 }

@@ -59,6 +59,12 @@ func TestMatchesReference(t *testing.T) {
 		{"c=3 rho=0.9", load(3, 0.9, n, 2)},
 		{"c=8 rho=0.95 patience", func() Config { c := load(8, 0.95, n, 3); c.Patience = 60 * time.Second; return c }()},
 		{"c=4 overload patience", func() Config { c := load(4, 1.3, n, 4); c.Patience = 30 * time.Second; return c }()},
+		{"c=3 rho=0.9 lognormal cv=2", func() Config { c := load(3, 0.9, n, 5); c.HandleDist, c.HandleCV = Lognormal, 2; return c }()},
+		{"c=5 rho=0.95 constant patience", func() Config {
+			c := load(5, 0.95, n, 6)
+			c.HandleDist, c.Patience = Constant, 60*time.Second
+			return c
+		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := map[int]Call{}
@@ -242,5 +248,31 @@ func TestErlangAWithHub(t *testing.T) {
 	checkClose(t, "hub vs Erlang A", got, r.Erlang.Result, tol, true)
 	if s.Abandoned == 0 || s.Answered+s.Abandoned != s.Arrivals {
 		t.Errorf("arrivals %d = answered %d + abandoned %d?", s.Arrivals, s.Answered, s.Abandoned)
+	}
+}
+
+// TestReferenceMatchesPollaczekKhinchine: with one agent, Allen–Cunneen is
+// the Pollaczek–Khinchine formula of M/G/1, exact for any handle-time
+// distribution; the reference queue with constant and lognormal handle
+// times must match it within 2 % over a million arrivals.
+func TestReferenceMatchesPollaczekKhinchine(t *testing.T) {
+	// No shorter sample under -race: the reference is cheap, and the
+	// lognormal's long tail needs the million calls.
+	for _, tc := range []struct {
+		dist HandleDist
+		cv   float64
+		rho  float64
+	}{{Constant, 0, 0.8}, {Lognormal, 0.5, 0.8}, {Lognormal, 1.5, 0.7}} {
+		cfg := load(1, tc.rho, 2e6, 9)
+		cfg.HandleDist, cfg.HandleCV = tc.dist, tc.cv
+		got := referenceC(cfg)
+		want, err := erlang.AllenCunneen(cfg.Rate, cfg.Handle.Seconds(), 1, cfg.SLThreshold.Seconds(), tc.cv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := relErr(got.ASA, want.ASA); e > 0.02 {
+			t.Errorf("M/G/1 %s cv %g at %.0f %%: reference ASA %.3f s, Pollaczek–Khinchine %.3f s (%.1f %% off)",
+				tc.dist, tc.cv, 100*tc.rho, got.ASA, want.ASA, 100*e)
+		}
 	}
 }

@@ -1,0 +1,251 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDedicatedTeamsAreSeparateQueues runs two queues, each with a team of
+// its own: each queue is then its own M/M/c. The hub must give every call
+// the wait of a FIFO queue of its team (a reference written apart, on the
+// same random streams), and that reference, run long, must match the
+// Erlang C the report gives each queue for its rate and team.
+func TestDedicatedTeamsAreSeparateQueues(t *testing.T) {
+	// sales: 60 % of 0.07/s on 5 agents; support: 40 % on 4; handle 100 s:
+	// occupancy 84 % and 70 %.
+	const rate = 0.07
+	cfg := Config{Rate: rate, Handle: 100 * time.Second, Duration: seconds(8000 / rate), Seed: 21,
+		Queues: []QueueShare{{"sales", 3}, {"support", 2}},
+		Teams:  []Team{{Agents: 5, Queues: []string{"sales"}}, {Agents: 4, Queues: []string{"support"}}}}
+	want := map[int]float64{}
+	referenceTeams(t, cfg, func(n, _ int, _, wait float64) { want[n] = wait })
+	got := 0
+	cfg.OnCall = func(c Call) {
+		got++
+		if w, ok := want[c.N]; !ok || !c.Answered || math.Abs(w-c.Wait) > 1e-6 {
+			t.Fatalf("call %d: hub waited %.6f s, reference %.6f s (%v)", c.N, c.Wait, w, ok)
+		}
+	}
+	r := run(t, cfg)
+	if got != len(want) {
+		t.Fatalf("hub resolved %d calls, reference %d", got, len(want))
+	}
+	if r.Input.Agents != 9 || len(r.Queues) != 2 || len(r.Teams) != 2 {
+		t.Fatalf("input %+v, %d queues, %d teams", r.Input, len(r.Queues), len(r.Teams))
+	}
+	total := 0
+	for i, q := range r.Queues {
+		if q.Name != []string{"sales", "support"}[i] || math.Abs(q.Rate-rate*[]float64{0.6, 0.4}[i]) > 1e-12 || !q.Dedicated ||
+			q.Agents != []int{5, 4}[i] || q.Erlang == nil || q.Erlang.Model != "erlang_c" {
+			t.Fatalf("queue %d: %+v", i, q)
+		}
+		total += q.Simulated.Arrivals
+		if e := relErr(r.Teams[i].Occupancy, q.Erlang.Occupancy); e > 0.05 {
+			t.Errorf("team %d: occupancy %.4f, Erlang C %.4f", i, r.Teams[i].Occupancy, q.Erlang.Occupancy)
+		}
+	}
+	if total != r.Simulated.Arrivals {
+		t.Errorf("queues' arrivals %d, run's %d", total, r.Simulated.Arrivals)
+	}
+	if !strings.Contains(strings.Join(r.Notes, "\n"), "pools the load") {
+		t.Errorf("no note that the run-wide prediction pools split teams: %q", r.Notes)
+	}
+
+	// The reference over millions of calls against each queue's Erlang C.
+	long := cfg
+	long.OnCall = nil
+	long.Duration = seconds(4e6 / rate)
+	tol := 1.0
+	if raceOn || testing.Short() {
+		long.Duration /= 10
+		tol = math.Sqrt(10)
+	}
+	w0 := (long.Duration / 10).Seconds()
+	type acc struct {
+		n, inT int
+		wait   float64
+	}
+	var per [2]acc
+	referenceTeams(t, long, func(_, q int, at, wait float64) {
+		if at < w0 {
+			return
+		}
+		a := &per[q]
+		a.n++
+		a.wait += wait
+		if wait <= 20 {
+			a.inT++
+		}
+	})
+	for i, q := range r.Queues {
+		a := per[i]
+		sl, asa := float64(a.inT)/float64(a.n), a.wait/float64(a.n)
+		if relErr(sl, q.Erlang.ServiceLevel) > 0.02*tol || relErr(asa, q.Erlang.ASA) > 0.04*tol {
+			t.Errorf("queue %s over %d calls: SL %.4f, ASA %.2f s; Erlang C %.4f, %.2f s", q.Name, a.n, sl, asa, q.Erlang.ServiceLevel, q.Erlang.ASA)
+		}
+		t.Logf("queue %s over %d calls: SL %.4f, ASA %.2f s; Erlang C %.4f, %.2f s", q.Name, a.n, sl, asa, q.Erlang.ServiceLevel, q.Erlang.ASA)
+	}
+}
+
+// TestOneTeamForTwoQueuesIsOnePool: queues served by the same agents are
+// one M/M/c for the run (the hub takes the longest-waiting contact across
+// the agent's queues), so the run matches the pooled Erlang C call by call
+// as a single queue would: same random streams, same waits.
+func TestOneTeamForTwoQueuesIsOnePool(t *testing.T) {
+	base := load(3, 0.85, 3000, 22)
+	mixed := base
+	mixed.Queues = []QueueShare{{"a", 1}, {"b", 1}}
+	mixed.Languages = []LanguageShare{{"en", 1}, {"de", 1}}
+	waits := map[int]float64{}
+	base.OnCall = func(c Call) { waits[c.N] = c.Wait }
+	run(t, base)
+	seen := 0
+	mixed.OnCall = func(c Call) {
+		seen++
+		if w, ok := waits[c.N]; !ok || math.Abs(w-c.Wait) > 1e-6 {
+			t.Fatalf("call %d waited %.6f s with two queues, %.6f s with one", c.N, c.Wait, w)
+		}
+	}
+	r := run(t, mixed)
+	if seen != len(waits) || r.Queues[0].Dedicated || r.Queues[0].Erlang != nil {
+		t.Errorf("%d of %d calls; queue report %+v", seen, len(waits), r.Queues[0])
+	}
+	for _, n := range r.Notes {
+		if strings.Contains(n, "pools") {
+			t.Errorf("one team for every queue is the pooled model, yet: %q", n)
+		}
+	}
+	// The default team speaks every language: every call is matched.
+	for _, l := range r.Languages {
+		if l.MatchRate != 1 || l.Speakers != 3 || l.Primary+l.Secondary != l.Simulated.Answered {
+			t.Errorf("language %+v", l)
+		}
+	}
+}
+
+// TestLanguagesAreMatchedWhenSpeakersAreFree: English and French visitors
+// half and half; four agents speak English only, four French first and
+// English second. At low load a French speaker is almost always free, so
+// nearly every French visitor gets one; English visitors always find
+// English (every agent speaks it), mostly as a primary. At high load French
+// visitors spill over to English-only agents: the router weighs language,
+// it does not make a visitor wait for it.
+func TestLanguagesAreMatchedWhenSpeakersAreFree(t *testing.T) {
+	teams := []Team{{Agents: 4, Languages: []string{"en"}}, {Agents: 4, Languages: []string{"fr", "en"}}}
+	mix := []LanguageShare{{"en", 1}, {"fr-CA", 1}}
+	frMatch := func(rho float64) (LanguageReport, LanguageReport) {
+		cfg := load(8, rho, 4000, 23)
+		cfg.Agents, cfg.Teams, cfg.Languages = 0, teams, mix
+		r := run(t, cfg)
+		if len(r.Languages) != 2 || r.Languages[1].Language != "fr" || r.Languages[1].Speakers != 4 || r.Languages[0].Speakers != 8 {
+			t.Fatalf("languages %+v", r.Languages)
+		}
+		for _, l := range r.Languages {
+			if l.Primary+l.Secondary+l.Other != l.Simulated.Answered {
+				t.Errorf("%s: %d + %d + %d ≠ %d answered", l.Language, l.Primary, l.Secondary, l.Other, l.Simulated.Answered)
+			}
+		}
+		return r.Languages[0], r.Languages[1]
+	}
+	en, fr := frMatch(0.3)
+	if en.MatchRate != 1 || en.Primary < en.Secondary || fr.MatchRate < 0.95 || fr.Secondary != 0 {
+		t.Errorf("at 30 %%: en %+v; fr %+v", en, fr)
+	}
+	_, frBusy := frMatch(0.95)
+	if !(frBusy.Other > 0 && frBusy.MatchRate < fr.MatchRate) {
+		t.Errorf("at 95 %% every French visitor still got French (%+v): the router held them?", frBusy)
+	}
+	t.Logf("French in French: %.4f at 30 %%, %.4f at 95 %%", fr.MatchRate, frBusy.MatchRate)
+}
+
+// TestHandleDistributions: the drawn handle times have the configured mean
+// and spread, and the report carries the Allen–Cunneen approximation beside
+// Erlang C with a note.
+func TestHandleDistributions(t *testing.T) {
+	for _, tc := range []struct {
+		dist HandleDist
+		cv   float64
+	}{{Exponential, 1}, {Constant, 0}, {Lognormal, 0.5}, {Lognormal, 2}} {
+		cfg := load(4, 0.7, 20000, 24)
+		cfg.HandleDist, cfg.HandleCV = tc.dist, tc.cv
+		if tc.dist == Exponential {
+			cfg.HandleCV = 0 // the default
+		}
+		cfg, err := cfg.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := &driver{cfg: cfg}
+		d.handles = rand.New(rand.NewPCG(cfg.Seed, 2))
+		d.initHandles()
+		const n = 400000
+		var sum, sq float64
+		for range n {
+			x := d.handleTime()
+			sum += x
+			sq += x * x
+		}
+		mean := sum / n
+		cv := math.Sqrt(sq/n-mean*mean) / mean
+		// Standard error of the mean is cv·h/√n: 0.3 % at cv 2.
+		if relErr(mean, 100) > 0.01 || math.Abs(cv-tc.cv) > 0.02+0.05*tc.cv {
+			t.Errorf("%s cv %g: drew mean %.3f, cv %.4f", tc.dist, tc.cv, mean, cv)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := Main([]string{"--agents", "4", "--rate", "0.03", "--handle", "100", "--handle-dist", "lognormal", "--handle-cv", "1.5",
+		"--duration", "20000", "--json", "--quiet"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var r Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Approx == nil || r.Approx.Model != "allen_cunneen" || r.Erlang == nil || r.Input.HandleDist != "lognormal" || r.Input.HandleCV != 1.5 ||
+		!(r.Approx.ASA > r.Erlang.ASA) || !strings.Contains(strings.Join(r.Notes, " "), "assume exponential") {
+		t.Errorf("report %+v", r)
+	}
+}
+
+func TestMixFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := Main([]string{"--rate", "0.05", "--handle", "100", "--duration", "20000", "--quiet",
+		"--queues", "sales=2,support", "--languages", "en=0.7,fr=0.3",
+		"--team", "3:sales:en", "--team", "2:*:fr,en"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"5 agents", "sales", "support", "language", "fr", "in language", "occupancy", "shares agents"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--agents", "2", "--queues", "sales=0"}, "share"},
+		{[]string{"--agents", "2", "--queues", "bad name"}, "queue name"},
+		{[]string{"--agents", "2", "--queues", "a,a"}, "named twice"},
+		{[]string{"--agents", "2", "--languages", "e1"}, "language"},
+		{[]string{"--team", "0:sales"}, "team"},
+		{[]string{"--team", "2:nosuch"}, "not among the queues"},
+		{[]string{"--queues", "a,b", "--team", "2:a"}, "no team serves queue \"b\""},
+		{[]string{"--agents", "4", "--team", "2"}, "teams have 2"},
+		{[]string{"--agents", "2", "--handle-dist", "weibull"}, "handle distribution"},
+		{[]string{"--agents", "2", "--handle-cv", "2"}, "cv of 1"},
+		{[]string{"--agents", "2", "--handle-dist", "constant", "--handle-cv", "1"}, "cv of 0"},
+		{[]string{"--agents", "2", "--handle-dist", "lognormal", "--handle-cv", "-1"}, "handle cv"},
+	} {
+		errb.Reset()
+		args := append([]string{"--rate", "0.01", "--handle", "100", "--quiet"}, tc.args...)
+		if code := Main(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%q: exit %d, %q (want 2 and %q)", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}
