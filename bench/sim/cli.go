@@ -19,7 +19,7 @@ import (
 // command line. The table or JSON goes to stdout; progress and errors to
 // stderr.
 func Main(args []string, stdout, stderr io.Writer) int {
-	cfg, asJSON, quiet, err := parseFlags(args, stderr)
+	cfg, asJSON, quiet, html, err := parseFlags(args, stderr)
 	if err != nil {
 		if err != flag.ErrHelp {
 			fmt.Fprintln(stderr, "switchboard simulate:", err)
@@ -50,15 +50,34 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard simulate:", err)
 		return 1
 	}
+	if html != "" {
+		if err := writeHTML(html, r); err != nil {
+			fmt.Fprintln(stderr, "switchboard simulate:", err)
+			return 1
+		}
+	}
 	return 0
 }
 
+// writeHTML writes r's HTML report to the file name.
+func writeHTML(name string, r *Report) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := r.WriteHTML(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // parseFlags reads the command line: times in seconds of simulated time.
-func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool, err error) {
+func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool, html string, err error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json]")
+		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
 		fmt.Fprintln(stderr, "       [--handle-dist exponential|lognormal|constant] [--handle-cv X]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE,...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fs.PrintDefaults()
@@ -89,34 +108,35 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 	seed := fs.Uint64("seed", 1, "random seed")
 	fs.BoolVar(&asJSON, "json", false, "write JSON instead of a table")
 	fs.BoolVar(&quiet, "quiet", false, "no progress line on stderr")
+	fs.StringVar(&html, "html", "", "also write an HTML report with charts to this file")
 	if err = fs.Parse(args); err != nil {
 		return
 	}
 	if fs.NArg() > 0 {
-		return cfg, false, false, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return cfg, false, false, "", fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	for name, v := range map[string]float64{"handle": *handle, "patience": *patience, "duration": *duration, "sl-threshold": *sl} {
 		if v < 0 {
-			return cfg, false, false, fmt.Errorf("--%s %g: want ≥ 0", name, v)
+			return cfg, false, false, "", fmt.Errorf("--%s %g: want ≥ 0", name, v)
 		}
 	}
 	switch {
 	case *agents <= 0 && len(teams) == 0:
-		return cfg, false, false, fmt.Errorf("--agents is required (≥ 1)")
+		return cfg, false, false, "", fmt.Errorf("--agents is required (≥ 1)")
 	case *rate <= 0:
-		return cfg, false, false, fmt.Errorf("--rate is required (> 0 per second)")
+		return cfg, false, false, "", fmt.Errorf("--rate is required (> 0 per second)")
 	case *handle <= 0:
-		return cfg, false, false, fmt.Errorf("--handle is required (> 0 seconds)")
+		return cfg, false, false, "", fmt.Errorf("--handle is required (> 0 seconds)")
 	case *duration <= 0:
-		return cfg, false, false, fmt.Errorf("--duration %g: want > 0", *duration)
+		return cfg, false, false, "", fmt.Errorf("--duration %g: want > 0", *duration)
 	case *sl <= 0:
-		return cfg, false, false, fmt.Errorf("--sl-threshold %g: want > 0", *sl)
+		return cfg, false, false, "", fmt.Errorf("--sl-threshold %g: want > 0", *sl)
 	}
 	cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Patience: seconds(*patience),
 		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed,
 		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams}
 	if _, err := cfg.withDefaults(); err != nil {
-		return cfg, false, false, errors.New(strings.Replace(err.Error(), ErrConfig.Error()+": ", "", 1))
+		return cfg, false, false, "", errors.New(strings.Replace(err.Error(), ErrConfig.Error()+": ", "", 1))
 	}
 	switch {
 	case *warmup == 0:
@@ -124,7 +144,7 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 	case *warmup > 0:
 		cfg.Warmup = seconds(*warmup)
 	}
-	return cfg, asJSON, quiet, nil
+	return cfg, asJSON, quiet, html, nil
 }
 
 // progressLine returns a Progress callback that redraws one line on w.

@@ -73,7 +73,18 @@ type driver struct {
 	w0, w1 float64
 	m      meter
 	nDo    int
+	// contacts waiting and agents busy now, and their samples over the
+	// run, every sampleEvery seconds from 0
+	waiting, busy int
+	samples       []sample
+	sampleEvery   float64
 }
+
+// sample is the state of the run at one moment.
+type sample struct{ waiting, busy int }
+
+// samplesPerRun is about how many samples a run's timeline takes.
+const samplesPerRun = 300
 
 // Run simulates cfg on a new hub and returns what it measured beside the
 // Erlang predictions. It fails on a bad Config, when ctx ends, or when the
@@ -107,6 +118,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	})
 	d.langCum = cumulative(len(cfg.Languages), func(i int) float64 { return cfg.Languages[i].Share })
 	d.initHandles()
+	d.sampleEvery = d.w1 / samplesPerRun
 	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds())
 	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}})
 	if err != nil {
@@ -125,7 +137,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := d.loop(start); err != nil {
 		return nil, err
 	}
-	return d.report(time.Since(start)), nil
+	r := d.report(time.Since(start))
+	r.withinModel = d.withinModel(r)
+	return r, nil
 }
 
 // setup creates the queues and the agents, connected and available, each
@@ -238,6 +252,9 @@ func (d *driver) loop(start time.Time) error {
 	nextReport := time.Now().Add(d.cfg.ProgressEvery)
 	for i := 0; d.events.Len() > 0; i++ {
 		e := d.events.Pop()
+		for at := float64(len(d.samples)) * d.sampleEvery; at <= e.at && at <= total; at = float64(len(d.samples)) * d.sampleEvery {
+			d.samples = append(d.samples, sample{waiting: d.waiting, busy: d.busy})
+		}
 		d.now = e.at
 		var err error
 		switch e.kind {
@@ -300,6 +317,7 @@ func (d *driver) arrive() error {
 	c.id = rep.Session
 	d.calls[c.id] = c
 	d.m.arrived(c)
+	d.waiting++
 	if rep.Card != nil && rep.Card.Agent != nil {
 		if i, ok := d.byID[rep.Card.Agent.ID]; ok {
 			d.assign(c, i)
@@ -315,6 +333,8 @@ func (d *driver) arrive() error {
 // assign records that agent i took c now and schedules the end of service.
 func (d *driver) assign(c *call, i int) {
 	c.agent = i
+	d.waiting--
+	d.busy++
 	tier := presence.TierNone
 	if c.lang >= 0 {
 		tier = d.agents[i].langs.Tier(d.cfg.Languages[c.lang].Language)
@@ -343,6 +363,7 @@ func (d *driver) end(i int) error {
 	}
 	d.m.served(i, a.since, d.now)
 	a.call = nil
+	d.busy--
 	c.done = true
 	delete(d.calls, c.id)
 	return d.readOffers(i)
@@ -392,6 +413,7 @@ func (d *driver) abandon(c *call) error {
 	}
 	c.done = true
 	delete(d.calls, c.id)
+	d.waiting--
 	d.m.abandoned(c)
 	if d.cfg.OnCall != nil {
 		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Counted: c.counted})

@@ -27,7 +27,18 @@ type meter struct {
 	handled []int     // per agent, calls answered in the window
 	queues  []tally   // per queue
 	langs   []langTally
+	// waits of the counted answered calls: how many at once, and the rest
+	// in waitBins bins of width t·waitSpan/waitBins, bin j holding waits in
+	// (j·w, (j+1)·w]; longer waits are only in all.
+	atOnce int
+	waits  [waitBins]int
 }
+
+// The wait histogram covers 0 to waitSpan service-level thresholds.
+const (
+	waitBins = 200
+	waitSpan = 4
+)
 
 // langTally counts the calls of one visitor language.
 type langTally struct {
@@ -73,6 +84,11 @@ func (m *meter) answered(c *call, wait float64, tier presence.Tier) {
 		return
 	}
 	m.handled[c.agent]++
+	if wait <= 0 {
+		m.atOnce++
+	} else if j := int(math.Ceil(wait/(m.t*waitSpan/waitBins))) - 1; j < waitBins {
+		m.waits[max(j, 0)]++
+	}
 	if c.lang >= 0 && int(tier) < len(m.langs[c.lang].byTier) {
 		m.langs[c.lang].byTier[tier]++
 	}
@@ -146,4 +162,17 @@ func (m *meter) halfWidth95(f func(t *tally) (float64, bool)) float64 {
 	}
 	const t19 = 2.093 // Student's t, 0.975 quantile, 19 degrees of freedom
 	return t19 * math.Sqrt(sq/(n-1)/n)
+}
+
+// answeredWithin returns, for k = 0..waitBins, the fraction of counted
+// arrivals answered within k·w, w = t·waitSpan/waitBins.
+func (m *meter) answeredWithin() []float64 {
+	out := make([]float64, waitBins+1)
+	n := m.atOnce
+	out[0] = ratio(float64(n), float64(m.all.arrivals))
+	for j, c := range m.waits {
+		n += c
+		out[j+1] = ratio(float64(n), float64(m.all.arrivals))
+	}
+	return out
 }

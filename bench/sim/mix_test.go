@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +248,62 @@ func TestMixFlags(t *testing.T) {
 		if code := Main(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%q: exit %d, %q (want 2 and %q)", tc.args, code, errb.String(), tc.want)
 		}
+	}
+}
+
+// TestHTMLReport: the page carries both charts, the simulated curve at T is
+// the service level of the table, the model's curve at T is the model's,
+// and the timeline never has more agents busy than there are.
+func TestHTMLReport(t *testing.T) {
+	for _, args := range [][]string{
+		{"--agents", "4", "--rate", "0.035", "--handle", "100", "--duration", "50000"},
+		{"--agents", "4", "--rate", "0.035", "--handle", "100", "--duration", "50000", "--patience", "60"},
+		{"--agents", "4", "--rate", "0.035", "--handle", "100", "--duration", "50000", "--handle-dist", "constant"},
+	} {
+		name := t.TempDir() + "/sim.html"
+		var out, errb bytes.Buffer
+		if code := Main(append(args, "--quiet", "--html", name), &out, &errb); code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, errb.String())
+		}
+		page, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"<!doctype html>", "service level (20s)", "answered within t", "contacts waiting", "agents busy"} {
+			if !strings.Contains(string(page), want) {
+				t.Errorf("%q: page lacks %q", args, want)
+			}
+		}
+		if n := strings.Count(string(page), "<polyline"); n != 4 {
+			t.Errorf("%q: %d lines drawn, want 4", args, n)
+		}
+		cfg, _, _, _, err := parseFlags(args, &errb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, cfg)
+		atT := waitBins / waitSpan
+		if math.Abs(r.within[atT]-r.Simulated.ServiceLevel) > 1/float64(r.Simulated.Arrivals) {
+			t.Errorf("%q: curve at T %.5f, service level %.5f", args, r.within[atT], r.Simulated.ServiceLevel)
+		}
+		model := r.Erlang.Result
+		if r.Approx != nil {
+			model = r.Approx.Result
+		}
+		if math.Abs(r.withinModel[atT]-model.ServiceLevel) > 1e-9 || r.within[0] > r.within[waitBins] {
+			t.Errorf("%q: model curve at T %.5f, model %.5f", args, r.withinModel[atT], model.ServiceLevel)
+		}
+		if len(r.samples) < samplesPerRun {
+			t.Errorf("%q: %d samples", args, len(r.samples))
+		}
+		for _, s := range r.samples {
+			if s.busy < 0 || s.busy > 4 || s.waiting < 0 {
+				t.Fatalf("%q: sample %+v", args, s)
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := Main([]string{"--agents", "2", "--rate", "0.01", "--handle", "100", "--duration", "1000", "--quiet", "--html", "/nonexistent/dir/r.html"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "no such file") {
+		t.Errorf("unwritable html: exit %d, %q", code, errb.String())
 	}
 }

@@ -46,6 +46,13 @@ type Report struct {
 	// applied to the hub.
 	WallSeconds float64 `json:"wall_seconds"`
 	Commands    int     `json:"commands"`
+
+	// For the HTML report: the fraction answered within k·T·waitSpan/
+	// waitBins, simulated and predicted (nil without a prediction), and
+	// the run's timeline with its step in seconds.
+	within, withinModel []float64
+	samples             []sample
+	sampleEvery         float64
 }
 
 // Input echoes the run's parameters, in seconds.
@@ -171,6 +178,7 @@ func (d *driver) report(wall time.Duration) *Report {
 			}
 		}
 	}
+	r.within, r.samples, r.sampleEvery = d.m.answeredWithin(), d.samples, d.sampleEvery
 	c, errC := erlang.ErlangC(cfg.Rate, h, cfg.Agents, t)
 	switch {
 	case errC == nil:
@@ -426,4 +434,34 @@ func (a *tally) part() Part {
 	return Part{ServiceLevel: ratio(float64(a.inT), float64(a.arrivals)), ASA: ratio(a.waitSum, float64(a.answered)),
 		AbandonRate: ratio(float64(a.abandoned), float64(a.arrivals)),
 		Arrivals:    a.arrivals, Answered: a.answered, Abandoned: a.abandoned}
+}
+
+// withinModel is the prediction of r's answeredWithin curve: the fraction
+// answered within each threshold, by Allen–Cunneen when r has it, else by
+// r's Erlang model; nil when r has neither.
+func (d *driver) withinModel(r *Report) []float64 {
+	cfg := d.cfg
+	h, theta := cfg.Handle.Seconds(), cfg.Patience.Seconds()
+	var at func(t float64) (erlang.Result, error)
+	switch {
+	case r.Approx != nil:
+		at = func(t float64) (erlang.Result, error) {
+			return erlang.AllenCunneen(cfg.Rate, h, cfg.Agents, t, cfg.HandleCV)
+		}
+	case r.Erlang != nil && r.Erlang.Model == "erlang_a":
+		at = func(t float64) (erlang.Result, error) { return erlang.ErlangA(cfg.Rate, h, cfg.Agents, t, theta) }
+	case r.Erlang != nil:
+		at = func(t float64) (erlang.Result, error) { return erlang.ErlangC(cfg.Rate, h, cfg.Agents, t) }
+	default:
+		return nil
+	}
+	out := make([]float64, waitBins+1)
+	for k := range out {
+		p, err := at(float64(k) * cfg.SLThreshold.Seconds() * waitSpan / waitBins)
+		if err != nil {
+			return nil
+		}
+		out[k] = p.ServiceLevel
+	}
+	return out
 }

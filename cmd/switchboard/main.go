@@ -33,7 +33,7 @@ usage:
                       [--tls-cert FILE --tls-key FILE] [--pprof 127.0.0.1:6060] [--log-level info]
                       [--frame-ancestors 'https://shop.example'] [--config FILE.json]
   switchboard bench    --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]
-  switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json]
+  switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]
                       [--handle-dist exponential|lognormal|constant] [--handle-cv X]
                       [--queues NAME=SHARE,...] [--languages LANG=SHARE,...] [--team N:QUEUES:LANGS ...]
 

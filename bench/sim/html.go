@@ -1,0 +1,51 @@
+package sim
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/bench/internal/chart"
+)
+
+// WriteHTML writes r as a self-contained HTML page: the table, the
+// fraction answered within a threshold of 0 to 4 T beside the model's, and
+// the contacts waiting and agents busy over simulated time, as inline SVG.
+func (r *Report) WriteHTML(w io.Writer) error {
+	var table strings.Builder
+	if err := r.WriteTable(&table); err != nil {
+		return err
+	}
+	pct := func(xs []float64) []float64 {
+		out := make([]float64, len(xs))
+		for i, x := range xs {
+			out[i] = 100 * x
+		}
+		return out
+	}
+	within := []chart.Series{{Name: "simulated", Color: "#1f77b4", Ys: pct(r.within)}}
+	if r.withinModel != nil {
+		name := map[string]string{"erlang_c": "Erlang C", "erlang_a": "Erlang A"}[r.Erlang.Model]
+		if r.Approx != nil {
+			name = "Allen–Cunneen"
+		}
+		within = append(within, chart.Series{Name: name, Color: "#ff7f0e", Ys: pct(r.withinModel)})
+	}
+	var waiting, busy []float64
+	for _, s := range r.samples {
+		waiting = append(waiting, float64(s.waiting))
+		busy = append(busy, float64(s.busy))
+	}
+	span := seconds(float64(max(len(r.samples)-1, 0)) * r.sampleEvery).Round(time.Second)
+	title := fmt.Sprintf("switchboard simulate — %d agents, %g contacts/s, handle %g s", r.Input.Agents, r.Input.Rate, r.Input.Handle)
+	return chart.Page(w, title, table.String(),
+		chart.Section{Heading: "Waits", Charts: []template.HTML{chart.Lines(
+			fmt.Sprintf("answered within t, for t from 0 to %g s (service level at t = %g s)", waitSpan*r.Input.SLThreshold, r.Input.SLThreshold),
+			fmt.Sprintf("%g s", waitSpan*r.Input.SLThreshold), "%.0f %%", 100, within)}},
+		chart.Section{Heading: "Queue and agents", Charts: []template.HTML{chart.Lines(
+			"over simulated time (warm-up included)", span.String(), "", 1, []chart.Series{
+				{Name: "contacts waiting", Color: "#d62728", Ys: waiting},
+				{Name: "agents busy", Color: "#1f77b4", Ys: busy}})}})
+}
