@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/switchboardhq/switchboard/presence"
@@ -88,18 +88,18 @@ const (
 // QueueShare is one queue of a run and its share of the arrivals.
 type QueueShare struct {
 	// Name is the queue's id: 1 to 32 letters, digits, '-' or '_'.
-	Name string
+	Name string `json:"name"`
 	// Share is its part of the arrivals (> 0); the shares need not sum
 	// to 1, they are normalized.
-	Share float64
+	Share float64 `json:"share"`
 }
 
 // LanguageShare is one visitor language and its share of the arrivals.
 type LanguageShare struct {
 	// Language is a base language tag such as "en" or "pt".
-	Language string
+	Language string `json:"language"`
 	// Share is its part of the arrivals (> 0), normalized like QueueShare's.
-	Share float64
+	Share float64 `json:"share"`
 }
 
 // Team is a group of identical agents.
@@ -267,7 +267,10 @@ func (c *Config) checkMix() error {
 			}
 			t.Languages[j] = tag
 		}
-		for _, q := range t.Queues {
+		for j, q := range t.Queues {
+			if slices.Contains(t.Queues[:j], q) {
+				return fmt.Errorf("%w: team %d names queue %q twice", ErrConfig, i+1, q)
+			}
 			if !queues[q] && !(len(c.Queues) == 0 && q == queueID) {
 				return fmt.Errorf("%w: team %d serves queue %q, which is not among the queues", ErrConfig, i+1, q)
 			}
@@ -337,17 +340,4 @@ func (c *Config) teams() []Team {
 		langs = append(langs, l.Language)
 	}
 	return []Team{{Agents: c.Agents, Languages: langs}}
-}
-
-// describe is a team in one line: "12 agents, sales+support, en/fr".
-func (t Team) describe() string {
-	q := "every queue"
-	if len(t.Queues) > 0 {
-		q = strings.Join(t.Queues, "+")
-	}
-	l := "no language"
-	if len(t.Languages) > 0 {
-		l = strings.Join(t.Languages, "/")
-	}
-	return fmt.Sprintf("%d agents, %s, %s", t.Agents, q, l)
 }

@@ -36,7 +36,7 @@ func TestDedicatedTeamsAreSeparateQueues(t *testing.T) {
 	if got != len(want) {
 		t.Fatalf("hub resolved %d calls, reference %d", got, len(want))
 	}
-	if r.Input.Agents != 9 || len(r.Queues) != 2 || len(r.Teams) != 2 {
+	if r.Input.Agents != 9 || len(r.Input.Queues) != 2 || len(r.Queues) != 2 || len(r.Teams) != 2 {
 		t.Fatalf("input %+v, %d queues, %d teams", r.Input, len(r.Queues), len(r.Teams))
 	}
 	total := 0
@@ -236,6 +236,7 @@ func TestMixFlags(t *testing.T) {
 		{[]string{"--agents", "2", "--languages", "e1"}, "language"},
 		{[]string{"--team", "0:sales"}, "team"},
 		{[]string{"--team", "2:nosuch"}, "not among the queues"},
+		{[]string{"--queues", "a", "--team", "2:a,a"}, "names queue \"a\" twice"},
 		{[]string{"--queues", "a,b", "--team", "2:a"}, "no team serves queue \"b\""},
 		{[]string{"--agents", "4", "--team", "2"}, "teams have 2"},
 		{[]string{"--agents", "2", "--handle-dist", "weibull"}, "handle distribution"},

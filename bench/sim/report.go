@@ -67,6 +67,10 @@ type Input struct {
 	Warmup      float64 `json:"warmup"`
 	SLThreshold float64 `json:"sl_threshold"`
 	Seed        uint64  `json:"seed"`
+	// Queues and Languages are the run's mix, when it has one (shares as
+	// given, not normalized); its teams are in Report.Teams.
+	Queues    []QueueShare    `json:"queues,omitempty"`
+	Languages []LanguageShare `json:"languages,omitempty"`
 	// Load is the offered load λh in erlangs.
 	Load float64 `json:"offered_load"`
 }
@@ -167,7 +171,8 @@ func (d *driver) report(wall time.Duration) *Report {
 	r := &Report{WallSeconds: wall.Seconds(), Commands: d.nDo}
 	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
 	r.Input = Input{Agents: cfg.Agents, Rate: cfg.Rate, Handle: h, HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV, Patience: theta,
-		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h}
+		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
+		Queues: cfg.Queues, Languages: cfg.Languages}
 	r.Simulated = d.m.measured(cfg.Agents)
 	d.reportParts(r)
 	if cfg.HandleDist != Exponential {
