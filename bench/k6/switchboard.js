@@ -12,7 +12,8 @@
 // admin key, so runs never collide. The server limits new chats to 2/s per
 // client address (PROTOCOL.md, rate_limited): from one address k6 sees
 // those refusals above RATE=2; `switchboard bench` spreads local runs over
-// loopback source addresses instead.
+// loopback source addresses instead. bench/k6/k6_test.go runs this script
+// against a server (CI installs k6 for it).
 import http from 'k6/http';
 import ws from 'k6/ws';
 import { check, sleep } from 'k6';
