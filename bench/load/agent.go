@@ -119,7 +119,7 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		a.mu.Lock()
 		delete(a.sent, f.Ref)
 		a.mu.Unlock()
-		r.fail("agent_error_" + f.Code)
+		r.fail(agentErrKind(f))
 	case "offer_revoked":
 		r.revoked.Add(1)
 	case "message":
@@ -127,7 +127,7 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			if ns, err := strconv.ParseInt(m.Text[3:], 10, 64); err == nil {
 				r.deliver.Add(now.Sub(time.Unix(0, ns)))
 			}
-			if err := a.s.send(ctx, map[string]any{"type": "send", "session": f.Session, "text": m.Text}); err != nil && ctx.Err() == nil {
+			if err := a.s.send(ctx, map[string]any{"type": "send", "session": f.Session, "text": m.Text, "ref": "echo-" + f.Session}); err != nil && ctx.Err() == nil {
 				r.fail(errKind("agent_write", err))
 			}
 		}
@@ -145,7 +145,7 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		a.mu.Unlock()
 		if mine {
 			r.activeChats.Add(-1)
-			if err := a.s.send(ctx, map[string]any{"type": "wrapup", "session": c.Session, "code": "done"}); err != nil && ctx.Err() == nil {
+			if err := a.s.send(ctx, map[string]any{"type": "wrapup", "session": c.Session, "code": "done", "ref": "wrap-" + c.Session}); err != nil && ctx.Err() == nil {
 				r.fail(errKind("agent_write", err))
 			}
 		}
@@ -169,4 +169,17 @@ func stampOf(name string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, ns), true
+}
+
+// agentErrKind names an error frame an agent got for the errors table:
+// "agent_error_<code>_on_<command>", the command read from the ref the
+// agent gave it (accept, send or wrapup), so that a send that crossed the
+// visitor's leave is told from an accept that came too late.
+func agentErrKind(f *frame) string {
+	kind := "agent_error_" + f.Code
+	prefix, _, _ := strings.Cut(f.Ref, "-")
+	if cmd, ok := map[string]string{"acc": "accept", "echo": "send", "wrap": "wrapup"}[prefix]; ok {
+		kind += "_on_" + cmd
+	}
+	return kind
 }

@@ -337,3 +337,17 @@ func TestErrorFrameDecodes(t *testing.T) {
 		t.Fatalf("%+v", m)
 	}
 }
+
+func TestAgentErrKind(t *testing.T) {
+	for ref, want := range map[string]string{
+		"acc-17":    "agent_error_conflict_on_accept",
+		"echo-s-42": "agent_error_conflict_on_send",
+		"wrap-s-42": "agent_error_conflict_on_wrapup",
+		"":          "agent_error_conflict",
+		"other-1":   "agent_error_conflict",
+	} {
+		if got := agentErrKind(&frame{Type: "error", Code: "conflict", Ref: ref}); got != want {
+			t.Errorf("ref %q: %q, want %q", ref, got, want)
+		}
+	}
+}
