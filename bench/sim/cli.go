@@ -78,11 +78,12 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
-		fmt.Fprintln(stderr, "       [--handle-dist exponential|lognormal|constant] [--handle-cv X]")
+		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE,...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team)")
+	capacity := fs.Int("capacity", 1, "contacts each agent serves at once (chat concurrency, 1..20)")
 	dist := fs.String("handle-dist", string(Exponential), "handle time distribution: exponential, lognormal or constant")
 	cv := fs.Float64("handle-cv", 0, "handle times' coefficient of variation, for lognormal (default 1)")
 	var queues []QueueShare
@@ -134,7 +135,7 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 	}
 	cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Patience: seconds(*patience),
 		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed,
-		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams}
+		Capacity: *capacity, HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams}
 	if _, err := cfg.withDefaults(); err != nil {
 		return cfg, false, false, "", errors.New(strings.Replace(err.Error(), ErrConfig.Error()+": ", "", 1))
 	}

@@ -17,6 +17,8 @@ const (
 	// maxAgents bounds the hub's agent table: the simulator's agents are
 	// real hub agents, each with a subscription.
 	maxAgents = 10000
+	// maxCapacity bounds an agent's contacts at once.
+	maxCapacity = 20
 )
 
 // ErrConfig is wrapped by every error about a Config field out of range.
@@ -49,6 +51,11 @@ type Config struct {
 	// (the first as their primary). With Teams, Agents may be 0 (it becomes
 	// their sum) or must equal their sum.
 	Teams []Team
+	// Capacity is how many contacts each agent serves at once (chat
+	// concurrency, 1..20): 0 means 1, the M/M/c of Erlang C. The models
+	// then count every slot as an agent, which holds when a chat takes as
+	// long however many others the agent has.
+	Capacity int
 	// Patience is the mean patience θ: 0 means contacts never abandon.
 	Patience time.Duration
 	// Duration is the measured window: 0 means DefaultDuration (a day).
@@ -169,6 +176,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: rate %v (want > 0 per second)", ErrConfig, c.Rate)
 	case c.Handle <= 0:
 		return c, fmt.Errorf("%w: handle %v (want > 0)", ErrConfig, c.Handle)
+	case c.Capacity < 0 || c.Capacity > maxCapacity:
+		return c, fmt.Errorf("%w: capacity %d (1..%d contacts at once)", ErrConfig, c.Capacity, maxCapacity)
 	case c.Patience < 0:
 		return c, fmt.Errorf("%w: patience %v (want ≥ 0)", ErrConfig, c.Patience)
 	case c.Duration < 0:
@@ -204,6 +213,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
+	}
+	if c.Capacity == 0 {
+		c.Capacity = 1
 	}
 	switch {
 	case c.Warmup == 0:

@@ -19,6 +19,11 @@
 //     after its handle time and wrap up at once: the wrap-up time is 0, as in
 //     M/M/c, where an agent is free the moment service ends.
 //
+// Agents may serve several chats at once (Config.Capacity): the models then
+// count each chat slot as an agent, which holds when a chat takes as long
+// however many others its agent has; the hub fills any free slot, so the
+// waits are those of that many agents.
+//
 // A run may also have several queues, each taking a share of the arrivals
 // (Config.Queues); visitors who bring a language, drawn by shares
 // (Config.Languages); and teams of agents, each serving some of the queues

@@ -34,6 +34,7 @@ type call struct {
 	queue   int     // index into the run's queues
 	lang    int     // index into Config.Languages, -1 for none
 	agent   int     // index of the agent serving it, -1 while waiting
+	start   float64 // when its service started
 	done    bool    // answered and ended, or abandoned
 }
 
@@ -43,8 +44,7 @@ type agentState struct {
 	team  int
 	langs presence.Languages
 	sub   *hub.Subscription
-	call  *call   // the call in service, nil when free
-	since float64 // when the current service started
+	calls []*call // the calls in service, at most Config.Capacity
 }
 
 // driver runs one simulation.
@@ -183,7 +183,7 @@ func (d *driver) addAgent(i int, queues []string) error {
 	a := &d.agents[i]
 	d.byID[a.id] = i
 	p := presence.Profile{ID: a.id, Name: "Agent " + a.id[1:], Languages: a.langs}
-	p.Capacity[presence.Chat] = 1
+	p.Capacity[presence.Chat] = d.cfg.Capacity
 	if err := d.do(hub.PutAgent{Profile: p, Queues: queues}); err != nil {
 		return err
 	}
@@ -261,7 +261,7 @@ func (d *driver) loop(start time.Time) error {
 		case evArrival:
 			err = d.arrive()
 		case evEnd:
-			err = d.end(e.agent)
+			err = d.end(e.agent, e.call)
 		case evAbandon:
 			err = d.abandon(e.call)
 		}
@@ -344,15 +344,15 @@ func (d *driver) assign(c *call, i int) {
 		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: true, Agent: d.agents[i].id, Counted: c.counted})
 	}
 	a := &d.agents[i]
-	a.call, a.since = c, d.now
-	d.schedule(event{at: d.now + c.handle, kind: evEnd, agent: i})
+	a.calls = append(a.calls, c)
+	c.start = d.now
+	d.schedule(event{at: d.now + c.handle, kind: evEnd, agent: i, call: c})
 }
 
-// end ends agent i's chat and wraps it up, then reads which waiting call,
-// if any, the router gave the agent.
-func (d *driver) end(i int) error {
+// end ends agent i's chat c and wraps it up, then reads which waiting
+// call, if any, the router gave the agent.
+func (d *driver) end(i int, c *call) error {
 	a := &d.agents[i]
-	c := a.call
 	d.setClock()
 	by := hub.Party{Kind: session.KindAgent, ID: a.id}
 	if err := d.do(hub.End{Session: c.id, By: by}); err != nil {
@@ -361,8 +361,8 @@ func (d *driver) end(i int) error {
 	if err := d.do(hub.Wrapup{Agent: a.id, Session: c.id, Code: "done"}); err != nil {
 		return err
 	}
-	d.m.served(i, a.since, d.now)
-	a.call = nil
+	d.m.served(i, c.start, d.now)
+	a.calls = slices.DeleteFunc(a.calls, func(x *call) bool { return x == c })
 	d.busy--
 	c.done = true
 	delete(d.calls, c.id)

@@ -5,7 +5,7 @@ type kind uint8
 
 const (
 	evArrival kind = iota // the next contact arrives
-	evEnd                 // an agent ends a chat and wraps it up
+	evEnd                 // an agent ends a chat (call) and wraps it up
 	evAbandon             // a waiting contact's patience runs out
 )
 

@@ -47,5 +47,5 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		chart.Section{Heading: "Queue and agents", Charts: []template.HTML{chart.Lines(
 			"over simulated time (warm-up included)", span.String(), "", 1, []chart.Series{
 				{Name: "contacts waiting", Color: "#d62728", Ys: waiting},
-				{Name: "agents busy", Color: "#1f77b4", Ys: busy}})}})
+				{Name: "contacts in service", Color: "#1f77b4", Ys: busy}})}})
 }

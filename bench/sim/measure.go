@@ -124,8 +124,8 @@ func (m *meter) served(i int, from, to float64) {
 // closeBusy counts the services still running when the run stops.
 func (m *meter) closeBusy(agents []agentState) {
 	for i, a := range agents {
-		if a.call != nil {
-			m.served(i, a.since, math.Inf(1))
+		for _, c := range a.calls {
+			m.served(i, c.start, math.Inf(1))
 		}
 	}
 }

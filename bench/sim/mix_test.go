@@ -240,6 +240,7 @@ func TestMixFlags(t *testing.T) {
 		{[]string{"--queues", "a,b", "--team", "2:a"}, "no team serves queue \"b\""},
 		{[]string{"--agents", "4", "--team", "2"}, "teams have 2"},
 		{[]string{"--agents", "2", "--handle-dist", "weibull"}, "handle distribution"},
+		{[]string{"--agents", "2", "--capacity", "21"}, "capacity 21"},
 		{[]string{"--agents", "2", "--handle-cv", "2"}, "cv of 1"},
 		{[]string{"--agents", "2", "--handle-dist", "constant", "--handle-cv", "1"}, "cv of 0"},
 		{[]string{"--agents", "2", "--handle-dist", "lognormal", "--handle-cv", "-1"}, "handle cv"},
@@ -270,7 +271,7 @@ func TestHTMLReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"<!doctype html>", "service level (20s)", "answered within t", "contacts waiting", "agents busy"} {
+		for _, want := range []string{"<!doctype html>", "service level (20s)", "answered within t", "contacts waiting", "contacts in service"} {
 			if !strings.Contains(string(page), want) {
 				t.Errorf("%q: page lacks %q", args, want)
 			}
@@ -306,5 +307,54 @@ func TestHTMLReport(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := Main([]string{"--agents", "2", "--rate", "0.01", "--handle", "100", "--duration", "1000", "--quiet", "--html", "/nonexistent/dir/r.html"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "no such file") {
 		t.Errorf("unwritable html: exit %d, %q", code, errb.String())
+	}
+}
+
+// TestCapacityIsMoreSlots: agents serving 3 chats at once are, for the
+// waits, 3 agents each, whatever the languages: the router may prefer a
+// speaker with a chat to an idle agent who does not speak the language,
+// but never leaves a contact waiting while a slot is free. Every call
+// waits exactly as in the FIFO reference queue of 12 agents.
+func TestCapacityIsMoreSlots(t *testing.T) {
+	n := 6000
+	if raceOn || testing.Short() {
+		n = 1500
+	}
+	for _, patience := range []time.Duration{0, 90 * time.Second} {
+		cfg := load(12, 0.9, n, 25)
+		cfg.Patience = patience
+		slots := cfg
+		want := map[int]Call{}
+		reference(t, slots, func(c Call) { want[c.N] = c })
+		cfg.Agents, cfg.Capacity = 0, 3
+		cfg.Teams = []Team{{Agents: 2, Languages: []string{"en"}}, {Agents: 2, Languages: []string{"fr", "en"}}}
+		cfg.Languages = []LanguageShare{{"en", 1}, {"fr", 1}}
+		got := 0
+		cfg.OnCall = func(c Call) {
+			got++
+			w, ok := want[c.N]
+			if !ok || w.Answered != c.Answered || math.Abs(w.Wait-c.Wait) > 1e-6 {
+				t.Fatalf("patience %v, call %d: hub %+v, reference of 12 agents %+v", patience, c.N, c, w)
+			}
+		}
+		r := run(t, cfg)
+		if got != len(want) {
+			t.Fatalf("hub resolved %d calls, reference %d", got, len(want))
+		}
+		if r.Input.Agents != 4 || r.Input.Capacity != 3 || r.Erlang == nil {
+			t.Fatalf("input %+v, model %+v", r.Input, r.Erlang)
+		}
+		// The models count 12 slots: occupancy 90 % of them.
+		if math.Abs(r.Erlang.Occupancy-0.9) > 1e-9 && patience == 0 {
+			t.Errorf("Erlang C occupancy %v for 12 slots at 90 %%", r.Erlang.Occupancy)
+		}
+		if !strings.Contains(strings.Join(r.Notes, " "), "chat slots") {
+			t.Errorf("no note on slots: %q", r.Notes)
+		}
+		// A French speaker with a chat or two is still preferred: most
+		// French visitors get French even at 90 %.
+		if fr := r.Languages[1]; fr.MatchRate < 0.5 {
+			t.Errorf("French in French %.3f at 90 %% with 3 slots each", fr.MatchRate)
+		}
 	}
 }

@@ -58,6 +58,7 @@ type Report struct {
 // Input echoes the run's parameters, in seconds.
 type Input struct {
 	Agents      int     `json:"agents"`
+	Capacity    int     `json:"capacity"`
 	Rate        float64 `json:"rate"`
 	Handle      float64 `json:"handle"`
 	HandleDist  string  `json:"handle_dist"`
@@ -170,26 +171,31 @@ func (d *driver) report(wall time.Duration) *Report {
 	cfg := d.cfg
 	r := &Report{WallSeconds: wall.Seconds(), Commands: d.nDo}
 	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
-	r.Input = Input{Agents: cfg.Agents, Rate: cfg.Rate, Handle: h, HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV, Patience: theta,
+	// The models count every chat slot as an agent.
+	servers := cfg.Agents * cfg.Capacity
+	r.Input = Input{Agents: cfg.Agents, Capacity: cfg.Capacity, Rate: cfg.Rate, Handle: h, HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV, Patience: theta,
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
 		Queues: cfg.Queues, Languages: cfg.Languages}
-	r.Simulated = d.m.measured(cfg.Agents)
+	r.Simulated = d.m.measured(cfg.Agents, cfg.Capacity)
+	if cfg.Capacity > 1 {
+		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
+	}
 	d.reportParts(r)
 	if cfg.HandleDist != Exponential {
 		r.Notes = append(r.Notes, fmt.Sprintf("Erlang C and A assume exponential handle times (cv 1); these are %s with cv %g", cfg.HandleDist, cfg.HandleCV))
 		if theta == 0 {
-			if a, err := erlang.AllenCunneen(cfg.Rate, h, cfg.Agents, t, cfg.HandleCV); err == nil {
+			if a, err := erlang.AllenCunneen(cfg.Rate, h, servers, t, cfg.HandleCV); err == nil {
 				r.Approx = &Prediction{Model: "allen_cunneen", Result: a}
 			}
 		}
 	}
 	r.within, r.samples, r.sampleEvery = d.m.answeredWithin(), d.samples, d.sampleEvery
-	c, errC := erlang.ErlangC(cfg.Rate, h, cfg.Agents, t)
+	c, errC := erlang.ErlangC(cfg.Rate, h, servers, t)
 	switch {
 	case errC == nil:
 		r.ErlangC = &Prediction{Model: "erlang_c", Result: c}
 	case errors.Is(errC, erlang.ErrUnstable):
-		r.Notes = append(r.Notes, fmt.Sprintf("Erlang C: offered load %.4g erlangs ≥ %d agents, the queue grows without bound", cfg.Rate*h, cfg.Agents))
+		r.Notes = append(r.Notes, fmt.Sprintf("Erlang C: offered load %.4g erlangs ≥ %d agents, the queue grows without bound", cfg.Rate*h, servers))
 	default:
 		r.Notes = append(r.Notes, "Erlang C: "+errC.Error())
 	}
@@ -197,7 +203,7 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Erlang, r.ErlangC = r.ErlangC, nil
 		return r
 	}
-	a, err := erlang.ErlangA(cfg.Rate, h, cfg.Agents, t, theta)
+	a, err := erlang.ErlangA(cfg.Rate, h, servers, t, theta)
 	if err != nil {
 		r.Notes = append(r.Notes, "Erlang A: "+err.Error())
 		return r
@@ -207,7 +213,7 @@ func (d *driver) report(wall time.Duration) *Report {
 }
 
 // measured turns the tallies into the report's figures.
-func (m *meter) measured(agents int) Measured {
+func (m *meter) measured(agents, capacity int) Measured {
 	a := &m.all
 	out := Measured{
 		ServiceLevel: ratio(float64(a.inT), float64(a.arrivals)),
@@ -230,13 +236,13 @@ func (m *meter) measured(agents int) Measured {
 		sq += b * b
 		f.HandledMin = min(f.HandledMin, m.handled[i])
 		f.HandledMax = max(f.HandledMax, m.handled[i])
-		f.BusyMin = math.Min(f.BusyMin, b/window)
-		f.BusyMax = math.Max(f.BusyMax, b/window)
+		f.BusyMin = math.Min(f.BusyMin, b/window/float64(capacity))
+		f.BusyMax = math.Max(f.BusyMax, b/window/float64(capacity))
 	}
 	f.Jain = ratio(busy*busy, float64(agents)*sq)
 	f.HandledMean = float64(a.answered) / float64(agents)
 	out.Fairness = f
-	out.Occupancy = busy / (float64(agents) * window)
+	out.Occupancy = busy / (float64(agents*capacity) * window)
 	return out
 }
 
@@ -253,8 +259,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if in.HandleDist != "" && in.HandleDist != string(Exponential) {
 		handle += fmt.Sprintf(" (%s, cv %g)", in.HandleDist, in.HandleCV)
 	}
-	fmt.Fprintf(&b, "switchboard simulate: %d agents, rate %g/s, handle %s, patience %s, seed %d\n",
-		in.Agents, in.Rate, handle, patience, in.Seed)
+	agents := fmt.Sprintf("%d agents", in.Agents)
+	if in.Capacity > 1 {
+		agents += fmt.Sprintf(" × %d chats", in.Capacity)
+	}
+	fmt.Fprintf(&b, "switchboard simulate: %s, rate %g/s, handle %s, patience %s, seed %d\n",
+		agents, in.Rate, handle, patience, in.Seed)
 	fmt.Fprintf(&b, "offered load %.4g erlangs; measured %s after %s of warm-up (simulated time)\n\n",
 		in.Load, seconds(in.Duration), seconds(in.Warmup))
 	s := r.Simulated
@@ -361,7 +371,7 @@ func (d *driver) reportParts(r *Report) {
 				}
 			}
 			if qr.Dedicated {
-				if p, err := model(qr.Rate, h, qr.Agents, t, theta); err == nil {
+				if p, err := model(qr.Rate, h, qr.Agents*cfg.Capacity, t, theta); err == nil {
 					qr.Erlang = p
 				} else {
 					r.Notes = append(r.Notes, fmt.Sprintf("queue %s: %v", q, err))
@@ -404,7 +414,7 @@ func (d *driver) reportParts(r *Report) {
 				tr.Handled += d.m.handled[i]
 			}
 		}
-		tr.Occupancy = ratio(busy, float64(tm.Agents)*window)
+		tr.Occupancy = ratio(busy, float64(tm.Agents*cfg.Capacity)*window)
 		r.Teams = append(r.Teams, tr)
 	}
 }
@@ -451,12 +461,14 @@ func (d *driver) withinModel(r *Report) []float64 {
 	switch {
 	case r.Approx != nil:
 		at = func(t float64) (erlang.Result, error) {
-			return erlang.AllenCunneen(cfg.Rate, h, cfg.Agents, t, cfg.HandleCV)
+			return erlang.AllenCunneen(cfg.Rate, h, cfg.Agents*cfg.Capacity, t, cfg.HandleCV)
 		}
 	case r.Erlang != nil && r.Erlang.Model == "erlang_a":
-		at = func(t float64) (erlang.Result, error) { return erlang.ErlangA(cfg.Rate, h, cfg.Agents, t, theta) }
+		at = func(t float64) (erlang.Result, error) {
+			return erlang.ErlangA(cfg.Rate, h, cfg.Agents*cfg.Capacity, t, theta)
+		}
 	case r.Erlang != nil:
-		at = func(t float64) (erlang.Result, error) { return erlang.ErlangC(cfg.Rate, h, cfg.Agents, t) }
+		at = func(t float64) (erlang.Result, error) { return erlang.ErlangC(cfg.Rate, h, cfg.Agents*cfg.Capacity, t) }
 	default:
 		return nil
 	}

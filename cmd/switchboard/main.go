@@ -34,7 +34,7 @@ usage:
                       [--frame-ancestors 'https://shop.example'] [--config FILE.json]
   switchboard bench    --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]
   switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]
-                      [--handle-dist exponential|lognormal|constant] [--handle-cv X]
+                      [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X]
                       [--queues NAME=SHARE,...] [--languages LANG=SHARE,...] [--team N:QUEUES:LANGS ...]
 
 Every flag has a SWITCHBOARD_ environment twin (SWITCHBOARD_ADDR, SWITCHBOARD_DATA, ...) and a key in
