@@ -72,7 +72,9 @@
 //	ASA            mean wait of answered contacts, queue entry to
 //	               assignment, zero waits included
 //	abandon rate   abandoned / all counted arrivals
-//	occupancy      busy agent-time in the window / (c × window)
+//	occupancy      busy slot-time in the window / (c × capacity × window)
+//	               (a slot is one of an agent's chats at once; capacity 1
+//	               by default)
 //
 // Fairness is per agent over the window: contacts handled and busy time,
 // summarised by Jain's index of busy time, (Σx)² / (n·Σx²), which is 1 when
