@@ -13,13 +13,8 @@ import (
 // work-conserving, every call waits exactly as long here as in Run.
 func reference(t testing.TB, cfg Config, onCall func(Call)) {
 	t.Helper()
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	arrivals := rand.New(rand.NewPCG(cfg.Seed, 1))
-	handles := rand.New(rand.NewPCG(cfg.Seed, 2))
-	patiences := rand.New(rand.NewPCG(cfg.Seed, 3))
+	cfg, streams := refSetup(t, cfg)
+	arrivals, handles, patiences := streams[1], streams[2], streams[3]
 	w0, w1 := cfg.Warmup.Seconds(), (cfg.Warmup + cfg.Duration).Seconds()
 	theta := cfg.Patience.Seconds()
 	draw := refHandle(cfg, handles)
@@ -150,13 +145,8 @@ func refHandle(cfg Config, r *rand.Rand) func() float64 {
 // with each call's number, queue, arrival and wait, in arrival order.
 func referenceTeams(t testing.TB, cfg Config, onCall func(n, queue int, arrive, wait float64)) {
 	t.Helper()
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	arrivals := rand.New(rand.NewPCG(cfg.Seed, 1))
-	handles := rand.New(rand.NewPCG(cfg.Seed, 2))
-	picks := rand.New(rand.NewPCG(cfg.Seed, 4))
+	cfg, streams := refSetup(t, cfg)
+	arrivals, handles, picks := streams[1], streams[2], streams[4]
 	draw := refHandle(cfg, handles)
 	w1 := (cfg.Warmup + cfg.Duration).Seconds()
 	var total float64
@@ -196,4 +186,20 @@ func referenceTeams(t testing.TB, cfg Config, onCall func(n, queue int, arrive, 
 		f[i] = start + s
 		onCall(n, q, at, start-at)
 	}
+}
+
+// refSetup defaults cfg and opens the random streams the references read,
+// numbered as the driver numbers them: 1 arrivals, 2 handle times,
+// 3 patience, 4 queue picks.
+func refSetup(t testing.TB, cfg Config) (Config, [5]*rand.Rand) {
+	t.Helper()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streams [5]*rand.Rand
+	for i := 1; i < len(streams); i++ {
+		streams[i] = rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
+	}
+	return cfg, streams
 }
