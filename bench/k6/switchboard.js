@@ -8,7 +8,8 @@
 //
 // Metrics: offer_latency (visitor's first message → offer at an agent, same
 // host clocks), relay_latency (visitor → agent → visitor round trip),
-// chats, messages, ws_errors. setup() creates a fresh workspace with the
+// chats, messages, ws_errors, echoes_after_leave (an agent's echo refused
+// because its visitor had just left: a race of the workload). setup() creates a fresh workspace with the
 // admin key, so runs never collide. The server limits new chats to 2/s per
 // client address (PROTOCOL.md, rate_limited): from one address k6 sees
 // those refusals above RATE=2; `switchboard bench` spreads local runs over
@@ -17,6 +18,7 @@
 import http from 'k6/http';
 import ws from 'k6/ws';
 import { check, sleep } from 'k6';
+import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
 
 const ADDR = __ENV.ADDR || '127.0.0.1:8080';
@@ -33,6 +35,9 @@ const relayLatency = new Trend('relay_latency', true);
 const chats = new Counter('chats');
 const messages = new Counter('messages');
 const wsErrors = new Counter('ws_errors');
+// An agent's echo that crossed its visitor's leave is refused (conflict: the
+// session has ended): a race of the workload, not a server error.
+const echoesAfterLeave = new Counter('echoes_after_leave');
 
 export const options = {
   scenarios: {
@@ -80,9 +85,12 @@ export function setup() {
   return { widget, tokens };
 }
 
-// agent: one desktop per VU for the whole test.
+// agent: one desktop per VU for the whole test, each with its own agent.
+// (Not __VU: VU numbers are shared with the visitors' scenario and need not
+// be contiguous, and two desktops of one agent would both accept its
+// offers.)
 export function agent(data) {
-  const token = data.tokens[(__VU - 1) % data.tokens.length];
+  const token = data.tokens[exec.scenario.iterationInTest % data.tokens.length];
   const busy = {};
   const res = ws.connect(`ws://${ADDR}/v1/ws/agent`, {}, (socket) => {
     socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', token })));
@@ -107,7 +115,7 @@ export function agent(data) {
           break;
         case 'message':
           if (f.message.from.kind === 'visitor' && f.message.text.startsWith('rt ')) {
-            socket.send(JSON.stringify({ type: 'send', session: f.session, text: f.message.text }));
+            socket.send(JSON.stringify({ type: 'send', session: f.session, text: f.message.text, ref: `echo-${f.session}` }));
           }
           break;
         case 'card':
@@ -117,7 +125,11 @@ export function agent(data) {
           }
           break;
         case 'error':
-          wsErrors.add(1, { kind: `agent_${f.code}` });
+          if (f.code === 'conflict' && (f.ref || '').startsWith('echo-')) {
+            echoesAfterLeave.add(1);
+          } else {
+            wsErrors.add(1, { kind: `agent_${f.code}` });
+          }
           break;
         default:
       }
