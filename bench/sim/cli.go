@@ -79,7 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
 		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X]")
-		fmt.Fprintln(stderr, "       [--queues NAME=SHARE,...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
+		fmt.Fprintln(stderr, "       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team)")
@@ -87,8 +87,23 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 	dist := fs.String("handle-dist", string(Exponential), "handle time distribution: exponential, lognormal or constant")
 	cv := fs.Float64("handle-cv", 0, "handle times' coefficient of variation, for lognormal (default 1)")
 	var queues []QueueShare
-	fs.Func("queues", "queues and their shares of the arrivals, e.g. sales=0.6,support=0.4 (default: one queue)", func(v string) error {
-		return parseShares(v, func(name string, x float64) { queues = append(queues, QueueShare{Name: name, Share: x}) })
+	fs.Func("queues", "queues and their shares of the arrivals, with an optional priority (1 most urgent .. 8, default 5), e.g. vip=0.1@1,sales=0.6,support=0.3 (default: one queue)", func(v string) error {
+		for item := range strings.SplitSeq(v, ",") {
+			item, p, hasPrio := strings.Cut(item, "@")
+			prio := 0
+			if hasPrio {
+				var err error
+				if prio, err = strconv.Atoi(p); err != nil || prio < 1 {
+					return fmt.Errorf("priority %q in %q: want 1 to 8", p, v)
+				}
+			}
+			if err := parseShares(item, func(name string, x float64) {
+				queues = append(queues, QueueShare{Name: name, Share: x, Priority: prio})
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	var langs []LanguageShare
 	fs.Func("languages", "visitors' languages and their shares, e.g. en=0.7,fr=0.3 (default: none)", func(v string) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // Defaults of Config fields.
@@ -99,6 +100,10 @@ type QueueShare struct {
 	// Share is its part of the arrivals (> 0); the shares need not sum
 	// to 1, they are normalized.
 	Share float64 `json:"share"`
+	// Priority of its contacts, 1 (most urgent) to 8: 0 means the
+	// router's default, 5. A free agent takes the most urgent waiting
+	// contact of its queues, the longest waiting among equals.
+	Priority int `json:"priority,omitempty"`
 }
 
 // LanguageShare is one visitor language and its share of the arrivals.
@@ -136,6 +141,8 @@ type Call struct {
 	Agent string
 	// Counted is set for arrivals inside the measured window.
 	Counted bool
+	// Queue is the index of its queue in Config.Queues (0 with one queue).
+	Queue int
 }
 
 // Progress is how far a run has come.
@@ -250,6 +257,8 @@ func (c *Config) checkMix() error {
 			return fmt.Errorf("%w: queue %q named twice", ErrConfig, q.Name)
 		case !(q.Share > 0) || math.IsInf(q.Share, 0):
 			return fmt.Errorf("%w: queue %q share %v (want > 0)", ErrConfig, q.Name, q.Share)
+		case q.Priority < 0 || q.Priority > router.MaxPriority:
+			return fmt.Errorf("%w: queue %q priority %d (1..%d)", ErrConfig, q.Name, q.Priority, router.MaxPriority)
 		}
 		queues[q.Name] = true
 	}

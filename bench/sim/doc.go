@@ -25,7 +25,7 @@
 // waits are those of that many agents.
 //
 // A run may also have several queues, each taking a share of the arrivals
-// (Config.Queues); visitors who bring a language, drawn by shares
+// (Config.Queues), with a priority each; visitors who bring a language, drawn by shares
 // (Config.Languages); and teams of agents, each serving some of the queues
 // and speaking some of the languages (Config.Teams). Routing is then the
 // router's own: which free agent takes a contact weighs the language
@@ -45,7 +45,10 @@
 //     Allen–Cunneen approximation of M/G/c (Erlang C's waits scaled by
 //     (1 + cv²)/2; exact for one agent, where it is Pollaczek–Khinchine);
 //   - a queue whose team serves it alone is its own M/M/c, and gets its
-//     own Erlang C or A.
+//     own Erlang C or A;
+//   - queues of different priorities served by one pool get Cobham's mean
+//     wait per priority class (erlang.PriorityASA), with exponential
+//     handle times and no patience.
 //
 // # The driver
 //

@@ -145,13 +145,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // setup creates the queues and the agents, connected and available, each
 // with a subscription the driver reads its assignments from.
 func (d *driver) setup() error {
-	for _, q := range d.queues {
-		name := "Simulated"
+	for i, q := range d.queues {
+		name, prio := "Simulated", 0
 		if len(d.cfg.Queues) > 0 {
-			name = q
+			name, prio = q, d.cfg.Queues[i].Priority
 		}
 		spec := hub.QueueSpec{Name: name, WrapupTimeout: time.Second,
-			Queue: router.Queue{ID: q, AcceptMode: router.Auto, ServiceLevel: d.cfg.SLThreshold}}
+			Queue: router.Queue{ID: q, AcceptMode: router.Auto, ServiceLevel: d.cfg.SLThreshold, Priority: prio}}
 		if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
 			return err
 		}
@@ -341,7 +341,7 @@ func (d *driver) assign(c *call, i int) {
 	}
 	d.m.answered(c, d.now-c.arrive, tier)
 	if d.cfg.OnCall != nil {
-		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: true, Agent: d.agents[i].id, Counted: c.counted})
+		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: true, Agent: d.agents[i].id, Counted: c.counted, Queue: c.queue})
 	}
 	a := &d.agents[i]
 	a.calls = append(a.calls, c)
@@ -416,7 +416,7 @@ func (d *driver) abandon(c *call) error {
 	d.waiting--
 	d.m.abandoned(c)
 	if d.cfg.OnCall != nil {
-		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Counted: c.counted})
+		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Counted: c.counted, Queue: c.queue})
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -21,7 +22,7 @@ func TestDedicatedTeamsAreSeparateQueues(t *testing.T) {
 	// occupancy 84 % and 70 %.
 	const rate = 0.07
 	cfg := Config{Rate: rate, Handle: 100 * time.Second, Duration: seconds(8000 / rate), Seed: 21,
-		Queues: []QueueShare{{"sales", 3}, {"support", 2}},
+		Queues: []QueueShare{{Name: "sales", Share: 3}, {Name: "support", Share: 2}},
 		Teams:  []Team{{Agents: 5, Queues: []string{"sales"}}, {Agents: 4, Queues: []string{"support"}}}}
 	want := map[int]float64{}
 	referenceTeams(t, cfg, func(n, _ int, _, wait float64) { want[n] = wait })
@@ -100,7 +101,7 @@ func TestDedicatedTeamsAreSeparateQueues(t *testing.T) {
 func TestOneTeamForTwoQueuesIsOnePool(t *testing.T) {
 	base := load(3, 0.85, 3000, 22)
 	mixed := base
-	mixed.Queues = []QueueShare{{"a", 1}, {"b", 1}}
+	mixed.Queues = []QueueShare{{Name: "a", Share: 1}, {Name: "b", Share: 1}}
 	mixed.Languages = []LanguageShare{{"en", 1}, {"de", 1}}
 	waits := map[int]float64{}
 	base.OnCall = func(c Call) { waits[c.N] = c.Wait }
@@ -241,6 +242,8 @@ func TestMixFlags(t *testing.T) {
 		{[]string{"--agents", "4", "--team", "2"}, "teams have 2"},
 		{[]string{"--agents", "2", "--handle-dist", "weibull"}, "handle distribution"},
 		{[]string{"--agents", "2", "--capacity", "21"}, "capacity 21"},
+		{[]string{"--agents", "2", "--queues", "a=1@0"}, "want 1 to 8"},
+		{[]string{"--agents", "2", "--queues", "a=1@9"}, "priority 9"},
 		{[]string{"--agents", "2", "--handle-cv", "2"}, "cv of 1"},
 		{[]string{"--agents", "2", "--handle-dist", "constant", "--handle-cv", "1"}, "cv of 0"},
 		{[]string{"--agents", "2", "--handle-dist", "lognormal", "--handle-cv", "-1"}, "handle cv"},
@@ -356,5 +359,62 @@ func TestCapacityIsMoreSlots(t *testing.T) {
 		if fr := r.Languages[1]; fr.MatchRate < 0.5 {
 			t.Errorf("French in French %.3f at 90 %% with 3 slots each", fr.MatchRate)
 		}
+	}
+}
+
+// TestPrioritiesMatchReference: a VIP queue of priority 1 beside a queue
+// of the default priority, one pool of agents. Every call waits exactly as
+// in the non-preemptive priority queue (the reference, on the same random
+// streams); that reference over two million calls matches Cobham's mean
+// wait per class, which the report gives beside each queue.
+func TestPrioritiesMatchReference(t *testing.T) {
+	n := 8000
+	if raceOn || testing.Short() {
+		n = 2000
+	}
+	cfg := load(4, 0.9, n, 26)
+	cfg.Queues = []QueueShare{{Name: "vip", Share: 0.3, Priority: 1}, {Name: "std", Share: 0.7}}
+	want := map[int]Call{}
+	reference(t, cfg, func(c Call) { want[c.N] = c })
+	got := 0
+	run := cfg
+	run.OnCall = func(c Call) {
+		got++
+		if w, ok := want[c.N]; !ok || math.Abs(w.Wait-c.Wait) > 1e-6 {
+			t.Fatalf("call %d: hub waited %.6f s, priority reference %.6f s", c.N, c.Wait, w.Wait)
+		}
+	}
+	r, err := Run(context.Background(), run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != len(want) {
+		t.Fatalf("hub resolved %d calls, reference %d", got, len(want))
+	}
+	vip, std := r.Queues[0], r.Queues[1]
+	if vip.Priority != 1 || std.Priority != 5 || vip.PriorityASA == nil || std.PriorityASA == nil || !(*vip.PriorityASA < *std.PriorityASA) {
+		t.Fatalf("queues %+v %+v", vip, std)
+	}
+	if !(vip.Simulated.ASA < std.Simulated.ASA) {
+		t.Errorf("VIP waited %.2f s, standard %.2f s", vip.Simulated.ASA, std.Simulated.ASA)
+	}
+
+	// The reference, long, against Cobham.
+	long := cfg
+	long.Duration = seconds(2e6 / cfg.Rate)
+	var sum [2]float64
+	var cnt [2]int
+	reference(t, long, func(c Call) {
+		if c.Counted {
+			sum[c.Queue] += c.Wait
+			cnt[c.Queue]++
+		}
+	})
+	for i, q := range r.Queues {
+		asa := sum[i] / float64(cnt[i])
+		if e := relErr(asa, *q.PriorityASA); e > 0.03 {
+			t.Errorf("queue %s over %d calls: ASA %.2f s, Cobham %.2f s (%.1f %% off)", q.Name, cnt[i], asa, *q.PriorityASA, 100*e)
+		}
+		t.Logf("queue %s over %d calls: ASA %.2f s, Cobham %.2f s; this run %.2f s", q.Name, cnt[i], asa, *q.PriorityASA, q.Simulated.ASA)
 	}
 }

@@ -10,16 +10,20 @@ import (
 // reference simulates the textbook FIFO M/M/c (+M with patience) queue
 // directly, on the same random streams as Run, and reports every call's
 // fate to onCall. It shares no code with the driver: if the hub is FIFO and
-// work-conserving, every call waits exactly as long here as in Run.
+// work-conserving, every call waits exactly as long here as in Run. With
+// several queues of different priorities (one pool of agents), a freed
+// agent takes the most urgent waiting call, the earliest among equals: the
+// non-preemptive priority queue.
 func reference(t testing.TB, cfg Config, onCall func(Call)) {
 	t.Helper()
 	cfg, streams := refSetup(t, cfg)
-	arrivals, handles, patiences := streams[1], streams[2], streams[3]
+	arrivals, handles, patiences, picks := streams[1], streams[2], streams[3], streams[4]
+	pickQueue := refPicker(cfg, picks)
 	w0, w1 := cfg.Warmup.Seconds(), (cfg.Warmup + cfg.Duration).Seconds()
 	theta := cfg.Patience.Seconds()
 	draw := refHandle(cfg, handles)
 	type waiting struct {
-		n              int
+		n, prio, queue int
 		arrive, handle float64
 		deadline       float64
 	}
@@ -30,7 +34,7 @@ func reference(t testing.TB, cfg Config, onCall func(Call)) {
 	)
 	next := arrivals.ExpFloat64() / cfg.Rate
 	report := func(w waiting, at float64, answered bool) {
-		onCall(Call{N: w.n, Arrive: w.arrive, Wait: at - w.arrive, Answered: answered, Counted: w.arrive >= w0 && w.arrive < w1})
+		onCall(Call{N: w.n, Arrive: w.arrive, Wait: at - w.arrive, Answered: answered, Counted: w.arrive >= w0 && w.arrive < w1, Queue: w.queue})
 	}
 	for {
 		// the next event: arrival, end of service or abandon
@@ -54,7 +58,8 @@ func reference(t testing.TB, cfg Config, onCall func(Call)) {
 			return
 		case tArr <= tEnd && tArr <= tAb:
 			n++
-			w := waiting{n: n, arrive: tArr, handle: draw(), deadline: math.Inf(1)}
+			w := waiting{n: n, arrive: tArr, handle: draw(), deadline: math.Inf(1), queue: pickQueue()}
+			w.prio = refPriority(cfg, w.queue)
 			if theta > 0 {
 				w.deadline = tArr + patiences.ExpFloat64()*theta
 			}
@@ -68,8 +73,14 @@ func reference(t testing.TB, cfg Config, onCall func(Call)) {
 		case tEnd <= tAb:
 			busyEnds = slices.Delete(busyEnds, iEnd, iEnd+1)
 			if len(queue) > 0 {
-				w := queue[0]
-				queue = queue[1:]
+				first := 0
+				for i, w := range queue {
+					if w.prio < queue[first].prio {
+						first = i
+					}
+				}
+				w := queue[first]
+				queue = slices.Delete(queue, first, first+1)
 				busyEnds = append(busyEnds, tEnd+w.handle)
 				report(w, tEnd, true)
 			}
@@ -148,13 +159,10 @@ func referenceTeams(t testing.TB, cfg Config, onCall func(n, queue int, arrive, 
 	cfg, streams := refSetup(t, cfg)
 	arrivals, handles, picks := streams[1], streams[2], streams[4]
 	draw := refHandle(cfg, handles)
+	pickQueue := refPicker(cfg, picks)
 	w1 := (cfg.Warmup + cfg.Duration).Seconds()
-	var total float64
-	bounds := make([]float64, len(cfg.Queues))
 	free := make([][]float64, len(cfg.Queues))
 	for i, q := range cfg.Queues {
-		total += q.Share
-		bounds[i] = total
 		for _, tm := range cfg.Teams {
 			if len(tm.Queues) != 1 {
 				t.Fatalf("team %+v: the reference takes one queue per team", tm)
@@ -168,13 +176,7 @@ func referenceTeams(t testing.TB, cfg Config, onCall func(n, queue int, arrive, 
 	for at := arrivals.ExpFloat64() / cfg.Rate; at < w1; at += arrivals.ExpFloat64() / cfg.Rate {
 		n++
 		s := draw()
-		q := 0
-		if len(bounds) > 1 {
-			u := picks.Float64()
-			for q < len(bounds)-1 && u > bounds[q]/total {
-				q++
-			}
-		}
+		q := pickQueue()
 		f := free[q]
 		i := 0
 		for j := range f {
@@ -202,4 +204,34 @@ func refSetup(t testing.TB, cfg Config) (Config, [5]*rand.Rand) {
 		streams[i] = rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
 	}
 	return cfg, streams
+}
+
+// refPicker returns the references' draw of an arrival's queue: by the
+// normalized shares, from r; with one queue it draws nothing.
+func refPicker(cfg Config, r *rand.Rand) func() int {
+	var total float64
+	bounds := make([]float64, len(cfg.Queues))
+	for i, q := range cfg.Queues {
+		total += q.Share
+		bounds[i] = total
+	}
+	return func() int {
+		q := 0
+		if len(bounds) > 1 {
+			u := r.Float64()
+			for q < len(bounds)-1 && u > bounds[q]/total {
+				q++
+			}
+		}
+		return q
+	}
+}
+
+// refPriority is the priority of queue q of cfg (1 most urgent; unset is
+// the router's default, 5).
+func refPriority(cfg Config, q int) int {
+	if q < len(cfg.Queues) && cfg.Queues[q].Priority > 0 {
+		return cfg.Queues[q].Priority
+	}
+	return 5
 }

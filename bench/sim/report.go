@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/bench/erlang"
 	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // Report is what a run measured and what the models predict for the same
@@ -130,6 +131,12 @@ type QueueReport struct {
 	Dedicated bool        `json:"dedicated"`
 	Simulated Part        `json:"simulated"`
 	Erlang    *Prediction `json:"erlang,omitempty"`
+	// Priority is its contacts' priority (1 most urgent). PriorityASA is
+	// Cobham's mean wait for it, when the queues have different priorities
+	// and one pool of agents serves them all, with exponential handle times
+	// and no abandonment (erlang.PriorityASA).
+	Priority    int      `json:"priority"`
+	PriorityASA *float64 `json:"priority_asa,omitempty"`
 }
 
 // LanguageReport is one visitor language of a run.
@@ -319,8 +326,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 				asa += " (" + sec(q.Erlang.ASA) + ")"
 			}
 			alone := "—, shares agents"
-			if q.Erlang != nil {
+			switch {
+			case q.Erlang != nil:
 				alone = map[string]string{"erlang_c": "Erlang C", "erlang_a": "Erlang A"}[q.Erlang.Model] + " in ( )"
+			case q.PriorityASA != nil:
+				asa += " (" + sec(*q.PriorityASA) + ")"
+				alone = "Cobham's priority ASA in ( )"
+			}
+			if q.Priority != router.DefaultPriority {
+				alone += fmt.Sprintf("; priority %d", q.Priority)
 			}
 			fmt.Fprintf(&b, "%-16s %-9.4g %-7d %-18s %-18s %-9s %s\n", q.Name, q.Rate, q.Agents, sl, asa, pct(q.Simulated.AbandonRate), alone)
 		}
@@ -377,7 +391,24 @@ func (d *driver) reportParts(r *Report) {
 					r.Notes = append(r.Notes, fmt.Sprintf("queue %s: %v", q, err))
 				}
 			}
+			qr.Priority = router.DefaultPriority
+			if qi < len(cfg.Queues) && cfg.Queues[qi].Priority > 0 {
+				qr.Priority = cfg.Queues[qi].Priority
+			}
 			r.Queues = append(r.Queues, qr)
+		}
+	}
+	if pooled && len(r.Queues) > 1 && theta == 0 && cfg.HandleDist == Exponential {
+		lambda, prio := make([]float64, len(r.Queues)), make([]int, len(r.Queues))
+		for i, q := range r.Queues {
+			lambda[i], prio[i] = q.Rate, q.Priority
+		}
+		if !slices.Equal(prio, slices.Repeat(prio[:1], len(prio))) {
+			if w, err := erlang.PriorityASA(lambda, prio, h, cfg.Agents*cfg.Capacity); err == nil {
+				for i := range r.Queues {
+					r.Queues[i].PriorityASA = &w[i]
+				}
+			}
 		}
 	}
 	if !pooled {
