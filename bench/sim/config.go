@@ -312,6 +312,10 @@ func (c *Config) checkMix() error {
 	return nil
 }
 
+// slots is how many contacts the agents serve at once, all told: the
+// number of agents the models count (see Capacity).
+func (c *Config) slots() int { return c.Agents * c.Capacity }
+
 // queueNames are the run's queue ids.
 func (c *Config) queueNames() []string {
 	if len(c.Queues) == 0 {

@@ -73,11 +73,11 @@ type driver struct {
 	w0, w1 float64
 	m      meter
 	nDo    int
-	// contacts waiting and agents busy now, and their samples over the
-	// run, every sampleEvery seconds from 0
-	waiting, busy int
-	samples       []sample
-	sampleEvery   float64
+	// contacts in service now (those waiting are the rest of calls), and
+	// the samples over the run, every sampleEvery seconds from 0
+	busy        int
+	samples     []sample
+	sampleEvery float64
 }
 
 // sample is the state of the run at one moment.
@@ -253,7 +253,7 @@ func (d *driver) loop(start time.Time) error {
 	for i := 0; d.events.Len() > 0; i++ {
 		e := d.events.Pop()
 		for at := float64(len(d.samples)) * d.sampleEvery; at <= e.at && at <= total; at = float64(len(d.samples)) * d.sampleEvery {
-			d.samples = append(d.samples, sample{waiting: d.waiting, busy: d.busy})
+			d.samples = append(d.samples, sample{waiting: len(d.calls) - d.busy, busy: d.busy})
 		}
 		d.now = e.at
 		var err error
@@ -317,7 +317,6 @@ func (d *driver) arrive() error {
 	c.id = rep.Session
 	d.calls[c.id] = c
 	d.m.arrived(c)
-	d.waiting++
 	if rep.Card != nil && rep.Card.Agent != nil {
 		if i, ok := d.byID[rep.Card.Agent.ID]; ok {
 			d.assign(c, i)
@@ -333,7 +332,6 @@ func (d *driver) arrive() error {
 // assign records that agent i took c now and schedules the end of service.
 func (d *driver) assign(c *call, i int) {
 	c.agent = i
-	d.waiting--
 	d.busy++
 	tier := presence.TierNone
 	if c.lang >= 0 {
@@ -413,7 +411,6 @@ func (d *driver) abandon(c *call) error {
 	}
 	c.done = true
 	delete(d.calls, c.id)
-	d.waiting--
 	d.m.abandoned(c)
 	if d.cfg.OnCall != nil {
 		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Counted: c.counted, Queue: c.queue})

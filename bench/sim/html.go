@@ -27,11 +27,11 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	within := []chart.Series{{Name: "simulated", Color: "#1f77b4", Ys: pct(r.within)}}
 	if r.withinModel != nil {
-		name := map[string]string{"erlang_c": "Erlang C", "erlang_a": "Erlang A"}[r.Erlang.Model]
+		p := r.Erlang
 		if r.Approx != nil {
-			name = "Allen–Cunneen"
+			p = r.Approx
 		}
-		within = append(within, chart.Series{Name: name, Color: "#ff7f0e", Ys: pct(r.withinModel)})
+		within = append(within, chart.Series{Name: p.title(), Color: "#ff7f0e", Ys: pct(r.withinModel)})
 	}
 	var waiting, busy []float64
 	for _, s := range r.samples {

@@ -27,6 +27,7 @@ type meter struct {
 	handled []int     // per agent, calls answered in the window
 	queues  []tally   // per queue
 	langs   []langTally
+	noLang  tally // the calls without a language, counted and not reported
 	// waits of the counted answered calls: how many at once, and the rest
 	// in waitBins bins of width t·waitSpan/waitBins, bin j holding waits in
 	// (j·w, (j+1)·w]; longer waits are only in all.
@@ -54,13 +55,13 @@ func newMeter(agents, queues, langs int, w0, w1, t float64) meter {
 }
 
 // tallies returns the tallies a counted call adds to: the whole window,
-// its batch, its queue and its language.
-func (m *meter) tallies(c *call) []*tally {
-	ts := []*tally{&m.all, m.slot(c), &m.queues[c.queue]}
+// its batch, its queue and its language (a scratch tally when it has none).
+func (m *meter) tallies(c *call) [4]*tally {
+	lang := &m.noLang
 	if c.lang >= 0 {
-		ts = append(ts, &m.langs[c.lang].tally)
+		lang = &m.langs[c.lang].tally
 	}
-	return ts
+	return [4]*tally{&m.all, m.slot(c), &m.queues[c.queue], lang}
 }
 
 // slot returns the batch of a counted call.

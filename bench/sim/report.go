@@ -174,12 +174,16 @@ type Prediction struct {
 	erlang.Result
 }
 
+// title is the model's name for people.
+func (p *Prediction) title() string {
+	return map[string]string{"erlang_c": "Erlang C", "erlang_a": "Erlang A", "allen_cunneen": "Allen–Cunneen"}[p.Model]
+}
+
 func (d *driver) report(wall time.Duration) *Report {
 	cfg := d.cfg
 	r := &Report{WallSeconds: wall.Seconds(), Commands: d.nDo}
 	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
-	// The models count every chat slot as an agent.
-	servers := cfg.Agents * cfg.Capacity
+	servers := cfg.slots()
 	r.Input = Input{Agents: cfg.Agents, Capacity: cfg.Capacity, Rate: cfg.Rate, Handle: h, HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV, Patience: theta,
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
 		Queues: cfg.Queues, Languages: cfg.Languages}
@@ -278,7 +282,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	model, p := "prediction", (*Prediction)(nil)
 	if r.Erlang != nil {
 		p = r.Erlang
-		model = map[string]string{"erlang_c": "Erlang C", "erlang_a": "Erlang A"}[p.Model]
+		model = p.title()
 	}
 	extra := r.ErlangC != nil
 	fmt.Fprintf(&b, "%-22s %-20s %-12s", "", "simulated", model)
@@ -286,7 +290,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, " %-12s", "Erlang C")
 	}
 	if r.Approx != nil {
-		fmt.Fprintf(&b, " %-12s", "Allen–Cunneen")
+		fmt.Fprintf(&b, " %-12s", r.Approx.title())
 	}
 	b.WriteString("\n")
 	row := func(name, sim string, f func(erlang.Result) string) {
@@ -328,7 +332,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			alone := "—, shares agents"
 			switch {
 			case q.Erlang != nil:
-				alone = map[string]string{"erlang_c": "Erlang C", "erlang_a": "Erlang A"}[q.Erlang.Model] + " in ( )"
+				alone = q.Erlang.title() + " in ( )"
 			case q.PriorityASA != nil:
 				asa += " (" + sec(*q.PriorityASA) + ")"
 				alone = "Cobham's priority ASA in ( )"
@@ -403,8 +407,8 @@ func (d *driver) reportParts(r *Report) {
 		for i, q := range r.Queues {
 			lambda[i], prio[i] = q.Rate, q.Priority
 		}
-		if !slices.Equal(prio, slices.Repeat(prio[:1], len(prio))) {
-			if w, err := erlang.PriorityASA(lambda, prio, h, cfg.Agents*cfg.Capacity); err == nil {
+		if slices.ContainsFunc(prio, func(p int) bool { return p != prio[0] }) {
+			if w, err := erlang.PriorityASA(lambda, prio, h, cfg.slots()); err == nil {
 				for i := range r.Queues {
 					r.Queues[i].PriorityASA = &w[i]
 				}
@@ -487,20 +491,18 @@ func (a *tally) part() Part {
 // r's Erlang model; nil when r has neither.
 func (d *driver) withinModel(r *Report) []float64 {
 	cfg := d.cfg
-	h, theta := cfg.Handle.Seconds(), cfg.Patience.Seconds()
-	var at func(t float64) (erlang.Result, error)
+	h, theta, c := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.slots()
+	at := func(t float64) (erlang.Result, error) {
+		p, err := model(cfg.Rate, h, c, t, theta)
+		if err != nil {
+			return erlang.Result{}, err
+		}
+		return p.Result, nil
+	}
 	switch {
 	case r.Approx != nil:
-		at = func(t float64) (erlang.Result, error) {
-			return erlang.AllenCunneen(cfg.Rate, h, cfg.Agents*cfg.Capacity, t, cfg.HandleCV)
-		}
-	case r.Erlang != nil && r.Erlang.Model == "erlang_a":
-		at = func(t float64) (erlang.Result, error) {
-			return erlang.ErlangA(cfg.Rate, h, cfg.Agents*cfg.Capacity, t, theta)
-		}
-	case r.Erlang != nil:
-		at = func(t float64) (erlang.Result, error) { return erlang.ErlangC(cfg.Rate, h, cfg.Agents*cfg.Capacity, t) }
-	default:
+		at = func(t float64) (erlang.Result, error) { return erlang.AllenCunneen(cfg.Rate, h, c, t, cfg.HandleCV) }
+	case r.Erlang == nil:
 		return nil
 	}
 	out := make([]float64, waitBins+1)
