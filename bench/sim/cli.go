@@ -19,27 +19,32 @@ import (
 // command line. The table or JSON goes to stdout; progress and errors to
 // stderr.
 func Main(args []string, stdout, stderr io.Writer) int {
-	cfg, asJSON, quiet, html, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, stderr)
 	if err != nil {
 		if err != flag.ErrHelp {
 			fmt.Fprintln(stderr, "switchboard simulate:", err)
 		}
 		return 2
 	}
-	if !quiet {
-		cfg.Progress = progressLine(stderr)
+	if !o.quiet {
+		o.cfg.Progress = progressLine(stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	r, err := Run(ctx, cfg)
-	if !quiet {
+	var r *Report
+	if o.targets != (Targets{}) {
+		r, err = Staff(ctx, o.cfg, o.targets)
+	} else {
+		r, err = Run(ctx, o.cfg)
+	}
+	if !o.quiet {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard simulate:", err)
 		return 1
 	}
-	if asJSON {
+	if o.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(r)
@@ -50,8 +55,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard simulate:", err)
 		return 1
 	}
-	if html != "" {
-		if err := writeHTML(html, r); err != nil {
+	if o.html != "" {
+		if err := writeHTML(o.html, r); err != nil {
 			fmt.Fprintln(stderr, "switchboard simulate:", err)
 			return 1
 		}
@@ -72,17 +77,56 @@ func writeHTML(name string, r *Report) error {
 	return f.Close()
 }
 
+// options are a command line's.
+type options struct {
+	cfg     Config
+	targets Targets // zero: no staffing search
+	json    bool
+	quiet   bool
+	html    string
+}
+
 // parseFlags reads the command line: times in seconds of simulated time.
-func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool, html string, err error) {
+func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
 		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
+		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [options above but --agents and --team]")
+		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
 		fs.PrintDefaults()
 	}
-	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team)")
+	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
+	fraction := func(name, usage string, into *float64) {
+		fs.Func(name, usage, func(v string) error {
+			x, pct := strings.CutSuffix(strings.TrimSpace(v), "%")
+			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if err != nil {
+				return fmt.Errorf("%q: want a fraction such as 0.8 or a percentage such as 80%%", v)
+			}
+			if pct {
+				f /= 100
+			}
+			if !(f > 0) {
+				return fmt.Errorf("%q: want more than 0", v)
+			}
+			*into = f
+			return nil
+		})
+	}
+	fraction("target-sl", "staffing target: at least this fraction answered within --sl-threshold, e.g. 0.8 or 80%", &o.targets.ServiceLevel)
+	fs.Func("target-asa", "staffing target: a mean wait (ASA) of at most this many seconds", func(v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0) {
+			return fmt.Errorf("%q: want seconds, more than 0", v)
+		}
+		o.targets.ASA = f
+		return nil
+	})
+	fraction("max-abandon", "staffing target: at most this fraction of contacts abandon, e.g. 0.05 or 5%", &o.targets.AbandonRate)
+	fraction("max-occupancy", "staffing target: agents busy at most this fraction of their time, e.g. 0.85 or 85%", &o.targets.Occupancy)
 	capacity := fs.Int("capacity", 1, "contacts each agent serves at once (chat concurrency, 1..20)")
 	dist := fs.String("handle-dist", string(Exponential), "handle time distribution: exponential, lognormal or constant")
 	cv := fs.Float64("handle-cv", 0, "handle times' coefficient of variation, for lognormal (default 1)")
@@ -122,45 +166,58 @@ func parseFlags(args []string, stderr io.Writer) (cfg Config, asJSON, quiet bool
 	warmup := fs.Float64("warmup", -1, "simulated seconds before the measured window, not counted (default: a tenth of --duration)")
 	sl := fs.Float64("sl-threshold", DefaultSLThreshold.Seconds(), "service level threshold T, seconds (answered within T)")
 	seed := fs.Uint64("seed", 1, "random seed")
-	fs.BoolVar(&asJSON, "json", false, "write JSON instead of a table")
-	fs.BoolVar(&quiet, "quiet", false, "no progress line on stderr")
-	fs.StringVar(&html, "html", "", "also write an HTML report with charts to this file")
+	fs.BoolVar(&o.json, "json", false, "write JSON instead of a table")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
+	fs.StringVar(&o.html, "html", "", "also write an HTML report with charts to this file")
 	if err = fs.Parse(args); err != nil {
 		return
 	}
 	if fs.NArg() > 0 {
-		return cfg, false, false, "", fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	for name, v := range map[string]float64{"handle": *handle, "patience": *patience, "duration": *duration, "sl-threshold": *sl} {
 		if v < 0 {
-			return cfg, false, false, "", fmt.Errorf("--%s %g: want ≥ 0", name, v)
+			return o, fmt.Errorf("--%s %g: want ≥ 0", name, v)
 		}
 	}
+	staffing := o.targets != (Targets{})
 	switch {
-	case *agents <= 0 && len(teams) == 0:
-		return cfg, false, false, "", fmt.Errorf("--agents is required (≥ 1)")
+	case staffing && *agents != 0:
+		return o, fmt.Errorf("--agents with a staffing target: the search finds the agents; give one or the other")
+	case staffing && len(teams) > 0:
+		return o, fmt.Errorf("--team with a staffing target: the search sizes one pool of agents")
+	case !staffing && *agents <= 0 && len(teams) == 0:
+		return o, fmt.Errorf("--agents is required (≥ 1), or a staffing target (--target-sl, --target-asa, --max-abandon, --max-occupancy)")
 	case *rate <= 0:
-		return cfg, false, false, "", fmt.Errorf("--rate is required (> 0 per second)")
+		return o, fmt.Errorf("--rate is required (> 0 per second)")
 	case *handle <= 0:
-		return cfg, false, false, "", fmt.Errorf("--handle is required (> 0 seconds)")
+		return o, fmt.Errorf("--handle is required (> 0 seconds)")
 	case *duration <= 0:
-		return cfg, false, false, "", fmt.Errorf("--duration %g: want > 0", *duration)
+		return o, fmt.Errorf("--duration %g: want > 0", *duration)
 	case *sl <= 0:
-		return cfg, false, false, "", fmt.Errorf("--sl-threshold %g: want > 0", *sl)
+		return o, fmt.Errorf("--sl-threshold %g: want > 0", *sl)
 	}
-	cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Patience: seconds(*patience),
+	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Patience: seconds(*patience),
 		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed,
 		Capacity: *capacity, HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams}
-	if _, err := cfg.withDefaults(); err != nil {
-		return cfg, false, false, "", errors.New(strings.Replace(err.Error(), ErrConfig.Error()+": ", "", 1))
+	check := o.cfg
+	if staffing {
+		check.Agents = 1 // the search sets them
+		err = o.targets.check()
+	}
+	if err == nil {
+		_, err = check.withDefaults()
+	}
+	if err != nil {
+		return o, errors.New(strings.Replace(err.Error(), ErrConfig.Error()+": ", "", 1))
 	}
 	switch {
 	case *warmup == 0:
-		cfg.Warmup = -1 // none
+		o.cfg.Warmup = -1 // none
 	case *warmup > 0:
-		cfg.Warmup = seconds(*warmup)
+		o.cfg.Warmup = seconds(*warmup)
 	}
-	return cfg, asJSON, quiet, html, nil
+	return o, nil
 }
 
 // progressLine returns a Progress callback that redraws one line on w.
@@ -168,8 +225,12 @@ func progressLine(w io.Writer) func(Progress) {
 	return func(p Progress) {
 		frac := float64(p.Simulated) / float64(max(p.Total, 1))
 		rate := float64(p.Events) / max(p.Elapsed.Seconds(), 1e-9)
-		fmt.Fprintf(w, "\r\033[Ksimulated %s of %s (%.0f %%), %d arrivals, %.0f commands/s, %s wall",
-			p.Simulated.Round(time.Second), p.Total.Round(time.Second), 100*frac, p.Arrivals, rate, p.Elapsed.Round(time.Second))
+		trial := ""
+		if p.Trial > 0 {
+			trial = fmt.Sprintf("staffing run %d, %d agents: ", p.Trial, p.Agents)
+		}
+		fmt.Fprintf(w, "\r\033[K%ssimulated %s of %s (%.0f %%), %d arrivals, %.0f commands/s, %s wall",
+			trial, p.Simulated.Round(time.Second), p.Total.Round(time.Second), 100*frac, p.Arrivals, rate, p.Elapsed.Round(time.Second))
 	}
 }
 

@@ -156,6 +156,11 @@ type Progress struct {
 	Events int
 	// Elapsed is the wall time since Run started.
 	Elapsed time.Duration
+	// Agents is the run's number of agents.
+	Agents int
+	// Trial is the run's number in a staffing search (Staff), from 1; 0
+	// outside one.
+	Trial int
 }
 
 // withDefaults returns c with zero fields defaulted, or an error naming

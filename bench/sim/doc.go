@@ -50,6 +50,21 @@
 //     wait per priority class (erlang.PriorityASA), with exponential
 //     handle times and no patience.
 //
+// # Staffing
+//
+// Staff answers the planner's question the other way round: given the
+// load and targets (a service level, an ASA, an abandon rate, an occupancy
+// cap), the fewest agents whose simulation reaches them all. It starts at
+// the model's answer (Erlang C, or Erlang A with patience: what an Erlang
+// calculator says) and steps down or up from it, with doubling steps and a
+// bisection, on the same seed for every count, so the counts are compared
+// on the same arrivals (common random numbers). The report shows each
+// trial beside the model's figures for the same agents. The simulation,
+// not the model, decides: with steady handle times it may need an agent
+// fewer than Erlang C says, with long-tailed ones more. A trial is one run,
+// so the answer holds for its point estimates; a longer Duration narrows
+// their intervals.
+//
 // # The driver
 //
 // A discrete-event loop keeps a heap of the next arrival, ends of service

@@ -287,7 +287,7 @@ func (d *driver) loop(start time.Time) error {
 
 func (d *driver) progress(start time.Time, total float64) Progress {
 	return Progress{Simulated: seconds(math.Min(d.now, total)), Total: seconds(total),
-		Arrivals: int(d.nextVis), Events: d.nDo, Elapsed: time.Since(start)}
+		Arrivals: int(d.nextVis), Events: d.nDo, Elapsed: time.Since(start), Agents: d.cfg.Agents}
 }
 
 // arrive starts the next contact's session and schedules the one after.

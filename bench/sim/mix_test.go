@@ -282,11 +282,11 @@ func TestHTMLReport(t *testing.T) {
 		if n := strings.Count(string(page), "<polyline"); n != 4 {
 			t.Errorf("%q: %d lines drawn, want 4", args, n)
 		}
-		cfg, _, _, _, err := parseFlags(args, &errb)
+		o, err := parseFlags(args, &errb)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := run(t, cfg)
+		r := run(t, o.cfg)
 		atT := waitBins / waitSpan
 		if math.Abs(r.within[atT]-r.Simulated.ServiceLevel) > 1/float64(r.Simulated.Arrivals) {
 			t.Errorf("%q: curve at T %.5f, service level %.5f", args, r.within[atT], r.Simulated.ServiceLevel)

@@ -41,6 +41,9 @@ type Report struct {
 	Languages []LanguageReport `json:"languages,omitempty"`
 	// Teams are the figures team by team, when the run has its own teams.
 	Teams []TeamReport `json:"teams,omitempty"`
+	// Staffing is the staffing search that chose Input.Agents, when the
+	// run was one (Staff).
+	Staffing *Staffing `json:"staffing,omitempty"`
 	// Notes explain missing predictions.
 	Notes []string `json:"notes,omitempty"`
 	// WallSeconds is how long the run took; Commands how many commands it
@@ -276,6 +279,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "switchboard simulate: %s, rate %g/s, handle %s, patience %s, seed %d\n",
 		agents, in.Rate, handle, patience, in.Seed)
+	if r.Staffing != nil {
+		r.Staffing.write(&b, in.SLThreshold)
+	}
 	fmt.Fprintf(&b, "offered load %.4g erlangs; measured %s after %s of warm-up (simulated time)\n\n",
 		in.Load, seconds(in.Duration), seconds(in.Warmup))
 	s := r.Simulated

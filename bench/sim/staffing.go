@@ -1,0 +1,348 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Targets are what a staffing search must reach. A zero field sets no
+// target; at least one must be set.
+type Targets struct {
+	// ServiceLevel: at least this fraction of arrivals answered within
+	// Config.SLThreshold, in (0, 1).
+	ServiceLevel float64 `json:"service_level,omitempty"`
+	// ASA: a mean wait of answered contacts of at most this many seconds
+	// (> 0).
+	ASA float64 `json:"asa,omitempty"`
+	// AbandonRate: at most this fraction of arrivals abandon, in (0, 1).
+	AbandonRate float64 `json:"abandon_rate,omitempty"`
+	// Occupancy: agents busy at most this fraction of their time, in
+	// (0, 1]: a cap that keeps slack for breaks and bursts.
+	Occupancy float64 `json:"occupancy,omitempty"`
+}
+
+// check returns an error naming the first target out of range.
+func (tg Targets) check() error {
+	switch {
+	case tg == Targets{}:
+		return fmt.Errorf("%w: no staffing target (service level, ASA, abandon rate or occupancy)", ErrConfig)
+	case tg.ServiceLevel != 0 && !(tg.ServiceLevel > 0 && tg.ServiceLevel < 1):
+		return fmt.Errorf("%w: service-level target %v (want a fraction in (0, 1), e.g. 0.8)", ErrConfig, tg.ServiceLevel)
+	case tg.ASA != 0 && !(tg.ASA > 0 && !math.IsInf(tg.ASA, 0)):
+		return fmt.Errorf("%w: ASA target %v (want > 0 seconds)", ErrConfig, tg.ASA)
+	case tg.AbandonRate != 0 && !(tg.AbandonRate > 0 && tg.AbandonRate < 1):
+		return fmt.Errorf("%w: abandon-rate target %v (want a fraction in (0, 1))", ErrConfig, tg.AbandonRate)
+	case tg.Occupancy != 0 && !(tg.Occupancy > 0 && tg.Occupancy <= 1):
+		return fmt.Errorf("%w: occupancy cap %v (want a fraction in (0, 1])", ErrConfig, tg.Occupancy)
+	}
+	return nil
+}
+
+// met reports whether figures reach every target.
+func (tg Targets) met(sl, asa, abandon, occupancy float64) bool {
+	return (tg.ServiceLevel == 0 || sl >= tg.ServiceLevel) &&
+		(tg.ASA == 0 || asa <= tg.ASA) &&
+		(tg.AbandonRate == 0 || abandon <= tg.AbandonRate) &&
+		(tg.Occupancy == 0 || occupancy <= tg.Occupancy)
+}
+
+// describe names the targets for people, with T the service-level
+// threshold in seconds.
+func (tg Targets) describe(t float64) string {
+	var parts []string
+	if tg.ServiceLevel > 0 {
+		parts = append(parts, fmt.Sprintf("service level ≥ %g %% within %g s", 100*tg.ServiceLevel, t))
+	}
+	if tg.ASA > 0 {
+		parts = append(parts, fmt.Sprintf("ASA ≤ %g s", tg.ASA))
+	}
+	if tg.AbandonRate > 0 {
+		parts = append(parts, fmt.Sprintf("abandon rate ≤ %g %%", 100*tg.AbandonRate))
+	}
+	if tg.Occupancy > 0 {
+		parts = append(parts, fmt.Sprintf("occupancy ≤ %g %%", 100*tg.Occupancy))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Staffing is the answer of a staffing search: the fewest agents whose
+// simulation reaches every target, beside the fewest the model says.
+type Staffing struct {
+	Targets Targets `json:"targets"`
+	// Agents is the answer: its simulation reaches every target and that
+	// of one agent fewer does not (or it is the fewest agents that can
+	// serve the load at all).
+	Agents int `json:"agents"`
+	// Model names the queueing model ("erlang_c", or "erlang_a" with
+	// patience) and ModelAgents is the fewest agents it says reach every
+	// target: what a planner's Erlang calculator answers. 0 when it has no
+	// answer up to the simulator's limit of agents.
+	Model       string `json:"model"`
+	ModelAgents int    `json:"model_agents"`
+	// Tried are the simulations the search ran, by number of agents, all
+	// on the same arrivals, handle times and patience (the same seed).
+	Tried []Trial `json:"tried"`
+}
+
+// Trial is one simulation of a staffing search.
+type Trial struct {
+	Agents           int     `json:"agents"`
+	ServiceLevel     float64 `json:"service_level"`
+	ServiceLevelCI95 float64 `json:"service_level_ci95"`
+	ASA              float64 `json:"asa"`
+	AbandonRate      float64 `json:"abandon_rate"`
+	Occupancy        float64 `json:"occupancy"`
+	Meets            bool    `json:"meets"`
+	// Model is the model's prediction for the same agents, nil when it has
+	// none (Erlang C with offered load ≥ agents).
+	Model *Prediction `json:"model,omitempty"`
+}
+
+// Staff finds the fewest agents whose simulation of cfg reaches every
+// target, and returns the Report of that simulation with the search in its
+// Staffing field.
+//
+// cfg is a run as for Run, with Agents left 0 (the search sets it) and no
+// Teams (a search over several teams' sizes has no single answer). Every
+// trial runs on cfg's seed, so the agent counts are compared on the same
+// arrivals, handle times and patience (common random numbers), and a
+// trial's figures are exactly those Run gives for that many agents.
+//
+// The search starts where the model (Erlang C, or Erlang A with patience)
+// says, then steps down or up with doubling steps and halves the last
+// step: a handful of runs, O(log) of the distance from the model's answer.
+// Without patience it never tries fewer agents than can serve the load
+// (offered load < agents × capacity). It fails when no count up to 10,000
+// agents reaches the targets, when ctx ends, or as Run fails.
+//
+// Trials may run in parallel (one agent fewer than the model's answer
+// starts beside it when there is more than one CPU); cfg.Progress is then
+// called from their goroutines, one call at a time, with Progress.Trial
+// set. cfg.OnCall is not called. The report is a function of cfg and tg
+// alone: a speculative trial the search did not ask about is left out.
+func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
+	if err := tg.check(); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Agents != 0:
+		return nil, fmt.Errorf("%w: agents %d with staffing targets: the search sets the agents", ErrConfig, cfg.Agents)
+	case len(cfg.Teams) > 0:
+		return nil, fmt.Errorf("%w: staffing targets with teams: the search sizes one pool of agents", ErrConfig)
+	}
+	probe := cfg
+	probe.Agents = 1
+	full, err := probe.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	h, theta, t := full.Handle.Seconds(), full.Patience.Seconds(), full.SLThreshold.Seconds()
+	k := full.Capacity
+	lo := 1
+	if theta == 0 {
+		// The fewest agents whose slots exceed the offered load.
+		lo = int(math.Floor(cfg.Rate*h/float64(k))) + 1
+	}
+	if lo > maxAgents {
+		return nil, fmt.Errorf("%w: offered load %.6g erlangs needs more than %d agents", ErrConfig, cfg.Rate*h, maxAgents)
+	}
+	predict := func(c int) *Prediction {
+		p, err := model(cfg.Rate, h, c*k, t, theta)
+		if err != nil {
+			return nil
+		}
+		return p
+	}
+	st := &Staffing{Targets: tg, Model: "erlang_c"}
+	if theta > 0 {
+		st.Model = "erlang_a"
+	}
+	for c := lo; c <= maxAgents; c++ {
+		if p := predict(c); p != nil && tg.met(p.ServiceLevel, p.ASA, p.AbandonRate, p.Occupancy) {
+			st.ModelAgents = c
+			break
+		}
+	}
+	start := st.ModelAgents
+	if start == 0 {
+		start = lo
+	}
+
+	// Each trial runs in its own goroutine; the search waits for the ones
+	// it asks about. With more than one CPU, asking about the model's
+	// answer also starts one agent fewer, the usual next question, so the
+	// common two-run search takes the wall time of one. A run the search
+	// did not need is cancelled when it ends.
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	var mu sync.Mutex // guards reports, st.Tried and the progress callback
+	reports := map[int]*Report{}
+	progress := cfg.Progress
+	simulate := func(c, n int) (bool, error) {
+		run := cfg
+		run.Agents, run.OnCall = c, nil
+		if progress != nil {
+			run.Progress = func(p Progress) {
+				p.Trial = n
+				mu.Lock()
+				defer mu.Unlock()
+				progress(p)
+			}
+		}
+		r, err := Run(ctx, run)
+		if err != nil {
+			return false, err
+		}
+		s := r.Simulated
+		ok := tg.met(s.ServiceLevel, s.ASA, s.AbandonRate, s.Occupancy)
+		mu.Lock()
+		defer mu.Unlock()
+		reports[c] = r
+		st.Tried = append(st.Tried, Trial{Agents: c, ServiceLevel: s.ServiceLevel, ServiceLevelCI95: s.ServiceLevelCI95,
+			ASA: s.ASA, AbandonRate: s.AbandonRate, Occupancy: s.Occupancy, Meets: ok, Model: predict(c)})
+		return ok, nil
+	}
+	type trial struct {
+		done chan struct{}
+		ok   bool
+		err  error
+	}
+	trials := map[int]*trial{} // the search's goroutine only
+	asked := map[int]bool{}    // likewise
+	launch := func(c int) *trial {
+		if tr := trials[c]; tr != nil {
+			return tr
+		}
+		tr := &trial{done: make(chan struct{})}
+		trials[c] = tr
+		n := len(trials)
+		wg.Go(func() {
+			defer close(tr.done)
+			tr.ok, tr.err = simulate(c, n)
+		})
+		return tr
+	}
+	meets := func(c int) (bool, error) {
+		asked[c] = true
+		tr := launch(c)
+		if c == start && c > lo && runtime.GOMAXPROCS(0) > 1 {
+			launch(c - 1)
+		}
+		<-tr.done
+		return tr.ok, tr.err
+	}
+	c, err := searchFewest(lo, maxAgents, start, meets)
+	if err != nil {
+		return nil, err
+	}
+	if c == 0 {
+		return nil, fmt.Errorf("sim: no staffing up to %d agents reaches %s", maxAgents, tg.describe(t))
+	}
+	cancel()
+	wg.Wait()
+	// Only what the search asked: a speculative run it did not need may or
+	// may not have finished, and the report is a function of cfg alone.
+	st.Tried = slices.DeleteFunc(st.Tried, func(tr Trial) bool { return !asked[tr.Agents] })
+	slices.SortFunc(st.Tried, func(a, b Trial) int { return a.Agents - b.Agents })
+	st.Agents = c
+	r := reports[c]
+	r.Staffing = st
+	return r, nil
+}
+
+// searchFewest returns the smallest c in [lo, hi] for which meets(c) holds,
+// assuming meets is false below some count and true from it on, starting
+// at start (clamped to [lo, hi]), or 0 when meets(hi) is false. From start
+// it steps away by 1, 2, 4, … until meets changes, then halves the gap, so
+// it calls meets O(log |answer − start|) times, never twice for one c. If
+// meets is not monotone (a noisy simulation), the answer still holds
+// meets(c) and, unless c is lo, not meets(c−1).
+func searchFewest(lo, hi, start int, meets func(c int) (bool, error)) (int, error) {
+	start = min(max(start, lo), hi)
+	ok, err := meets(start)
+	if err != nil {
+		return 0, err
+	}
+	good, bad := 0, lo-1 // meets(good); not meets(bad), or bad below lo
+	if ok {
+		good = start
+		for step := 1; ; step *= 2 {
+			c := max(good-step, lo)
+			if c == good {
+				return good, nil // good == lo
+			}
+			if ok, err = meets(c); err != nil {
+				return 0, err
+			}
+			if !ok {
+				bad = c
+				break
+			}
+			good = c
+		}
+	} else {
+		bad = start
+		for step := 1; ; step *= 2 {
+			c := min(bad+step, hi)
+			if c == bad {
+				return 0, nil // bad == hi
+			}
+			if ok, err = meets(c); err != nil {
+				return 0, err
+			}
+			if ok {
+				good = c
+				break
+			}
+			bad = c
+		}
+	}
+	for good-bad > 1 {
+		mid := bad + (good-bad)/2
+		if ok, err = meets(mid); err != nil {
+			return 0, err
+		}
+		if ok {
+			good = mid
+		} else {
+			bad = mid
+		}
+	}
+	return good, nil
+}
+
+// write adds the search to a report's table, with t the service-level
+// threshold in seconds.
+func (st *Staffing) write(b *strings.Builder, t float64) {
+	title := (&Prediction{Model: st.Model}).title()
+	model := "no answer"
+	if st.ModelAgents > 0 {
+		model = fmt.Sprintf("%d agents", st.ModelAgents)
+	}
+	fmt.Fprintf(b, "staffing: the fewest agents for %s\n", st.Targets.describe(t))
+	fmt.Fprintf(b, "  simulated: %d agents; %s: %s (%d simulations, all on the same arrivals)\n\n", st.Agents, title, model, len(st.Tried))
+	fmt.Fprintf(b, "  %-7s %-18s %-11s %-9s %-10s %-28s %s\n", "agents", "service level", "ASA", "abandon", "occupancy", title+": SL / ASA / abandon", "meets")
+	for _, tr := range st.Tried {
+		m := "—"
+		if tr.Model != nil {
+			m = fmt.Sprintf("%.2f %% / %.1f s / %.2f %%", 100*tr.Model.ServiceLevel, tr.Model.ASA, 100*tr.Model.AbandonRate)
+		}
+		meets := "no"
+		if tr.Meets {
+			meets = "yes"
+		}
+		fmt.Fprintf(b, "  %-7d %-18s %-11s %-9s %-10s %-28s %s\n", tr.Agents,
+			fmt.Sprintf("%.2f %% ±%.2f", 100*tr.ServiceLevel, 100*tr.ServiceLevelCI95), fmt.Sprintf("%.1f s", tr.ASA),
+			fmt.Sprintf("%.2f %%", 100*tr.AbandonRate), fmt.Sprintf("%.2f %%", 100*tr.Occupancy), m, meets)
+	}
+	b.WriteString("\nthe simulation of the answer:\n")
+}
