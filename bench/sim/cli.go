@@ -32,9 +32,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var r *Report
-	if o.targets != (Targets{}) {
+	switch {
+	case o.targets != (Targets{}) && len(o.cfg.Profile) > 0:
+		r, err = StaffProfile(ctx, o.cfg, o.targets)
+	case o.targets != (Targets{}):
 		r, err = Staff(ctx, o.cfg, o.targets)
-	} else {
+	default:
 		r, err = Run(ctx, o.cfg)
 	}
 	if !o.quiet {
@@ -94,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
 		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
+		fmt.Fprintln(stderr, "       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]] (a day's arrival rates by interval, instead of --rate)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [options above but --agents and --team]")
 		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
 		fs.PrintDefaults()
@@ -159,7 +163,30 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		teams = append(teams, t)
 		return err
 	})
-	rate := fs.Float64("rate", 0, "arrival rate, contacts per second (required)")
+	var profile []float64
+	fs.Func("profile", "arrival rates per interval of a day (or any cycle), contacts per second, e.g. 0,0.02,0.05,0.08 (instead of --rate)", func(v string) error {
+		for x := range strings.SplitSeq(v, ",") {
+			r, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if err != nil || !(r >= 0) {
+				return fmt.Errorf("rate %q in %q: want a number ≥ 0", x, v)
+			}
+			profile = append(profile, r)
+		}
+		return nil
+	})
+	interval := fs.Float64("interval", 0, "length of a --profile interval, seconds (default 1800)")
+	var schedule []int
+	fs.Func("schedule", "agents on shift in each --profile interval, e.g. 0,4,9,12 (default: --agents in every one)", func(v string) error {
+		for x := range strings.SplitSeq(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(x))
+			if err != nil || n < 0 {
+				return fmt.Errorf("agents %q in %q: want a number ≥ 0", x, v)
+			}
+			schedule = append(schedule, n)
+		}
+		return nil
+	})
+	rate := fs.Float64("rate", 0, "arrival rate, contacts per second (required without --profile)")
 	handle := fs.Float64("handle", 0, "mean handle time, seconds (required)")
 	patience := fs.Float64("patience", 0, "mean patience, seconds (0: no abandonment)")
 	duration := fs.Float64("duration", DefaultDuration.Seconds(), "measured simulated time, seconds")
@@ -184,12 +211,18 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	switch {
 	case staffing && *agents != 0:
 		return o, fmt.Errorf("--agents with a staffing target: the search finds the agents; give one or the other")
+	case staffing && len(schedule) > 0:
+		return o, fmt.Errorf("--schedule with a staffing target: the search makes the schedule")
 	case staffing && len(teams) > 0:
 		return o, fmt.Errorf("--team with a staffing target: the search sizes one pool of agents")
-	case !staffing && *agents <= 0 && len(teams) == 0:
+	case !staffing && *agents <= 0 && len(teams) == 0 && len(schedule) == 0:
 		return o, fmt.Errorf("--agents is required (≥ 1), or a staffing target (--target-sl, --target-asa, --max-abandon, --max-occupancy)")
-	case *rate <= 0:
-		return o, fmt.Errorf("--rate is required (> 0 per second)")
+	case len(profile) > 0 && *rate != 0:
+		return o, fmt.Errorf("--rate with --profile: the profile gives the rates")
+	case len(profile) == 0 && *rate <= 0:
+		return o, fmt.Errorf("--rate is required (> 0 per second), or --profile")
+	case *interval < 0:
+		return o, fmt.Errorf("--interval %g: want > 0", *interval)
 	case *handle <= 0:
 		return o, fmt.Errorf("--handle is required (> 0 seconds)")
 	case *duration <= 0:
@@ -199,7 +232,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	}
 	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Patience: seconds(*patience),
 		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed,
-		Capacity: *capacity, HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams}
+		Capacity: *capacity, HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
+		Profile: profile, Interval: seconds(*interval), Schedule: schedule}
 	check := o.cfg
 	if staffing {
 		check.Agents = 1 // the search sets them
@@ -226,8 +260,11 @@ func progressLine(w io.Writer) func(Progress) {
 		frac := float64(p.Simulated) / float64(max(p.Total, 1))
 		rate := float64(p.Events) / max(p.Elapsed.Seconds(), 1e-9)
 		trial := ""
+		if p.Interval > 0 {
+			trial = fmt.Sprintf("interval %d, ", p.Interval)
+		}
 		if p.Trial > 0 {
-			trial = fmt.Sprintf("staffing run %d, %d agents: ", p.Trial, p.Agents)
+			trial += fmt.Sprintf("staffing run %d, %d agents: ", p.Trial, p.Agents)
 		}
 		fmt.Fprintf(w, "\r\033[K%ssimulated %s of %s (%.0f %%), %d arrivals, %.0f commands/s, %s wall",
 			trial, p.Simulated.Round(time.Second), p.Total.Round(time.Second), 100*frac, p.Arrivals, rate, p.Elapsed.Round(time.Second))

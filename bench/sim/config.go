@@ -57,6 +57,21 @@ type Config struct {
 	// then count every slot as an agent, which holds when a chat takes as
 	// long however many others the agent has.
 	Capacity int
+	// Profile, when set, makes the arrival rate vary over a cycle, such as
+	// a day: in interval k of the cycle, each Interval long, contacts
+	// arrive at Profile[k] per second (0 for closed hours), and the cycle
+	// repeats. Rate must then be 0; it becomes the profile's mean.
+	Profile []float64
+	// Interval is the length of a Profile interval, at least a minute: 0
+	// means 30 minutes.
+	Interval time.Duration
+	// Schedule is how many agents are on shift in each interval of the
+	// Profile (the same length): agents 1 to Schedule[k] are available in
+	// interval k and the others away, finishing the chats they have. Nil
+	// means every agent in every interval. With a Schedule, Agents may be
+	// 0 (it becomes the largest entry) or must equal the largest entry;
+	// it does not go with Teams.
+	Schedule []int
 	// Patience is the mean patience θ: 0 means contacts never abandon.
 	Patience time.Duration
 	// Duration is the measured window: 0 means DefaultDuration (a day).
@@ -161,6 +176,9 @@ type Progress struct {
 	// Trial is the run's number in a staffing search (Staff), from 1; 0
 	// outside one.
 	Trial int
+	// Interval is the profile interval a search staffs (StaffProfile),
+	// from 1; 0 outside one.
+	Interval int
 }
 
 // withDefaults returns c with zero fields defaulted, or an error naming
@@ -180,6 +198,9 @@ func (c Config) withDefaults() (Config, error) {
 		case c.Agents != sum:
 			return c, fmt.Errorf("%w: agents %d, but the teams have %d", ErrConfig, c.Agents, sum)
 		}
+	}
+	if err := c.checkProfile(); err != nil {
+		return c, err
 	}
 	switch {
 	case c.Agents < 1 || c.Agents > maxAgents:

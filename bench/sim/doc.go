@@ -50,6 +50,18 @@
 //     wait per priority class (erlang.PriorityASA), with exponential
 //     handle times and no patience.
 //
+// # A day's profile
+//
+// With Config.Profile the arrival rate changes from interval to interval
+// of a cycle, such as the half hours of a day, closed hours at rate 0, and
+// Config.Schedule says how many agents are on shift in each: those coming
+// on shift are set available and take what waits for them at once, those
+// going off are set away and finish the chats they have. The report gives
+// each interval's figures over every cycle of the window beside the
+// interval's own Erlang C or A, as if its rate and agents held steady,
+// which is how workforce planning staffs intervals; the simulation shows
+// where that fails, when a busy interval's queue spills into the next.
+//
 // # Staffing
 //
 // Staff answers the planner's question the other way round: given the
@@ -64,6 +76,9 @@
 // fewer than Erlang C says, with long-tailed ones more. A trial is one run,
 // so the answer holds for its point estimates; a longer Duration narrows
 // their intervals.
+//
+// StaffProfile staffs a profile: each open interval by Staff on its own
+// rate, then the day on the schedule found.
 //
 // # The driver
 //

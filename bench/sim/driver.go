@@ -32,6 +32,7 @@ type call struct {
 	handle  float64 // seconds, drawn at arrival
 	counted bool    // arrived inside the measured window
 	queue   int     // index into the run's queues
+	ival    int     // index into Config.Profile of its arrival's interval
 	lang    int     // index into Config.Languages, -1 for none
 	agent   int     // index of the agent serving it, -1 while waiting
 	start   float64 // when its service started
@@ -44,6 +45,7 @@ type agentState struct {
 	team  int
 	langs presence.Languages
 	sub   *hub.Subscription
+	away  bool    // off shift (Config.Schedule)
 	calls []*call // the calls in service, at most Config.Capacity
 }
 
@@ -120,6 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	d.initHandles()
 	d.sampleEvery = d.w1 / samplesPerRun
 	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds())
+	d.m.profile(len(cfg.Profile), cfg.Interval.Seconds())
 	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}})
 	if err != nil {
 		return nil, err
@@ -173,7 +176,10 @@ func (d *driver) setup() error {
 			}
 		}
 	}
-	d.schedule(event{at: d.exp(d.arrivals, 1/d.cfg.Rate), kind: evArrival})
+	if len(d.cfg.Schedule) > 0 {
+		d.schedule(event{at: 0, kind: evShift, agent: 0})
+	}
+	d.schedule(event{at: d.nextArrival(0), kind: evArrival})
 	return nil
 }
 
@@ -264,6 +270,8 @@ func (d *driver) loop(start time.Time) error {
 			err = d.end(e.agent, e.call)
 		case evAbandon:
 			err = d.abandon(e.call)
+		case evShift:
+			err = d.shift(e.agent)
 		}
 		if err != nil {
 			return err
@@ -304,7 +312,10 @@ func (d *driver) arrive() error {
 	if d.cfg.Patience > 0 {
 		patience = d.exp(d.patience, d.cfg.Patience.Seconds())
 	}
-	if next := d.now + d.exp(d.arrivals, 1/d.cfg.Rate); next < d.w1 {
+	if len(d.cfg.Profile) > 0 {
+		_, c.ival, _ = d.interval(d.now)
+	}
+	if next := d.nextArrival(d.now); next < d.w1 {
 		d.schedule(event{at: next, kind: evArrival})
 	}
 	d.setClock()

@@ -7,6 +7,7 @@ const (
 	evArrival kind = iota // the next contact arrives
 	evEnd                 // an agent ends a chat (call) and wraps it up
 	evAbandon             // a waiting contact's patience runs out
+	evShift               // a profile interval starts (agent: its number g)
 )
 
 // event is one scheduled event. Times are seconds of simulated time since

@@ -28,6 +28,12 @@ type meter struct {
 	queues  []tally   // per queue
 	langs   []langTally
 	noLang  tally // the calls without a language, counted and not reported
+	// per profile interval: the calls that arrived in it, and busy
+	// slot-time in it; noIval stands in without a profile
+	intervals []tally
+	ivBusy    []float64
+	ivLen     float64
+	noIval    tally
 	// waits of the counted answered calls: how many at once, and the rest
 	// in waitBins bins of width t·waitSpan/waitBins, bin j holding waits in
 	// (j·w, (j+1)·w]; longer waits are only in all.
@@ -56,12 +62,20 @@ func newMeter(agents, queues, langs int, w0, w1, t float64) meter {
 
 // tallies returns the tallies a counted call adds to: the whole window,
 // its batch, its queue and its language (a scratch tally when it has none).
-func (m *meter) tallies(c *call) [4]*tally {
-	lang := &m.noLang
+func (m *meter) tallies(c *call) [5]*tally {
+	lang, ival := &m.noLang, &m.noIval
 	if c.lang >= 0 {
 		lang = &m.langs[c.lang].tally
 	}
-	return [4]*tally{&m.all, m.slot(c), &m.queues[c.queue], lang}
+	if len(m.intervals) > 0 {
+		ival = &m.intervals[c.ival]
+	}
+	return [5]*tally{&m.all, m.slot(c), &m.queues[c.queue], lang, ival}
+}
+
+// profile sets the meter up for n profile intervals of length iv seconds.
+func (m *meter) profile(n int, iv float64) {
+	m.intervals, m.ivBusy, m.ivLen = make([]tally, n), make([]float64, n), iv
 }
 
 // slot returns the batch of a counted call.
@@ -117,8 +131,21 @@ func (m *meter) abandoned(c *call) {
 // served adds agent i's service [from, to) to its busy time, clipped to the
 // window.
 func (m *meter) served(i int, from, to float64) {
-	if lo, hi := math.Max(from, m.w0), math.Min(to, m.w1); hi > lo {
-		m.busy[i] += hi - lo
+	lo, hi := math.Max(from, m.w0), math.Min(to, m.w1)
+	if hi <= lo {
+		return
+	}
+	m.busy[i] += hi - lo
+	for n := len(m.ivBusy); n > 0 && lo < hi; {
+		g := math.Floor(lo / m.ivLen)
+		end := (g + 1) * m.ivLen
+		if end <= lo { // lo/ivLen rounded down across a boundary
+			g++
+			end += m.ivLen
+		}
+		end = math.Min(end, hi)
+		m.ivBusy[int(g)%n] += end - lo
+		lo = end
 	}
 }
 

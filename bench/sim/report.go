@@ -44,6 +44,9 @@ type Report struct {
 	// Staffing is the staffing search that chose Input.Agents, when the
 	// run was one (Staff).
 	Staffing *Staffing `json:"staffing,omitempty"`
+	// Intervals are the figures interval by interval, when the arrival
+	// rate follows a profile (Config.Profile).
+	Intervals []IntervalReport `json:"intervals,omitempty"`
 	// Notes explain missing predictions.
 	Notes []string `json:"notes,omitempty"`
 	// WallSeconds is how long the run took; Commands how many commands it
@@ -76,6 +79,11 @@ type Input struct {
 	// given, not normalized); its teams are in Report.Teams.
 	Queues    []QueueShare    `json:"queues,omitempty"`
 	Languages []LanguageShare `json:"languages,omitempty"`
+	// Profile, Interval (seconds) and Schedule are the run's, when it has
+	// a profile; Rate is then the profile's mean.
+	Profile  []float64 `json:"profile,omitempty"`
+	Interval float64   `json:"interval,omitempty"`
+	Schedule []int     `json:"schedule,omitempty"`
 	// Load is the offered load λh in erlangs.
 	Load float64 `json:"offered_load"`
 }
@@ -189,7 +197,7 @@ func (d *driver) report(wall time.Duration) *Report {
 	servers := cfg.slots()
 	r.Input = Input{Agents: cfg.Agents, Capacity: cfg.Capacity, Rate: cfg.Rate, Handle: h, HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV, Patience: theta,
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
-		Queues: cfg.Queues, Languages: cfg.Languages}
+		Queues: cfg.Queues, Languages: cfg.Languages, Profile: cfg.Profile, Interval: cfg.Interval.Seconds(), Schedule: cfg.Schedule}
 	r.Simulated = d.m.measured(cfg.Agents, cfg.Capacity)
 	if cfg.Capacity > 1 {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
@@ -197,13 +205,17 @@ func (d *driver) report(wall time.Duration) *Report {
 	d.reportParts(r)
 	if cfg.HandleDist != Exponential {
 		r.Notes = append(r.Notes, fmt.Sprintf("Erlang C and A assume exponential handle times (cv 1); these are %s with cv %g", cfg.HandleDist, cfg.HandleCV))
-		if theta == 0 {
+		if theta == 0 && len(cfg.Profile) == 0 {
 			if a, err := erlang.AllenCunneen(cfg.Rate, h, servers, t, cfg.HandleCV); err == nil {
 				r.Approx = &Prediction{Model: "allen_cunneen", Result: a}
 			}
 		}
 	}
 	r.within, r.samples, r.sampleEvery = d.m.answeredWithin(), d.samples, d.sampleEvery
+	if len(cfg.Profile) > 0 {
+		d.reportIntervals(r)
+		return r
+	}
 	c, errC := erlang.ErlangC(cfg.Rate, h, servers, t)
 	switch {
 	case errC == nil:
@@ -277,8 +289,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if in.Capacity > 1 {
 		agents += fmt.Sprintf(" × %d chats", in.Capacity)
 	}
-	fmt.Fprintf(&b, "switchboard simulate: %s, rate %g/s, handle %s, patience %s, seed %d\n",
-		agents, in.Rate, handle, patience, in.Seed)
+	rate := fmt.Sprintf("rate %g/s", in.Rate)
+	if len(in.Profile) > 0 {
+		rate = fmt.Sprintf("a profile of %d intervals of %s (mean rate %.4g/s)", len(in.Profile), seconds(in.Interval), in.Rate)
+	}
+	fmt.Fprintf(&b, "switchboard simulate: %s, %s, handle %s, patience %s, seed %d\n",
+		agents, rate, handle, patience, in.Seed)
 	if r.Staffing != nil {
 		r.Staffing.write(&b, in.SLThreshold)
 	}
@@ -361,6 +377,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for _, tm := range r.Teams {
 			fmt.Fprintf(&b, "%-7d %-24s %-14s %-10s %d\n", tm.Agents, strings.Join(tm.Queues, ","), strings.Join(tm.Languages, ","), pct(tm.Occupancy), tm.Handled)
 		}
+	}
+	if len(r.Intervals) > 0 {
+		writeIntervals(&b, r.Intervals)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)

@@ -126,18 +126,10 @@ type Trial struct {
 // set. cfg.OnCall is not called. The report is a function of cfg and tg
 // alone: a speculative trial the search did not ask about is left out.
 func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
-	if err := tg.check(); err != nil {
-		return nil, err
+	if len(cfg.Profile) > 0 {
+		return nil, fmt.Errorf("%w: staffing targets with a profile: use StaffProfile", ErrConfig)
 	}
-	switch {
-	case cfg.Agents != 0:
-		return nil, fmt.Errorf("%w: agents %d with staffing targets: the search sets the agents", ErrConfig, cfg.Agents)
-	case len(cfg.Teams) > 0:
-		return nil, fmt.Errorf("%w: staffing targets with teams: the search sizes one pool of agents", ErrConfig)
-	}
-	probe := cfg
-	probe.Agents = 1
-	full, err := probe.withDefaults()
+	full, err := staffable(cfg, tg)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +251,23 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 	return r, nil
 }
 
+// staffable checks a search's targets and config, which has no Agents
+// (the search sets them) and no Teams, and returns the config with its
+// defaults for one agent.
+func staffable(cfg Config, tg Targets) (Config, error) {
+	if err := tg.check(); err != nil {
+		return cfg, err
+	}
+	switch {
+	case cfg.Agents != 0:
+		return cfg, fmt.Errorf("%w: agents %d with staffing targets: the search sets the agents", ErrConfig, cfg.Agents)
+	case len(cfg.Teams) > 0:
+		return cfg, fmt.Errorf("%w: staffing targets with teams: the search sizes one pool of agents", ErrConfig)
+	}
+	cfg.Agents = 1
+	return cfg.withDefaults()
+}
+
 // searchFewest returns the smallest c in [lo, hi] for which meets(c) holds,
 // assuming meets is false below some count and true from it on, starting
 // at start (clamped to [lo, hi]), or 0 when meets(hi) is false. From start
@@ -345,4 +354,61 @@ func (st *Staffing) write(b *strings.Builder, t float64) {
 			fmt.Sprintf("%.2f %%", 100*tr.AbandonRate), fmt.Sprintf("%.2f %%", 100*tr.Occupancy), m, meets)
 	}
 	b.WriteString("\nthe simulation of the answer:\n")
+}
+
+// StaffProfile staffs a profile interval by interval, then runs the day on
+// that schedule. Each interval with arrivals is staffed by Staff on its own
+// rate, as if it held steady (the stationary independent period-by-period
+// approach of workforce planning, with the simulation deciding instead of
+// Erlang C); closed intervals get no agents. The Report is the run of cfg
+// with the schedule found, where the rate changes from interval to
+// interval: its Intervals show whether each interval's staffing still
+// reaches the targets once a busy interval spills into the next, with each
+// interval's search in IntervalReport.Staffing.
+//
+// cfg has a Profile and no Agents, Schedule or Teams. Every search runs for
+// cfg.Duration of simulated time, and so does the day's run.
+func StaffProfile(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
+	switch {
+	case len(cfg.Profile) == 0:
+		return nil, fmt.Errorf("%w: StaffProfile needs a profile", ErrConfig)
+	case len(cfg.Schedule) > 0:
+		return nil, fmt.Errorf("%w: a schedule with staffing targets: the search makes the schedule", ErrConfig)
+	}
+	if _, err := staffable(cfg, tg); err != nil {
+		return nil, err
+	}
+	plans := make([]*Staffing, len(cfg.Profile))
+	schedule := make([]int, len(cfg.Profile))
+	progress := cfg.Progress
+	for k, rate := range cfg.Profile {
+		if rate == 0 {
+			continue
+		}
+		one := cfg
+		one.Profile, one.Interval, one.Rate = nil, 0, rate
+		if progress != nil {
+			one.Progress = func(p Progress) {
+				p.Interval = k + 1
+				progress(p)
+			}
+		}
+		r, err := Staff(ctx, one, tg)
+		if err != nil {
+			return nil, fmt.Errorf("interval %d: %w", k+1, err)
+		}
+		plans[k], schedule[k] = r.Staffing, r.Staffing.Agents
+	}
+	day := cfg
+	day.Schedule = schedule
+	r, err := Run(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	for k := range r.Intervals {
+		r.Intervals[k].Staffing = plans[k]
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("the schedule staffs each interval on its own, simulated as if its rate held steady, for %s; the run above has the rate change from interval to interval",
+		tg.describe(r.Input.SLThreshold)))
+	return r, nil
 }

@@ -1,0 +1,242 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/presence"
+)
+
+// Bounds of a profile.
+const (
+	maxIntervals    = 1000
+	minInterval     = 60 // seconds
+	defaultInterval = 1800
+)
+
+// checkProfile validates the profile and the schedule and fills Rate,
+// Interval and Agents from them (copies: the caller's slices are not
+// changed).
+func (c *Config) checkProfile() error {
+	if len(c.Profile) == 0 {
+		switch {
+		case len(c.Schedule) > 0:
+			return fmt.Errorf("%w: a schedule needs a profile (its intervals)", ErrConfig)
+		case c.Interval != 0:
+			return fmt.Errorf("%w: an interval needs a profile", ErrConfig)
+		}
+		return nil
+	}
+	switch {
+	case len(c.Profile) > maxIntervals:
+		return fmt.Errorf("%w: %d profile intervals (at most %d)", ErrConfig, len(c.Profile), maxIntervals)
+	case c.Rate != 0:
+		return fmt.Errorf("%w: rate %v with a profile: the profile gives the rates", ErrConfig, c.Rate)
+	case c.Interval == 0:
+		c.Interval = defaultInterval * time.Second
+	case c.Interval.Seconds() < minInterval:
+		return fmt.Errorf("%w: interval %v (at least a minute)", ErrConfig, c.Interval)
+	}
+	var sum float64
+	for k, r := range c.Profile {
+		if !(r >= 0) || math.IsInf(r, 0) {
+			return fmt.Errorf("%w: profile interval %d rate %v (want ≥ 0 per second)", ErrConfig, k+1, r)
+		}
+		sum += r
+	}
+	if sum == 0 {
+		return fmt.Errorf("%w: the profile has no arrivals (every rate 0)", ErrConfig)
+	}
+	c.Profile = slices.Clone(c.Profile)
+	c.Rate = sum / float64(len(c.Profile))
+	if len(c.Schedule) == 0 {
+		return nil
+	}
+	switch {
+	case len(c.Schedule) != len(c.Profile):
+		return fmt.Errorf("%w: a schedule of %d intervals for a profile of %d", ErrConfig, len(c.Schedule), len(c.Profile))
+	case len(c.Teams) > 0:
+		return fmt.Errorf("%w: a schedule with teams: the schedule puts agents 1 to n on shift, whatever their team", ErrConfig)
+	}
+	most := 0
+	for k, n := range c.Schedule {
+		if n < 0 || n > maxAgents {
+			return fmt.Errorf("%w: schedule interval %d has %d agents (0..%d)", ErrConfig, k+1, n, maxAgents)
+		}
+		most = max(most, n)
+	}
+	switch {
+	case most == 0:
+		return fmt.Errorf("%w: the schedule puts no agent on shift", ErrConfig)
+	case c.Agents == 0:
+		c.Agents = most
+	case c.Agents != most:
+		return fmt.Errorf("%w: agents %d, but the schedule has at most %d on shift", ErrConfig, c.Agents, most)
+	}
+	c.Schedule = slices.Clone(c.Schedule)
+	return nil
+}
+
+// onShift is how many agents are on shift in profile interval k.
+func (c *Config) onShift(k int) int {
+	if len(c.Schedule) == 0 {
+		return c.Agents
+	}
+	return c.Schedule[k]
+}
+
+// interval returns the number g of the interval that holds time t (from
+// 0), its index in the profile and its end.
+func (d *driver) interval(t float64) (g, k int, end float64) {
+	iv := d.cfg.Interval.Seconds()
+	g = int(math.Floor(t / iv))
+	for float64(g+1)*iv <= t { // t/iv rounded down across a boundary
+		g++
+	}
+	return g, g % len(d.cfg.Profile), float64(g+1) * iv
+}
+
+// nextArrival returns the time of the arrival after one at from: a
+// Poisson process of the run's rate, or of the profile's rate in each
+// interval (an exponential amount of the rate's integral, walked over the
+// intervals).
+func (d *driver) nextArrival(from float64) float64 {
+	if len(d.cfg.Profile) == 0 {
+		return from + d.exp(d.arrivals, 1/d.cfg.Rate)
+	}
+	need := d.arrivals.ExpFloat64()
+	t := from
+	for {
+		_, k, end := d.interval(t)
+		r := d.cfg.Profile[k]
+		if r > 0 && need <= r*(end-t) {
+			return t + need/r
+		}
+		need -= r * (end - t)
+		t = end
+	}
+}
+
+// shift puts the agents of interval g's schedule on shift, available, and
+// the others away, then schedules the next interval's shift. An agent
+// coming on shift takes what waits for it at once.
+func (d *driver) shift(g int) error {
+	k := g % len(d.cfg.Profile)
+	n := d.cfg.onShift(k)
+	d.setClock()
+	for i := range d.agents {
+		a := &d.agents[i]
+		if away := i >= n; away != a.away {
+			status := presence.Available
+			if away {
+				status = presence.Away
+			}
+			if err := d.do(hub.SetPresence{Agent: a.id, Status: status}); err != nil {
+				return err
+			}
+			a.away = away
+			if !away {
+				if err := d.readOffers(i); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if next := float64(g+1) * d.cfg.Interval.Seconds(); next < d.w1 {
+		d.schedule(event{at: next, kind: evShift, agent: g + 1})
+	}
+	return nil
+}
+
+// IntervalReport is one interval of a profile, over every cycle of the
+// measured window.
+type IntervalReport struct {
+	// Start is when the interval starts, seconds into the cycle.
+	Start float64 `json:"start"`
+	// Rate is its arrival rate per second and Agents the agents on shift.
+	Rate   float64 `json:"rate"`
+	Agents int     `json:"agents"`
+	// Simulated are the figures of the contacts that arrived in it.
+	// Occupancy is the busy slot-time in it over the on-shift slot-time
+	// (agents going off shift finish their chats, so it may pass 1).
+	Simulated Part    `json:"simulated"`
+	Occupancy float64 `json:"occupancy"`
+	// Erlang is the model for the interval on its own, as if its rate and
+	// agents held steady (the stationary independent period-by-period
+	// approximation of workforce planning): Erlang C, or A with patience.
+	// Nil when the model has no steady state.
+	Erlang *Prediction `json:"erlang,omitempty"`
+	// Staffing is the interval's own staffing search, when the schedule
+	// came from one (StaffProfile).
+	Staffing *Staffing `json:"staffing,omitempty"`
+}
+
+// reportIntervals fills r's intervals.
+func (d *driver) reportIntervals(r *Report) {
+	cfg := d.cfg
+	iv, n := cfg.Interval.Seconds(), len(cfg.Profile)
+	slotTime := make([]float64, n)
+	for g := int(d.w0 / iv); float64(g)*iv < d.w1; g++ {
+		lo, hi := math.Max(float64(g)*iv, d.w0), math.Min(float64(g+1)*iv, d.w1)
+		if hi > lo {
+			slotTime[g%n] += (hi - lo) * float64(cfg.onShift(g%n)*cfg.Capacity)
+		}
+	}
+	if len(cfg.Schedule) > 0 {
+		// Run-wide, too, occupancy is of the slot-time on shift.
+		var busy, slots float64
+		for k := range slotTime {
+			busy, slots = busy+d.m.ivBusy[k], slots+slotTime[k]
+		}
+		r.Simulated.Occupancy = ratio(busy, slots)
+		r.Notes = append(r.Notes, "occupancy is of the agents' time on shift; fairness is over the whole window, whatever each agent's shifts")
+	}
+	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
+	for k, rate := range cfg.Profile {
+		ir := IntervalReport{Start: float64(k) * iv, Rate: rate, Agents: cfg.onShift(k),
+			Simulated: d.m.intervals[k].part(), Occupancy: ratio(d.m.ivBusy[k], slotTime[k])}
+		if ir.Agents > 0 {
+			if p, err := model(rate, h, ir.Agents*cfg.Capacity, t, theta); err == nil {
+				ir.Erlang = p
+			}
+		}
+		r.Intervals = append(r.Intervals, ir)
+	}
+	r.Notes = append(r.Notes, "the arrival rate follows a profile: the models are per interval, each as if its rate and agents held steady")
+}
+
+// writeIntervals adds the intervals to a report's table.
+func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
+	staffed := slices.ContainsFunc(ivs, func(iv IntervalReport) bool { return iv.Staffing != nil })
+	model := ""
+	if staffed {
+		model = "model's agents"
+	}
+	fmt.Fprintf(b, "\n%-9s %-9s %-7s %-22s %-22s %-9s %-10s %s\n", "interval", "rate/s", "agents", "service level (model)", "ASA (model)", "abandon", "occupancy", model)
+	for _, iv := range ivs {
+		sl := fmt.Sprintf("%.2f %%", 100*iv.Simulated.ServiceLevel)
+		asa := fmt.Sprintf("%.1f s", iv.Simulated.ASA)
+		if iv.Erlang != nil {
+			sl += fmt.Sprintf(" (%.2f %%)", 100*iv.Erlang.ServiceLevel)
+			asa += fmt.Sprintf(" (%.1f s)", iv.Erlang.ASA)
+		} else {
+			sl += " (—)"
+			asa += " (—)"
+		}
+		if iv.Simulated.Arrivals == 0 {
+			sl, asa = "—", "—"
+		}
+		start := int(iv.Start)
+		m := ""
+		if iv.Staffing != nil {
+			m = strconv.Itoa(iv.Staffing.ModelAgents)
+		}
+		fmt.Fprintf(b, "%02d:%02d     %-9.4g %-7d %-22s %-22s %-9s %-10s %s\n", start/3600, start%3600/60, iv.Rate, iv.Agents,
+			sl, asa, fmt.Sprintf("%.2f %%", 100*iv.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*iv.Occupancy), m)
+	}
+}
