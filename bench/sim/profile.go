@@ -147,7 +147,9 @@ func (d *driver) shift(g int) error {
 			}
 		}
 	}
-	if next := float64(g+1) * d.cfg.Interval.Seconds(); next < d.w1 {
+	// After the window, shifts go on while contacts wait: those that came
+	// in a closed interval at the end are served when it next opens.
+	if next := float64(g+1) * d.cfg.Interval.Seconds(); next < d.w1 || len(d.calls) > d.busy {
 		d.schedule(event{at: next, kind: evShift, agent: g + 1})
 	}
 	return nil

@@ -92,6 +92,26 @@ func TestScheduleIsKept(t *testing.T) {
 	}
 }
 
+// TestClosedAtTheEnd: contacts that arrive while no agent is on shift, at
+// the end of the window, are served when the next shift opens, after the
+// window, not left waiting.
+func TestClosedAtTheEnd(t *testing.T) {
+	answered, open := 0, 0
+	cfg := Config{Handle: time.Minute, Profile: []float64{0.02, 0.02}, Interval: time.Hour, Schedule: []int{2, 0},
+		Duration: 4 * time.Hour, Warmup: -1, Seed: 1, OnCall: func(c Call) {
+			if c.Answered {
+				answered++
+			}
+			if c.Arrive+c.Wait >= 4*3600-1e-6 {
+				open++ // taken after the window
+			}
+		}}
+	r := run(t, cfg)
+	if answered != r.Simulated.Arrivals || r.Simulated.Answered != answered || open == 0 {
+		t.Errorf("%d arrivals, %d answered (%d after the window), report %+v", r.Simulated.Arrivals, answered, open, r.Simulated)
+	}
+}
+
 // TestProfileIntervalsMatchErlang: with long intervals (300 handle times)
 // each interval is close to steady, and its figures are close to its own
 // Erlang C: the schedule's agents serve it, the profile's rate loads it.
