@@ -165,26 +165,18 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	var profile []float64
 	fs.Func("profile", "arrival rates per interval of a day (or any cycle), contacts per second, e.g. 0,0.02,0.05,0.08 (instead of --rate)", func(v string) error {
-		for x := range strings.SplitSeq(v, ",") {
-			r, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-			if err != nil || !(r >= 0) {
-				return fmt.Errorf("rate %q in %q: want a number ≥ 0", x, v)
-			}
-			profile = append(profile, r)
-		}
-		return nil
+		return parseList(v, "rate", &profile, func(x string) (float64, bool) {
+			r, err := strconv.ParseFloat(x, 64)
+			return r, err == nil && r >= 0
+		})
 	})
 	interval := fs.Float64("interval", 0, "length of a --profile interval, seconds (default 1800)")
 	var schedule []int
 	fs.Func("schedule", "agents on shift in each --profile interval, e.g. 0,4,9,12 (default: --agents in every one)", func(v string) error {
-		for x := range strings.SplitSeq(v, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(x))
-			if err != nil || n < 0 {
-				return fmt.Errorf("agents %q in %q: want a number ≥ 0", x, v)
-			}
-			schedule = append(schedule, n)
-		}
-		return nil
+		return parseList(v, "agents", &schedule, func(x string) (int, bool) {
+			n, err := strconv.Atoi(x)
+			return n, err == nil && n >= 0
+		})
 	})
 	rate := fs.Float64("rate", 0, "arrival rate, contacts per second (required without --profile)")
 	handle := fs.Float64("handle", 0, "mean handle time, seconds (required)")
@@ -287,6 +279,20 @@ func parseShares(v string, add func(name string, share float64)) error {
 			return fmt.Errorf("empty name in %q", v)
 		}
 		add(name, share)
+	}
+	return nil
+}
+
+// parseList appends the numbers of the comma-separated list v to into,
+// each read by parse, which reports whether it is a number ≥ 0; the error
+// names the item as what.
+func parseList[T any](v, what string, into *[]T, parse func(string) (T, bool)) error {
+	for x := range strings.SplitSeq(v, ",") {
+		n, ok := parse(strings.TrimSpace(x))
+		if !ok {
+			return fmt.Errorf("%s %q in %q: want a number ≥ 0", what, x, v)
+		}
+		*into = append(*into, n)
 	}
 	return nil
 }

@@ -137,14 +137,9 @@ func (m *meter) served(i int, from, to float64) {
 	}
 	m.busy[i] += hi - lo
 	for n := len(m.ivBusy); n > 0 && lo < hi; {
-		g := math.Floor(lo / m.ivLen)
-		end := (g + 1) * m.ivLen
-		if end <= lo { // lo/ivLen rounded down across a boundary
-			g++
-			end += m.ivLen
-		}
+		g, end := intervalOf(lo, m.ivLen)
 		end = math.Min(end, hi)
-		m.ivBusy[int(g)%n] += end - lo
+		m.ivBusy[g%n] += end - lo
 		lo = end
 	}
 }

@@ -93,12 +93,37 @@ func (c *Config) onShift(k int) int {
 // interval returns the number g of the interval that holds time t (from
 // 0), its index in the profile and its end.
 func (d *driver) interval(t float64) (g, k int, end float64) {
-	iv := d.cfg.Interval.Seconds()
+	g, end = intervalOf(t, d.cfg.Interval.Seconds())
+	return g, g % len(d.cfg.Profile), end
+}
+
+// intervalOf returns the number g of the interval of length iv that holds
+// time t (from 0), and its end.
+func intervalOf(t, iv float64) (g int, end float64) {
 	g = int(math.Floor(t / iv))
 	for float64(g+1)*iv <= t { // t/iv rounded down across a boundary
 		g++
 	}
-	return g, g % len(d.cfg.Profile), float64(g+1) * iv
+	return g, float64(g+1) * iv
+}
+
+// slotTimes returns, for each profile interval, the slot-time on shift
+// inside the measured window (agents on shift × capacity × time), over
+// every cycle; nil without a profile.
+func (d *driver) slotTimes() []float64 {
+	cfg := d.cfg
+	if len(cfg.Profile) == 0 {
+		return nil
+	}
+	iv, n := cfg.Interval.Seconds(), len(cfg.Profile)
+	out := make([]float64, n)
+	for g := int(d.w0 / iv); float64(g)*iv < d.w1; g++ {
+		lo, hi := math.Max(float64(g)*iv, d.w0), math.Min(float64(g+1)*iv, d.w1)
+		if hi > lo {
+			out[g%n] += (hi - lo) * float64(cfg.onShift(g%n)*cfg.Capacity)
+		}
+	}
+	return out
 }
 
 // nextArrival returns the time of the arrival after one at from: a
@@ -178,24 +203,12 @@ type IntervalReport struct {
 	Staffing *Staffing `json:"staffing,omitempty"`
 }
 
-// reportIntervals fills r's intervals.
-func (d *driver) reportIntervals(r *Report) {
+// reportIntervals fills r's intervals, with slotTime the slot-time on
+// shift of each (slotTimes).
+func (d *driver) reportIntervals(r *Report, slotTime []float64) {
 	cfg := d.cfg
-	iv, n := cfg.Interval.Seconds(), len(cfg.Profile)
-	slotTime := make([]float64, n)
-	for g := int(d.w0 / iv); float64(g)*iv < d.w1; g++ {
-		lo, hi := math.Max(float64(g)*iv, d.w0), math.Min(float64(g+1)*iv, d.w1)
-		if hi > lo {
-			slotTime[g%n] += (hi - lo) * float64(cfg.onShift(g%n)*cfg.Capacity)
-		}
-	}
+	iv := cfg.Interval.Seconds()
 	if len(cfg.Schedule) > 0 {
-		// Run-wide, too, occupancy is of the slot-time on shift.
-		var busy, slots float64
-		for k := range slotTime {
-			busy, slots = busy+d.m.ivBusy[k], slots+slotTime[k]
-		}
-		r.Simulated.Occupancy = ratio(busy, slots)
 		r.Notes = append(r.Notes, "occupancy is of the agents' time on shift; fairness is over the whole window, whatever each agent's shifts")
 	}
 	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()

@@ -198,7 +198,17 @@ func (d *driver) report(wall time.Duration) *Report {
 	r.Input = Input{Agents: cfg.Agents, Capacity: cfg.Capacity, Rate: cfg.Rate, Handle: h, HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV, Patience: theta,
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
 		Queues: cfg.Queues, Languages: cfg.Languages, Profile: cfg.Profile, Interval: cfg.Interval.Seconds(), Schedule: cfg.Schedule}
-	r.Simulated = d.m.measured(cfg.Agents, cfg.Capacity)
+	// The slot-time on shift in the window: every agent's all along, or
+	// the schedule's.
+	slotTimes := d.slotTimes()
+	slotTime := float64(servers) * (d.w1 - d.w0)
+	if len(cfg.Schedule) > 0 {
+		slotTime = 0
+		for _, x := range slotTimes {
+			slotTime += x
+		}
+	}
+	r.Simulated = d.m.measured(cfg.Agents, cfg.Capacity, slotTime)
 	if cfg.Capacity > 1 {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
 	}
@@ -213,7 +223,7 @@ func (d *driver) report(wall time.Duration) *Report {
 	}
 	r.within, r.samples, r.sampleEvery = d.m.answeredWithin(), d.samples, d.sampleEvery
 	if len(cfg.Profile) > 0 {
-		d.reportIntervals(r)
+		d.reportIntervals(r, slotTimes)
 		return r
 	}
 	c, errC := erlang.ErlangC(cfg.Rate, h, servers, t)
@@ -238,8 +248,9 @@ func (d *driver) report(wall time.Duration) *Report {
 	return r
 }
 
-// measured turns the tallies into the report's figures.
-func (m *meter) measured(agents, capacity int) Measured {
+// measured turns the tallies into the report's figures, with slotTime the
+// agents' slot-time on shift in the window, occupancy's denominator.
+func (m *meter) measured(agents, capacity int, slotTime float64) Measured {
 	a := &m.all
 	out := Measured{
 		ServiceLevel: ratio(float64(a.inT), float64(a.arrivals)),
@@ -268,7 +279,7 @@ func (m *meter) measured(agents, capacity int) Measured {
 	f.Jain = ratio(busy*busy, float64(agents)*sq)
 	f.HandledMean = float64(a.answered) / float64(agents)
 	out.Fairness = f
-	out.Occupancy = busy / (float64(agents*capacity) * window)
+	out.Occupancy = ratio(busy, slotTime)
 	return out
 }
 

@@ -35,7 +35,9 @@ usage:
   switchboard bench    --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]
   switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]
                       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X]
-                      [--queues NAME=SHARE,...] [--languages LANG=SHARE,...] [--team N:QUEUES:LANGS ...]
+                      [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUES:LANGS ...]
+                      [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]]
+                      staffing, instead of --agents: [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X]
 
 Every flag has a SWITCHBOARD_ environment twin (SWITCHBOARD_ADDR, SWITCHBOARD_DATA, ...) and a key in
 the optional JSON config file ({"addr": ":8080", "no-demo": true}); flags win over the environment,
