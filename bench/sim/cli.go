@@ -95,7 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
-		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X]")
+		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X] [--wrapup S]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fmt.Fprintln(stderr, "       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]] (a day's arrival rates by interval, instead of --rate)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [options above but --agents and --team]")
@@ -180,6 +180,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	rate := fs.Float64("rate", 0, "arrival rate, contacts per second (required without --profile)")
 	handle := fs.Float64("handle", 0, "mean handle time, seconds (required)")
+	wrapup := fs.Float64("wrapup", 0, "after-contact work, seconds: the agent keeps the slot this long after each chat ends (0: none)")
 	patience := fs.Float64("patience", 0, "mean patience, seconds (0: no abandonment)")
 	duration := fs.Float64("duration", DefaultDuration.Seconds(), "measured simulated time, seconds")
 	warmup := fs.Float64("warmup", -1, "simulated seconds before the measured window, not counted (default: a tenth of --duration)")
@@ -194,7 +195,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	for name, v := range map[string]float64{"handle": *handle, "patience": *patience, "duration": *duration, "sl-threshold": *sl} {
+	for name, v := range map[string]float64{"handle": *handle, "wrapup": *wrapup, "patience": *patience, "duration": *duration, "sl-threshold": *sl} {
 		if v < 0 {
 			return o, fmt.Errorf("--%s %g: want ≥ 0", name, v)
 		}
@@ -222,7 +223,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	case *sl <= 0:
 		return o, fmt.Errorf("--sl-threshold %g: want > 0", *sl)
 	}
-	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Patience: seconds(*patience),
+	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Wrapup: seconds(*wrapup), Patience: seconds(*patience),
 		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed,
 		Capacity: *capacity, HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
 		Profile: profile, Interval: seconds(*interval), Schedule: schedule}

@@ -20,6 +20,8 @@ const (
 	maxAgents = 10000
 	// maxCapacity bounds an agent's contacts at once.
 	maxCapacity = 20
+	// maxWrapup bounds the after-contact work: a day.
+	maxWrapup = 24 * time.Hour
 )
 
 // ErrConfig is wrapped by every error about a Config field out of range.
@@ -72,6 +74,12 @@ type Config struct {
 	// 0 (it becomes the largest entry) or must equal the largest entry;
 	// it does not go with Teams.
 	Schedule []int
+	// Wrapup is the after-contact work of every contact: once a chat ends,
+	// its agent keeps the slot this long before the hub's Wrapup frees it
+	// (0: at once, as in M/M/c). The models then take handle plus wrap-up
+	// as the time a contact holds its slot (serviceTime), as workforce
+	// tools do with average handle time (talk plus after-call work).
+	Wrapup time.Duration
 	// Patience is the mean patience θ: 0 means contacts never abandon.
 	Patience time.Duration
 	// Duration is the measured window: 0 means DefaultDuration (a day).
@@ -211,6 +219,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: handle %v (want > 0)", ErrConfig, c.Handle)
 	case c.Capacity < 0 || c.Capacity > maxCapacity:
 		return c, fmt.Errorf("%w: capacity %d (1..%d contacts at once)", ErrConfig, c.Capacity, maxCapacity)
+	case c.Wrapup < 0 || c.Wrapup > maxWrapup:
+		return c, fmt.Errorf("%w: wrap-up %v (0 to %v)", ErrConfig, c.Wrapup, maxWrapup)
 	case c.Patience < 0:
 		return c, fmt.Errorf("%w: patience %v (want ≥ 0)", ErrConfig, c.Patience)
 	case c.Duration < 0:
@@ -337,6 +347,19 @@ func (c *Config) checkMix() error {
 	}
 	return nil
 }
+
+// serviceTime is how long a contact holds its agent's slot, on average,
+// handle time plus wrap-up, and that time's coefficient of variation: what
+// the models take as the handle time. Wrap-up is the same for every
+// contact, so it adds to the mean and not to the spread.
+func (c *Config) serviceTime() (mean, cv float64) {
+	h, w := c.Handle.Seconds(), c.Wrapup.Seconds()
+	return h + w, c.HandleCV * h / (h + w)
+}
+
+// exponentialService reports whether the time a contact holds its slot is
+// exponential, as Erlang C and A assume.
+func (c *Config) exponentialService() bool { return c.HandleDist == Exponential && c.Wrapup == 0 }
 
 // slots is how many contacts the agents serve at once, all told: the
 // number of agents the models count (see Capacity).

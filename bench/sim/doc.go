@@ -15,9 +15,11 @@
 //     measured handle times), or constant (M/D/c), with Config.HandleDist.
 //   - Patience is exponential with mean θ: a contact still waiting when its
 //     patience runs out leaves (End by the visitor), and counts as abandoned.
-//   - Agents accept at once (the queue's accept mode is auto), end the chat
-//     after its handle time and wrap up at once: the wrap-up time is 0, as in
-//     M/M/c, where an agent is free the moment service ends.
+//   - Agents accept at once (the queue's accept mode is auto) and end the
+//     chat after its handle time. They then wrap it up after Config.Wrapup,
+//     the after-contact work, holding the chat's slot until the hub's
+//     Wrapup frees it; 0 by default, as in M/M/c, where an agent is free the
+//     moment service ends.
 //
 // Agents may serve several chats at once (Config.Capacity): the models then
 // count each chat slot as an agent, which holds when a chat takes as long
@@ -41,9 +43,13 @@
 // run's own model only for one pool of agents with exponential handle
 // times; otherwise the report says so in a note, and:
 //
-//   - with other handle-time distributions and no patience, it adds the
-//     Allen–Cunneen approximation of M/G/c (Erlang C's waits scaled by
-//     (1 + cv²)/2; exact for one agent, where it is Pollaczek–Khinchine);
+//   - with wrap-up, the models take handle time plus wrap-up as the time a
+//     contact holds its slot (average handle time, as workforce tools
+//     count it); that time has a cv of h/(h+w) times the handle times';
+//   - with other handle-time distributions, or wrap-up, and no patience, it
+//     adds the Allen–Cunneen approximation of M/G/c (Erlang C's waits
+//     scaled by (1 + cv²)/2; exact for one agent, where it is
+//     Pollaczek–Khinchine);
 //   - a queue whose team serves it alone is its own M/M/c, and gets its
 //     own Erlang C or A;
 //   - queues of different priorities served by one pool get Cobham's mean

@@ -153,7 +153,9 @@ func (d *driver) setup() error {
 		if len(d.cfg.Queues) > 0 {
 			name, prio = q, d.cfg.Queues[i].Priority
 		}
-		spec := hub.QueueSpec{Name: name, WrapupTimeout: time.Second,
+		// The driver wraps every chat up itself, Wrapup after its end;
+		// the hub's own timeout comes a minute later and never fires.
+		spec := hub.QueueSpec{Name: name, WrapupTimeout: d.cfg.Wrapup + time.Minute,
 			Queue: router.Queue{ID: q, AcceptMode: router.Auto, ServiceLevel: d.cfg.SLThreshold, Priority: prio}}
 		if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
 			return err
@@ -268,6 +270,8 @@ func (d *driver) loop(start time.Time) error {
 			err = d.arrive()
 		case evEnd:
 			err = d.end(e.agent, e.call)
+		case evWrapup:
+			err = d.wrapup(e.agent, e.call)
 		case evAbandon:
 			err = d.abandon(e.call)
 		case evShift:
@@ -358,15 +362,25 @@ func (d *driver) assign(c *call, i int) {
 	d.schedule(event{at: d.now + c.handle, kind: evEnd, agent: i, call: c})
 }
 
-// end ends agent i's chat c and wraps it up, then reads which waiting
-// call, if any, the router gave the agent.
+// end ends agent i's chat c. The agent wraps it up after the run's wrap-up
+// time, at once when that is 0.
 func (d *driver) end(i int, c *call) error {
-	a := &d.agents[i]
 	d.setClock()
-	by := hub.Party{Kind: session.KindAgent, ID: a.id}
-	if err := d.do(hub.End{Session: c.id, By: by}); err != nil {
+	if err := d.do(hub.End{Session: c.id, By: hub.Party{Kind: session.KindAgent, ID: d.agents[i].id}}); err != nil {
 		return err
 	}
+	if d.cfg.Wrapup > 0 {
+		d.schedule(event{at: d.now + d.cfg.Wrapup.Seconds(), kind: evWrapup, agent: i, call: c})
+		return nil
+	}
+	return d.wrapup(i, c)
+}
+
+// wrapup completes agent i's wrap-up of c, which frees the slot, then reads
+// which waiting call, if any, the router gave the agent.
+func (d *driver) wrapup(i int, c *call) error {
+	a := &d.agents[i]
+	d.setClock()
 	if err := d.do(hub.Wrapup{Agent: a.id, Session: c.id, Code: "done"}); err != nil {
 		return err
 	}

@@ -5,7 +5,8 @@ type kind uint8
 
 const (
 	evArrival kind = iota // the next contact arrives
-	evEnd                 // an agent ends a chat (call) and wraps it up
+	evEnd                 // an agent ends a chat (call), and wraps it up when Config.Wrapup is 0
+	evWrapup              // an agent completes a chat's wrap-up
 	evAbandon             // a waiting contact's patience runs out
 	evShift               // a profile interval starts (agent: its number g)
 )

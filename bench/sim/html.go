@@ -40,13 +40,16 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	span := seconds(float64(max(len(r.samples)-1, 0)) * r.sampleEvery).Round(time.Second)
 	title := fmt.Sprintf("switchboard simulate — %d agents, %.4g contacts/s, handle %g s", r.Input.Agents, r.Input.Rate, r.Input.Handle)
+	if r.Input.Wrapup > 0 {
+		title += fmt.Sprintf(" + wrap-up %g s", r.Input.Wrapup)
+	}
 	sections := []chart.Section{{Heading: "Waits", Charts: []template.HTML{chart.Lines(
 		fmt.Sprintf("answered within t, for t from 0 to %g s (service level at t = %g s)", waitSpan*r.Input.SLThreshold, r.Input.SLThreshold),
 		fmt.Sprintf("%g s", waitSpan*r.Input.SLThreshold), "%.0f %%", 100, within)}},
 		chart.Section{Heading: "Queue and agents", Charts: []template.HTML{chart.Lines(
 			"over simulated time (warm-up included)", span.String(), "", 1, []chart.Series{
 				{Name: "contacts waiting", Color: "#d62728", Ys: waiting},
-				{Name: "contacts in service", Color: "#1f77b4", Ys: busy}})}}}
+				{Name: "contacts in service (wrap-up included)", Color: "#1f77b4", Ys: busy}})}}}
 	if len(r.Intervals) > 0 {
 		sections = append(sections, r.intervalCharts())
 	}
@@ -64,7 +67,7 @@ func (r *Report) intervalCharts() chart.Section {
 			m = 100 * iv.Erlang.ServiceLevel
 		}
 		model = append(model, m)
-		load = append(load, iv.Rate*r.Input.Handle)
+		load = append(load, iv.Rate*(r.Input.Handle+r.Input.Wrapup))
 		agents = append(agents, float64(iv.Agents*r.Input.Capacity))
 	}
 	end := seconds(float64(len(r.Intervals)) * r.Input.Interval).String()

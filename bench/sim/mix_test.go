@@ -323,9 +323,14 @@ func TestCapacityIsMoreSlots(t *testing.T) {
 	if raceOn || testing.Short() {
 		n = 1500
 	}
-	for _, patience := range []time.Duration{0, 90 * time.Second} {
+	for _, tc := range []struct{ patience, wrapup time.Duration }{{0, 0}, {90 * time.Second, 0}, {90 * time.Second, 40 * time.Second}} {
+		patience := tc.patience
 		cfg := load(12, 0.9, n, 25)
 		cfg.Patience = patience
+		if tc.wrapup > 0 {
+			// the same slot-time: a chat of 60 s and its wrap-up of 40 s
+			cfg.Handle, cfg.Wrapup = cfg.Handle-tc.wrapup, tc.wrapup
+		}
 		slots := cfg
 		want := map[int]Call{}
 		reference(t, slots, func(c Call) { want[c.N] = c })
@@ -337,7 +342,7 @@ func TestCapacityIsMoreSlots(t *testing.T) {
 			got++
 			w, ok := want[c.N]
 			if !ok || w.Answered != c.Answered || math.Abs(w.Wait-c.Wait) > 1e-6 {
-				t.Fatalf("patience %v, call %d: hub %+v, reference of 12 agents %+v", patience, c.N, c, w)
+				t.Fatalf("patience %v, wrap-up %v, call %d: hub %+v, reference of 12 agents %+v", patience, tc.wrapup, c.N, c, w)
 			}
 		}
 		r := run(t, cfg)

@@ -211,7 +211,8 @@ func (d *driver) reportIntervals(r *Report, slotTime []float64) {
 	if len(cfg.Schedule) > 0 {
 		r.Notes = append(r.Notes, "occupancy is of the agents' time on shift; fairness is over the whole window, whatever each agent's shifts")
 	}
-	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
+	theta, t := cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
+	h, _ := cfg.serviceTime()
 	for k, rate := range cfg.Profile {
 		ir := IntervalReport{Start: float64(k) * iv, Rate: rate, Agents: cfg.onShift(k),
 			Simulated: d.m.intervals[k].part(), Occupancy: ratio(d.m.ivBusy[k], slotTime[k])}

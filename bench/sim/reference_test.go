@@ -132,10 +132,20 @@ func referenceC(cfg Config) Measured {
 		Occupancy: busy / (float64(cfg.Agents) * (w1 - w0)), Arrivals: n, Answered: n}
 }
 
-// refHandle returns the reference's handle time draw for cfg's
-// distribution, from r: the textbook definitions, written apart from the
-// driver's.
+// refHandle returns how long each call holds its slot: the reference's
+// handle time draw for cfg's distribution, from r (the textbook
+// definitions, written apart from the driver's), plus cfg's wrap-up.
 func refHandle(cfg Config, r *rand.Rand) func() float64 {
+	draw := refDraw(cfg, r)
+	if w := cfg.Wrapup.Seconds(); w > 0 {
+		// the agent's slot is held through the wrap-up
+		return func() float64 { return draw() + w }
+	}
+	return draw
+}
+
+// refDraw returns the handle-time draw of cfg's distribution from r.
+func refDraw(cfg Config, r *rand.Rand) func() float64 {
 	h := cfg.Handle.Seconds()
 	switch cfg.HandleDist {
 	case Constant:

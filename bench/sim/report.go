@@ -70,6 +70,7 @@ type Input struct {
 	Handle      float64 `json:"handle"`
 	HandleDist  string  `json:"handle_dist"`
 	HandleCV    float64 `json:"handle_cv"`
+	Wrapup      float64 `json:"wrapup"`   // after-contact work, 0: none
 	Patience    float64 `json:"patience"` // 0: none
 	Duration    float64 `json:"duration"`
 	Warmup      float64 `json:"warmup"`
@@ -84,7 +85,8 @@ type Input struct {
 	Profile  []float64 `json:"profile,omitempty"`
 	Interval float64   `json:"interval,omitempty"`
 	Schedule []int     `json:"schedule,omitempty"`
-	// Load is the offered load λh in erlangs.
+	// Load is the offered load λh in erlangs, h the handle time plus
+	// wrap-up.
 	Load float64 `json:"offered_load"`
 }
 
@@ -193,9 +195,11 @@ func (p *Prediction) title() string {
 func (d *driver) report(wall time.Duration) *Report {
 	cfg := d.cfg
 	r := &Report{WallSeconds: wall.Seconds(), Commands: d.nDo}
-	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
+	theta, t := cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
+	h, cv := cfg.serviceTime()
 	servers := cfg.slots()
-	r.Input = Input{Agents: cfg.Agents, Capacity: cfg.Capacity, Rate: cfg.Rate, Handle: h, HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV, Patience: theta,
+	r.Input = Input{Agents: cfg.Agents, Capacity: cfg.Capacity, Rate: cfg.Rate, Handle: cfg.Handle.Seconds(), HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV,
+		Wrapup: cfg.Wrapup.Seconds(), Patience: theta,
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
 		Queues: cfg.Queues, Languages: cfg.Languages, Profile: cfg.Profile, Interval: cfg.Interval.Seconds(), Schedule: cfg.Schedule}
 	// The slot-time on shift in the window: every agent's all along, or
@@ -213,10 +217,17 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
 	}
 	d.reportParts(r)
-	if cfg.HandleDist != Exponential {
-		r.Notes = append(r.Notes, fmt.Sprintf("Erlang C and A assume exponential handle times (cv 1); these are %s with cv %g", cfg.HandleDist, cfg.HandleCV))
+	if cfg.Wrapup > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("the models take handle plus wrap-up, %g s, as the time a contact holds its slot", h))
+	}
+	if !cfg.exponentialService() {
+		what := fmt.Sprintf("these are %s with cv %g", cfg.HandleDist, cfg.HandleCV)
+		if cfg.Wrapup > 0 {
+			what = fmt.Sprintf("with wrap-up these have a cv of %.3g", cv)
+		}
+		r.Notes = append(r.Notes, "Erlang C and A assume exponential handle times (cv 1); "+what)
 		if theta == 0 && len(cfg.Profile) == 0 {
-			if a, err := erlang.AllenCunneen(cfg.Rate, h, servers, t, cfg.HandleCV); err == nil {
+			if a, err := erlang.AllenCunneen(cfg.Rate, h, servers, t, cv); err == nil {
 				r.Approx = &Prediction{Model: "allen_cunneen", Result: a}
 			}
 		}
@@ -295,6 +306,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	handle := fmt.Sprintf("%g s", in.Handle)
 	if in.HandleDist != "" && in.HandleDist != string(Exponential) {
 		handle += fmt.Sprintf(" (%s, cv %g)", in.HandleDist, in.HandleCV)
+	}
+	if in.Wrapup > 0 {
+		handle += fmt.Sprintf(" + wrap-up %g s", in.Wrapup)
 	}
 	agents := fmt.Sprintf("%d agents", in.Agents)
 	if in.Capacity > 1 {
@@ -395,7 +409,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
-	fmt.Fprintf(&b, "ran %.2f s wall, %d hub commands (%.0f/s); wrap-up time 0\n",
+	fmt.Fprintf(&b, "ran %.2f s wall, %d hub commands (%.0f/s)\n",
 		r.WallSeconds, r.Commands, float64(r.Commands)/math.Max(r.WallSeconds, 1e-9))
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -405,7 +419,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 func (d *driver) reportParts(r *Report) {
 	cfg := d.cfg
 	teams := cfg.teams()
-	h, theta, t := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
+	theta, t := cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
+	h, _ := cfg.serviceTime()
 	// Which teams serve which queue, and whether a queue's teams serve it
 	// alone.
 	serves := func(tm Team, q string) bool { return len(tm.Queues) == 0 || slices.Contains(tm.Queues, q) }
@@ -438,7 +453,7 @@ func (d *driver) reportParts(r *Report) {
 			r.Queues = append(r.Queues, qr)
 		}
 	}
-	if pooled && len(r.Queues) > 1 && theta == 0 && cfg.HandleDist == Exponential {
+	if pooled && len(r.Queues) > 1 && theta == 0 && cfg.exponentialService() {
 		lambda, prio := make([]float64, len(r.Queues)), make([]int, len(r.Queues))
 		for i, q := range r.Queues {
 			lambda[i], prio[i] = q.Rate, q.Priority
@@ -527,7 +542,8 @@ func (a *tally) part() Part {
 // r's Erlang model; nil when r has neither.
 func (d *driver) withinModel(r *Report) []float64 {
 	cfg := d.cfg
-	h, theta, c := cfg.Handle.Seconds(), cfg.Patience.Seconds(), cfg.slots()
+	theta, c := cfg.Patience.Seconds(), cfg.slots()
+	h, cv := cfg.serviceTime()
 	at := func(t float64) (erlang.Result, error) {
 		p, err := model(cfg.Rate, h, c, t, theta)
 		if err != nil {
@@ -537,7 +553,7 @@ func (d *driver) withinModel(r *Report) []float64 {
 	}
 	switch {
 	case r.Approx != nil:
-		at = func(t float64) (erlang.Result, error) { return erlang.AllenCunneen(cfg.Rate, h, c, t, cfg.HandleCV) }
+		at = func(t float64) (erlang.Result, error) { return erlang.AllenCunneen(cfg.Rate, h, c, t, cv) }
 	case r.Erlang == nil:
 		return nil
 	}

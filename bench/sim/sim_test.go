@@ -60,6 +60,12 @@ func TestMatchesReference(t *testing.T) {
 		{"c=8 rho=0.95 patience", func() Config { c := load(8, 0.95, n, 3); c.Patience = 60 * time.Second; return c }()},
 		{"c=4 overload patience", func() Config { c := load(4, 1.3, n, 4); c.Patience = 30 * time.Second; return c }()},
 		{"c=3 rho=0.9 lognormal cv=2", func() Config { c := load(3, 0.9, n, 5); c.HandleDist, c.HandleCV = Lognormal, 2; return c }()},
+		{"c=3 rho=0.9 wrap-up", func() Config { c := load(3, 0.9, n, 7); c.Handle, c.Wrapup = 70*time.Second, 30*time.Second; return c }()},
+		{"c=6 rho=0.95 lognormal wrap-up patience", func() Config {
+			c := load(6, 0.95, n, 8)
+			c.HandleDist, c.HandleCV, c.Handle, c.Wrapup, c.Patience = Lognormal, 1.5, 85*time.Second, 15*time.Second, 60*time.Second
+			return c
+		}()},
 		{"c=5 rho=0.95 constant patience", func() Config {
 			c := load(5, 0.95, n, 6)
 			c.HandleDist, c.Patience = Constant, 60*time.Second

@@ -133,7 +133,8 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, theta, t := full.Handle.Seconds(), full.Patience.Seconds(), full.SLThreshold.Seconds()
+	theta, t := full.Patience.Seconds(), full.SLThreshold.Seconds()
+	h, _ := full.serviceTime()
 	k := full.Capacity
 	lo := 1
 	if theta == 0 {
