@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // Main runs `switchboard simulate` with args (the flags after the command
@@ -84,6 +86,7 @@ func writeHTML(name string, r *Report) error {
 type options struct {
 	cfg     Config
 	targets Targets // zero: no staffing search
+	miss    float64 // --miss
 	json    bool
 	quiet   bool
 	html    string
@@ -96,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
 		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X] [--wrapup S]")
+		fmt.Fprintln(stderr, "       [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S]]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fmt.Fprintln(stderr, "       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]] (a day's arrival rates by interval, instead of --rate)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [options above but --agents and --team]")
@@ -180,6 +184,11 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	rate := fs.Float64("rate", 0, "arrival rate, contacts per second (required without --profile)")
 	handle := fs.Float64("handle", 0, "mean handle time, seconds (required)")
+	accept := fs.String("accept", string(router.Auto), "accept mode: auto (the hub assigns) or manual (agents accept offers)")
+	acceptDelay := fs.Float64("accept-delay", 0, "manual: mean time an agent takes to accept an offer, seconds (exponential)")
+	fraction("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%", &o.miss)
+	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
+	backAfter := fs.Float64("back-after", 0, "manual: how long an agent the hub set away for missed offers takes to come back, seconds (default 60)")
 	wrapup := fs.Float64("wrapup", 0, "after-contact work, seconds: the agent keeps the slot this long after each chat ends (0: none)")
 	patience := fs.Float64("patience", 0, "mean patience, seconds (0: no abandonment)")
 	duration := fs.Float64("duration", DefaultDuration.Seconds(), "measured simulated time, seconds")
@@ -195,7 +204,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	for name, v := range map[string]float64{"handle": *handle, "wrapup": *wrapup, "patience": *patience, "duration": *duration, "sl-threshold": *sl} {
+	for name, v := range map[string]float64{"handle": *handle, "wrapup": *wrapup, "accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration, "sl-threshold": *sl} {
 		if v < 0 {
 			return o, fmt.Errorf("--%s %g: want ≥ 0", name, v)
 		}
@@ -224,6 +233,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		return o, fmt.Errorf("--sl-threshold %g: want > 0", *sl)
 	}
 	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Wrapup: seconds(*wrapup), Patience: seconds(*patience),
+		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
 		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed,
 		Capacity: *capacity, HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
 		Profile: profile, Interval: seconds(*interval), Schedule: schedule}

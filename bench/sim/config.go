@@ -20,8 +20,15 @@ const (
 	maxAgents = 10000
 	// maxCapacity bounds an agent's contacts at once.
 	maxCapacity = 20
-	// maxWrapup bounds the after-contact work: a day.
+	// maxWrapup bounds the after-contact work, and the manual offers'
+	// times: a day.
 	maxWrapup = 24 * time.Hour
+	// DefaultBackAfter is how long an agent set away for missed offers
+	// takes to come back.
+	DefaultBackAfter = time.Minute
+	// maxMiss bounds the fraction of offers missed: at 1 no contact is
+	// ever answered.
+	maxMiss = 0.99
 )
 
 // ErrConfig is wrapped by every error about a Config field out of range.
@@ -80,6 +87,25 @@ type Config struct {
 	// as the time a contact holds its slot (serviceTime), as workforce
 	// tools do with average handle time (talk plus after-call work).
 	Wrapup time.Duration
+	// Accept is the queues' accept mode: "" means router.Auto, where the hub
+	// gives a contact to the agent it picks. With router.Manual it offers
+	// the contact, and the agent accepts after AcceptDelay or lets the
+	// offer ring out (Miss); a contact whose offer ran out is offered to
+	// the next agent, and an agent who let 3 offers in a row run out is
+	// set away by the hub, and comes back after BackAfter.
+	Accept router.AcceptMode
+	// AcceptDelay is the mean time an agent takes to accept a manual offer
+	// (exponential): 0 means at once. A draw past OfferTimeout is a miss.
+	AcceptDelay time.Duration
+	// Miss is the fraction of manual offers the agents let ring out (0 to
+	// 0.99).
+	Miss float64
+	// OfferTimeout is how long a manual offer rings: 0 means the router's
+	// default (router.DefaultOfferTimeout, 20 s).
+	OfferTimeout time.Duration
+	// BackAfter is how long an agent set away for missed offers takes to
+	// set themselves available again: 0 means DefaultBackAfter.
+	BackAfter time.Duration
 	// Patience is the mean patience θ: 0 means contacts never abandon.
 	Patience time.Duration
 	// Duration is the measured window: 0 means DefaultDuration (a day).
@@ -254,6 +280,9 @@ func (c Config) withDefaults() (Config, error) {
 	if err := c.checkMix(); err != nil {
 		return c, err
 	}
+	if err := c.checkAccept(); err != nil {
+		return c, err
+	}
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
 	}
@@ -273,6 +302,42 @@ func (c Config) withDefaults() (Config, error) {
 		c.ProgressEvery = time.Second
 	}
 	return c, nil
+}
+
+// checkAccept validates and defaults the accept mode and the manual
+// offers' fields.
+func (c *Config) checkAccept() error {
+	switch c.Accept {
+	case "":
+		c.Accept = router.Auto
+		fallthrough
+	case router.Auto:
+		if c.AcceptDelay != 0 || c.Miss != 0 || c.OfferTimeout != 0 || c.BackAfter != 0 {
+			return fmt.Errorf("%w: an accept delay, misses, an offer timeout or a time to come back need the manual accept mode", ErrConfig)
+		}
+		return nil
+	case router.Manual:
+	default:
+		return fmt.Errorf("%w: accept mode %q (auto or manual)", ErrConfig, c.Accept)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"accept delay", c.AcceptDelay}, {"offer timeout", c.OfferTimeout}, {"time to come back", c.BackAfter}} {
+		if d.v < 0 || d.v > maxWrapup {
+			return fmt.Errorf("%w: %s %v (0 to %v)", ErrConfig, d.name, d.v, maxWrapup)
+		}
+	}
+	if !(c.Miss >= 0 && c.Miss <= maxMiss) {
+		return fmt.Errorf("%w: missed offers %v (a fraction, 0 to %v)", ErrConfig, c.Miss, maxMiss)
+	}
+	if c.OfferTimeout == 0 {
+		c.OfferTimeout = router.DefaultOfferTimeout
+	}
+	if c.BackAfter == 0 {
+		c.BackAfter = DefaultBackAfter
+	}
+	return nil
 }
 
 // maxMix bounds the queues, languages and teams of a run.

@@ -20,6 +20,14 @@
 //     the after-contact work, holding the chat's slot until the hub's
 //     Wrapup frees it; 0 by default, as in M/M/c, where an agent is free the
 //     moment service ends.
+//   - With Config.Accept manual, the hub offers each contact and the agent
+//     accepts after an exponential time (Config.AcceptDelay) or lets the
+//     offer ring out (Config.Miss, or a time past the offer timeout). The
+//     hub then offers the contact to another agent, never again to one
+//     who missed it, and sets an agent who missed 3 in a row away; the
+//     driver brings them back after Config.BackAfter. The report counts
+//     the offers, and the contacts left waiting because every agent had
+//     missed them. The models know none of this.
 //
 // Agents may serve several chats at once (Config.Capacity): the models then
 // count each chat slot as an agent, which holds when a chat takes as long

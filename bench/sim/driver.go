@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/switchboardhq/switchboard/hub"
@@ -47,6 +48,9 @@ type agentState struct {
 	sub   *hub.Subscription
 	away  bool    // off shift (Config.Schedule)
 	calls []*call // the calls in service, at most Config.Capacity
+	// missedAway: the hub set the agent away for missed offers; an
+	// evBack brings them back
+	missedAway bool
 }
 
 // driver runs one simulation.
@@ -80,6 +84,16 @@ type driver struct {
 	busy        int
 	samples     []sample
 	sampleEvery float64
+	// manual offers' fates: whether missed, and the time to accept
+	accepts *rand.Rand
+	offers  OfferStats
+	// woken are the agents whose subscriptions the hub queued frames on
+	// since the last drain, in the order it did; the hub's loop adds to it
+	// (Filter.Wake), the driver takes them after each event
+	wokenMu sync.Mutex
+	woken   []int
+	isWoken []bool
+	frames  []hub.Frame
 }
 
 // sample is the state of the run at one moment.
@@ -108,6 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		patience:  rand.New(rand.NewPCG(cfg.Seed, 3)),
 		queuePick: rand.New(rand.NewPCG(cfg.Seed, 4)),
 		langPick:  rand.New(rand.NewPCG(cfg.Seed, 5)),
+		accepts:   rand.New(rand.NewPCG(cfg.Seed, 6)),
 		queues:    cfg.queueNames(),
 		w0:        cfg.Warmup.Seconds(),
 		w1:        (cfg.Warmup + cfg.Duration).Seconds(),
@@ -156,12 +171,13 @@ func (d *driver) setup() error {
 		// The driver wraps every chat up itself, Wrapup after its end;
 		// the hub's own timeout comes a minute later and never fires.
 		spec := hub.QueueSpec{Name: name, WrapupTimeout: d.cfg.Wrapup + time.Minute,
-			Queue: router.Queue{ID: q, AcceptMode: router.Auto, ServiceLevel: d.cfg.SLThreshold, Priority: prio}}
+			Queue: router.Queue{ID: q, AcceptMode: d.cfg.Accept, OfferTimeout: d.cfg.OfferTimeout, ServiceLevel: d.cfg.SLThreshold, Priority: prio}}
 		if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
 			return err
 		}
 	}
 	d.agents = make([]agentState, 0, d.cfg.Agents)
+	d.isWoken = make([]bool, d.cfg.Agents)
 	for ti, t := range d.cfg.teams() {
 		queues := t.Queues
 		if len(queues) == 0 {
@@ -195,7 +211,7 @@ func (d *driver) addAgent(i int, queues []string) error {
 	if err := d.do(hub.PutAgent{Profile: p, Queues: queues}); err != nil {
 		return err
 	}
-	sub, err := d.h.Subscribe(d.ctx, hub.Filter{Agent: a.id, Queue: 1024})
+	sub, err := d.h.Subscribe(d.ctx, hub.Filter{Agent: a.id, Queue: 1024, Wake: func() { d.wake(i) }})
 	if err != nil {
 		return fmt.Errorf("sim: subscribe %s: %w", a.id, err)
 	}
@@ -276,6 +292,15 @@ func (d *driver) loop(start time.Time) error {
 			err = d.abandon(e.call)
 		case evShift:
 			err = d.shift(e.agent)
+		case evAccept:
+			err = d.accept(e.agent, e.call, e.offer)
+		case evTick:
+			err = d.tick()
+		case evBack:
+			err = d.back(e.agent)
+		}
+		if err == nil {
+			err = d.drain()
 		}
 		if err != nil {
 			return err
@@ -389,40 +414,162 @@ func (d *driver) wrapup(i int, c *call) error {
 	d.busy--
 	c.done = true
 	delete(d.calls, c.id)
-	return d.readOffers(i)
+	return nil
 }
 
-// readOffers drains agent i's subscription and assigns the call of an auto
-// offer it finds there, if that call still waits.
-func (d *driver) readOffers(i int) error {
+// wake notes that the hub queued frames for agent i. The hub's loop calls
+// it, while the driver waits for a command's answer, or, once the driver
+// moved the clock, for a cycle of timers that has nothing due.
+func (d *driver) wake(i int) {
+	d.wokenMu.Lock()
+	if !d.isWoken[i] {
+		d.isWoken[i] = true
+		d.woken = append(d.woken, i)
+	}
+	d.wokenMu.Unlock()
+}
+
+// drain reads the frames the hub queued for agents since the last drain,
+// agent by agent in the order it queued them.
+func (d *driver) drain() error {
+	d.wokenMu.Lock()
+	woken := d.woken
+	d.woken = nil
+	for _, i := range woken {
+		d.isWoken[i] = false
+	}
+	d.wokenMu.Unlock()
+	for _, i := range woken {
+		if err := d.readFrames(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readFrames reads agent i's frames: an auto offer assigns its call, if
+// that call still waits; a manual offer is accepted later or missed
+// (offered); a revocation for a timeout counts a missed offer; the hub
+// setting the agent away for missed offers schedules their return.
+func (d *driver) readFrames(i int) error {
 	a := &d.agents[i]
-	for {
-		select {
-		case f, ok := <-a.sub.C():
-			if !ok {
-				return fmt.Errorf("sim: agent %s subscription ended: %s", a.id, a.sub.Reason())
-			}
-			if f.Type != hub.FrameOffer {
-				continue
-			}
+	frames, ok := a.sub.Pop(d.frames[:0], 0)
+	d.frames = frames[:0]
+	if !ok {
+		return fmt.Errorf("sim: agent %s subscription ended: %s", a.id, a.sub.Reason())
+	}
+	for _, f := range frames {
+		switch f.Type {
+		case hub.FrameOffer:
 			var o offerFrame
 			if err := json.Unmarshal(f.JSON, &o); err != nil {
 				return fmt.Errorf("sim: offer frame: %w", err)
 			}
-			if c := d.calls[o.Offer.Session]; c != nil && c.agent < 0 && !c.done {
-				d.assign(c, i)
+			c := d.calls[o.Offer.Session]
+			if c == nil || c.agent >= 0 || c.done {
+				continue
 			}
-		default:
-			return nil
+			if o.Offer.Mode == string(router.Auto) {
+				d.assign(c, i)
+				continue
+			}
+			id, err := strconv.ParseUint(o.Offer.ID, 10, 64)
+			if err != nil {
+				return fmt.Errorf("sim: offer id %q: %w", o.Offer.ID, err)
+			}
+			d.offered(i, c, router.OfferID(id))
+		case hub.FrameOfferRevoked:
+			var r struct{ Reason string }
+			if err := json.Unmarshal(f.JSON, &r); err != nil {
+				return fmt.Errorf("sim: offer_revoked frame: %w", err)
+			}
+			if r.Reason == router.ReasonTimeout {
+				d.offers.Missed++
+			}
+		case hub.FramePresence:
+			var p struct {
+				Status presence.Status
+				Reason string
+			}
+			if err := json.Unmarshal(f.JSON, &p); err != nil {
+				return fmt.Errorf("sim: presence frame: %w", err)
+			}
+			if p.Status == presence.Away && p.Reason == router.ReasonMissed && !a.missedAway {
+				a.missedAway = true
+				d.offers.SetAway++
+				d.schedule(event{at: d.now + d.cfg.BackAfter.Seconds(), kind: evBack, agent: i})
+			}
 		}
 	}
+	return nil
 }
 
 type offerFrame struct {
 	Offer struct {
+		ID      string `json:"id"`
 		Session string `json:"session"`
 		Mode    string `json:"mode"`
 	} `json:"offer"`
+}
+
+// tickAfter is how long after a deadline of the hub's (an offer's expiry)
+// the driver moves the clock to fire it: the round trip between seconds
+// and a time.Time may round a nanosecond short.
+const tickAfter = 1e-6
+
+// offered decides what agent i does with manual offer id of c: accept it
+// after a drawn delay, or let it ring out (a miss, or a delay past the
+// timeout); the hub then expires it, at an evTick, and offers c on.
+func (d *driver) offered(i int, c *call, id router.OfferID) {
+	d.offers.Offered++
+	miss := d.accepts.Float64() < d.cfg.Miss
+	delay := d.exp(d.accepts, d.cfg.AcceptDelay.Seconds())
+	timeout := d.cfg.OfferTimeout.Seconds()
+	if miss || delay >= timeout {
+		d.schedule(event{at: d.now + timeout + tickAfter, kind: evTick})
+		return
+	}
+	d.schedule(event{at: d.now + delay, kind: evAccept, agent: i, call: c, offer: id})
+}
+
+// tick moves the hub's clock to now, and has it run a cycle (a query of
+// one queue): the cycle fires its timers due by now.
+func (d *driver) tick() error {
+	d.setClock()
+	return d.do(hub.ListQueues{ID: d.queues[0]})
+}
+
+// accept has agent i accept offer id of c, unless c is gone (abandoned):
+// c is then theirs.
+func (d *driver) accept(i int, c *call, id router.OfferID) error {
+	if c.done || c.agent >= 0 {
+		return nil
+	}
+	d.setClock()
+	d.nDo++
+	if _, err := d.h.Do(d.ctx, hub.Accept{Agent: d.agents[i].id, Offer: id}); hub.CodeOf(err) == hub.CodeConflict {
+		return nil // taken back: the agent went off shift, or away for other offers missed
+	} else if err != nil {
+		return fmt.Errorf("sim: accept of offer %d at %.3f s: %w", id, d.now, err)
+	}
+	d.offers.Accepted++
+	d.assign(c, i)
+	return nil
+}
+
+// back sets agent i available again after the hub set them away for
+// missed offers, if they are on shift.
+func (d *driver) back(i int) error {
+	a := &d.agents[i]
+	if !a.missedAway {
+		return nil
+	}
+	a.missedAway = false
+	if a.away {
+		return nil
+	}
+	d.setClock()
+	return d.do(hub.SetPresence{Agent: a.id, Status: presence.Available})
 }
 
 // abandon ends c by its visitor if it still waits.

@@ -1,5 +1,7 @@
 package sim
 
+import "github.com/switchboardhq/switchboard/router"
+
 // kind is what an event does.
 type kind uint8
 
@@ -9,6 +11,9 @@ const (
 	evWrapup              // an agent completes a chat's wrap-up
 	evAbandon             // a waiting contact's patience runs out
 	evShift               // a profile interval starts (agent: its number g)
+	evAccept              // an agent accepts a manual offer
+	evTick                // the hub's clock reaches a deadline of its own (an offer's expiry)
+	evBack                // an agent set away for missed offers is available again
 )
 
 // event is one scheduled event. Times are seconds of simulated time since
@@ -20,6 +25,7 @@ type event struct {
 	kind  kind
 	call  *call
 	agent int
+	offer router.OfferID // evAccept's
 }
 
 // lessEvent orders events by (at, seq).

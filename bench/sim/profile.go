@@ -165,11 +165,7 @@ func (d *driver) shift(g int) error {
 				return err
 			}
 			a.away = away
-			if !away {
-				if err := d.readOffers(i); err != nil {
-					return err
-				}
-			}
+			a.missedAway = a.missedAway && away // coming on shift, available
 		}
 	}
 	// After the window, shifts go on while contacts wait: those that came

@@ -47,6 +47,8 @@ type Report struct {
 	// Intervals are the figures interval by interval, when the arrival
 	// rate follows a profile (Config.Profile).
 	Intervals []IntervalReport `json:"intervals,omitempty"`
+	// Offers are the manual offers' counts, with the manual accept mode.
+	Offers *OfferStats `json:"offers,omitempty"`
 	// Notes explain missing predictions.
 	Notes []string `json:"notes,omitempty"`
 	// WallSeconds is how long the run took; Commands how many commands it
@@ -64,18 +66,26 @@ type Report struct {
 
 // Input echoes the run's parameters, in seconds.
 type Input struct {
-	Agents      int     `json:"agents"`
-	Capacity    int     `json:"capacity"`
-	Rate        float64 `json:"rate"`
-	Handle      float64 `json:"handle"`
-	HandleDist  string  `json:"handle_dist"`
-	HandleCV    float64 `json:"handle_cv"`
-	Wrapup      float64 `json:"wrapup"`   // after-contact work, 0: none
-	Patience    float64 `json:"patience"` // 0: none
-	Duration    float64 `json:"duration"`
-	Warmup      float64 `json:"warmup"`
-	SLThreshold float64 `json:"sl_threshold"`
-	Seed        uint64  `json:"seed"`
+	Agents     int     `json:"agents"`
+	Capacity   int     `json:"capacity"`
+	Rate       float64 `json:"rate"`
+	Handle     float64 `json:"handle"`
+	HandleDist string  `json:"handle_dist"`
+	HandleCV   float64 `json:"handle_cv"`
+	Wrapup     float64 `json:"wrapup"` // after-contact work, 0: none
+	// Accept is the accept mode, auto or manual; with manual, the mean
+	// time to accept, the fraction of offers missed, the offer timeout and
+	// the time an agent set away for missed offers takes to come back.
+	Accept       string  `json:"accept"`
+	AcceptDelay  float64 `json:"accept_delay,omitempty"`
+	Miss         float64 `json:"miss,omitempty"`
+	OfferTimeout float64 `json:"offer_timeout,omitempty"`
+	BackAfter    float64 `json:"back_after,omitempty"`
+	Patience     float64 `json:"patience"` // 0: none
+	Duration     float64 `json:"duration"`
+	Warmup       float64 `json:"warmup"`
+	SLThreshold  float64 `json:"sl_threshold"`
+	Seed         uint64  `json:"seed"`
 	// Queues and Languages are the run's mix, when it has one (shares as
 	// given, not normalized); its teams are in Report.Teams.
 	Queues    []QueueShare    `json:"queues,omitempty"`
@@ -199,7 +209,7 @@ func (d *driver) report(wall time.Duration) *Report {
 	h, cv := cfg.serviceTime()
 	servers := cfg.slots()
 	r.Input = Input{Agents: cfg.Agents, Capacity: cfg.Capacity, Rate: cfg.Rate, Handle: cfg.Handle.Seconds(), HandleDist: string(cfg.HandleDist), HandleCV: cfg.HandleCV,
-		Wrapup: cfg.Wrapup.Seconds(), Patience: theta,
+		Wrapup: cfg.Wrapup.Seconds(), Patience: theta, Accept: string(cfg.Accept),
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
 		Queues: cfg.Queues, Languages: cfg.Languages, Profile: cfg.Profile, Interval: cfg.Interval.Seconds(), Schedule: cfg.Schedule}
 	// The slot-time on shift in the window: every agent's all along, or
@@ -217,6 +227,18 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
 	}
 	d.reportParts(r)
+	if cfg.Accept == router.Manual {
+		r.Input.AcceptDelay, r.Input.Miss = cfg.AcceptDelay.Seconds(), cfg.Miss
+		r.Input.OfferTimeout, r.Input.BackAfter = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds()
+		offers := d.offers
+		for _, c := range d.calls {
+			if c.agent < 0 && !c.done {
+				offers.Stranded++
+			}
+		}
+		r.Offers = &offers
+		r.Notes = append(r.Notes, "agents accept offers by hand: the time to accept, offers that ring out and agents set away for them lengthen the waits, and the models know none of it")
+	}
 	if cfg.Wrapup > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models take handle plus wrap-up, %g s, as the time a contact holds its slot", h))
 	}
@@ -323,6 +345,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Staffing != nil {
 		r.Staffing.write(&b, in.SLThreshold)
 	}
+	if in.Accept == string(router.Manual) {
+		fmt.Fprintf(&b, "manual accept: %g s to accept on average, %g %% of offers missed, offers ring %g s, an agent set away for 3 missed in a row is back after %g s\n",
+			in.AcceptDelay, 100*in.Miss, in.OfferTimeout, in.BackAfter)
+	}
 	fmt.Fprintf(&b, "offered load %.4g erlangs; measured %s after %s of warm-up (simulated time)\n\n",
 		in.Load, seconds(in.Duration), seconds(in.Warmup))
 	s := r.Simulated
@@ -366,6 +392,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	f := s.Fairness
 	fmt.Fprintf(&b, "\narrivals %d, answered %d, abandoned %d (± are 95 %% intervals, batch means)\n",
 		s.Arrivals, s.Answered, s.Abandoned)
+	if o := r.Offers; o != nil {
+		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s); agents set away for missed offers %d times\n",
+			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), o.SetAway)
+		if o.Stranded > 0 {
+			fmt.Fprintf(&b, "%d contacts were left waiting: every agent had missed them, and a missed contact is not offered to its agent again\n", o.Stranded)
+		}
+	}
 	fmt.Fprintf(&b, "fairness: Jain index of busy time %.4f; per agent handled min %d / mean %.1f / max %d, occupancy min %s / max %s\n",
 		f.Jain, f.HandledMin, f.HandledMean, f.HandledMax, pct(f.BusyMin), pct(f.BusyMax))
 	if len(r.Queues) > 0 {
@@ -566,4 +599,24 @@ func (d *driver) withinModel(r *Report) []float64 {
 		out[k] = p.ServiceLevel
 	}
 	return out
+}
+
+// OfferStats counts the manual offers of a run (Config.Accept manual), warm-up
+// included.
+type OfferStats struct {
+	// Offered is how many offers the hub made, Accepted how many the
+	// agents took, Missed how many rang out (the hub then offered the
+	// contact to another agent); the rest were taken back when the
+	// contact abandoned.
+	Offered  int `json:"offered"`
+	Accepted int `json:"accepted"`
+	Missed   int `json:"missed"`
+	// SetAway is how many times the hub set an agent away for missed
+	// offers in a row.
+	SetAway int `json:"set_away"`
+	// Stranded is how many contacts still waited when the run ended, with
+	// no patience to leave: every agent who could take them had let an
+	// offer of theirs ring out, and the router offers a contact no more to
+	// an agent who declined or missed it.
+	Stranded int `json:"stranded"`
 }

@@ -35,6 +35,7 @@ usage:
   switchboard bench    --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]
   switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]
                       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X] [--wrapup S]
+                      [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S]]
                       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUES:LANGS ...]
                       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]]
                       staffing, instead of --agents: [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X]
