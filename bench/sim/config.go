@@ -20,9 +20,8 @@ const (
 	maxAgents = 10000
 	// maxCapacity bounds an agent's contacts at once.
 	maxCapacity = 20
-	// maxWrapup bounds the after-contact work, and the manual offers'
-	// times: a day.
-	maxWrapup = 24 * time.Hour
+	// maxDelay bounds the wrap-up and the manual offers' times: a day.
+	maxDelay = 24 * time.Hour
 	// DefaultBackAfter is how long an agent set away for missed offers
 	// takes to come back.
 	DefaultBackAfter = time.Minute
@@ -245,8 +244,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: handle %v (want > 0)", ErrConfig, c.Handle)
 	case c.Capacity < 0 || c.Capacity > maxCapacity:
 		return c, fmt.Errorf("%w: capacity %d (1..%d contacts at once)", ErrConfig, c.Capacity, maxCapacity)
-	case c.Wrapup < 0 || c.Wrapup > maxWrapup:
-		return c, fmt.Errorf("%w: wrap-up %v (0 to %v)", ErrConfig, c.Wrapup, maxWrapup)
+	case c.Wrapup < 0 || c.Wrapup > maxDelay:
+		return c, fmt.Errorf("%w: wrap-up %v (0 to %v)", ErrConfig, c.Wrapup, maxDelay)
 	case c.Patience < 0:
 		return c, fmt.Errorf("%w: patience %v (want ≥ 0)", ErrConfig, c.Patience)
 	case c.Duration < 0:
@@ -324,8 +323,8 @@ func (c *Config) checkAccept() error {
 		name string
 		v    time.Duration
 	}{{"accept delay", c.AcceptDelay}, {"offer timeout", c.OfferTimeout}, {"time to come back", c.BackAfter}} {
-		if d.v < 0 || d.v > maxWrapup {
-			return fmt.Errorf("%w: %s %v (0 to %v)", ErrConfig, d.name, d.v, maxWrapup)
+		if d.v < 0 || d.v > maxDelay {
+			return fmt.Errorf("%w: %s %v (0 to %v)", ErrConfig, d.name, d.v, maxDelay)
 		}
 	}
 	if !(c.Miss >= 0 && c.Miss <= maxMiss) {

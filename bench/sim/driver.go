@@ -64,7 +64,6 @@ type driver struct {
 	now     float64
 	calls   map[string]*call
 	agents  []agentState
-	byID    map[string]int
 	nextVis uint64
 	// random streams, one per quantity, so that changing one does not
 	// shift the others
@@ -93,7 +92,9 @@ type driver struct {
 	wokenMu sync.Mutex
 	woken   []int
 	isWoken []bool
-	frames  []hub.Frame
+	// scratch of drain and readFrames
+	draining []int
+	frames   []hub.Frame
 }
 
 // sample is the state of the run at one moment.
@@ -116,7 +117,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		ctx:       ctx,
 		clock:     hub.NewManualClock(epoch),
 		calls:     map[string]*call{},
-		byID:      map[string]int{},
 		arrivals:  rand.New(rand.NewPCG(cfg.Seed, 1)),
 		handles:   rand.New(rand.NewPCG(cfg.Seed, 2)),
 		patience:  rand.New(rand.NewPCG(cfg.Seed, 3)),
@@ -205,7 +205,6 @@ func (d *driver) setup() error {
 // with a subscription.
 func (d *driver) addAgent(i int, queues []string) error {
 	a := &d.agents[i]
-	d.byID[a.id] = i
 	p := presence.Profile{ID: a.id, Name: "Agent " + a.id[1:], Languages: a.langs}
 	p.Capacity[presence.Chat] = d.cfg.Capacity
 	if err := d.do(hub.PutAgent{Profile: p, Queues: queues}); err != nil {
@@ -357,12 +356,8 @@ func (d *driver) arrive() error {
 	c.id = rep.Session
 	d.calls[c.id] = c
 	d.m.arrived(c)
-	if rep.Card != nil && rep.Card.Agent != nil {
-		if i, ok := d.byID[rep.Card.Agent.ID]; ok {
-			d.assign(c, i)
-			return nil
-		}
-	}
+	// An agent who takes it now finds its offer in their frames (drain);
+	// abandon then finds it answered.
 	if patience > 0 {
 		d.schedule(event{at: d.now + patience, kind: evAbandon, call: c})
 	}
@@ -401,8 +396,9 @@ func (d *driver) end(i int, c *call) error {
 	return d.wrapup(i, c)
 }
 
-// wrapup completes agent i's wrap-up of c, which frees the slot, then reads
-// which waiting call, if any, the router gave the agent.
+// wrapup completes agent i's wrap-up of c, which frees the slot; the
+// waiting call the router then gave the agent, if any, is in its frames
+// (drain).
 func (d *driver) wrapup(i int, c *call) error {
 	a := &d.agents[i]
 	d.setClock()
@@ -434,11 +430,12 @@ func (d *driver) wake(i int) {
 func (d *driver) drain() error {
 	d.wokenMu.Lock()
 	woken := d.woken
-	d.woken = nil
+	d.woken = d.draining[:0]
 	for _, i := range woken {
 		d.isWoken[i] = false
 	}
 	d.wokenMu.Unlock()
+	d.draining = woken
 	for _, i := range woken {
 		if err := d.readFrames(i); err != nil {
 			return err
@@ -449,8 +446,10 @@ func (d *driver) drain() error {
 
 // readFrames reads agent i's frames: an auto offer assigns its call, if
 // that call still waits; a manual offer is accepted later or missed
-// (offered); a revocation for a timeout counts a missed offer; the hub
-// setting the agent away for missed offers schedules their return.
+// (offered). With manual offers, a revocation for a timeout also counts a
+// missed offer, and the hub setting the agent away for missed offers
+// schedules their return; in auto mode neither happens, and the presence
+// frames every change of load brings are not read.
 func (d *driver) readFrames(i int) error {
 	a := &d.agents[i]
 	frames, ok := a.sub.Pop(d.frames[:0], 0)
@@ -458,9 +457,10 @@ func (d *driver) readFrames(i int) error {
 	if !ok {
 		return fmt.Errorf("sim: agent %s subscription ended: %s", a.id, a.sub.Reason())
 	}
+	manual := d.cfg.Accept == router.Manual
 	for _, f := range frames {
-		switch f.Type {
-		case hub.FrameOffer:
+		switch {
+		case f.Type == hub.FrameOffer:
 			var o offerFrame
 			if err := json.Unmarshal(f.JSON, &o); err != nil {
 				return fmt.Errorf("sim: offer frame: %w", err)
@@ -478,7 +478,7 @@ func (d *driver) readFrames(i int) error {
 				return fmt.Errorf("sim: offer id %q: %w", o.Offer.ID, err)
 			}
 			d.offered(i, c, router.OfferID(id))
-		case hub.FrameOfferRevoked:
+		case f.Type == hub.FrameOfferRevoked && manual:
 			var r struct{ Reason string }
 			if err := json.Unmarshal(f.JSON, &r); err != nil {
 				return fmt.Errorf("sim: offer_revoked frame: %w", err)
@@ -486,7 +486,7 @@ func (d *driver) readFrames(i int) error {
 			if r.Reason == router.ReasonTimeout {
 				d.offers.Missed++
 			}
-		case hub.FramePresence:
+		case f.Type == hub.FramePresence && manual:
 			var p struct {
 				Status presence.Status
 				Reason string
@@ -546,11 +546,10 @@ func (d *driver) accept(i int, c *call, id router.OfferID) error {
 		return nil
 	}
 	d.setClock()
-	d.nDo++
-	if _, err := d.h.Do(d.ctx, hub.Accept{Agent: d.agents[i].id, Offer: id}); hub.CodeOf(err) == hub.CodeConflict {
+	if err := d.do(hub.Accept{Agent: d.agents[i].id, Offer: id}); hub.CodeOf(err) == hub.CodeConflict {
 		return nil // taken back: the agent went off shift, or away for other offers missed
 	} else if err != nil {
-		return fmt.Errorf("sim: accept of offer %d at %.3f s: %w", id, d.now, err)
+		return err
 	}
 	d.offers.Accepted++
 	d.assign(c, i)

@@ -231,11 +231,7 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Input.AcceptDelay, r.Input.Miss = cfg.AcceptDelay.Seconds(), cfg.Miss
 		r.Input.OfferTimeout, r.Input.BackAfter = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds()
 		offers := d.offers
-		for _, c := range d.calls {
-			if c.agent < 0 && !c.done {
-				offers.Stranded++
-			}
-		}
+		offers.Stranded = len(d.calls) - d.busy // still waiting
 		r.Offers = &offers
 		r.Notes = append(r.Notes, "agents accept offers by hand: the time to accept, offers that ring out and agents set away for them lengthen the waits, and the models know none of it")
 	}
