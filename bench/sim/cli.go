@@ -7,12 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/router"
 )
 
@@ -102,6 +105,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "       [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S]]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fmt.Fprintln(stderr, "       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]] (a day's arrival rates by interval, instead of --rate)")
+		fmt.Fprintln(stderr, "       [--media voice=SHARE,chat=SHARE,email=SHARE] (blended agents; then --handle, --wrapup, --capacity and --sl-threshold")
+		fmt.Fprintln(stderr, "       take a value per media, e.g. --handle voice=240,chat=480,email=600 --capacity chat=3,email=5)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [options above but --agents and --team]")
 		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
 		fs.PrintDefaults()
@@ -135,7 +140,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	fraction("max-abandon", "staffing target: at most this fraction of contacts abandon, e.g. 0.05 or 5%", &o.targets.AbandonRate)
 	fraction("max-occupancy", "staffing target: agents busy at most this fraction of their time, e.g. 0.85 or 85%", &o.targets.Occupancy)
-	capacity := fs.Int("capacity", 1, "contacts each agent serves at once (chat concurrency, 1..20)")
+	var capacity, handle, wrapup, sl mediaValues
+	sl.all = DefaultSLThreshold.Seconds()
+	fs.Func("capacity", "contacts each agent serves at once (chat concurrency, 1..20; default 1); with --media, per media, e.g. chat=3,email=5 (a plain number is chat's; voice takes 1)", capacity.parse)
 	dist := fs.String("handle-dist", string(Exponential), "handle time distribution: exponential, lognormal or constant")
 	cv := fs.Float64("handle-cv", 0, "handle times' coefficient of variation, for lognormal (default 1)")
 	var queues []QueueShare
@@ -149,8 +156,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 					return fmt.Errorf("priority %q in %q: want 1 to 8", p, v)
 				}
 			}
-			if err := parseShares(item, func(name string, x float64) {
+			if err := parseShares(item, func(name string, x float64) error {
 				queues = append(queues, QueueShare{Name: name, Share: x, Priority: prio})
+				return nil
 			}); err != nil {
 				return err
 			}
@@ -159,7 +167,10 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	var langs []LanguageShare
 	fs.Func("languages", "visitors' languages and their shares, e.g. en=0.7,fr=0.3 (default: none)", func(v string) error {
-		return parseShares(v, func(name string, x float64) { langs = append(langs, LanguageShare{Language: name, Share: x}) })
+		return parseShares(v, func(name string, x float64) error {
+			langs = append(langs, LanguageShare{Language: name, Share: x})
+			return nil
+		})
 	})
 	var teams []Team
 	fs.Func("team", "a team, repeatable: N:QUEUES:LANGUAGES, e.g. 12:sales,support:en,fr (queues * or empty: all; first language primary); default: --agents agents in every queue, speaking every --languages", func(v string) error {
@@ -183,17 +194,28 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		})
 	})
 	rate := fs.Float64("rate", 0, "arrival rate, contacts per second (required without --profile)")
-	handle := fs.Float64("handle", 0, "mean handle time, seconds (required)")
+	fs.Func("handle", "mean handle time, seconds (required); with --media, per media, e.g. voice=240,chat=480,email=600 (a plain number: the media without their own)", handle.parse)
+	var media []MediaShare
+	fs.Func("media", "blended agents: the media of the arrivals and their shares, e.g. voice=0.5,chat=0.4,email=0.1 (default: every contact a chat)", func(v string) error {
+		return parseShares(v, func(name string, x float64) error {
+			m, err := presence.ParseMedia(name)
+			if err != nil {
+				return fmt.Errorf("media %q: want voice, chat or email", name)
+			}
+			media = append(media, MediaShare{Media: m, Share: x})
+			return nil
+		})
+	})
 	accept := fs.String("accept", string(router.Auto), "accept mode: auto (the hub assigns) or manual (agents accept offers)")
 	acceptDelay := fs.Float64("accept-delay", 0, "manual: mean time an agent takes to accept an offer, seconds (exponential)")
 	fraction("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%", &o.miss)
 	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
 	backAfter := fs.Float64("back-after", 0, "manual: how long an agent the hub set away for missed offers takes to come back, seconds (default 60)")
-	wrapup := fs.Float64("wrapup", 0, "after-contact work, seconds: the agent keeps the slot this long after each chat ends (0: none)")
+	fs.Func("wrapup", "after-contact work, seconds: the agent keeps the slot this long after each contact ends (0: none); with --media, per media", wrapup.parse)
 	patience := fs.Float64("patience", 0, "mean patience, seconds (0: no abandonment)")
 	duration := fs.Float64("duration", DefaultDuration.Seconds(), "measured simulated time, seconds")
 	warmup := fs.Float64("warmup", -1, "simulated seconds before the measured window, not counted (default: a tenth of --duration)")
-	sl := fs.Float64("sl-threshold", DefaultSLThreshold.Seconds(), "service level threshold T, seconds (answered within T)")
+	fs.Func("sl-threshold", "service level threshold T, seconds (answered within T; default 20); with --media, per media, e.g. voice=20,chat=60,email=14400", sl.parse)
 	seed := fs.Uint64("seed", 1, "random seed")
 	fs.BoolVar(&o.json, "json", false, "write JSON instead of a table")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
@@ -204,10 +226,18 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	for name, v := range map[string]float64{"handle": *handle, "wrapup": *wrapup, "accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration, "sl-threshold": *sl} {
+	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
 		if v < 0 {
 			return o, fmt.Errorf("--%s %g: want ≥ 0", name, v)
 		}
+	}
+	for name, v := range map[string]*mediaValues{"handle": &handle, "wrapup": &wrapup, "sl-threshold": &sl, "capacity": &capacity} {
+		if err := v.check(name, media); err != nil {
+			return o, err
+		}
+	}
+	if !capacity.hasAll && len(media) == 0 {
+		capacity.all = 1
 	}
 	staffing := o.targets != (Targets{})
 	switch {
@@ -225,18 +255,34 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		return o, fmt.Errorf("--rate is required (> 0 per second), or --profile")
 	case *interval < 0:
 		return o, fmt.Errorf("--interval %g: want > 0", *interval)
-	case *handle <= 0:
+	case handle.all <= 0 && !(len(media) > 0 && handle.hasBy()):
 		return o, fmt.Errorf("--handle is required (> 0 seconds)")
 	case *duration <= 0:
 		return o, fmt.Errorf("--duration %g: want > 0", *duration)
-	case *sl <= 0:
-		return o, fmt.Errorf("--sl-threshold %g: want > 0", *sl)
+	case sl.all <= 0 || sl.anyBy(func(x float64) bool { return x <= 0 }):
+		return o, fmt.Errorf("--sl-threshold: want > 0 seconds")
+	case capacity.all != float64(int(capacity.all)) || capacity.anyBy(func(x float64) bool { return x != float64(int(x)) || x < 1 }):
+		return o, fmt.Errorf("--capacity: want whole numbers of contacts, at least 1")
 	}
-	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(*handle), Wrapup: seconds(*wrapup), Patience: seconds(*patience),
+	if capacity.hasAll && len(media) > 0 && !slices.ContainsFunc(media, func(m MediaShare) bool { return m.Media == presence.Chat }) {
+		return o, fmt.Errorf("--capacity %g is chat's, and chat is not in --media", capacity.all)
+	}
+	for i := range media {
+		m := &media[i]
+		m.Handle, m.Wrapup, m.SLThreshold = seconds(handle.by[m.Media]), seconds(wrapup.by[m.Media]), seconds(sl.by[m.Media])
+		m.Capacity = int(capacity.by[m.Media])
+		if m.Media == presence.Chat && !capacity.set[m.Media] {
+			m.Capacity = int(capacity.all) // a plain --capacity is chat's
+		}
+	}
+	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(handle.all), Wrapup: seconds(wrapup.all), Patience: seconds(*patience),
 		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
-		Duration: seconds(*duration), SLThreshold: seconds(*sl), Seed: *seed,
-		Capacity: *capacity, HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
+		Duration: seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
+		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
 		Profile: profile, Interval: seconds(*interval), Schedule: schedule}
+	if len(media) == 0 {
+		o.cfg.Capacity = int(capacity.all)
+	}
 	check := o.cfg
 	if staffing {
 		check.Agents = 1 // the search sets them
@@ -275,8 +321,8 @@ func progressLine(w io.Writer) func(Progress) {
 }
 
 // parseShares reads "a=0.6,b=0.4" (a name alone has share 1) and calls add
-// for each.
-func parseShares(v string, add func(name string, share float64)) error {
+// for each, stopping at its first error.
+func parseShares(v string, add func(name string, share float64) error) error {
 	for item := range strings.SplitSeq(v, ",") {
 		name, x, hasShare := strings.Cut(strings.TrimSpace(item), "=")
 		share := 1.0
@@ -289,7 +335,71 @@ func parseShares(v string, add func(name string, share float64)) error {
 		if name == "" {
 			return fmt.Errorf("empty name in %q", v)
 		}
-		add(name, share)
+		if err := add(name, share); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mediaValues is a flag that takes one number, or one per media:
+// "240" or "voice=240,chat=480".
+type mediaValues struct {
+	all    float64 // the plain number
+	hasAll bool
+	by     [presence.NumMedia]float64
+	set    [presence.NumMedia]bool
+}
+
+func (v *mediaValues) parse(s string) error {
+	if x, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+		if !(x >= 0) || math.IsInf(x, 0) {
+			return fmt.Errorf("%q: want a number ≥ 0", s)
+		}
+		v.all, v.hasAll = x, true
+		return nil
+	}
+	for item := range strings.SplitSeq(s, ",") {
+		name, x, ok := strings.Cut(strings.TrimSpace(item), "=")
+		m, err := presence.ParseMedia(strings.TrimSpace(name))
+		if !ok || err != nil {
+			return fmt.Errorf("%q: want a number, or one per media as voice=N,chat=N,email=N", s)
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil || !(f >= 0) || math.IsInf(f, 0) {
+			return fmt.Errorf("%s %q in %q: want a number ≥ 0", m, x, s)
+		}
+		if v.set[m] {
+			return fmt.Errorf("%s named twice in %q", m, s)
+		}
+		v.by[m], v.set[m] = f, true
+	}
+	return nil
+}
+
+// hasBy reports whether a value was given per media.
+func (v *mediaValues) hasBy() bool { return v.anyBy(func(float64) bool { return true }) }
+
+// anyBy reports whether f holds for a value given per media.
+func (v *mediaValues) anyBy(f func(float64) bool) bool {
+	for m, ok := range v.set {
+		if ok && f(v.by[m]) {
+			return true
+		}
+	}
+	return false
+}
+
+// check refuses values per media without --media, or for a media not in
+// it.
+func (v *mediaValues) check(flag string, media []MediaShare) error {
+	for m, ok := range v.set {
+		if ok && !slices.ContainsFunc(media, func(s MediaShare) bool { return s.Media == presence.Media(m) }) {
+			if len(media) == 0 {
+				return fmt.Errorf("--%s per media needs --media", flag)
+			}
+			return fmt.Errorf("--%s names %s, which is not in --media", flag, presence.Media(m))
+		}
 	}
 	return nil
 }

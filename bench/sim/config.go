@@ -65,6 +65,15 @@ type Config struct {
 	// then count every slot as an agent, which holds when a chat takes as
 	// long however many others the agent has.
 	Capacity int
+	// Media, when set, makes the run blended: its contacts come by voice,
+	// chat and email, in proportion to the shares, each media with its own
+	// handle time, wrap-up, capacity and service-level threshold (Handle,
+	// Wrapup and SLThreshold are then the media's defaults, and Capacity
+	// must be 0). Every agent serves every media of the run, and the hub's
+	// rules hold: a call blocks new calls and chats while it lasts, email
+	// blocks nothing and is never blocked. Email contacts never abandon.
+	// Nil means every contact is a web chat. It does not go with Profile.
+	Media []MediaShare
 	// Profile, when set, makes the arrival rate vary over a cycle, such as
 	// a day: in interval k of the cycle, each Interval long, contacts
 	// arrive at Profile[k] per second (0 for closed hours), and the cycle
@@ -191,6 +200,10 @@ type Call struct {
 	Counted bool
 	// Queue is the index of its queue in Config.Queues (0 with one queue).
 	Queue int
+	// Media is its media (chat unless Config.Media says otherwise), and
+	// Handle its handle time, seconds.
+	Media  presence.Media
+	Handle float64
 }
 
 // Progress is how far a run has come.
@@ -240,7 +253,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: agents %d (1..%d)", ErrConfig, c.Agents, maxAgents)
 	case !(c.Rate > 0) || math.IsInf(c.Rate, 0):
 		return c, fmt.Errorf("%w: rate %v (want > 0 per second)", ErrConfig, c.Rate)
-	case c.Handle <= 0:
+	case c.Handle < 0 || c.Handle == 0 && !c.blended():
 		return c, fmt.Errorf("%w: handle %v (want > 0)", ErrConfig, c.Handle)
 	case c.Capacity < 0 || c.Capacity > maxCapacity:
 		return c, fmt.Errorf("%w: capacity %d (1..%d contacts at once)", ErrConfig, c.Capacity, maxCapacity)
@@ -285,6 +298,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration
 	}
+	if c.SLThreshold == 0 {
+		c.SLThreshold = DefaultSLThreshold
+	}
+	if err := c.checkMedia(); err != nil {
+		return c, err
+	}
 	if c.Capacity == 0 {
 		c.Capacity = 1
 	}
@@ -293,9 +312,6 @@ func (c Config) withDefaults() (Config, error) {
 		c.Warmup = c.Duration / 10
 	case c.Warmup < 0:
 		c.Warmup = 0
-	}
-	if c.SLThreshold == 0 {
-		c.SLThreshold = DefaultSLThreshold
 	}
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = time.Second

@@ -44,6 +44,26 @@
 // language's figures, how often visitors were answered in their language,
 // and each team's occupancy.
 //
+// # Blended media
+//
+// With Config.Media contacts arrive by voice, chat and email in given
+// shares, each media with its own handle time, wrap-up, capacity and
+// service-level threshold, and every agent serves every media: blended
+// agents. Calls come from the telephony system's side, as in production:
+// StartSession on a voice channel, the call reported connected at once when
+// assigned and ended by the agent (or, waiting, by the customer) through
+// ChannelEvent. Emails never abandon. The hub's rules decide who takes
+// what: a call blocks new calls and chats while its agent holds it (offer
+// to wrap-up), chats already open go on, and email blocks nothing, so an
+// agent may take an email on a call and a call beside open chats. The
+// report gives each media's figures within its own threshold and the share
+// of its slots busy; an agent's occupancy is the time they hold any
+// contact. No queueing model describes that pool, so a blended run has no
+// prediction; a staffing search needs its targets in every media and puts
+// its answer beside the sum of dedicated teams, one per media, each the
+// fewest Erlang C (or A) says for that media alone: the planner's usual way
+// of staffing channels apart.
+//
 // # Predictions
 //
 // Beside the run-wide figures the report puts Erlang C (no patience) or
@@ -121,7 +141,8 @@
 //	abandon rate   abandoned / all counted arrivals
 //	occupancy      busy slot-time in the window / (c × capacity × window)
 //	               (a slot is one of an agent's chats at once; capacity 1
-//	               by default)
+//	               by default); blended: the time agents hold any contact
+//	               / (c × window)
 //
 // Fairness is per agent over the window: contacts handled and busy time,
 // summarised by Jain's index of busy time, (Σx)² / (n·Σx²), which is 1 when

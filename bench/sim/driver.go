@@ -35,6 +35,7 @@ type call struct {
 	queue   int     // index into the run's queues
 	ival    int     // index into Config.Profile of its arrival's interval
 	lang    int     // index into Config.Languages, -1 for none
+	media   int     // index into the run's media (Config.media)
 	agent   int     // index of the agent serving it, -1 while waiting
 	start   float64 // when its service started
 	done    bool    // answered and ended, or abandoned
@@ -48,6 +49,8 @@ type agentState struct {
 	sub   *hub.Subscription
 	away  bool    // off shift (Config.Schedule)
 	calls []*call // the calls in service, at most Config.Capacity
+	// occupiedSince is when the agent last went from no call to one
+	occupiedSince float64
 	// missedAway: the hub set the agent away for missed offers; an
 	// evBack brings them back
 	missedAway bool
@@ -72,8 +75,14 @@ type driver struct {
 	queuePick, langPick *rand.Rand
 	queues              []string  // the queues' ids
 	queueCum, langCum   []float64 // cumulative normalized shares
-	// handle time draw: lognormal parameters of the log
-	logMu, logSigma float64
+	// the run's media (Config.media), the pick of one, drawn only when
+	// there is a choice, and their cumulative shares
+	media     []MediaShare
+	mediaPick *rand.Rand
+	mediaCum  []float64
+	// handle time draw: lognormal parameters of the log, μ per media
+	logMu    []float64
+	logSigma float64
 	// window and end of arrivals, seconds since epoch
 	w0, w1 float64
 	m      meter
@@ -123,6 +132,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		queuePick: rand.New(rand.NewPCG(cfg.Seed, 4)),
 		langPick:  rand.New(rand.NewPCG(cfg.Seed, 5)),
 		accepts:   rand.New(rand.NewPCG(cfg.Seed, 6)),
+		mediaPick: rand.New(rand.NewPCG(cfg.Seed, 7)),
+		media:     cfg.media(),
 		queues:    cfg.queueNames(),
 		w0:        cfg.Warmup.Seconds(),
 		w1:        (cfg.Warmup + cfg.Duration).Seconds(),
@@ -134,10 +145,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return cfg.Queues[i].Share
 	})
 	d.langCum = cumulative(len(cfg.Languages), func(i int) float64 { return cfg.Languages[i].Share })
+	d.mediaCum = cumulative(len(d.media), func(i int) float64 { return d.media[i].Share })
+	thresholds := make([]float64, len(d.media))
+	for i, m := range d.media {
+		thresholds[i] = m.SLThreshold.Seconds()
+	}
 	d.initHandles()
 	d.sampleEvery = d.w1 / samplesPerRun
-	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds())
+	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds(), thresholds)
 	d.m.profile(len(cfg.Profile), cfg.Interval.Seconds())
+	d.m.blended = cfg.blended()
 	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}})
 	if err != nil {
 		return nil, err
@@ -168,9 +185,10 @@ func (d *driver) setup() error {
 		if len(d.cfg.Queues) > 0 {
 			name, prio = q, d.cfg.Queues[i].Priority
 		}
-		// The driver wraps every chat up itself, Wrapup after its end;
-		// the hub's own timeout comes a minute later and never fires.
-		spec := hub.QueueSpec{Name: name, WrapupTimeout: d.cfg.Wrapup + time.Minute,
+		// The driver wraps every contact up itself, its wrap-up after
+		// its end; the hub's own timeout comes a minute later and never
+		// fires.
+		spec := hub.QueueSpec{Name: name, WrapupTimeout: d.cfg.maxWrapup() + time.Minute,
 			Queue: router.Queue{ID: q, AcceptMode: d.cfg.Accept, OfferTimeout: d.cfg.OfferTimeout, ServiceLevel: d.cfg.SLThreshold, Priority: prio}}
 		if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
 			return err
@@ -206,7 +224,9 @@ func (d *driver) setup() error {
 func (d *driver) addAgent(i int, queues []string) error {
 	a := &d.agents[i]
 	p := presence.Profile{ID: a.id, Name: "Agent " + a.id[1:], Languages: a.langs}
-	p.Capacity[presence.Chat] = d.cfg.Capacity
+	for _, m := range d.media {
+		p.Capacity[m.Media] = m.Capacity
+	}
 	if err := d.do(hub.PutAgent{Profile: p, Queues: queues}); err != nil {
 		return err
 	}
@@ -252,19 +272,22 @@ func (d *driver) initHandles() {
 	if d.cfg.HandleDist == Lognormal {
 		// mean m and cv: σ² = ln(1 + cv²), μ = ln m − σ²/2
 		v := math.Log1p(d.cfg.HandleCV * d.cfg.HandleCV)
-		d.logSigma, d.logMu = math.Sqrt(v), math.Log(d.cfg.Handle.Seconds())-v/2
+		d.logSigma = math.Sqrt(v)
+		for _, m := range d.media {
+			d.logMu = append(d.logMu, math.Log(m.Handle.Seconds())-v/2)
+		}
 	}
 }
 
-// handleTime draws a handle time from the run's distribution.
-func (d *driver) handleTime() float64 {
+// handleTime draws a handle time of media m from the run's distribution.
+func (d *driver) handleTime(m int) float64 {
 	switch d.cfg.HandleDist {
 	case Constant:
-		return d.cfg.Handle.Seconds()
+		return d.media[m].Handle.Seconds()
 	case Lognormal:
-		return math.Exp(d.logMu + d.logSigma*d.handles.NormFloat64())
+		return math.Exp(d.logMu[m] + d.logSigma*d.handles.NormFloat64())
 	}
-	return d.exp(d.handles, d.cfg.Handle.Seconds())
+	return d.exp(d.handles, d.media[m].Handle.Seconds())
 }
 
 // loop applies events in time order until none is left: arrivals stop at
@@ -297,6 +320,8 @@ func (d *driver) loop(start time.Time) error {
 			err = d.tick()
 		case evBack:
 			err = d.back(e.agent)
+		case evConnect:
+			err = d.connect(e.call)
 		}
 		if err == nil {
 			err = d.drain()
@@ -329,15 +354,16 @@ func (d *driver) progress(start time.Time, total float64) Progress {
 // arrive starts the next contact's session and schedules the one after.
 func (d *driver) arrive() error {
 	d.nextVis++
-	c := &call{n: int(d.nextVis), visitor: "v" + strconv.FormatUint(d.nextVis, 10), arrive: d.now, handle: d.handleTime(), agent: -1,
-		counted: d.now >= d.w0 && d.now < d.w1,
-		queue:   pick(d.queuePick, d.queueCum), lang: pick(d.langPick, d.langCum)}
+	m := pick(d.mediaPick, d.mediaCum)
+	c := &call{n: int(d.nextVis), visitor: "v" + strconv.FormatUint(d.nextVis, 10), arrive: d.now, handle: d.handleTime(m), agent: -1,
+		counted: d.now >= d.w0 && d.now < d.w1, media: m,
+		queue: pick(d.queuePick, d.queueCum), lang: pick(d.langPick, d.langCum)}
 	var contact session.Contact
 	if c.lang >= 0 {
 		contact.Language = d.cfg.Languages[c.lang].Language
 	}
 	var patience float64
-	if d.cfg.Patience > 0 {
+	if d.cfg.Patience > 0 && d.media[m].Media != presence.Email { // an email waits
 		patience = d.exp(d.patience, d.cfg.Patience.Seconds())
 	}
 	if len(d.cfg.Profile) > 0 {
@@ -347,7 +373,7 @@ func (d *driver) arrive() error {
 		d.schedule(event{at: next, kind: evArrival})
 	}
 	d.setClock()
-	rep, err := d.h.Do(d.ctx, hub.StartSession{Channel: session.WebChat, Queue: d.queues[c.queue],
+	rep, err := d.h.Do(d.ctx, hub.StartSession{Channel: channels[d.media[m].Media], Queue: d.queues[c.queue],
 		VisitorID: c.visitor, Contact: contact})
 	d.nDo++
 	if err != nil {
@@ -374,23 +400,52 @@ func (d *driver) assign(c *call, i int) {
 	}
 	d.m.answered(c, d.now-c.arrive, tier)
 	if d.cfg.OnCall != nil {
-		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: true, Agent: d.agents[i].id, Counted: c.counted, Queue: c.queue})
+		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: true, Agent: d.agents[i].id, Counted: c.counted, Queue: c.queue,
+			Media: d.media[c.media].Media, Handle: c.handle})
 	}
 	a := &d.agents[i]
+	if len(a.calls) == 0 {
+		a.occupiedSince = d.now
+	}
 	a.calls = append(a.calls, c)
 	c.start = d.now
+	if d.media[c.media].Media == presence.Voice {
+		// The telephony system reports the call connected, at once.
+		d.schedule(event{at: d.now, kind: evConnect, call: c})
+	}
 	d.schedule(event{at: d.now + c.handle, kind: evEnd, agent: i, call: c})
 }
 
-// end ends agent i's chat c. The agent wraps it up after the run's wrap-up
-// time, at once when that is 0.
-func (d *driver) end(i int, c *call) error {
+// connect has the telephony system report voice call c connected.
+func (d *driver) connect(c *call) error {
 	d.setClock()
-	if err := d.do(hub.End{Session: c.id, By: hub.Party{Kind: session.KindAgent, ID: d.agents[i].id}}); err != nil {
-		return err
+	return d.do(hub.ChannelEvent{Session: c.id, Event: "connected"})
+}
+
+// hangUp ends voice call c as the telephony system reports it, by the
+// agent or by the customer.
+func (d *driver) hangUp(c *call, by string) error {
+	d.setClock()
+	return d.do(hub.ChannelEvent{Session: c.id, Event: "ended", By: by})
+}
+
+// end ends agent i's contact c: the agent ends a chat or an email, the
+// telephony system reports a call ended by the agent. The agent wraps it
+// up after its media's wrap-up time, at once when that is 0.
+func (d *driver) end(i int, c *call) error {
+	m := d.media[c.media]
+	if m.Media == presence.Voice {
+		if err := d.hangUp(c, "agent"); err != nil {
+			return err
+		}
+	} else {
+		d.setClock()
+		if err := d.do(hub.End{Session: c.id, By: hub.Party{Kind: session.KindAgent, ID: d.agents[i].id}}); err != nil {
+			return err
+		}
 	}
-	if d.cfg.Wrapup > 0 {
-		d.schedule(event{at: d.now + d.cfg.Wrapup.Seconds(), kind: evWrapup, agent: i, call: c})
+	if m.Wrapup > 0 {
+		d.schedule(event{at: d.now + m.Wrapup.Seconds(), kind: evWrapup, agent: i, call: c})
 		return nil
 	}
 	return d.wrapup(i, c)
@@ -405,8 +460,11 @@ func (d *driver) wrapup(i int, c *call) error {
 	if err := d.do(hub.Wrapup{Agent: a.id, Session: c.id, Code: "done"}); err != nil {
 		return err
 	}
-	d.m.served(i, c.start, d.now)
+	d.m.served(i, c.media, c.start, d.now)
 	a.calls = slices.DeleteFunc(a.calls, func(x *call) bool { return x == c })
+	if len(a.calls) == 0 && d.cfg.blended() {
+		d.m.occupied(i, a.occupiedSince, d.now)
+	}
 	d.busy--
 	c.done = true
 	delete(d.calls, c.id)
@@ -576,15 +634,22 @@ func (d *driver) abandon(c *call) error {
 	if c.agent >= 0 || c.done {
 		return nil
 	}
-	d.setClock()
-	if err := d.do(hub.End{Session: c.id, By: hub.Party{Kind: session.KindVisitor, ID: c.visitor}}); err != nil {
+	var err error
+	if d.media[c.media].Media == presence.Voice {
+		err = d.hangUp(c, "customer")
+	} else {
+		d.setClock()
+		err = d.do(hub.End{Session: c.id, By: hub.Party{Kind: session.KindVisitor, ID: c.visitor}})
+	}
+	if err != nil {
 		return err
 	}
 	c.done = true
 	delete(d.calls, c.id)
 	d.m.abandoned(c)
 	if d.cfg.OnCall != nil {
-		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Counted: c.counted, Queue: c.queue})
+		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Counted: c.counted, Queue: c.queue,
+			Media: d.media[c.media].Media, Handle: c.handle})
 	}
 	return nil
 }

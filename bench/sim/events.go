@@ -14,6 +14,7 @@ const (
 	evAccept              // an agent accepts a manual offer
 	evTick                // the hub's clock reaches a deadline of its own (an offer's expiry)
 	evBack                // an agent set away for missed offers is available again
+	evConnect             // the telephony system reports a call connected
 )
 
 // event is one scheduled event. Times are seconds of simulated time since

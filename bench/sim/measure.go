@@ -26,8 +26,14 @@ type meter struct {
 	busy    []float64 // per agent, seconds inside the window
 	handled []int     // per agent, calls answered in the window
 	queues  []tally   // per queue
-	langs   []langTally
-	noLang  tally // the calls without a language, counted and not reported
+	// per media: the calls, their threshold T (t is the run's, of the
+	// wait histogram), and busy slot-time inside the window
+	media     []tally
+	mediaT    []float64
+	mediaBusy []float64
+	blended   bool // busy is the time holding any contact (occupied)
+	langs     []langTally
+	noLang    tally // the calls without a language, counted and not reported
 	// per profile interval: the calls that arrived in it, and busy
 	// slot-time in it; noIval stands in without a profile
 	intervals []tally
@@ -55,14 +61,18 @@ type langTally struct {
 	byTier [3]int
 }
 
-func newMeter(agents, queues, langs int, w0, w1, t float64) meter {
+// newMeter returns a meter of the window [w0, w1) with service-level
+// threshold t, and mediaT for the calls of each media.
+func newMeter(agents, queues, langs int, w0, w1, t float64, mediaT []float64) meter {
 	return meter{w0: w0, w1: w1, t: t, busy: make([]float64, agents), handled: make([]int, agents),
-		queues: make([]tally, queues), langs: make([]langTally, langs)}
+		queues: make([]tally, queues), langs: make([]langTally, langs),
+		media: make([]tally, len(mediaT)), mediaT: mediaT, mediaBusy: make([]float64, len(mediaT))}
 }
 
 // tallies returns the tallies a counted call adds to: the whole window,
-// its batch, its queue and its language (a scratch tally when it has none).
-func (m *meter) tallies(c *call) [5]*tally {
+// its batch, its queue, its language (a scratch tally when it has none),
+// its profile interval (likewise) and its media.
+func (m *meter) tallies(c *call) [6]*tally {
 	lang, ival := &m.noLang, &m.noIval
 	if c.lang >= 0 {
 		lang = &m.langs[c.lang].tally
@@ -70,7 +80,7 @@ func (m *meter) tallies(c *call) [5]*tally {
 	if len(m.intervals) > 0 {
 		ival = &m.intervals[c.ival]
 	}
-	return [5]*tally{&m.all, m.slot(c), &m.queues[c.queue], lang, ival}
+	return [6]*tally{&m.all, m.slot(c), &m.queues[c.queue], lang, ival, &m.media[c.media]}
 }
 
 // profile sets the meter up for n profile intervals of length iv seconds.
@@ -107,10 +117,11 @@ func (m *meter) answered(c *call, wait float64, tier presence.Tier) {
 	if c.lang >= 0 && int(tier) < len(m.langs[c.lang].byTier) {
 		m.langs[c.lang].byTier[tier]++
 	}
+	inT := wait <= m.mediaT[c.media] // its media's threshold
 	for _, t := range m.tallies(c) {
 		t.answered++
 		t.waitSum += wait
-		if wait <= m.t {
+		if inT {
 			t.inT++
 		}
 		if wait > 0 {
@@ -128,11 +139,17 @@ func (m *meter) abandoned(c *call) {
 	}
 }
 
-// served adds agent i's service [from, to) to its busy time, clipped to the
-// window.
-func (m *meter) served(i int, from, to float64) {
+// served adds agent i's service [from, to) of a contact of media med,
+// clipped to the window, to the media's busy slot-time and, unless the run
+// is blended, to the agent's (a blended run's agent is busy while they hold
+// any contact: occupied).
+func (m *meter) served(i, med int, from, to float64) {
 	lo, hi := math.Max(from, m.w0), math.Min(to, m.w1)
 	if hi <= lo {
+		return
+	}
+	m.mediaBusy[med] += hi - lo
+	if m.blended {
 		return
 	}
 	m.busy[i] += hi - lo
@@ -144,11 +161,22 @@ func (m *meter) served(i int, from, to float64) {
 	}
 }
 
+// occupied adds [from, to), during which agent i of a blended run held at
+// least one contact, to its busy time, clipped to the window.
+func (m *meter) occupied(i int, from, to float64) {
+	if lo, hi := math.Max(from, m.w0), math.Min(to, m.w1); hi > lo {
+		m.busy[i] += hi - lo
+	}
+}
+
 // closeBusy counts the services still running when the run stops.
 func (m *meter) closeBusy(agents []agentState) {
 	for i, a := range agents {
 		for _, c := range a.calls {
-			m.served(i, c.start, math.Inf(1))
+			m.served(i, c.media, c.start, math.Inf(1))
+		}
+		if m.blended && len(a.calls) > 0 {
+			m.occupied(i, a.occupiedSince, math.Inf(1))
 		}
 	}
 }

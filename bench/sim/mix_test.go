@@ -182,13 +182,13 @@ func TestHandleDistributions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := &driver{cfg: cfg}
+		d := &driver{cfg: cfg, media: cfg.media()}
 		d.handles = rand.New(rand.NewPCG(cfg.Seed, 2))
 		d.initHandles()
 		const n = 400000
 		var sum, sq float64
 		for range n {
-			x := d.handleTime()
+			x := d.handleTime(0)
 			sum += x
 			sq += x * x
 		}

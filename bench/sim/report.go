@@ -41,6 +41,9 @@ type Report struct {
 	Languages []LanguageReport `json:"languages,omitempty"`
 	// Teams are the figures team by team, when the run has its own teams.
 	Teams []TeamReport `json:"teams,omitempty"`
+	// Media are the figures media by media, for a blended run
+	// (Config.Media).
+	Media []MediaReport `json:"media,omitempty"`
 	// Staffing is the staffing search that chose Input.Agents, when the
 	// run was one (Staff).
 	Staffing *Staffing `json:"staffing,omitempty"`
@@ -96,7 +99,8 @@ type Input struct {
 	Interval float64   `json:"interval,omitempty"`
 	Schedule []int     `json:"schedule,omitempty"`
 	// Load is the offered load λh in erlangs, h the handle time plus
-	// wrap-up.
+	// wrap-up; for a blended run, the sum of its media's loads in agents
+	// (MediaReport.AgentLoad), and Capacity is 0: each media has its own.
 	Load float64 `json:"offered_load"`
 }
 
@@ -227,6 +231,7 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
 	}
 	d.reportParts(r)
+	r.within, r.samples, r.sampleEvery = d.m.answeredWithin(), d.samples, d.sampleEvery
 	if cfg.Accept == router.Manual {
 		r.Input.AcceptDelay, r.Input.Miss = cfg.AcceptDelay.Seconds(), cfg.Miss
 		r.Input.OfferTimeout, r.Input.BackAfter = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds()
@@ -234,6 +239,14 @@ func (d *driver) report(wall time.Duration) *Report {
 		offers.Stranded = len(d.calls) - d.busy // still waiting
 		r.Offers = &offers
 		r.Notes = append(r.Notes, "agents accept offers by hand: the time to accept, offers that ring out and agents set away for them lengthen the waits, and the models know none of it")
+	}
+	if cfg.blended() {
+		r.Input.Capacity, r.Input.Load = 0, 0
+		d.reportMedia(r)
+		for _, m := range r.Media {
+			r.Input.Load += m.AgentLoad
+		}
+		return r
 	}
 	if cfg.Wrapup > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models take handle plus wrap-up, %g s, as the time a contact holds its slot", h))
@@ -250,7 +263,6 @@ func (d *driver) report(wall time.Duration) *Report {
 			}
 		}
 	}
-	r.within, r.samples, r.sampleEvery = d.m.answeredWithin(), d.samples, d.sampleEvery
 	if len(cfg.Profile) > 0 {
 		d.reportIntervals(r, slotTimes)
 		return r
@@ -328,6 +340,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if in.Wrapup > 0 {
 		handle += fmt.Sprintf(" + wrap-up %g s", in.Wrapup)
 	}
+	if len(r.Media) > 0 {
+		handle = "by media (below)"
+		if in.HandleDist != "" && in.HandleDist != string(Exponential) {
+			handle += fmt.Sprintf(", %s with cv %g", in.HandleDist, in.HandleCV)
+		}
+	}
 	agents := fmt.Sprintf("%d agents", in.Agents)
 	if in.Capacity > 1 {
 		agents += fmt.Sprintf(" × %d chats", in.Capacity)
@@ -339,14 +357,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "switchboard simulate: %s, %s, handle %s, patience %s, seed %d\n",
 		agents, rate, handle, patience, in.Seed)
 	if r.Staffing != nil {
-		r.Staffing.write(&b, in.SLThreshold)
+		r.Staffing.write(&b, in.SLThreshold, r.Media)
 	}
 	if in.Accept == string(router.Manual) {
 		fmt.Fprintf(&b, "manual accept: %g s to accept on average, %g %% of offers missed, offers ring %g s, an agent set away for 3 missed in a row is back after %g s\n",
 			in.AcceptDelay, 100*in.Miss, in.OfferTimeout, in.BackAfter)
 	}
-	fmt.Fprintf(&b, "offered load %.4g erlangs; measured %s after %s of warm-up (simulated time)\n\n",
-		in.Load, seconds(in.Duration), seconds(in.Warmup))
+	load := "erlangs"
+	if len(r.Media) > 0 {
+		load = "agents of work (a contact counts 1/capacity of its media)"
+	}
+	fmt.Fprintf(&b, "offered load %.4g %s; measured %s after %s of warm-up (simulated time)\n\n",
+		in.Load, load, seconds(in.Duration), seconds(in.Warmup))
 	s := r.Simulated
 	model, p := "prediction", (*Prediction)(nil)
 	if r.Erlang != nil {
@@ -379,7 +401,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	pct := func(x float64) string { return fmt.Sprintf("%.2f %%", 100*x) }
 	sec := func(x float64) string { return fmt.Sprintf("%.3f s", x) }
-	row(fmt.Sprintf("service level (%gs)", in.SLThreshold), fmt.Sprintf("%s ±%.2f", pct(s.ServiceLevel), 100*s.ServiceLevelCI95),
+	slName := fmt.Sprintf("service level (%gs)", in.SLThreshold)
+	if len(r.Media) > 0 {
+		slName = "service level (T/media)"
+	}
+	row(slName, fmt.Sprintf("%s ±%.2f", pct(s.ServiceLevel), 100*s.ServiceLevelCI95),
 		func(e erlang.Result) string { return pct(e.ServiceLevel) })
 	row("ASA", fmt.Sprintf("%s ±%.3f", sec(s.ASA), s.ASACI95), func(e erlang.Result) string { return sec(e.ASA) })
 	row("abandon rate", pct(s.AbandonRate), func(e erlang.Result) string { return pct(e.AbandonRate) })
@@ -426,6 +452,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 				pct(l.Simulated.ServiceLevel), sec(l.Simulated.ASA), pct(l.MatchRate), l.Primary, l.Secondary, l.Other)
 		}
 	}
+	if len(r.Media) > 0 {
+		writeMedia(&b, r.Media)
+	}
 	if len(r.Teams) > 0 {
 		fmt.Fprintf(&b, "\n%-7s %-24s %-14s %-10s %s\n", "agents", "queues", "languages", "occupancy", "handled")
 		for _, tm := range r.Teams {
@@ -468,7 +497,7 @@ func (d *driver) reportParts(r *Report) {
 					qr.Dedicated = false
 				}
 			}
-			if qr.Dedicated {
+			if qr.Dedicated && !cfg.blended() {
 				if p, err := model(qr.Rate, h, qr.Agents*cfg.Capacity, t, theta); err == nil {
 					qr.Erlang = p
 				} else {
@@ -482,7 +511,7 @@ func (d *driver) reportParts(r *Report) {
 			r.Queues = append(r.Queues, qr)
 		}
 	}
-	if pooled && len(r.Queues) > 1 && theta == 0 && cfg.exponentialService() {
+	if pooled && len(r.Queues) > 1 && theta == 0 && cfg.exponentialService() && !cfg.blended() {
 		lambda, prio := make([]float64, len(r.Queues)), make([]int, len(r.Queues))
 		for i, q := range r.Queues {
 			lambda[i], prio[i] = q.Rate, q.Priority

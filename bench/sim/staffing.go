@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Targets are what a staffing search must reach. A zero field sets no
@@ -84,6 +86,11 @@ type Staffing struct {
 	// answer up to the simulator's limit of agents.
 	Model       string `json:"model"`
 	ModelAgents int    `json:"model_agents"`
+	// Blended is set for a blended run (Config.Media): the model has no
+	// blended queue, so ModelAgents is the sum of dedicated teams, one
+	// per media, each the model's fewest for that media alone
+	// (MediaReport.Dedicated), the way channels are staffed apart.
+	Blended bool `json:"blended,omitempty"`
 	// Tried are the simulations the search ran, by number of agents, all
 	// on the same arrivals, handle times and patience (the same seed).
 	Tried []Trial `json:"tried"`
@@ -99,8 +106,10 @@ type Trial struct {
 	Occupancy        float64 `json:"occupancy"`
 	Meets            bool    `json:"meets"`
 	// Model is the model's prediction for the same agents, nil when it has
-	// none (Erlang C with offered load ≥ agents).
+	// none (Erlang C with offered load ≥ agents, or a blended run).
 	Model *Prediction `json:"model,omitempty"`
+	// Media are a blended run's figures media by media.
+	Media []Part `json:"media,omitempty"`
 }
 
 // Staff finds the fewest agents whose simulation of cfg reaches every
@@ -134,32 +143,49 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 		return nil, err
 	}
 	theta, t := full.Patience.Seconds(), full.SLThreshold.Seconds()
-	h, _ := full.serviceTime()
-	k := full.Capacity
-	lo := 1
-	if theta == 0 {
-		// The fewest agents whose slots exceed the offered load.
-		lo = int(math.Floor(cfg.Rate*h/float64(k))) + 1
-	}
-	if lo > maxAgents {
-		return nil, fmt.Errorf("%w: offered load %.6g erlangs needs more than %d agents", ErrConfig, cfg.Rate*h, maxAgents)
-	}
-	predict := func(c int) *Prediction {
-		p, err := model(cfg.Rate, h, c*k, t, theta)
-		if err != nil {
-			return nil
-		}
-		return p
-	}
 	st := &Staffing{Targets: tg, Model: "erlang_c"}
 	if theta > 0 {
 		st.Model = "erlang_a"
 	}
-	for c := lo; c <= maxAgents; c++ {
-		if p := predict(c); p != nil && tg.met(p.ServiceLevel, p.ASA, p.AbandonRate, p.Occupancy) {
-			st.ModelAgents = c
-			break
+	// The model's answer, and the fewest agents that can serve the load:
+	// for a blended run, the sum of dedicated teams', one per media, and
+	// the most any media needs alone.
+	var predict func(c int) *Prediction
+	var lo int
+	var dedicated []int
+	if full.blended() {
+		predict = func(int) *Prediction { return nil } // no model of the blend
+		st.Blended = true
+		cum := cumulative(len(full.Media), func(i int) float64 { return full.Media[i].Share })
+		answered := true
+		for i, m := range full.Media {
+			mtheta := theta
+			if m.Media == presence.Email {
+				mtheta = 0 // an email waits
+			}
+			mlo, n := fewestByModel(tg, cfg.Rate*share(cum, i), (m.Handle + m.Wrapup).Seconds(), m.Capacity, m.SLThreshold.Seconds(), mtheta)
+			lo = max(lo, mlo)
+			dedicated = append(dedicated, n)
+			st.ModelAgents += n
+			answered = answered && n > 0
 		}
+		if !answered {
+			st.ModelAgents = 0
+		}
+	} else {
+		h, _ := full.serviceTime()
+		k := full.Capacity
+		predict = func(c int) *Prediction {
+			p, err := model(cfg.Rate, h, c*k, t, theta)
+			if err != nil {
+				return nil
+			}
+			return p
+		}
+		lo, st.ModelAgents = fewestByModel(tg, cfg.Rate, h, k, t, theta)
+	}
+	if lo > maxAgents {
+		return nil, fmt.Errorf("%w: the offered load needs more than %d agents", ErrConfig, maxAgents)
 	}
 	start := st.ModelAgents
 	if start == 0 {
@@ -196,12 +222,16 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 			return false, err
 		}
 		s := r.Simulated
-		ok := tg.met(s.ServiceLevel, s.ASA, s.AbandonRate, s.Occupancy)
+		ok := r.meets(tg)
+		tr := Trial{Agents: c, ServiceLevel: s.ServiceLevel, ServiceLevelCI95: s.ServiceLevelCI95,
+			ASA: s.ASA, AbandonRate: s.AbandonRate, Occupancy: s.Occupancy, Meets: ok, Model: predict(c)}
+		for _, m := range r.Media {
+			tr.Media = append(tr.Media, m.Simulated)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		reports[c] = r
-		st.Tried = append(st.Tried, Trial{Agents: c, ServiceLevel: s.ServiceLevel, ServiceLevelCI95: s.ServiceLevelCI95,
-			ASA: s.ASA, AbandonRate: s.AbandonRate, Occupancy: s.Occupancy, Meets: ok, Model: predict(c)})
+		st.Tried = append(st.Tried, tr)
 		return ok, nil
 	}
 	type trial struct {
@@ -249,7 +279,45 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 	st.Agents = c
 	r := reports[c]
 	r.Staffing = st
+	for i := range r.Media {
+		r.Media[i].Dedicated = dedicated[i]
+	}
 	return r, nil
+}
+
+// fewestByModel returns the fewest agents that can serve a load of rate
+// contacts a second, each holding one of an agent's k slots for h seconds
+// on average (all of them when no one abandons: the slots must exceed the
+// load), and the fewest the model (Erlang C, or A with patience θ) says
+// reach tg with threshold t, 0 when none up to maxAgents does.
+func fewestByModel(tg Targets, rate, h float64, k int, t, theta float64) (lo, agents int) {
+	lo = 1
+	if theta == 0 {
+		lo = int(math.Floor(rate*h/float64(k))) + 1
+	}
+	for c := lo; c <= maxAgents; c++ {
+		p, err := model(rate, h, c*k, t, theta)
+		if err == nil && tg.met(p.ServiceLevel, p.ASA, p.AbandonRate, p.Occupancy) {
+			return lo, c
+		}
+	}
+	return lo, 0
+}
+
+// meets reports whether r's figures reach tg: for a blended run, the
+// service level (each within its own threshold), ASA and abandon targets
+// hold for every media, and the occupancy cap for the agents' whole time.
+func (r *Report) meets(tg Targets) bool {
+	s := r.Simulated
+	if len(r.Media) == 0 {
+		return tg.met(s.ServiceLevel, s.ASA, s.AbandonRate, s.Occupancy)
+	}
+	for _, m := range r.Media {
+		if !tg.met(m.Simulated.ServiceLevel, m.Simulated.ASA, m.Simulated.AbandonRate, 0) {
+			return false
+		}
+	}
+	return tg.met(1, 0, 0, s.Occupancy)
 }
 
 // staffable checks a search's targets and config, which has no Agents
@@ -332,19 +400,41 @@ func searchFewest(lo, hi, start int, meets func(c int) (bool, error)) (int, erro
 
 // write adds the search to a report's table, with t the service-level
 // threshold in seconds.
-func (st *Staffing) write(b *strings.Builder, t float64) {
+func (st *Staffing) write(b *strings.Builder, t float64, media []MediaReport) {
 	title := (&Prediction{Model: st.Model}).title()
 	model := "no answer"
 	if st.ModelAgents > 0 {
 		model = fmt.Sprintf("%d agents", st.ModelAgents)
 	}
-	fmt.Fprintf(b, "staffing: the fewest agents for %s\n", st.Targets.describe(t))
+	column := title + ": SL / ASA / abandon"
+	what := st.Targets.describe(t)
+	if st.Blended {
+		title = "dedicated teams by " + title
+		var teams, names []string
+		for _, m := range media {
+			teams = append(teams, fmt.Sprintf("%s %d", m.Media, m.Dedicated))
+			names = append(names, m.Media)
+		}
+		if st.ModelAgents > 0 {
+			model += " (" + strings.Join(teams, " + ") + ")"
+		}
+		column = "SL by media: " + strings.Join(names, " / ")
+		what = strings.Replace(what, fmt.Sprintf("within %g s", t), "within its threshold", 1) + ", in every media (occupancy: over all)"
+	}
+	fmt.Fprintf(b, "staffing: the fewest agents for %s\n", what)
 	fmt.Fprintf(b, "  simulated: %d agents; %s: %s (%d simulations, all on the same arrivals)\n\n", st.Agents, title, model, len(st.Tried))
-	fmt.Fprintf(b, "  %-7s %-18s %-11s %-9s %-10s %-28s %s\n", "agents", "service level", "ASA", "abandon", "occupancy", title+": SL / ASA / abandon", "meets")
+	fmt.Fprintf(b, "  %-7s %-18s %-11s %-9s %-10s %-28s %s\n", "agents", "service level", "ASA", "abandon", "occupancy", column, "meets")
 	for _, tr := range st.Tried {
 		m := "—"
 		if tr.Model != nil {
 			m = fmt.Sprintf("%.2f %% / %.1f s / %.2f %%", 100*tr.Model.ServiceLevel, tr.Model.ASA, 100*tr.Model.AbandonRate)
+		}
+		if len(tr.Media) > 0 {
+			var sl []string
+			for _, p := range tr.Media {
+				sl = append(sl, fmt.Sprintf("%.1f %%", 100*p.ServiceLevel))
+			}
+			m = strings.Join(sl, " / ")
 		}
 		meets := "no"
 		if tr.Meets {

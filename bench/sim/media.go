@@ -1,0 +1,171 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/session"
+)
+
+// MediaShare is one media of a blended run (Config.Media): its share of the
+// arrivals and what its contacts take.
+type MediaShare struct {
+	// Media is voice, chat or email.
+	Media presence.Media
+	// Share is its part of the arrivals (> 0), normalized like QueueShare's.
+	Share float64
+	// Handle is its contacts' mean handle time: 0 means Config.Handle.
+	// Every media's handle times follow Config.HandleDist and HandleCV.
+	Handle time.Duration
+	// Wrapup is its after-contact work: 0 means Config.Wrapup.
+	Wrapup time.Duration
+	// Capacity is how many of its contacts an agent holds at once: 0 means
+	// 1. Voice takes only 1 (a call is exclusive).
+	Capacity int
+	// SLThreshold is T of its service level: 0 means Config.SLThreshold.
+	// Workforce plans give each media its own (voice 20 s, chat a minute,
+	// email hours).
+	SLThreshold time.Duration
+}
+
+// channels are the session channels a blended run's contacts arrive on, by
+// media: voice comes from a telephony system, which reports the call
+// connected and ended (hub.ChannelEvent).
+var channels = [presence.NumMedia]session.Channel{
+	presence.Voice: session.VoiceInbound, presence.Chat: session.WebChat, presence.Email: session.Email}
+
+// checkMedia validates the media of a blended run and fills in their
+// defaults from the run's (a copy: the caller's slice is not changed). It
+// runs once the run's SLThreshold has its default.
+func (c *Config) checkMedia() error {
+	if len(c.Media) == 0 {
+		return nil
+	}
+	switch {
+	case c.Capacity != 0:
+		return fmt.Errorf("%w: capacity %d with media: each media has its own (MediaShare.Capacity)", ErrConfig, c.Capacity)
+	case len(c.Profile) > 0:
+		return fmt.Errorf("%w: media with a profile: not supported yet", ErrConfig)
+	}
+	c.Media = append([]MediaShare(nil), c.Media...)
+	var seen [presence.NumMedia]bool
+	for i := range c.Media {
+		m := &c.Media[i]
+		if !m.Media.Valid() {
+			return fmt.Errorf("%w: media %d (voice, chat or email)", ErrConfig, m.Media)
+		}
+		if seen[m.Media] {
+			return fmt.Errorf("%w: media %s named twice", ErrConfig, m.Media)
+		}
+		seen[m.Media] = true
+		if m.Handle == 0 {
+			m.Handle = c.Handle
+		}
+		if m.Wrapup == 0 {
+			m.Wrapup = c.Wrapup
+		}
+		if m.Capacity == 0 {
+			m.Capacity = 1
+		}
+		if m.SLThreshold == 0 {
+			m.SLThreshold = c.SLThreshold
+		}
+		switch {
+		case !(m.Share > 0) || math.IsInf(m.Share, 0):
+			return fmt.Errorf("%w: media %s share %v (want > 0)", ErrConfig, m.Media, m.Share)
+		case m.Handle <= 0:
+			return fmt.Errorf("%w: media %s has no handle time (its own, or the run's)", ErrConfig, m.Media)
+		case m.Wrapup < 0 || m.Wrapup > maxDelay:
+			return fmt.Errorf("%w: media %s wrap-up %v (0 to %v)", ErrConfig, m.Media, m.Wrapup, maxDelay)
+		case m.Capacity < 0 || m.Capacity > maxCapacity:
+			return fmt.Errorf("%w: media %s capacity %d (1..%d contacts at once)", ErrConfig, m.Media, m.Capacity, maxCapacity)
+		case m.Media == presence.Voice && m.Capacity != 1:
+			return fmt.Errorf("%w: voice capacity %d: a call is exclusive, an agent takes one at a time", ErrConfig, m.Capacity)
+		case m.SLThreshold < 0:
+			return fmt.Errorf("%w: media %s sl threshold %v (want ≥ 0)", ErrConfig, m.Media, m.SLThreshold)
+		}
+	}
+	return nil
+}
+
+// blended reports whether the run has its own media (Config.Media).
+func (c *Config) blended() bool { return len(c.Media) > 0 }
+
+// media returns the run's media: Media, or, for a run without, one chat
+// media of the run's handle time, wrap-up, capacity and threshold.
+func (c *Config) media() []MediaShare {
+	if c.blended() {
+		return c.Media
+	}
+	return []MediaShare{{Media: presence.Chat, Share: 1, Handle: c.Handle, Wrapup: c.Wrapup, Capacity: c.Capacity, SLThreshold: c.SLThreshold}}
+}
+
+// maxWrapup is the longest wrap-up of the run's media.
+func (c *Config) maxWrapup() time.Duration {
+	w := c.Wrapup
+	for _, m := range c.Media {
+		w = max(w, m.Wrapup)
+	}
+	return w
+}
+
+// load is a media's offered load in slots: its rate times handle plus
+// wrap-up, at rate the run's.
+func (m MediaShare) load(rate float64) float64 {
+	return rate * (m.Handle + m.Wrapup).Seconds()
+}
+
+// MediaReport is one media of a blended run.
+type MediaReport struct {
+	Media string `json:"media"`
+	// Rate, Handle, Wrapup, Capacity and SLThreshold are its own
+	// (seconds); Load is its offered load in slots, Rate × (Handle +
+	// Wrapup), and AgentLoad that load in agents, Load / Capacity.
+	Rate        float64 `json:"rate"`
+	Handle      float64 `json:"handle"`
+	Wrapup      float64 `json:"wrapup"`
+	Capacity    int     `json:"capacity"`
+	SLThreshold float64 `json:"sl_threshold"`
+	Load        float64 `json:"offered_load"`
+	AgentLoad   float64 `json:"agent_load"`
+	// Simulated is its contacts' figures, the service level within its own
+	// threshold. Occupancy is the share of its slots busy: its busy
+	// slot-time over agents × Capacity × the window.
+	Simulated Part    `json:"simulated"`
+	Occupancy float64 `json:"occupancy"`
+	// Dedicated is the fewest agents a team serving this media alone needs
+	// by the model (Erlang C, or A with patience) to reach a staffing
+	// search's targets, 0 outside a search or when it has no answer.
+	Dedicated int `json:"dedicated,omitempty"`
+}
+
+// reportMedia fills r's media, for a blended run.
+func (d *driver) reportMedia(r *Report) {
+	window := d.w1 - d.w0
+	for i, m := range d.cfg.Media {
+		rate := d.cfg.Rate * share(d.mediaCum, i)
+		load := m.load(rate)
+		r.Media = append(r.Media, MediaReport{Media: m.Media.String(), Rate: rate, Handle: m.Handle.Seconds(), Wrapup: m.Wrapup.Seconds(),
+			Capacity: m.Capacity, SLThreshold: m.SLThreshold.Seconds(), Load: load, AgentLoad: load / float64(m.Capacity),
+			Simulated: d.m.media[i].part(), Occupancy: ratio(d.m.mediaBusy[i], float64(d.cfg.Agents*m.Capacity)*window)})
+	}
+	r.Notes = append(r.Notes, "blended agents serve every media, each with its own slots; a call blocks new calls and chats while it lasts, email blocks nothing; "+
+		"the models have no such queue, so the run has no prediction; an agent is occupied while holding any contact")
+}
+
+// writeMedia adds a blended run's media to its table.
+func writeMedia(b *strings.Builder, media []MediaReport) {
+	fmt.Fprintf(b, "\n%-7s %-9s %-14s %-9s %-10s %-17s %-12s %-9s %-10s %s\n", "media", "rate/s", "handle+wrap", "capacity", "load", "SL (T)", "ASA", "abandon", "occupancy", "dedicated team (model)")
+	for _, m := range media {
+		team := "—"
+		if m.Dedicated > 0 {
+			team = fmt.Sprintf("%d agents", m.Dedicated)
+		}
+		fmt.Fprintf(b, "%-7s %-9.4g %-14s %-9d %-10s %-17s %-12s %-9s %-10s %s\n", m.Media, m.Rate, fmt.Sprintf("%g+%g s", m.Handle, m.Wrapup), m.Capacity,
+			fmt.Sprintf("%.3g ag.", m.AgentLoad), fmt.Sprintf("%.1f %% (%gs)", 100*m.Simulated.ServiceLevel, m.SLThreshold),
+			fmt.Sprintf("%.3f s", m.Simulated.ASA), fmt.Sprintf("%.2f %%", 100*m.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*m.Occupancy), team)
+	}
+}
