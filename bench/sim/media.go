@@ -140,6 +140,9 @@ type MediaReport struct {
 	// by the model (Erlang C, or A with patience) to reach a staffing
 	// search's targets, 0 outside a search or when it has no answer.
 	Dedicated int `json:"dedicated,omitempty"`
+	// Erlang is the model's prediction for a run of this one media (Erlang
+	// A with patience, else C), nil in a blend.
+	Erlang *Prediction `json:"erlang,omitempty"`
 }
 
 // reportMedia fills r's media, for a blended run.
@@ -152,8 +155,28 @@ func (d *driver) reportMedia(r *Report) {
 			Capacity: m.Capacity, SLThreshold: m.SLThreshold.Seconds(), Load: load, AgentLoad: load / float64(m.Capacity),
 			Simulated: d.m.media[i].part(), Occupancy: ratio(d.m.mediaBusy[i], float64(d.cfg.Agents*m.Capacity)*window)})
 	}
+	if len(r.Media) == 1 {
+		// One media is its own M/M/c(+M) queue of agents × capacity slots.
+		m := &r.Media[0]
+		m.Erlang, _ = d.cfg.mediaModel(0, d.cfg.Agents)
+		r.Notes = append(r.Notes, "one media: its model, for agents × capacity slots, is in ( ); an agent is occupied while holding any contact")
+		return
+	}
 	r.Notes = append(r.Notes, "blended agents serve every media, each with its own slots; a call blocks new calls and chats while it lasts, email blocks nothing; "+
 		"the models have no such queue, so the run has no prediction; an agent is occupied while holding any contact")
+}
+
+// mediaModel is the model's prediction for media i of the run served alone
+// by c agents: Erlang A with patience (not for email, which waits), else
+// Erlang C, on c × capacity slots.
+func (c *Config) mediaModel(i, agents int) (*Prediction, error) {
+	m := c.Media[i]
+	theta := c.Patience.Seconds()
+	if m.Media == presence.Email {
+		theta = 0
+	}
+	cum := cumulative(len(c.Media), func(j int) float64 { return c.Media[j].Share })
+	return model(c.Rate*share(cum, i), (m.Handle + m.Wrapup).Seconds(), agents*m.Capacity, m.SLThreshold.Seconds(), theta)
 }
 
 // writeMedia adds a blended run's media to its table.
@@ -167,5 +190,9 @@ func writeMedia(b *strings.Builder, media []MediaReport) {
 		fmt.Fprintf(b, "%-7s %-9.4g %-14s %-9d %-10s %-17s %-12s %-9s %-10s %s\n", m.Media, m.Rate, fmt.Sprintf("%g+%g s", m.Handle, m.Wrapup), m.Capacity,
 			fmt.Sprintf("%.3g ag.", m.AgentLoad), fmt.Sprintf("%.1f %% (%gs)", 100*m.Simulated.ServiceLevel, m.SLThreshold),
 			fmt.Sprintf("%.3f s", m.Simulated.ASA), fmt.Sprintf("%.2f %%", 100*m.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*m.Occupancy), team)
+		if e := m.Erlang; e != nil {
+			fmt.Fprintf(b, "%-7s %-9s %-14s %-9s %-10s %-17s %-12s %-9s %-10s\n", "("+e.title()+")", "", "", "", "",
+				fmt.Sprintf("%.1f %%", 100*e.ServiceLevel), fmt.Sprintf("%.3f s", e.ASA), fmt.Sprintf("%.2f %%", 100*e.AbandonRate), fmt.Sprintf("%.2f %%", 100*e.Occupancy))
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/bench/erlang"
 	"github.com/switchboardhq/switchboard/presence"
 )
 
@@ -88,6 +89,11 @@ func TestMediaVoiceMatchesReference(t *testing.T) {
 	}
 	if abandons < 50 || r.Media[0].Simulated.Abandoned == 0 {
 		t.Errorf("%d abandons: the test needs some", abandons)
+	}
+	// one media alone has its model: Erlang A on 5 agents × 1 slot
+	e := r.Media[0].Erlang
+	if want, err := erlang.ErlangA(0.05, 90, 5, 20, 40); err != nil || e == nil || e.Model != "erlang_a" || e.Result != want {
+		t.Errorf("voice's model %+v, want Erlang A %+v (%v)", e, want, err)
 	}
 }
 
@@ -173,6 +179,9 @@ func TestMediaRules(t *testing.T) {
 			}
 			end = max(end, s.to)
 		}
+	}
+	if slices.ContainsFunc(r.Media, func(m MediaReport) bool { return m.Erlang != nil }) || r.Erlang != nil {
+		t.Errorf("a blend has no model: %+v", r.Media)
 	}
 	if emailOnCall == 0 || voiceOverChat == 0 {
 		t.Errorf("emails started during a call %d times, calls during a chat %d: the run should show both", emailOnCall, voiceOverChat)

@@ -154,7 +154,13 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 	var lo int
 	var dedicated []int
 	if full.blended() {
-		predict = func(int) *Prediction { return nil } // no model of the blend
+		predict = func(c int) *Prediction {
+			if len(full.Media) > 1 {
+				return nil // no model of the blend
+			}
+			p, _ := full.mediaModel(0, c)
+			return p
+		}
 		st.Blended = true
 		cum := cumulative(len(full.Media), func(i int) float64 { return full.Media[i].Share })
 		answered := true
