@@ -236,9 +236,6 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 			return o, err
 		}
 	}
-	if !capacity.hasAll && len(media) == 0 {
-		capacity.all = 1
-	}
 	staffing := o.targets != (Targets{})
 	switch {
 	case staffing && *agents != 0:

@@ -363,7 +363,7 @@ func (d *driver) arrive() error {
 		contact.Language = d.cfg.Languages[c.lang].Language
 	}
 	var patience float64
-	if d.cfg.Patience > 0 && d.media[m].Media != presence.Email { // an email waits
+	if d.cfg.Patience > 0 && d.media[m].abandons() {
 		patience = d.exp(d.patience, d.cfg.Patience.Seconds())
 	}
 	if len(d.cfg.Profile) > 0 {
@@ -422,30 +422,29 @@ func (d *driver) connect(c *call) error {
 	return d.do(hub.ChannelEvent{Session: c.id, Event: "connected"})
 }
 
-// hangUp ends voice call c as the telephony system reports it, by the
-// agent or by the customer.
-func (d *driver) hangUp(c *call, by string) error {
+// finish ends c, by its agent or its customer: a chat or an email through
+// End, a call as the telephony system reports it (ChannelEvent ended).
+func (d *driver) finish(c *call, by hub.Party) error {
 	d.setClock()
-	return d.do(hub.ChannelEvent{Session: c.id, Event: "ended", By: by})
+	if d.media[c.media].Media != presence.Voice {
+		return d.do(hub.End{Session: c.id, By: by})
+	}
+	who := "customer"
+	if by.Kind == session.KindAgent {
+		who = "agent"
+	}
+	return d.do(hub.ChannelEvent{Session: c.id, Event: "ended", By: who})
 }
 
 // end ends agent i's contact c: the agent ends a chat or an email, the
 // telephony system reports a call ended by the agent. The agent wraps it
 // up after its media's wrap-up time, at once when that is 0.
 func (d *driver) end(i int, c *call) error {
-	m := d.media[c.media]
-	if m.Media == presence.Voice {
-		if err := d.hangUp(c, "agent"); err != nil {
-			return err
-		}
-	} else {
-		d.setClock()
-		if err := d.do(hub.End{Session: c.id, By: hub.Party{Kind: session.KindAgent, ID: d.agents[i].id}}); err != nil {
-			return err
-		}
+	if err := d.finish(c, hub.Party{Kind: session.KindAgent, ID: d.agents[i].id}); err != nil {
+		return err
 	}
-	if m.Wrapup > 0 {
-		d.schedule(event{at: d.now + m.Wrapup.Seconds(), kind: evWrapup, agent: i, call: c})
+	if w := d.media[c.media].Wrapup; w > 0 {
+		d.schedule(event{at: d.now + w.Seconds(), kind: evWrapup, agent: i, call: c})
 		return nil
 	}
 	return d.wrapup(i, c)
@@ -634,14 +633,7 @@ func (d *driver) abandon(c *call) error {
 	if c.agent >= 0 || c.done {
 		return nil
 	}
-	var err error
-	if d.media[c.media].Media == presence.Voice {
-		err = d.hangUp(c, "customer")
-	} else {
-		d.setClock()
-		err = d.do(hub.End{Session: c.id, By: hub.Party{Kind: session.KindVisitor, ID: c.visitor}})
-	}
-	if err != nil {
+	if err := d.finish(c, hub.Party{Kind: session.KindVisitor, ID: c.visitor}); err != nil {
 		return err
 	}
 	c.done = true

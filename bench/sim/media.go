@@ -112,10 +112,21 @@ func (c *Config) maxWrapup() time.Duration {
 	return w
 }
 
-// load is a media's offered load in slots: its rate times handle plus
-// wrap-up, at rate the run's.
-func (m MediaShare) load(rate float64) float64 {
-	return rate * (m.Handle + m.Wrapup).Seconds()
+// abandons reports whether the media's contacts leave when their patience
+// runs out: an email waits.
+func (m MediaShare) abandons() bool { return m.Media != presence.Email }
+
+// mediaQueue returns media i of a blended run as a queue of its own, the
+// models' inputs: its arrival rate, the mean time a contact holds a slot
+// (handle plus wrap-up), an agent's slots of it, its threshold and the
+// mean patience (0 when its contacts do not abandon).
+func (c *Config) mediaQueue(i int) (rate, h float64, k int, t, theta float64) {
+	m := c.Media[i]
+	cum := cumulative(len(c.Media), func(j int) float64 { return c.Media[j].Share })
+	if m.abandons() {
+		theta = c.Patience.Seconds()
+	}
+	return c.Rate * share(cum, i), (m.Handle + m.Wrapup).Seconds(), m.Capacity, m.SLThreshold.Seconds(), theta
 }
 
 // MediaReport is one media of a blended run.
@@ -145,15 +156,18 @@ type MediaReport struct {
 	Erlang *Prediction `json:"erlang,omitempty"`
 }
 
-// reportMedia fills r's media, for a blended run.
+// reportMedia fills r's media, for a blended run, and its input's load:
+// their loads in agents, with no run-wide capacity.
 func (d *driver) reportMedia(r *Report) {
 	window := d.w1 - d.w0
+	r.Input.Capacity, r.Input.Load = 0, 0
 	for i, m := range d.cfg.Media {
-		rate := d.cfg.Rate * share(d.mediaCum, i)
-		load := m.load(rate)
-		r.Media = append(r.Media, MediaReport{Media: m.Media.String(), Rate: rate, Handle: m.Handle.Seconds(), Wrapup: m.Wrapup.Seconds(),
-			Capacity: m.Capacity, SLThreshold: m.SLThreshold.Seconds(), Load: load, AgentLoad: load / float64(m.Capacity),
-			Simulated: d.m.media[i].part(), Occupancy: ratio(d.m.mediaBusy[i], float64(d.cfg.Agents*m.Capacity)*window)})
+		rate, h, k, t, _ := d.cfg.mediaQueue(i)
+		mr := MediaReport{Media: m.Media.String(), Rate: rate, Handle: m.Handle.Seconds(), Wrapup: m.Wrapup.Seconds(),
+			Capacity: k, SLThreshold: t, Load: rate * h, AgentLoad: rate * h / float64(k),
+			Simulated: d.m.media[i].part(), Occupancy: ratio(d.m.mediaBusy[i], float64(d.cfg.Agents*k)*window)}
+		r.Input.Load += mr.AgentLoad
+		r.Media = append(r.Media, mr)
 	}
 	if len(r.Media) == 1 {
 		// One media is its own M/M/c(+M) queue of agents × capacity slots.
@@ -167,16 +181,11 @@ func (d *driver) reportMedia(r *Report) {
 }
 
 // mediaModel is the model's prediction for media i of the run served alone
-// by c agents: Erlang A with patience (not for email, which waits), else
-// Erlang C, on c × capacity slots.
+// by c agents (mediaQueue): Erlang A with patience, else Erlang C, on
+// c × capacity slots.
 func (c *Config) mediaModel(i, agents int) (*Prediction, error) {
-	m := c.Media[i]
-	theta := c.Patience.Seconds()
-	if m.Media == presence.Email {
-		theta = 0
-	}
-	cum := cumulative(len(c.Media), func(j int) float64 { return c.Media[j].Share })
-	return model(c.Rate*share(cum, i), (m.Handle + m.Wrapup).Seconds(), agents*m.Capacity, m.SLThreshold.Seconds(), theta)
+	rate, h, k, t, theta := c.mediaQueue(i)
+	return model(rate, h, agents*k, t, theta)
 }
 
 // writeMedia adds a blended run's media to its table.

@@ -241,11 +241,7 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Notes = append(r.Notes, "agents accept offers by hand: the time to accept, offers that ring out and agents set away for them lengthen the waits, and the models know none of it")
 	}
 	if cfg.blended() {
-		r.Input.Capacity, r.Input.Load = 0, 0
 		d.reportMedia(r)
-		for _, m := range r.Media {
-			r.Input.Load += m.AgentLoad
-		}
 		return r
 	}
 	if cfg.Wrapup > 0 {

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Targets are what a staffing search must reach. A zero field sets no
@@ -162,14 +160,10 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 			return p
 		}
 		st.Blended = true
-		cum := cumulative(len(full.Media), func(i int) float64 { return full.Media[i].Share })
 		answered := true
-		for i, m := range full.Media {
-			mtheta := theta
-			if m.Media == presence.Email {
-				mtheta = 0 // an email waits
-			}
-			mlo, n := fewestByModel(tg, cfg.Rate*share(cum, i), (m.Handle + m.Wrapup).Seconds(), m.Capacity, m.SLThreshold.Seconds(), mtheta)
+		for i := range full.Media {
+			rate, h, k, mt, mtheta := full.mediaQueue(i)
+			mlo, n := fewestByModel(tg, rate, h, k, mt, mtheta)
 			lo = max(lo, mlo)
 			dedicated = append(dedicated, n)
 			st.ModelAgents += n

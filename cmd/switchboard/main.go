@@ -38,6 +38,8 @@ usage:
                       [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S]]
                       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUES:LANGS ...]
                       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]]
+                      [--media voice=SHARE,chat=SHARE,email=SHARE] (blended agents; --handle, --wrapup, --capacity,
+                       --sl-threshold then also take a value per media: --handle voice=240,chat=480)
                       staffing, instead of --agents: [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X]
 
 Every flag has a SWITCHBOARD_ environment twin (SWITCHBOARD_ADDR, SWITCHBOARD_DATA, ...) and a key in
