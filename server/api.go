@@ -668,7 +668,9 @@ func (s *Server) putWorkspaces(w http.ResponseWriter, r *http.Request, c caller,
 		s.refuse(w, "unavailable", "store unavailable")
 		return
 	}
-	if err := s.startWorkspace(rec); err != nil {
+	// Once the server is shutting down the workspace is stored but not
+	// started: it starts with the server, and its key is good then.
+	if err := s.startWorkspace(rec); err != nil && !errors.Is(err, errShuttingDown) {
 		s.refuse(w, "internal", "starting workspace")
 		return
 	}

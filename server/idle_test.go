@@ -1,9 +1,15 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -23,6 +29,112 @@ func TestShutdownClosesIdleSockets(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A socket let in before Close is waited for, even when it is still being
+// upgraded as Close begins. (Close once counted a socket only after its
+// upgrade, so its wait could return first and the socket open after it: the
+// race detector caught the count racing the wait in CI, when a test's last
+// socket was still being accepted as its cleanup closed the server.)
+func TestCloseWaitsForASocketBeingOpened(t *testing.T) {
+	e := newEnv(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once, released sync.Once
+	testHookOpen = func() { once.Do(func() { close(entered); <-release }) }
+	t.Cleanup(func() { testHookOpen = nil })
+	defer released.Do(func() { close(release) }) // before the server's cleanup, on failure too
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	url := strings.Replace(e.http.URL, "http", "ws", 1) + "/v1/ws/agent"
+	ended := make(chan error, 1)
+	go func() {
+		ws, _, err := websocket.Dial(ctx, url, nil)
+		if err == nil {
+			_, _, err = ws.Read(ctx)
+		}
+		ended <- err
+	}()
+	<-entered
+	closed := make(chan error, 1)
+	go func() { closed <- e.srv.Close() }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a socket it had let in was still opening")
+	case <-time.After(200 * time.Millisecond):
+	}
+	released.Do(func() { close(release) })
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	var ce websocket.CloseError
+	if err := <-ended; !errors.As(err, &ce) || ce.Code != websocket.StatusGoingAway {
+		t.Errorf("the socket let in before Close ended with %v, want 1001", err)
+	}
+}
+
+// Sockets that open while the server closes are either refused (503) or
+// closed with 1001, and Close does not wait out its timeout for them.
+func TestShutdownWhileSocketsOpen(t *testing.T) {
+	e := newEnv(t)
+	url := strings.Replace(e.http.URL, "http", "ws", 1) + "/v1/ws/agent"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var (
+		opened  atomic.Int64
+		stop    = make(chan struct{})
+		dialers sync.WaitGroup
+		readers sync.WaitGroup
+		ends    = make(chan error, 10000)
+	)
+	for range 6 {
+		dialers.Add(1)
+		go func() {
+			defer dialers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ws, resp, err := websocket.Dial(ctx, url, nil)
+				if err != nil {
+					if resp != nil && resp.StatusCode != http.StatusServiceUnavailable {
+						t.Errorf("a socket opened as the server closes: %v, want 503", err)
+					}
+					continue
+				}
+				opened.Add(1)
+				readers.Add(1)
+				go func() { // a client reads, and so answers the close handshake
+					defer readers.Done()
+					_, _, err := ws.Read(ctx)
+					ends <- err
+				}()
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	close(stop)
+	dialers.Wait()
+	readers.Wait()
+	close(ends)
+	if opened.Load() == 0 {
+		t.Fatal("no socket opened before the server closed")
+	}
+	if took >= 5*time.Second {
+		t.Errorf("Close took %v: it waited out its timeout for sockets it never closed", took)
+	}
+	for err := range ends {
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.StatusGoingAway {
+			t.Errorf("a socket open at shutdown ended with %v, want 1001", err)
+		}
 	}
 }
 
@@ -49,5 +161,21 @@ func TestDetachedWithoutHijack(t *testing.T) {
 	h(rec, httptest.NewRequest("GET", "/v1/ws/agent", nil))
 	if rec.Code != http.StatusTeapot {
 		t.Errorf("status %d", rec.Code)
+	}
+}
+
+// A workspace created as the server closes is not started after Close's
+// wait: its hub would run on, unwaited for, over a closed store.
+func TestNoHubStartsAfterClose(t *testing.T) {
+	e := newEnv(t)
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := e.srv.startWorkspace(workspaceRecord{ID: "late", Name: "late"})
+	if !errors.Is(err, errShuttingDown) {
+		t.Fatalf("starting a workspace after Close: %v, want errShuttingDown", err)
+	}
+	if e.srv.workspace("late") != nil {
+		t.Error("the workspace started after Close is registered")
 	}
 }

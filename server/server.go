@@ -91,7 +91,11 @@ type Server struct {
 	liveMu sync.Mutex
 	live   map[string]*agentConn
 
-	conns sync.WaitGroup
+	// conns counts the sockets whose handlers still run, and wg the hubs'
+	// goroutines: Close waits for both. openMu orders every Add to either
+	// before Close closes closing (see enter).
+	openMu sync.Mutex
+	conns  sync.WaitGroup
 	// sockets are the sockets not yet closed: Close closes them with 1001.
 	sockets socketSet
 	limits  limits
@@ -205,18 +209,42 @@ func (s *Server) loadAdminKey() error {
 	return s.store.Commit(b)
 }
 
-// startWorkspace starts rec's hub and registers it.
+// errShuttingDown: a hub cannot start once Close began.
+var errShuttingDown = errors.New("server: shutting down")
+
+// enter counts one more goroutine in wg (s.conns or s.wg), unless the
+// server is closing. The count is taken before Close closes s.closing, or
+// not at all, so that Close's Wait never races an Add: without it a socket
+// being accepted, or a workspace being created, as the server closes could
+// be counted after the Wait returned and run on after Close.
+func (s *Server) enter(wg *sync.WaitGroup) bool {
+	s.openMu.Lock()
+	defer s.openMu.Unlock()
+	select {
+	case <-s.closing:
+		return false
+	default:
+		wg.Add(1)
+		return true
+	}
+}
+
+// startWorkspace starts rec's hub and registers it; errShuttingDown once
+// Close began.
 func (s *Server) startWorkspace(rec workspaceRecord) error {
 	hc := s.cfg.Hub
 	hc.Workspace, hc.Clock = rec.ID, s.cfg.Clock
 	hc.Logger = s.log
 	hc.Observer = s.metrics.hub.observer(rec.ID)
 	hc.Store = hub.NewPebbleStore(s.store, rec.ID)
+	if !s.enter(&s.wg) { // before New, which reads the store Close closes
+		return errShuttingDown
+	}
 	h, err := hub.New(hc)
 	if err != nil {
+		s.wg.Done()
 		return fmt.Errorf("workspace %q: %w", rec.ID, err)
 	}
-	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		if err := h.Run(s.ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -278,12 +306,15 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // Close stops accepting sockets, closes the open ones (1001 going away),
 // stops the hubs after they flushed, and closes the store.
 func (s *Server) Close() error {
+	s.openMu.Lock()
 	select {
 	case <-s.closing:
+		s.openMu.Unlock()
 		return nil
 	default:
 		close(s.closing)
 	}
+	s.openMu.Unlock()
 	s.sockets.closeAll()
 	done := make(chan struct{})
 	go func() { s.conns.Wait(); close(done) }()

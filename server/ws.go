@@ -93,12 +93,6 @@ func (d *detachedResponse) Unwrap() http.ResponseWriter { return d.ResponseWrite
 // accept upgrades r to a websocket. Origins are checked after hello, against
 // the workspace's allowed origins (the workspace is known only then).
 func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (*conn, bool) {
-	select {
-	case <-s.closing:
-		writeProblem(w, "unavailable", "shutting down")
-		return nil, false
-	default:
-	}
 	cw := &corkedResponse{ResponseWriter: w}
 	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
@@ -126,16 +120,27 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, kind string) (*c
 // The read context is never cancelled for that: the websocket library drops
 // a connection whose read is cancelled without sending the close frame.
 func (s *Server) open(w http.ResponseWriter, r *http.Request, kind string) (c *conn, done func(), ok bool) {
-	c, ok = s.accept(w, r, kind)
-	if !ok {
+	if !s.enter(&s.conns) {
+		writeProblem(w, "unavailable", "shutting down")
 		return nil, nil, false
 	}
-	s.conns.Add(1)
+	if testHookOpen != nil {
+		testHookOpen()
+	}
+	c, ok = s.accept(w, r, kind)
+	if !ok {
+		s.conns.Done()
+		return nil, nil, false
+	}
 	return c, func() {
 		s.metrics.conns.WithLabelValues(kind).Dec()
 		s.conns.Done()
 	}, true
 }
+
+// testHookOpen, when set by a test, runs in open between the count and
+// the upgrade: a socket let in just before Close.
+var testHookOpen func()
 
 // hello reads the first frame within the hello timeout. A missing, late or
 // malformed hello closes the socket with 4400. The timeout closes the socket
