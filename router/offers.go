@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // offer proposes s to a: a manual offer holding one of a's slots until it is
-// accepted, declined, expires or is revoked; or, in an auto queue (and never
-// for a transfer), an assignment at once.
+// accepted, declined, expires or is revoked; or, in an auto queue and for
+// email in any queue (never for a transfer), an assignment at once.
 func (r *Router) offer(s *sess, a *agentState, ex Explanation, now time.Time) {
 	direct := s.agent != nil
-	auto := !direct && s.q.cfg.acceptMode() == Auto
+	auto := !direct && s.autoAccept()
 	var err error
 	r.change(a, func() {
 		if err = a.Hold(s.media); err == nil && auto {
@@ -46,6 +48,14 @@ func (r *Router) offer(s *sess, a *agentState, ex Explanation, now time.Time) {
 	}
 	r.emit(Decision{Kind: Offered, Session: s.id, Agent: a.ID, From: o.From, Queue: o.Queue, Media: s.media,
 		Offer: o.ID, Expires: o.Expires, Explain: ex})
+}
+
+// autoAccept reports whether s is assigned without an offer: its queue
+// accepts automatically, or it is an email. Asynchronous media arrive in
+// the agent's open list with no ringing, whatever the queue's mode
+// (DESIGN "Offers"; seeds: Zoom).
+func (s *sess) autoAccept() bool {
+	return s.media == presence.Email || s.q.cfg.acceptMode() == Auto
 }
 
 // assign gives waiting session s to a, whose slot is already held.

@@ -178,6 +178,39 @@ func TestAutoAcceptAssigns(t *testing.T) {
 	}
 }
 
+// Email arrives without ringing in a manual queue, single or broadcast:
+// assigned at once to one agent, while chats in the same queue are offered.
+// Transferring it to an agent is still an offer they accept.
+func TestEmailIsAssignedInManualQueues(t *testing.T) {
+	for _, mode := range []OfferMode{Single, Broadcast} {
+		g := newRig(t, Queue{ID: "q", AcceptMode: Manual, OfferMode: mode, MaxOffers: 2})
+		g.agent("ana", "en", 1, "q")
+		g.agent("ben", "en", 1, "q")
+		g.chat("s1", "q", "en", at(1))
+		g.ok(g.r.Enqueue(Arrival{Session: "m1", Queue: "q", Media: presence.Email}, at(2)))
+		var got []string
+		for _, d := range g.r.Decisions() {
+			if d.Kind == Offered || d.Kind == Assigned {
+				got = append(got, d.Kind.String()+" "+d.Session+">"+d.Agent+" "+string(d.Reason))
+			}
+		}
+		want := []string{"offered s1>ana ", "assigned m1>ana auto"}
+		if mode == Broadcast {
+			want = []string{"offered s1>ana ", "offered s1>ben ", "assigned m1>ana auto"}
+		}
+		g.want(got, want...)
+		if a, _ := g.r.SessionAgent("m1"); a != "ana" {
+			t.Fatalf("%s: m1 with %q", mode, a)
+		}
+		g.ok(g.r.TransferTo("m1", "ben", at(3)))
+		g.want(g.offers(), "m1>ben")
+		g.ok(g.r.Accept(g.offerOf("m1", "ben"), "ben", at(4)))
+		if a, _ := g.r.SessionAgent("m1"); a != "ben" {
+			t.Fatalf("%s: transferred m1 with %q", mode, a)
+		}
+	}
+}
+
 func TestDeflection(t *testing.T) {
 	hours, err := ParseHours(time.UTC, map[string][]string{"mon": {"09:00-17:00"}})
 	if err != nil {

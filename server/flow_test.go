@@ -111,6 +111,15 @@ func TestAutoAcceptAndEmail(t *testing.T) {
 	if str(off, "offer", "mode") != "auto" || str(off, "offer", "expires_at") != "" {
 		t.Fatalf("email must arrive without ringing: %v", off)
 	}
+	// In a manual queue too: email never rings (docs/protocol.md, offer.mode).
+	code, card = e.api("POST", "/v1/sessions", `{"channel":"email","queue":"support","subject":"Refund","contact":{"name":"Lee","email":"lee@example.com"}}`)
+	if code != 201 {
+		t.Fatalf("POST email to support %d %v", code, card)
+	}
+	off = ben.wait("offer", func(m map[string]any) bool { return str(m, "offer", "session") == str(card, "session") })
+	if str(off, "offer", "mode") != "auto" || str(off, "offer", "expires_at") != "" {
+		t.Fatalf("email in a manual queue must arrive without ringing: %v", off)
+	}
 }
 
 func TestOfferTimeoutThenAway(t *testing.T) {
