@@ -62,7 +62,9 @@
 // prediction; a staffing search needs its targets in every media and puts
 // its answer beside the sum of dedicated teams, one per media, each the
 // fewest Erlang C (or A) says for that media alone: the planner's usual way
-// of staffing channels apart.
+// of staffing channels apart. Media go with a day's profile and schedule:
+// each interval then gives its figures media by media, and StaffProfile
+// staffs each interval with blended agents beside its dedicated teams.
 //
 // # Predictions
 //

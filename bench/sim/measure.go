@@ -35,11 +35,15 @@ type meter struct {
 	langs     []langTally
 	noLang    tally // the calls without a language, counted and not reported
 	// per profile interval: the calls that arrived in it, and busy
-	// slot-time in it; noIval stands in without a profile
+	// slot-time in it (a blended run's: agent-time holding any contact);
+	// ivMedia, of interval k and media j at k·len(media)+j, the calls by
+	// media; noIval and noIvMedia stand in without a profile
 	intervals []tally
+	ivMedia   []tally
 	ivBusy    []float64
 	ivLen     float64
 	noIval    tally
+	noIvMedia tally
 	// waits of the counted answered calls: how many at once, and the rest
 	// in waitBins bins of width t·waitSpan/waitBins, bin j holding waits in
 	// (j·w, (j+1)·w]; longer waits are only in all.
@@ -71,21 +75,22 @@ func newMeter(agents, queues, langs int, w0, w1, t float64, mediaT []float64) me
 
 // tallies returns the tallies a counted call adds to: the whole window,
 // its batch, its queue, its language (a scratch tally when it has none),
-// its profile interval (likewise) and its media.
-func (m *meter) tallies(c *call) [6]*tally {
-	lang, ival := &m.noLang, &m.noIval
+// its profile interval and its media in it (likewise) and its media.
+func (m *meter) tallies(c *call) [7]*tally {
+	lang, ival, ivMedia := &m.noLang, &m.noIval, &m.noIvMedia
 	if c.lang >= 0 {
 		lang = &m.langs[c.lang].tally
 	}
 	if len(m.intervals) > 0 {
-		ival = &m.intervals[c.ival]
+		ival, ivMedia = &m.intervals[c.ival], &m.ivMedia[c.ival*len(m.media)+c.media]
 	}
-	return [6]*tally{&m.all, m.slot(c), &m.queues[c.queue], lang, ival, &m.media[c.media]}
+	return [7]*tally{&m.all, m.slot(c), &m.queues[c.queue], lang, ival, &m.media[c.media], ivMedia}
 }
 
 // profile sets the meter up for n profile intervals of length iv seconds.
 func (m *meter) profile(n int, iv float64) {
 	m.intervals, m.ivBusy, m.ivLen = make([]tally, n), make([]float64, n), iv
+	m.ivMedia = make([]tally, n*len(m.media))
 }
 
 // slot returns the batch of a counted call.
@@ -149,15 +154,8 @@ func (m *meter) served(i, med int, from, to float64) {
 		return
 	}
 	m.mediaBusy[med] += hi - lo
-	if m.blended {
-		return
-	}
-	m.busy[i] += hi - lo
-	for n := len(m.ivBusy); n > 0 && lo < hi; {
-		g, end := intervalOf(lo, m.ivLen)
-		end = math.Min(end, hi)
-		m.ivBusy[g%n] += end - lo
-		lo = end
+	if !m.blended {
+		m.addBusy(i, lo, hi)
 	}
 }
 
@@ -165,7 +163,19 @@ func (m *meter) served(i, med int, from, to float64) {
 // least one contact, to its busy time, clipped to the window.
 func (m *meter) occupied(i int, from, to float64) {
 	if lo, hi := math.Max(from, m.w0), math.Min(to, m.w1); hi > lo {
-		m.busy[i] += hi - lo
+		m.addBusy(i, lo, hi)
+	}
+}
+
+// addBusy adds [lo, hi), inside the window, to agent i's busy time and to
+// the busy time of the profile intervals it spans.
+func (m *meter) addBusy(i int, lo, hi float64) {
+	m.busy[i] += hi - lo
+	for n := len(m.ivBusy); n > 0 && lo < hi; {
+		g, end := intervalOf(lo, m.ivLen)
+		end = math.Min(end, hi)
+		m.ivBusy[g%n] += end - lo
+		lo = end
 	}
 }
 

@@ -44,11 +44,8 @@ func (c *Config) checkMedia() error {
 	if len(c.Media) == 0 {
 		return nil
 	}
-	switch {
-	case c.Capacity != 0:
+	if c.Capacity != 0 {
 		return fmt.Errorf("%w: capacity %d with media: each media has its own (MediaShare.Capacity)", ErrConfig, c.Capacity)
-	case len(c.Profile) > 0:
-		return fmt.Errorf("%w: media with a profile: not supported yet", ErrConfig)
 	}
 	c.Media = append([]MediaShare(nil), c.Media...)
 	var seen [presence.NumMedia]bool
@@ -121,12 +118,18 @@ func (m MediaShare) abandons() bool { return m.Media != presence.Email }
 // (handle plus wrap-up), an agent's slots of it, its threshold and the
 // mean patience (0 when its contacts do not abandon).
 func (c *Config) mediaQueue(i int) (rate, h float64, k int, t, theta float64) {
+	return c.mediaQueueAt(i, c.Rate)
+}
+
+// mediaQueueAt is mediaQueue when contacts of every media arrive at
+// runRate (one profile interval's).
+func (c *Config) mediaQueueAt(i int, runRate float64) (rate, h float64, k int, t, theta float64) {
 	m := c.Media[i]
 	cum := cumulative(len(c.Media), func(j int) float64 { return c.Media[j].Share })
 	if m.abandons() {
 		theta = c.Patience.Seconds()
 	}
-	return c.Rate * share(cum, i), (m.Handle + m.Wrapup).Seconds(), m.Capacity, m.SLThreshold.Seconds(), theta
+	return runRate * share(cum, i), (m.Handle + m.Wrapup).Seconds(), m.Capacity, m.SLThreshold.Seconds(), theta
 }
 
 // MediaReport is one media of a blended run.
@@ -157,17 +160,31 @@ type MediaReport struct {
 }
 
 // reportMedia fills r's media, for a blended run, and its input's load:
-// their loads in agents, with no run-wide capacity.
-func (d *driver) reportMedia(r *Report) {
+// their loads in agents, with no run-wide capacity. With a schedule,
+// onShift is the agent-time on shift in the window (a media's slots are
+// its capacity times that).
+func (d *driver) reportMedia(r *Report, onShift float64) {
 	window := d.w1 - d.w0
 	r.Input.Capacity, r.Input.Load = 0, 0
 	for i, m := range d.cfg.Media {
 		rate, h, k, t, _ := d.cfg.mediaQueue(i)
+		slotTime := float64(d.cfg.Agents*k) * window
+		if len(d.cfg.Schedule) > 0 {
+			slotTime = float64(k) * onShift
+		}
 		mr := MediaReport{Media: m.Media.String(), Rate: rate, Handle: m.Handle.Seconds(), Wrapup: m.Wrapup.Seconds(),
 			Capacity: k, SLThreshold: t, Load: rate * h, AgentLoad: rate * h / float64(k),
-			Simulated: d.m.media[i].part(), Occupancy: ratio(d.m.mediaBusy[i], float64(d.cfg.Agents*k)*window)}
+			Simulated: d.m.media[i].part(), Occupancy: ratio(d.m.mediaBusy[i], slotTime)}
 		r.Input.Load += mr.AgentLoad
 		r.Media = append(r.Media, mr)
+	}
+	if len(d.cfg.Profile) > 0 {
+		r.Notes = append(r.Notes, "a media's rate and load are over the whole profile; the intervals have their own below")
+		if len(r.Media) > 1 {
+			r.Notes = append(r.Notes, "blended agents serve every media, each with its own slots; a call blocks new calls and chats while it lasts, email blocks nothing; "+
+				"the models have no such queue, so the run and its intervals have no prediction; an agent is occupied while holding any contact")
+		}
+		return
 	}
 	if len(r.Media) == 1 {
 		// One media is its own M/M/c(+M) queue of agents × capacity slots.
@@ -184,7 +201,12 @@ func (d *driver) reportMedia(r *Report) {
 // by c agents (mediaQueue): Erlang A with patience, else Erlang C, on
 // c × capacity slots.
 func (c *Config) mediaModel(i, agents int) (*Prediction, error) {
-	rate, h, k, t, theta := c.mediaQueue(i)
+	return c.mediaModelAt(i, agents, c.Rate)
+}
+
+// mediaModelAt is mediaModel when contacts arrive at runRate.
+func (c *Config) mediaModelAt(i, agents int, runRate float64) (*Prediction, error) {
+	rate, h, k, t, theta := c.mediaQueueAt(i, runRate)
 	return model(rate, h, agents*k, t, theta)
 }
 

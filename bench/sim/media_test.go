@@ -283,10 +283,6 @@ func TestMediaRefused(t *testing.T) {
 		"share 0":        func(c *Config) { c.Media = []MediaShare{{Media: presence.Chat}} },
 		"bad media":      func(c *Config) { c.Media = []MediaShare{{Media: 7, Share: 1}} },
 		"run's capacity": func(c *Config) { c.Capacity = 2; c.Media = []MediaShare{{Media: presence.Chat, Share: 1}} },
-		"with a profile": func(c *Config) {
-			c.Rate, c.Profile = 0, []float64{0.01, 0.02}
-			c.Media = []MediaShare{{Media: presence.Chat, Share: 1}}
-		},
 		"no handle": func(c *Config) {
 			c.Handle = 0
 			c.Media = []MediaShare{{Media: presence.Chat, Share: 1, Handle: time.Minute}, {Media: presence.Email, Share: 1}}

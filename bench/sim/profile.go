@@ -197,6 +197,18 @@ type IntervalReport struct {
 	// Staffing is the interval's own staffing search, when the schedule
 	// came from one (StaffProfile).
 	Staffing *Staffing `json:"staffing,omitempty"`
+	// Media are its contacts media by media, in a blended run, each
+	// within its own threshold.
+	Media []IntervalMedia `json:"media,omitempty"`
+}
+
+// IntervalMedia is one media's contacts that arrived in one interval.
+type IntervalMedia struct {
+	Media     string `json:"media"`
+	Simulated Part   `json:"simulated"`
+	// Erlang is the model for this media in this interval on its own, in a
+	// run of one media (Erlang C, or A with patience); nil in a blend.
+	Erlang *Prediction `json:"erlang,omitempty"`
 }
 
 // reportIntervals fills r's intervals, with slotTime the slot-time on
@@ -212,14 +224,24 @@ func (d *driver) reportIntervals(r *Report, slotTime []float64) {
 	for k, rate := range cfg.Profile {
 		ir := IntervalReport{Start: float64(k) * iv, Rate: rate, Agents: cfg.onShift(k),
 			Simulated: d.m.intervals[k].part(), Occupancy: ratio(d.m.ivBusy[k], slotTime[k])}
-		if ir.Agents > 0 {
+		if ir.Agents > 0 && !cfg.blended() {
 			if p, err := model(rate, h, ir.Agents*cfg.Capacity, t, theta); err == nil {
 				ir.Erlang = p
 			}
 		}
+		for j, m := range cfg.Media {
+			im := IntervalMedia{Media: m.Media.String(), Simulated: d.m.ivMedia[k*len(cfg.Media)+j].part()}
+			if len(cfg.Media) == 1 && ir.Agents > 0 {
+				im.Erlang, _ = cfg.mediaModelAt(j, ir.Agents, rate)
+				ir.Erlang = im.Erlang
+			}
+			ir.Media = append(ir.Media, im)
+		}
 		r.Intervals = append(r.Intervals, ir)
 	}
-	r.Notes = append(r.Notes, "the arrival rate follows a profile: the models are per interval, each as if its rate and agents held steady")
+	if len(cfg.Media) <= 1 {
+		r.Notes = append(r.Notes, "the arrival rate follows a profile: the models are per interval, each as if its rate and agents held steady")
+	}
 }
 
 // writeIntervals adds the intervals to a report's table.
@@ -228,6 +250,10 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 	model := ""
 	if staffed {
 		model = "model's agents"
+	}
+	byMedia := len(ivs) > 0 && len(ivs[0].Media) > 1
+	if byMedia {
+		model = strings.TrimSpace("SL by media (each its T)  " + model)
 	}
 	fmt.Fprintf(b, "\n%-9s %-9s %-7s %-22s %-22s %-9s %-10s %s\n", "interval", "rate/s", "agents", "service level (model)", "ASA (model)", "abandon", "occupancy", model)
 	for _, iv := range ivs {
@@ -245,9 +271,21 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 		}
 		start := int(iv.Start)
 		m := ""
-		if iv.Staffing != nil {
-			m = strconv.Itoa(iv.Staffing.ModelAgents)
+		if byMedia {
+			var parts []string
+			for _, im := range iv.Media {
+				sl := "—"
+				if im.Simulated.Arrivals > 0 {
+					sl = fmt.Sprintf("%.1f %%", 100*im.Simulated.ServiceLevel)
+				}
+				parts = append(parts, im.Media+" "+sl)
+			}
+			m = strings.Join(parts, ", ") + "  "
 		}
+		if iv.Staffing != nil {
+			m += strconv.Itoa(iv.Staffing.ModelAgents)
+		}
+		m = strings.TrimSpace(m)
 		fmt.Fprintf(b, "%02d:%02d     %-9.4g %-7d %-22s %-22s %-9s %-10s %s\n", start/3600, start%3600/60, iv.Rate, iv.Agents,
 			sl, asa, fmt.Sprintf("%.2f %%", 100*iv.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*iv.Occupancy), m)
 	}

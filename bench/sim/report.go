@@ -241,7 +241,10 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Notes = append(r.Notes, "agents accept offers by hand: the time to accept, offers that ring out and agents set away for them lengthen the waits, and the models know none of it")
 	}
 	if cfg.blended() {
-		d.reportMedia(r)
+		d.reportMedia(r, slotTime)
+		if len(cfg.Profile) > 0 {
+			d.reportIntervals(r, slotTimes)
+		}
 		return r
 	}
 	if cfg.Wrapup > 0 {

@@ -1,0 +1,191 @@
+package sim
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
+)
+
+// A day of one chat media is the day without media, call for call and
+// interval by interval, models included.
+func TestMediaDayOneChatIsTheDay(t *testing.T) {
+	plain := Config{Rate: 0, Profile: []float64{0.01, 0.05, 0.03, 0}, Interval: time.Hour, Schedule: []int{1, 4, 3, 1},
+		Handle: 100 * time.Second, Wrapup: 15 * time.Second, Capacity: 2, Patience: time.Minute, SLThreshold: 30 * time.Second,
+		Duration: 24 * time.Hour, Seed: 4}
+	blended := plain
+	blended.Handle, blended.Wrapup, blended.Capacity, blended.SLThreshold = 0, 0, 0, 0
+	blended.Media = []MediaShare{{Media: presence.Chat, Share: 1, Handle: 100 * time.Second, Wrapup: 15 * time.Second, Capacity: 2, SLThreshold: 30 * time.Second}}
+	r1, c1 := runCalls(t, plain)
+	r2, c2 := runCalls(t, blended)
+	if len(c1) != len(c2) || len(c1) < 2000 {
+		t.Fatalf("%d and %d calls", len(c1), len(c2))
+	}
+	for n, a := range c1 {
+		if b := c2[n]; a != b {
+			t.Fatalf("call %d: %+v without media, %+v with", n, a, b)
+		}
+	}
+	if len(r1.Intervals) != 4 || len(r2.Intervals) != 4 {
+		t.Fatalf("intervals %d and %d", len(r1.Intervals), len(r2.Intervals))
+	}
+	for k, a := range r1.Intervals {
+		b := r2.Intervals[k]
+		if a.Simulated != b.Simulated || a.Agents != b.Agents || a.Rate != b.Rate {
+			t.Errorf("interval %d: %+v without media, %+v with", k, a, b)
+		}
+		if len(b.Media) != 1 || b.Media[0].Simulated != b.Simulated {
+			t.Errorf("interval %d: media %+v, the interval's %+v", k, b.Media, b.Simulated)
+		}
+		switch {
+		case a.Erlang == nil && k < 3:
+			t.Errorf("interval %d has no model", k)
+		case a.Erlang == nil:
+		case b.Erlang == nil || a.Erlang.Result != b.Erlang.Result || b.Media[0].Erlang != b.Erlang:
+			t.Errorf("interval %d: model %+v without media, %+v with", k, a.Erlang, b.Erlang)
+		}
+	}
+}
+
+// A blended day on a schedule: each interval's figures by media, within
+// each media's threshold, are those of the calls that arrived in it; its
+// occupancy is the time agents held any contact over their time on shift;
+// a media's occupancy is its busy slot-time over its slots on shift. A
+// blend has no model, in any interval.
+func TestMediaDayRules(t *testing.T) {
+	const iv = 3600.0
+	cfg := Config{Profile: []float64{0.02, 0.09, 0.05}, Interval: time.Hour, Schedule: []int{3, 9, 6},
+		Patience: 200 * time.Second, Duration: 30 * time.Hour, Warmup: 3 * time.Hour, Seed: 8,
+		SLThreshold: 20 * time.Second, Media: []MediaShare{
+			{Media: presence.Voice, Share: 0.5, Handle: 150 * time.Second, Wrapup: 20 * time.Second}, // the run's T
+			{Media: presence.Chat, Share: 0.3, Handle: 300 * time.Second, Capacity: 3, SLThreshold: time.Minute},
+			{Media: presence.Email, Share: 0.2, Handle: 400 * time.Second, Capacity: 2, SLThreshold: time.Hour},
+		}}
+	thr := []float64{20, 60, 3600}
+	if raceOn {
+		cfg.Duration, cfg.Warmup = 9*time.Hour, time.Hour
+	}
+	r, calls := runCalls(t, cfg)
+	w0, w1 := cfg.Warmup.Seconds(), (cfg.Warmup + cfg.Duration).Seconds()
+	nm := len(cfg.Media)
+	type tally struct{ arrivals, answered, inT, abandoned int }
+	tallies := make([]tally, len(cfg.Profile)*nm)
+	type span struct {
+		from, to float64
+		m        int
+	}
+	byAgent := map[string][]span{}
+	for _, c := range calls {
+		j := slices.IndexFunc(cfg.Media, func(m MediaShare) bool { return m.Media == c.Media })
+		if c.Counted {
+			g, _ := intervalOf(c.Arrive, iv)
+			tl := &tallies[g%len(cfg.Profile)*nm+j]
+			tl.arrivals++
+			if c.Answered {
+				tl.answered++
+				if c.Wait <= thr[j] {
+					tl.inT++
+				}
+			} else {
+				tl.abandoned++
+			}
+		}
+		if c.Answered {
+			start := c.Arrive + c.Wait
+			byAgent[c.Agent] = append(byAgent[c.Agent], span{start, start + c.Handle + cfg.Media[j].Wrapup.Seconds(), j})
+		}
+	}
+	// busy time in each interval of the cycle, clipped to the window
+	clip := func(lo, hi float64, into []float64) {
+		lo, hi = max(lo, w0), min(hi, w1)
+		for lo < hi {
+			g, end := intervalOf(lo, iv)
+			end = min(end, hi)
+			into[g%len(into)] += end - lo
+			lo = end
+		}
+	}
+	occupied := make([]float64, len(cfg.Profile))
+	mediaBusy := make([]float64, nm)
+	for _, spans := range byAgent {
+		slices.SortFunc(spans, func(x, y span) int { return cmpFloat(x.from, y.from) })
+		end := math.Inf(-1)
+		for _, s := range spans {
+			clip(max(s.from, end), s.to, occupied)
+			end = max(end, s.to)
+			one := []float64{0}
+			clip(s.from, s.to, one)
+			mediaBusy[s.m] += one[0]
+		}
+	}
+	onShift := make([]float64, len(cfg.Profile)) // agent-time on shift, by interval
+	for g := int(w0 / iv); float64(g)*iv < w1; g++ {
+		k := g % len(cfg.Profile)
+		onShift[k] += (min(float64(g+1)*iv, w1) - max(float64(g)*iv, w0)) * float64(cfg.Schedule[k])
+	}
+	var allShift float64
+	for k, ir := range r.Intervals {
+		allShift += onShift[k]
+		if ir.Erlang != nil {
+			t.Errorf("interval %d of a blend has a model: %+v", k, ir.Erlang)
+		}
+		if got, want := ir.Occupancy, occupied[k]/onShift[k]; math.Abs(got-want) > 1e-9 {
+			t.Errorf("interval %d: occupancy %v, the calls say %v", k, got, want)
+		}
+		if len(ir.Media) != nm {
+			t.Fatalf("interval %d: media %+v", k, ir.Media)
+		}
+		for j, im := range ir.Media {
+			tl := tallies[k*nm+j]
+			want := Part{ServiceLevel: float64(tl.inT) / float64(tl.arrivals), Arrivals: tl.arrivals, Answered: tl.answered,
+				Abandoned: tl.abandoned, AbandonRate: float64(tl.abandoned) / float64(tl.arrivals)}
+			got := im.Simulated
+			got.ASA = 0
+			if im.Media != cfg.Media[j].Media.String() || got != want || tl.arrivals < 20 || im.Erlang != nil {
+				t.Errorf("interval %d, %s: %+v, the calls say %+v", k, cfg.Media[j].Media, im, want)
+			}
+		}
+	}
+	for j, mr := range r.Media {
+		if got, want := mr.Occupancy, mediaBusy[j]/(float64(mr.Capacity)*allShift); math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: occupancy %v, the calls say %v of its slots on shift", mr.Media, got, want)
+		}
+	}
+}
+
+// A blended day staffed interval by interval: each open interval's search
+// is a blended one (its answer beside the sum of dedicated teams), and the
+// day runs on the schedule they found.
+func TestMediaDayStaffed(t *testing.T) {
+	if raceOn {
+		t.Skip("staffing searches under the race detector take minutes")
+	}
+	cfg := Config{Profile: []float64{0.03, 0}, Interval: time.Hour, Duration: 12 * time.Hour, Seed: 6, Media: []MediaShare{
+		{Media: presence.Voice, Share: 0.6, Handle: 200 * time.Second},
+		{Media: presence.Chat, Share: 0.4, Handle: 400 * time.Second, Capacity: 2, SLThreshold: time.Minute},
+	}}
+	r, err := StaffProfile(context.Background(), cfg, Targets{ServiceLevel: 0.8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, closed := r.Intervals[0], r.Intervals[1]
+	st := open.Staffing
+	if st == nil || !st.Blended || st.Agents < 1 || open.Agents != st.Agents || closed.Staffing != nil || closed.Agents != 0 {
+		t.Fatalf("intervals %+v", r.Intervals)
+	}
+	sum := 0
+	for _, m := range cfg.Media {
+		m.SLThreshold = max(m.SLThreshold, DefaultSLThreshold)
+		_, want := fewestByModel(Targets{ServiceLevel: 0.8}, 0.03*m.Share, m.Handle.Seconds(), max(m.Capacity, 1), m.SLThreshold.Seconds(), 0)
+		sum += want
+	}
+	if st.ModelAgents != sum {
+		t.Errorf("the interval's model agents %d, the dedicated teams sum to %d", st.ModelAgents, sum)
+	}
+	if !slices.Equal(r.Input.Schedule, []int{st.Agents, 0}) || len(open.Media) != 2 {
+		t.Errorf("schedule %v, media %+v", r.Input.Schedule, open.Media)
+	}
+}
