@@ -43,9 +43,21 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if r.Input.Wrapup > 0 {
 		title += fmt.Sprintf(" + wrap-up %g s", r.Input.Wrapup)
 	}
-	sections := []chart.Section{{Heading: "Waits", Charts: []template.HTML{chart.Lines(
-		fmt.Sprintf("answered within t, for t from 0 to %g s (service level at t = %g s)", waitSpan*r.Input.SLThreshold, r.Input.SLThreshold),
-		fmt.Sprintf("%g s", waitSpan*r.Input.SLThreshold), "%.0f %%", 100, within)}},
+	waits := []template.HTML{withinChart("", r.Input.SLThreshold, within)}
+	if len(r.Media) > 0 {
+		// A blend's waits are each media's, in its own threshold.
+		title = fmt.Sprintf("switchboard simulate — %d blended agents, %.4g contacts/s", r.Input.Agents, r.Input.Rate)
+		waits = waits[:0]
+		for j, m := range r.Media {
+			title += fmt.Sprintf(", %s %.4g/s", m.Media, m.Rate)
+			ss := []chart.Series{{Name: "simulated", Color: "#1f77b4", Ys: pct(r.mediaWithin[j])}}
+			if ys := r.mediaWithinModel[j]; ys != nil {
+				ss = append(ss, chart.Series{Name: m.Erlang.title(), Color: "#ff7f0e", Ys: pct(ys)})
+			}
+			waits = append(waits, withinChart(m.Media+": ", m.SLThreshold, ss))
+		}
+	}
+	sections := []chart.Section{{Heading: "Waits", Charts: waits},
 		chart.Section{Heading: "Queue and agents", Charts: []template.HTML{chart.Lines(
 			"over simulated time (warm-up included)", span.String(), "", 1, []chart.Series{
 				{Name: "contacts waiting", Color: "#d62728", Ys: waiting},
@@ -54,6 +66,13 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		sections = append(sections, r.intervalCharts())
 	}
 	return chart.Page(w, title, table.String(), sections...)
+}
+
+// withinChart draws the fraction answered within t, from 0 to waitSpan
+// thresholds T, of what's contacts.
+func withinChart(what string, T float64, ss []chart.Series) template.HTML {
+	return chart.Lines(fmt.Sprintf("%sanswered within t, for t from 0 to %g s (service level at t = %g s)", what, waitSpan*T, T),
+		fmt.Sprintf("%g s", waitSpan*T), "%.0f %%", 100, ss)
 }
 
 // intervalCharts draws a profile's intervals: service level simulated and
@@ -71,9 +90,40 @@ func (r *Report) intervalCharts() chart.Section {
 		agents = append(agents, float64(iv.Agents*r.Input.Capacity))
 	}
 	end := seconds(float64(len(r.Intervals)) * r.Input.Interval).String()
+	if len(r.Media) > 0 {
+		return r.blendedIntervalCharts(end)
+	}
 	return chart.Section{Heading: "Intervals", Charts: []template.HTML{
 		chart.Lines(fmt.Sprintf("service level (%g s) by interval, from the first to the last", r.Input.SLThreshold), end, "%.0f %%", 100,
 			[]chart.Series{{Name: "simulated", Color: "#1f77b4", Ys: sl}, {Name: "model, as if steady", Color: "#ff7f0e", Ys: model}}),
 		chart.Lines("offered load (erlangs) and chat slots on shift by interval", end, "", 1,
 			[]chart.Series{{Name: "offered load", Color: "#d62728", Ys: load}, {Name: "slots on shift", Color: "#2ca02c", Ys: agents}})}}
+}
+
+// mediaColors are the media's lines, by their order in the report.
+var mediaColors = []string{"#9467bd", "#8c564b", "#e377c2"}
+
+// blendedIntervalCharts draws a blended day's intervals: each media's
+// service level within its own threshold, and the load in agents of work
+// (a contact counts 1/capacity of its media) against the agents on shift.
+func (r *Report) blendedIntervalCharts(end string) chart.Section {
+	sl := []chart.Series{{Name: "all (each its T)", Color: "#1f77b4"}}
+	for j, m := range r.Media {
+		sl = append(sl, chart.Series{Name: fmt.Sprintf("%s (%g s)", m.Media, m.SLThreshold), Color: mediaColors[j%len(mediaColors)]})
+	}
+	var load, agents []float64
+	for _, iv := range r.Intervals {
+		sl[0].Ys = append(sl[0].Ys, 100*iv.Simulated.ServiceLevel)
+		work := 0.0
+		for j, m := range r.Media {
+			sl[j+1].Ys = append(sl[j+1].Ys, 100*iv.Media[j].Simulated.ServiceLevel)
+			work += iv.Rate / r.Input.Rate * m.AgentLoad // the media's share of the interval's rate
+		}
+		load = append(load, work)
+		agents = append(agents, float64(iv.Agents))
+	}
+	return chart.Section{Heading: "Intervals", Charts: []template.HTML{
+		chart.Lines("service level by interval and media, from the first to the last", end, "%.0f %%", 100, sl),
+		chart.Lines("offered load (agents of work) and agents on shift by interval", end, "", 1,
+			[]chart.Series{{Name: "agents of work", Color: "#d62728", Ys: load}, {Name: "agents on shift", Color: "#2ca02c", Ys: agents}})}}
 }

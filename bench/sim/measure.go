@@ -46,9 +46,38 @@ type meter struct {
 	noIvMedia tally
 	// waits of the counted answered calls: how many at once, and the rest
 	// in waitBins bins of width t·waitSpan/waitBins, bin j holding waits in
-	// (j·w, (j+1)·w]; longer waits are only in all.
+	// (j·w, (j+1)·w]; longer waits are only in all. mediaWaits are the same
+	// by media, each in bins of its own threshold.
+	waits      waitHist
+	mediaWaits []waitHist
+}
+
+// waitHist is a histogram of waits in units of a threshold (meter.waits).
+type waitHist struct {
 	atOnce int
-	waits  [waitBins]int
+	bins   [waitBins]int
+}
+
+// add counts an answered wait, with t the threshold of the bins.
+func (h *waitHist) add(wait, t float64) {
+	if wait <= 0 {
+		h.atOnce++
+	} else if j := int(math.Ceil(wait/(t*waitSpan/waitBins))) - 1; j < waitBins {
+		h.bins[max(j, 0)]++
+	}
+}
+
+// within returns, for k = 0..waitBins, the fraction of arrivals answered
+// within k·w, w = t·waitSpan/waitBins.
+func (h *waitHist) within(arrivals int) []float64 {
+	out := make([]float64, waitBins+1)
+	n := h.atOnce
+	out[0] = ratio(float64(n), float64(arrivals))
+	for j, c := range h.bins {
+		n += c
+		out[j+1] = ratio(float64(n), float64(arrivals))
+	}
+	return out
 }
 
 // The wait histogram covers 0 to waitSpan service-level thresholds.
@@ -70,7 +99,7 @@ type langTally struct {
 func newMeter(agents, queues, langs int, w0, w1, t float64, mediaT []float64) meter {
 	return meter{w0: w0, w1: w1, t: t, busy: make([]float64, agents), handled: make([]int, agents),
 		queues: make([]tally, queues), langs: make([]langTally, langs),
-		media: make([]tally, len(mediaT)), mediaT: mediaT, mediaBusy: make([]float64, len(mediaT))}
+		media: make([]tally, len(mediaT)), mediaT: mediaT, mediaBusy: make([]float64, len(mediaT)), mediaWaits: make([]waitHist, len(mediaT))}
 }
 
 // tallies returns the tallies a counted call adds to: the whole window,
@@ -114,11 +143,8 @@ func (m *meter) answered(c *call, wait float64, tier presence.Tier) {
 		return
 	}
 	m.handled[c.agent]++
-	if wait <= 0 {
-		m.atOnce++
-	} else if j := int(math.Ceil(wait/(m.t*waitSpan/waitBins))) - 1; j < waitBins {
-		m.waits[max(j, 0)]++
-	}
+	m.waits.add(wait, m.t)
+	m.mediaWaits[c.media].add(wait, m.mediaT[c.media])
 	if c.lang >= 0 && int(tier) < len(m.langs[c.lang].byTier) {
 		m.langs[c.lang].byTier[tier]++
 	}
@@ -227,13 +253,8 @@ func (m *meter) halfWidth95(f func(t *tally) (float64, bool)) float64 {
 
 // answeredWithin returns, for k = 0..waitBins, the fraction of counted
 // arrivals answered within k·w, w = t·waitSpan/waitBins.
-func (m *meter) answeredWithin() []float64 {
-	out := make([]float64, waitBins+1)
-	n := m.atOnce
-	out[0] = ratio(float64(n), float64(m.all.arrivals))
-	for j, c := range m.waits {
-		n += c
-		out[j+1] = ratio(float64(n), float64(m.all.arrivals))
-	}
-	return out
-}
+func (m *meter) answeredWithin() []float64 { return m.waits.within(m.all.arrivals) }
+
+// mediaWithin is answeredWithin for media j's arrivals, w in units of its
+// own threshold.
+func (m *meter) mediaWithin(j int) []float64 { return m.mediaWaits[j].within(m.media[j].arrivals) }

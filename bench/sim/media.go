@@ -177,7 +177,9 @@ func (d *driver) reportMedia(r *Report, onShift float64) {
 			Simulated: d.m.media[i].part(), Occupancy: ratio(d.m.mediaBusy[i], slotTime)}
 		r.Input.Load += mr.AgentLoad
 		r.Media = append(r.Media, mr)
+		r.mediaWithin = append(r.mediaWithin, d.m.mediaWithin(i))
 	}
+	r.mediaWithinModel = make([][]float64, len(r.Media))
 	if len(d.cfg.Profile) > 0 {
 		r.Notes = append(r.Notes, "a media's rate and load are over the whole profile; the intervals have their own below")
 		if len(r.Media) > 1 {
@@ -190,6 +192,10 @@ func (d *driver) reportMedia(r *Report, onShift float64) {
 		// One media is its own M/M/c(+M) queue of agents × capacity slots.
 		m := &r.Media[0]
 		m.Erlang, _ = d.cfg.mediaModel(0, d.cfg.Agents)
+		if m.Erlang != nil {
+			rate, h, k, t, theta := d.cfg.mediaQueue(0)
+			r.mediaWithinModel[0] = curve(modelAt(rate, h, d.cfg.Agents*k, theta), t)
+		}
 		r.Notes = append(r.Notes, "one media: its model, for agents × capacity slots, is in ( ); an agent is occupied while holding any contact")
 		return
 	}

@@ -1,9 +1,14 @@
 package sim
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,5 +192,62 @@ func TestMediaDayStaffed(t *testing.T) {
 	}
 	if !slices.Equal(r.Input.Schedule, []int{st.Agents, 0}) || len(open.Media) != 2 {
 		t.Errorf("schedule %v, media %+v", r.Input.Schedule, open.Media)
+	}
+}
+
+// The HTML page of a blend draws each media's waits in its own threshold,
+// and a blended day's intervals by media; each curve at T is the media's
+// service level, and one media's model curve at T is its model's.
+func TestMediaHTML(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args   []string
+		titles []string
+		lines  int
+	}{
+		{strings.Fields("--media voice=0.6,chat=0.4 --handle voice=200,chat=400 --capacity chat=2 --sl-threshold chat=60 " +
+			"--profile 0.01,0.04 --interval 3600 --schedule 3,8 --duration 43200"),
+			[]string{"voice: answered within t, for t from 0 to 80 s", "chat: answered within t, for t from 0 to 240 s",
+				"service level by interval and media", "agents of work"}, 2 + 2 + 3 + 2},
+		{strings.Fields("--agents 4 --media voice=1 --handle 150 --patience 60 --rate 0.02 --duration 43200"),
+			[]string{"voice: answered within t, for t from 0 to 80 s"}, 2 + 2},
+	} {
+		name := filepath.Join(dir, "page.html")
+		var errb bytes.Buffer
+		if code := Main(append(c.args, "--quiet", "--html", name), io.Discard, &errb); code != 0 {
+			t.Fatalf("%q: exit %d: %s", c.args, code, errb.String())
+		}
+		page, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range c.titles {
+			if !strings.Contains(string(page), want) {
+				t.Errorf("%q: page lacks %q", c.args, want)
+			}
+		}
+		if strings.Contains(string(page), "handle 0 s") {
+			t.Errorf("%q: the title has the run's handle time, which a blend does not have", c.args)
+		}
+		if n := strings.Count(string(page), "<polyline"); n != c.lines {
+			t.Errorf("%q: %d lines drawn, want %d", c.args, n, c.lines)
+		}
+		o, err := parseFlags(c.args, &errb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, o.cfg)
+		atT := waitBins / waitSpan
+		for j, m := range r.Media {
+			if got := r.mediaWithin[j][atT]; math.Abs(got-m.Simulated.ServiceLevel) > 1e-12 {
+				t.Errorf("%q: %s curve at T %.5f, service level %.5f", c.args, m.Media, got, m.Simulated.ServiceLevel)
+			}
+			switch model := r.mediaWithinModel[j]; {
+			case m.Erlang == nil && model != nil:
+				t.Errorf("%q: %s has a model curve and no model", c.args, m.Media)
+			case m.Erlang != nil && (model == nil || math.Abs(model[atT]-m.Erlang.ServiceLevel) > 1e-9):
+				t.Errorf("%q: %s model curve %v, model %+v", c.args, m.Media, model, m.Erlang)
+			}
+		}
 	}
 }

@@ -65,6 +65,10 @@ type Report struct {
 	within, withinModel []float64
 	samples             []sample
 	sampleEvery         float64
+	// mediaWithin and mediaWithinModel are within and withinModel media by
+	// media in a blended run, each in units of its own threshold (a nil
+	// model where it has none).
+	mediaWithin, mediaWithinModel [][]float64
 }
 
 // Input echoes the run's parameters, in seconds.
@@ -601,22 +605,33 @@ func (d *driver) withinModel(r *Report) []float64 {
 	cfg := d.cfg
 	theta, c := cfg.Patience.Seconds(), cfg.slots()
 	h, cv := cfg.serviceTime()
-	at := func(t float64) (erlang.Result, error) {
-		p, err := model(cfg.Rate, h, c, t, theta)
-		if err != nil {
-			return erlang.Result{}, err
-		}
-		return p.Result, nil
-	}
+	at := modelAt(cfg.Rate, h, c, theta)
 	switch {
 	case r.Approx != nil:
 		at = func(t float64) (erlang.Result, error) { return erlang.AllenCunneen(cfg.Rate, h, c, t, cv) }
 	case r.Erlang == nil:
 		return nil
 	}
+	return curve(at, cfg.SLThreshold.Seconds())
+}
+
+// modelAt is the model (model) of a queue as a function of the threshold.
+func modelAt(rate, h float64, c int, theta float64) func(t float64) (erlang.Result, error) {
+	return func(t float64) (erlang.Result, error) {
+		p, err := model(rate, h, c, t, theta)
+		if err != nil {
+			return erlang.Result{}, err
+		}
+		return p.Result, nil
+	}
+}
+
+// curve is a model's answeredWithin curve: at(t)'s service level for t
+// from 0 to waitSpan·T; nil if the model has none.
+func curve(at func(t float64) (erlang.Result, error), T float64) []float64 {
 	out := make([]float64, waitBins+1)
 	for k := range out {
-		p, err := at(float64(k) * cfg.SLThreshold.Seconds() * waitSpan / waitBins)
+		p, err := at(float64(k) * T * waitSpan / waitBins)
 		if err != nil {
 			return nil
 		}
