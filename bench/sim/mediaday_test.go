@@ -193,6 +193,9 @@ func TestMediaDayStaffed(t *testing.T) {
 	if !slices.Equal(r.Input.Schedule, []int{st.Agents, 0}) || len(open.Media) != 2 {
 		t.Errorf("schedule %v, media %+v", r.Input.Schedule, open.Media)
 	}
+	if !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "80 % within its threshold, in every media") }) {
+		t.Errorf("no note names the blend's targets: %q", r.Notes)
+	}
 }
 
 // The HTML page of a blend draws each media's waits in its own threshold,

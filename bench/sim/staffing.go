@@ -70,6 +70,15 @@ func (tg Targets) describe(t float64) string {
 	return strings.Join(parts, ", ")
 }
 
+// describeRun is describe for a run, blended or not: a blend's targets
+// hold in every media, each within its own threshold.
+func (tg Targets) describeRun(t float64, blended bool) string {
+	if !blended {
+		return tg.describe(t)
+	}
+	return strings.Replace(tg.describe(t), fmt.Sprintf("within %g s", t), "within its threshold", 1) + ", in every media (occupancy: over all)"
+}
+
 // Staffing is the answer of a staffing search: the fewest agents whose
 // simulation reaches every target, beside the fewest the model says.
 type Staffing struct {
@@ -268,7 +277,7 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 		return nil, err
 	}
 	if c == 0 {
-		return nil, fmt.Errorf("sim: no staffing up to %d agents reaches %s", maxAgents, tg.describe(t))
+		return nil, fmt.Errorf("sim: no staffing up to %d agents reaches %s", maxAgents, tg.describeRun(t, full.blended()))
 	}
 	cancel()
 	wg.Wait()
@@ -407,7 +416,7 @@ func (st *Staffing) write(b *strings.Builder, t float64, media []MediaReport) {
 		model = fmt.Sprintf("%d agents", st.ModelAgents)
 	}
 	column := title + ": SL / ASA / abandon"
-	what := st.Targets.describe(t)
+	what := st.Targets.describeRun(t, st.Blended)
 	if st.Blended {
 		title = "dedicated teams by " + title
 		var teams, names []string
@@ -419,7 +428,6 @@ func (st *Staffing) write(b *strings.Builder, t float64, media []MediaReport) {
 			model += " (" + strings.Join(teams, " + ") + ")"
 		}
 		column = "SL by media: " + strings.Join(names, " / ")
-		what = strings.Replace(what, fmt.Sprintf("within %g s", t), "within its threshold", 1) + ", in every media (occupancy: over all)"
 	}
 	fmt.Fprintf(b, "staffing: the fewest agents for %s\n", what)
 	fmt.Fprintf(b, "  simulated: %d agents; %s: %s (%d simulations, all on the same arrivals)\n\n", st.Agents, title, model, len(st.Tried))
@@ -500,6 +508,6 @@ func StaffProfile(ctx context.Context, cfg Config, tg Targets) (*Report, error) 
 		r.Intervals[k].Staffing = plans[k]
 	}
 	r.Notes = append(r.Notes, fmt.Sprintf("the schedule staffs each interval on its own, simulated as if its rate held steady, for %s; the run above has the rate change from interval to interval",
-		tg.describe(r.Input.SLThreshold)))
+		tg.describeRun(r.Input.SLThreshold, cfg.blended())))
 	return r, nil
 }
