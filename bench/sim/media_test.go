@@ -26,18 +26,22 @@ func runCalls(t *testing.T, cfg Config) (*Report, map[int]Call) {
 	return r, calls
 }
 
-// A run whose one media is chat is the run without media, call for call:
-// the media's handle time, wrap-up, capacity and threshold are the run's.
-func TestMediaOneChatIsTheRun(t *testing.T) {
-	plain := Config{Agents: 4, Rate: 0.05, Handle: 100 * time.Second, Wrapup: 15 * time.Second, Capacity: 2,
-		Patience: 60 * time.Second, HandleDist: Lognormal, HandleCV: 1.5, SLThreshold: 30 * time.Second,
-		Duration: 20 * time.Hour, Seed: 11}
-	blended := plain
-	blended.Handle, blended.Wrapup, blended.Capacity, blended.SLThreshold = 0, 0, 0, 0
-	blended.Media = []MediaShare{{Media: presence.Chat, Share: 3, Handle: 100 * time.Second, Wrapup: 15 * time.Second, Capacity: 2, SLThreshold: 30 * time.Second}}
+// asOneChat returns plain as a blended run of one chat media with plain's
+// handle time, wrap-up, capacity and threshold.
+func asOneChat(plain Config) Config {
+	b := plain
+	b.Handle, b.Wrapup, b.Capacity, b.SLThreshold = 0, 0, 0, 0
+	b.Media = []MediaShare{{Media: presence.Chat, Share: 3, Handle: plain.Handle, Wrapup: plain.Wrapup, Capacity: plain.Capacity, SLThreshold: plain.SLThreshold}}
+	return b
+}
+
+// runSame runs plain and asOneChat(plain), and fails unless both have at
+// least least calls, the same ones.
+func runSame(t *testing.T, plain Config, least int) (r1, r2 *Report) {
+	t.Helper()
 	r1, c1 := runCalls(t, plain)
-	r2, c2 := runCalls(t, blended)
-	if len(c1) != len(c2) || len(c1) < 3000 {
+	r2, c2 := runCalls(t, asOneChat(plain))
+	if len(c1) != len(c2) || len(c1) < least {
 		t.Fatalf("%d and %d calls", len(c1), len(c2))
 	}
 	for n, a := range c1 {
@@ -45,6 +49,16 @@ func TestMediaOneChatIsTheRun(t *testing.T) {
 			t.Fatalf("call %d: %+v without media, %+v with", n, a, b)
 		}
 	}
+	return r1, r2
+}
+
+// A run whose one media is chat is the run without media, call for call:
+// the media's handle time, wrap-up, capacity and threshold are the run's.
+func TestMediaOneChatIsTheRun(t *testing.T) {
+	plain := Config{Agents: 4, Rate: 0.05, Handle: 100 * time.Second, Wrapup: 15 * time.Second, Capacity: 2,
+		Patience: 60 * time.Second, HandleDist: Lognormal, HandleCV: 1.5, SLThreshold: 30 * time.Second,
+		Duration: 20 * time.Hour, Seed: 11}
+	r1, r2 := runSame(t, plain, 3000)
 	s1, s2 := r1.Simulated, r2.Simulated
 	if s1.ServiceLevel != s2.ServiceLevel || s1.ASA != s2.ASA || s1.AbandonRate != s2.AbandonRate || s1.Arrivals != s2.Arrivals {
 		t.Errorf("without media %+v, with %+v", s1, s2)

@@ -21,19 +21,7 @@ func TestMediaDayOneChatIsTheDay(t *testing.T) {
 	plain := Config{Rate: 0, Profile: []float64{0.01, 0.05, 0.03, 0}, Interval: time.Hour, Schedule: []int{1, 4, 3, 1},
 		Handle: 100 * time.Second, Wrapup: 15 * time.Second, Capacity: 2, Patience: time.Minute, SLThreshold: 30 * time.Second,
 		Duration: 24 * time.Hour, Seed: 4}
-	blended := plain
-	blended.Handle, blended.Wrapup, blended.Capacity, blended.SLThreshold = 0, 0, 0, 0
-	blended.Media = []MediaShare{{Media: presence.Chat, Share: 1, Handle: 100 * time.Second, Wrapup: 15 * time.Second, Capacity: 2, SLThreshold: 30 * time.Second}}
-	r1, c1 := runCalls(t, plain)
-	r2, c2 := runCalls(t, blended)
-	if len(c1) != len(c2) || len(c1) < 2000 {
-		t.Fatalf("%d and %d calls", len(c1), len(c2))
-	}
-	for n, a := range c1 {
-		if b := c2[n]; a != b {
-			t.Fatalf("call %d: %+v without media, %+v with", n, a, b)
-		}
-	}
+	r1, r2 := runSame(t, plain, 2000)
 	if len(r1.Intervals) != 4 || len(r2.Intervals) != 4 {
 		t.Fatalf("intervals %d and %d", len(r1.Intervals), len(r2.Intervals))
 	}
