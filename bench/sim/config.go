@@ -72,7 +72,7 @@ type Config struct {
 	// must be 0). Every agent serves every media of the run, and the hub's
 	// rules hold: a call blocks new calls and chats while it lasts, email
 	// blocks nothing and is never blocked. Email contacts never abandon.
-	// Nil means every contact is a web chat. It does not go with Profile.
+	// Nil means every contact is a web chat.
 	Media []MediaShare
 	// Profile, when set, makes the arrival rate vary over a cycle, such as
 	// a day: in interval k of the cycle, each Interval long, contacts

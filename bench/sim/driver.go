@@ -399,10 +399,7 @@ func (d *driver) assign(c *call, i int) {
 		tier = d.agents[i].langs.Tier(d.cfg.Languages[c.lang].Language)
 	}
 	d.m.answered(c, d.now-c.arrive, tier)
-	if d.cfg.OnCall != nil {
-		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: true, Agent: d.agents[i].id, Counted: c.counted, Queue: c.queue,
-			Media: d.media[c.media].Media, Handle: c.handle})
-	}
+	d.tell(c, d.agents[i].id)
 	a := &d.agents[i]
 	if len(a.calls) == 0 {
 		a.occupiedSince = d.now
@@ -414,6 +411,15 @@ func (d *driver) assign(c *call, i int) {
 		d.schedule(event{at: d.now, kind: evConnect, call: c})
 	}
 	d.schedule(event{at: d.now + c.handle, kind: evEnd, agent: i, call: c})
+}
+
+// tell hands c, answered now by agent or abandoned now (agent ""), to
+// Config.OnCall.
+func (d *driver) tell(c *call, agent string) {
+	if d.cfg.OnCall != nil {
+		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: agent != "", Agent: agent, Counted: c.counted,
+			Queue: c.queue, Media: d.media[c.media].Media, Handle: c.handle})
+	}
 }
 
 // connect has the telephony system report voice call c connected.
@@ -461,7 +467,7 @@ func (d *driver) wrapup(i int, c *call) error {
 	}
 	d.m.served(i, c.media, c.start, d.now)
 	a.calls = slices.DeleteFunc(a.calls, func(x *call) bool { return x == c })
-	if len(a.calls) == 0 && d.cfg.blended() {
+	if len(a.calls) == 0 {
 		d.m.occupied(i, a.occupiedSince, d.now)
 	}
 	d.busy--
@@ -639,10 +645,7 @@ func (d *driver) abandon(c *call) error {
 	c.done = true
 	delete(d.calls, c.id)
 	d.m.abandoned(c)
-	if d.cfg.OnCall != nil {
-		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Counted: c.counted, Queue: c.queue,
-			Media: d.media[c.media].Media, Handle: c.handle})
-	}
+	d.tell(c, "")
 	return nil
 }
 

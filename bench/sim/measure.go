@@ -185,10 +185,11 @@ func (m *meter) served(i, med int, from, to float64) {
 	}
 }
 
-// occupied adds [from, to), during which agent i of a blended run held at
-// least one contact, to its busy time, clipped to the window.
+// occupied adds [from, to), during which agent i held at least one
+// contact, to its busy time, clipped to the window, if the run is blended
+// (otherwise served counts the agent's busy slot-time).
 func (m *meter) occupied(i int, from, to float64) {
-	if lo, hi := math.Max(from, m.w0), math.Min(to, m.w1); hi > lo {
+	if lo, hi := math.Max(from, m.w0), math.Min(to, m.w1); m.blended && hi > lo {
 		m.addBusy(i, lo, hi)
 	}
 }
@@ -211,7 +212,7 @@ func (m *meter) closeBusy(agents []agentState) {
 		for _, c := range a.calls {
 			m.served(i, c.media, c.start, math.Inf(1))
 		}
-		if m.blended && len(a.calls) > 0 {
+		if len(a.calls) > 0 {
 			m.occupied(i, a.occupiedSince, math.Inf(1))
 		}
 	}

@@ -180,27 +180,28 @@ func (d *driver) reportMedia(r *Report, onShift float64) {
 		r.mediaWithin = append(r.mediaWithin, d.m.mediaWithin(i))
 	}
 	r.mediaWithinModel = make([][]float64, len(r.Media))
-	if len(d.cfg.Profile) > 0 {
+	profile := len(d.cfg.Profile) > 0
+	if profile {
 		r.Notes = append(r.Notes, "a media's rate and load are over the whole profile; the intervals have their own below")
-		if len(r.Media) > 1 {
-			r.Notes = append(r.Notes, "blended agents serve every media, each with its own slots; a call blocks new calls and chats while it lasts, email blocks nothing; "+
-				"the models have no such queue, so the run and its intervals have no prediction; an agent is occupied while holding any contact")
-		}
-		return
 	}
-	if len(r.Media) == 1 {
-		// One media is its own M/M/c(+M) queue of agents × capacity slots.
-		m := &r.Media[0]
-		m.Erlang, _ = d.cfg.mediaModel(0, d.cfg.Agents)
-		if m.Erlang != nil {
-			rate, h, k, t, theta := d.cfg.mediaQueue(0)
+	switch {
+	case len(r.Media) > 1:
+		what := "the run has"
+		if profile {
+			what = "the run and its intervals have"
+		}
+		r.Notes = append(r.Notes, "blended agents serve every media, each with its own slots; a call blocks new calls and chats while it lasts, email blocks nothing; "+
+			"the models have no such queue, so "+what+" no prediction; an agent is occupied while holding any contact")
+	case !profile:
+		// One media is its own M/M/c(+M) queue of agents × capacity slots
+		// (with a profile, each interval has its own: reportIntervals).
+		rate, h, k, t, theta := d.cfg.mediaQueue(0)
+		if p, err := model(rate, h, d.cfg.Agents*k, t, theta); err == nil {
+			r.Media[0].Erlang = p
 			r.mediaWithinModel[0] = curve(modelAt(rate, h, d.cfg.Agents*k, theta), t)
 		}
 		r.Notes = append(r.Notes, "one media: its model, for agents × capacity slots, is in ( ); an agent is occupied while holding any contact")
-		return
 	}
-	r.Notes = append(r.Notes, "blended agents serve every media, each with its own slots; a call blocks new calls and chats while it lasts, email blocks nothing; "+
-		"the models have no such queue, so the run has no prediction; an agent is occupied while holding any contact")
 }
 
 // mediaModel is the model's prediction for media i of the run served alone

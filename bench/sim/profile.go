@@ -253,7 +253,7 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 	}
 	byMedia := len(ivs) > 0 && len(ivs[0].Media) > 1
 	if byMedia {
-		model = strings.TrimSpace("SL by media (each its T)  " + model)
+		model = joinSome("SL by media (each its T)", model)
 	}
 	fmt.Fprintf(b, "\n%-9s %-9s %-7s %-22s %-22s %-9s %-10s %s\n", "interval", "rate/s", "agents", "service level (model)", "ASA (model)", "abandon", "occupancy", model)
 	for _, iv := range ivs {
@@ -270,7 +270,7 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 			sl, asa = "—", "—"
 		}
 		start := int(iv.Start)
-		m := ""
+		var bySL, agents string
 		if byMedia {
 			var parts []string
 			for _, im := range iv.Media {
@@ -280,13 +280,18 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 				}
 				parts = append(parts, im.Media+" "+sl)
 			}
-			m = strings.Join(parts, ", ") + "  "
+			bySL = strings.Join(parts, ", ")
 		}
 		if iv.Staffing != nil {
-			m += strconv.Itoa(iv.Staffing.ModelAgents)
+			agents = strconv.Itoa(iv.Staffing.ModelAgents)
 		}
-		m = strings.TrimSpace(m)
+		m := joinSome(bySL, agents)
 		fmt.Fprintf(b, "%02d:%02d     %-9.4g %-7d %-22s %-22s %-9s %-10s %s\n", start/3600, start%3600/60, iv.Rate, iv.Agents,
 			sl, asa, fmt.Sprintf("%.2f %%", 100*iv.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*iv.Occupancy), m)
 	}
+}
+
+// joinSome joins the columns that are not empty, two spaces apart.
+func joinSome(cols ...string) string {
+	return strings.Join(slices.DeleteFunc(cols, func(c string) bool { return c == "" }), "  ")
 }
