@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,11 +14,13 @@ import (
 // delay, echoes every visitor message, and wraps up every ended chat.
 type agent struct {
 	r    *runner
+	n    int // the agent's index in the run
 	cred AgentCred
 	s    *sock
 	mu   sync.Mutex
 	sent map[string]time.Time // accept ref → when sent
-	busy map[string]bool      // sessions accepted and not yet wrapped up
+	busy map[string]bool      // sessions accepted and not yet wrapped up: true for a call
+	rng  *rand.Rand           // talk times (under mu)
 }
 
 // run connects the agent, then serves it until ctx ends. ready is called
@@ -34,6 +37,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r}
 	a.sent, a.busy = map[string]time.Time{}, map[string]bool{}
+	a.rng = rand.New(rand.NewPCG(r.cfg.Seed, uint64(a.n)<<8|uint64(r.cfg.Worker)))
 	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
 		r.fail(errKind("agent_hello", err))
 		ready(false)
@@ -81,12 +85,17 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			return
 		}
 		if f.Card != nil {
-			if at, ok := stampOf(f.Card.Contact.Name); ok {
+			if at, call, ok := stampOf(f.Card.Contact.Name); ok && call {
+				r.callOffer.Add(now.Sub(at))
+			} else if ok {
 				r.offer.Add(now.Sub(at))
 			}
 		}
+		ref := "acc-" + o.ID
+		if o.Media == "voice" {
+			ref = "call-" + o.ID
+		}
 		accept := func() {
-			ref := "acc-" + o.ID
 			a.mu.Lock()
 			a.sent[ref] = time.Now()
 			a.mu.Unlock()
@@ -103,14 +112,20 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		a.mu.Lock()
 		at, ok := a.sent[f.Ref]
 		delete(a.sent, f.Ref)
+		call := strings.HasPrefix(f.Ref, "call-")
 		if ok && f.Session != "" {
 			if len(a.busy) == 0 {
 				r.agentsBusy.Add(1)
 			}
-			a.busy[f.Session] = true
+			a.busy[f.Session] = call
 		}
 		a.mu.Unlock()
-		if ok {
+		switch {
+		case ok && call:
+			r.accept.Add(now.Sub(at))
+			r.activeCalls.Add(1)
+			a.answered(ctx, f.Session)
+		case ok:
 			r.accept.Add(now.Sub(at))
 			r.chats.Add(1)
 			r.activeChats.Add(1)
@@ -137,14 +152,19 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			return
 		}
 		a.mu.Lock()
-		mine := a.busy[c.Session]
+		call, mine := a.busy[c.Session]
 		delete(a.busy, c.Session)
 		if mine && len(a.busy) == 0 {
 			r.agentsBusy.Add(-1)
 		}
 		a.mu.Unlock()
 		if mine {
-			r.activeChats.Add(-1)
+			if call {
+				r.activeCalls.Add(-1)
+				r.callsEnded.Add(1)
+			} else {
+				r.activeChats.Add(-1)
+			}
 			if err := a.s.send(ctx, map[string]any{"type": "wrapup", "session": c.Session, "code": "done", "ref": "wrap-" + c.Session}); err != nil && ctx.Err() == nil {
 				r.fail(errKind("agent_write", err))
 			}
@@ -158,17 +178,19 @@ func stamp(worker, n int, at time.Time) string {
 	return "bv-" + strconv.Itoa(worker) + "-" + strconv.Itoa(n) + "-" + strconv.FormatInt(at.UnixNano(), 10)
 }
 
-// stampOf reads the time back from a stamped name.
-func stampOf(name string) (time.Time, bool) {
+// stampOf reads the time back from a stamped name, a visitor's or a
+// call's (callStamp).
+func stampOf(name string) (at time.Time, call, ok bool) {
 	i := strings.LastIndexByte(name, '-')
-	if !strings.HasPrefix(name, "bv-") || i < 0 {
-		return time.Time{}, false
+	call = strings.HasPrefix(name, "bc-")
+	if !(call || strings.HasPrefix(name, "bv-")) || i < 0 {
+		return time.Time{}, false, false
 	}
 	ns, err := strconv.ParseInt(name[i+1:], 10, 64)
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}, false, false
 	}
-	return time.Unix(0, ns), true
+	return time.Unix(0, ns), call, true
 }
 
 // agentErrKind names an error frame an agent got for the errors table:
@@ -178,7 +200,7 @@ func stampOf(name string) (time.Time, bool) {
 func agentErrKind(f *frame) string {
 	kind := "agent_error_" + f.Code
 	prefix, _, _ := strings.Cut(f.Ref, "-")
-	if cmd, ok := map[string]string{"acc": "accept", "echo": "send", "wrap": "wrapup"}[prefix]; ok {
+	if cmd, ok := map[string]string{"acc": "accept", "call": "call_accept", "echo": "send", "wrap": "wrapup"}[prefix]; ok {
 		kind += "_on_" + cmd
 	}
 	return kind

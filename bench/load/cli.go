@@ -90,13 +90,16 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard bench --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]")
+		fmt.Fprintln(stderr, "       [--calls C [--call-length D]] (voice calls per second over the HTTP API, beside or instead of --rate)")
 		fmt.Fprintln(stderr, "       switchboard bench --addr HOST:PORT --admin-key KEY --hold D --agents N --visitors M [--server-pprof HOST:PORT] [--json]")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.Addr, "addr", "", "server address HOST:PORT (required)")
 	fs.StringVar(&cfg.AdminKey, "admin-key", os.Getenv("SWITCHBOARD_ADMIN_KEY"), "server admin key (required; default $SWITCHBOARD_ADMIN_KEY)")
 	fs.IntVar(&cfg.Agents, "agents", 0, "agent sockets (required)")
-	fs.Float64Var(&cfg.Rate, "rate", 0, "visitor arrivals per second (required)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "visitor arrivals per second (required unless --calls)")
+	fs.Float64Var(&cfg.Calls, "calls", 0, "voice calls per second, posted over the HTTP API as a telephony system does; agents answer one at a time")
+	fs.DurationVar(&cfg.CallLength, "call-length", DefaultCallLength, "mean talk time of a call, connected to hang-up (exponential)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long visitors arrive, e.g. 20s (required)")
 	fs.DurationVar(&cfg.Drain, "drain", 10*time.Second, "time given to chats in progress after --duration")
 	fs.IntVar(&cfg.VisitorsMax, "visitors-max", DefaultVisitorsMax, "most visitor sockets at once; arrivals past it are dropped")
@@ -148,7 +151,11 @@ func writeHTMLFile(path string, res *Result) error {
 // progressLine returns a Progress callback that redraws one line on w.
 func progressLine(w io.Writer) func(Snapshot) {
 	return func(s Snapshot) {
-		fmt.Fprintf(w, "\r\033[K%4.0fs  sockets %d  visitors %d  chats %d (active %d)  msgs %d  frames in %d out %d  errors %d  offer p50 %.1f ms  relay p50 %.1f ms",
-			s.Elapsed.Seconds(), s.Sockets, s.Arrivals, s.Chats, s.Active, s.Messages, s.FramesIn, s.FramesOut, s.Errors, s.OfferP50, s.RelayP50)
+		calls := ""
+		if s.Calls > 0 {
+			calls = fmt.Sprintf("  calls %d (active %d, offer p50 %.1f ms)", s.Calls, s.CallsActive, s.CallOfferP50)
+		}
+		fmt.Fprintf(w, "\r\033[K%4.0fs  sockets %d  visitors %d  chats %d (active %d)  msgs %d%s  frames in %d out %d  errors %d  offer p50 %.1f ms  relay p50 %.1f ms",
+			s.Elapsed.Seconds(), s.Sockets, s.Arrivals, s.Chats, s.Active, s.Messages, calls, s.FramesIn, s.FramesOut, s.Errors, s.OfferP50, s.RelayP50)
 	}
 }

@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -12,6 +13,7 @@ const (
 	DefaultMessageGap  = 5 * time.Second
 	DefaultAcceptDelay = 200 * time.Millisecond
 	DefaultCapacity    = 3
+	DefaultCallLength  = 30 * time.Second
 	DefaultVisitorsMax = 10000
 	// MaxSocketsPerProcess is the most sockets one process opens before Main
 	// splits the run over worker processes: under a 20,000 open-file limit.
@@ -33,8 +35,15 @@ type Config struct {
 	AdminKey string
 	// Agents is how many agent sockets to open (required, ≥ 1).
 	Agents int
-	// Rate is visitor arrivals per second (required, > 0).
+	// Rate is visitor arrivals per second (≥ 0; Rate or Calls > 0).
 	Rate float64
+	// Calls is voice calls per second posted over the HTTP API as a
+	// telephony system does (call.go); 0 means none. With calls, agents
+	// take one call at a time beside their chats (a call blocks new chats).
+	Calls float64
+	// CallLength is the mean (exponential) talk time of a call, from its
+	// connected event to the caller hanging up: 0 means DefaultCallLength.
+	CallLength time.Duration
 	// Duration is how long visitors keep arriving (required); chats in
 	// progress then get up to Drain to finish.
 	Duration time.Duration
@@ -104,11 +113,13 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --admin-key is required", ErrConfig)
 	case c.Agents < 1 && c.Setup == nil:
 		return c, fmt.Errorf("%w: --agents %d (want ≥ 1)", ErrConfig, c.Agents)
-	case !(c.Rate > 0):
-		return c, fmt.Errorf("%w: --rate %v (want > 0 per second)", ErrConfig, c.Rate)
+	case !(c.Rate >= 0) || !(c.Calls >= 0) || math.IsInf(c.Rate, 0) || math.IsInf(c.Calls, 0):
+		return c, fmt.Errorf("%w: --rate %v, --calls %v (want ≥ 0 per second)", ErrConfig, c.Rate, c.Calls)
+	case c.Rate == 0 && c.Calls == 0:
+		return c, fmt.Errorf("%w: --rate or --calls is required (arrivals per second)", ErrConfig)
 	case c.Duration <= 0:
 		return c, fmt.Errorf("%w: --duration %v (want > 0)", ErrConfig, c.Duration)
-	case c.Capacity < 0 || c.VisitorsMax < 0 || c.ChatLength < 0 || c.MessageGap < 0 || c.Patience < 0:
+	case c.Capacity < 0 || c.VisitorsMax < 0 || c.ChatLength < 0 || c.MessageGap < 0 || c.Patience < 0 || c.CallLength < 0:
 		return c, fmt.Errorf("%w: negative capacity, visitors-max or time", ErrConfig)
 	}
 	if c.Drain <= 0 {
@@ -122,6 +133,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MessageGap == 0 {
 		c.MessageGap = DefaultMessageGap
+	}
+	if c.CallLength == 0 {
+		c.CallLength = DefaultCallLength
 	}
 	switch {
 	case c.AcceptDelay == 0:

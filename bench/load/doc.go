@@ -9,6 +9,17 @@
 // (leaving after an exponential patience, when set), then sends messages at
 // an exponential rhythm for an exponential chat length, and leaves.
 //
+// With --calls C it also hands voice calls to the hub as a telephony
+// system does, over the HTTP API: a connector posts C calls per second
+// (POST /v1/sessions, channel voice_inbound) as a Poisson process; the hub
+// offers each to an agent (who takes one call at a time, and no new chat
+// while on a call); the agent accepts; its softphone reports the call
+// connected (POST /v1/sessions/{id}/events) and, after an exponential talk
+// time (--call-length), the caller hangs up (event ended, by customer);
+// the agent wraps up. The softphone's events are posted from the agent's
+// own process. Calls do not abandon. --rate 0 with --calls runs calls
+// alone.
+//
 // # What is measured
 //
 //	connect   dial to welcome, for every socket
@@ -24,6 +35,15 @@
 //	          agent's socket (one way; the send time travels in the text)
 //	relay     a visitor message's round trip visitor → hub → agent → hub →
 //	          visitor (the agent echoes it at once)
+//	call post    a call's POST to its 201: the call stored durably
+//	call offer   a call's POST leaving to its offer reaching an agent (the
+//	             time travels in the contact's name, as for visitors)
+//	call event   a telephony event's POST (connected, ended) to its 200
+//
+// API refusals of the calls (a 429 past the server's limit of API calls
+// per address, a 404) are counted under errors and not retried; against
+// a local server the calls spread over loopback source addresses, 150 API
+// calls per second each.
 //
 // Latencies go to log-bucketed histograms (±2 %, fixed memory, mergeable);
 // frames are counted in and out; every failure is counted by kind. While it

@@ -104,8 +104,11 @@ type Summary struct {
 	Max   float64 `json:"max"`
 }
 
-// Summary returns h's figures.
+// Summary returns h's figures; a nil h has none.
 func (h *Hist) Summary() Summary {
+	if h == nil {
+		return Summary{}
+	}
 	s := Summary{P50: h.Quantile(0.5), P90: h.Quantile(0.9), P99: h.Quantile(0.99), Max: h.Quantile(1)}
 	h.mu.Lock()
 	s.Count = h.N

@@ -17,22 +17,30 @@ func (res *Result) WriteHTML(w io.Writer) error {
 	if err := res.WriteTable(&table); err != nil {
 		return err
 	}
-	var waiting, busy, active []float64
+	var waiting, busy, active, calls []float64
 	for _, p := range res.Timeline {
 		waiting = append(waiting, float64(max(p.Waiting, 0)))
 		busy = append(busy, float64(p.Busy))
 		active = append(active, float64(p.Active))
+		calls = append(calls, float64(p.Calls))
+	}
+	latency := []template.HTML{
+		histSVG(res.Hists["relay"], "relay round trip (ms)"),
+		histSVG(res.Hists["deliver"], "visitor → agent (ms)"),
+		histSVG(res.Hists["offer"], "first message → offer (ms)")}
+	series := []chart.Series{
+		{Name: "waiting in queue", Color: "#d62728", Ys: waiting},
+		{Name: "agents busy", Color: "#1f77b4", Ys: busy},
+		{Name: "chats active", Color: "#2ca02c", Ys: active}}
+	if res.CallRate > 0 {
+		latency = append(latency, histSVG(res.Hists["call_offer"], "call posted → offer (ms)"),
+			histSVG(res.Hists["call_post"], "call POST → 201 (ms)"))
+		series = append(series, chart.Series{Name: "calls active", Color: "#9467bd", Ys: calls})
 	}
 	return chart.Page(w, fmt.Sprintf("switchboard bench — %s", res.Addr), table.String(),
-		chart.Section{Heading: "Latency", Charts: []template.HTML{
-			histSVG(res.Hists["relay"], "relay round trip (ms)"),
-			histSVG(res.Hists["deliver"], "visitor → agent (ms)"),
-			histSVG(res.Hists["offer"], "first message → offer (ms)")}},
+		chart.Section{Heading: "Latency", Charts: latency},
 		chart.Section{Heading: "Queue and agents", Charts: []template.HTML{
-			chart.Lines("over time (s)", fmt.Sprintf("%d s", len(res.Timeline)), "", 1, []chart.Series{
-				{Name: "waiting in queue", Color: "#d62728", Ys: waiting},
-				{Name: "agents busy", Color: "#1f77b4", Ys: busy},
-				{Name: "chats active", Color: "#2ca02c", Ys: active}})}})
+			chart.Lines("over time (s)", fmt.Sprintf("%d s", len(res.Timeline)), "", 1, series)}})
 }
 
 // histSVG draws a histogram's non-empty buckets as bars on a log axis.

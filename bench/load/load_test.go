@@ -119,6 +119,10 @@ func TestBadFlags(t *testing.T) {
 		{},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "0", "--rate", "1", "--duration", "1s"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "0", "--duration", "1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "0", "--calls", "0", "--duration", "1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--calls", "-1", "--duration", "1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--calls", "NaN", "--duration", "1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--calls", "1", "--call-length", "-1s", "--duration", "1s"},
 		{"--nope"},
 	} {
 		var out, errb bytes.Buffer
@@ -153,8 +157,16 @@ func TestHist(t *testing.T) {
 	if h.N != 1001 || h.Quantile(1) != 2000 {
 		t.Errorf("merged n %d max %v", h.N, h.Quantile(1))
 	}
-	if at, ok := stampOf(stamp(3, 7, time.Unix(5, 6))); !ok || !at.Equal(time.Unix(5, 6)) {
-		t.Errorf("stamp round trip %v %v", at, ok)
+	if at, call, ok := stampOf(stamp(3, 7, time.Unix(5, 6))); !ok || call || !at.Equal(time.Unix(5, 6)) {
+		t.Errorf("stamp round trip %v %v %v", at, call, ok)
+	}
+	if at, call, ok := stampOf(callStamp(3, 7, time.Unix(5, 6))); !ok || !call || !at.Equal(time.Unix(5, 6)) {
+		t.Errorf("call stamp round trip %v %v %v", at, call, ok)
+	}
+	for _, name := range []string{"", "bv-", "bx-1-2-3", "bc-1-2-x", "Kim"} {
+		if _, _, ok := stampOf(name); ok {
+			t.Errorf("stampOf(%q) read a time", name)
+		}
 	}
 }
 
@@ -292,7 +304,7 @@ switchboard_commit_seconds_bucket{workspace="other",le="+Inf"} 500
 	}
 	v.ServerOfferMs = offer
 	var sb strings.Builder
-	v.writeTable(&sb)
+	v.writeTable(&sb, false)
 	if !strings.Contains(sb.String(), "offer taken by the agent's socket: p50 1.00, p90 1.80, p99 1.98 ms (100 frames)") {
 		t.Errorf("table: %s", sb.String())
 	}

@@ -10,10 +10,12 @@ import (
 // Result is what a run measured: the JSON of `switchboard bench --json`.
 // Latencies are in milliseconds.
 type Result struct {
-	Addr        string  `json:"addr"`
-	Workspace   string  `json:"workspace"`
-	Agents      int     `json:"agents"`
-	Rate        float64 `json:"rate"`
+	Addr      string  `json:"addr"`
+	Workspace string  `json:"workspace"`
+	Agents    int     `json:"agents"`
+	Rate      float64 `json:"rate"`
+	// CallRate is the calls posted per second asked for (--calls).
+	CallRate    float64 `json:"call_rate,omitempty"`
 	DurationSec float64 `json:"duration_s"`
 	Workers     int     `json:"workers"`
 
@@ -31,6 +33,13 @@ type Result struct {
 	// Deliver is the one-way half of Relay: a visitor's message leaving
 	// the client to its arrival on the agent's socket.
 	Deliver Summary `json:"deliver_latency_ms"`
+	// CallPost is a call's POST /v1/sessions, sent to its 201 (the call
+	// stored durably); CallOffer the POST sent to the call's offer on an
+	// agent's socket; CallEvent a telephony event's POST (connected,
+	// ended) to its 200. Empty without --calls.
+	CallPost  Summary `json:"call_post_ms"`
+	CallOffer Summary `json:"call_offer_latency_ms"`
+	CallEvent Summary `json:"call_event_ms"`
 
 	Visitors  int64 `json:"visitors"`
 	Chats     int64 `json:"chats"`
@@ -39,6 +48,11 @@ type Result struct {
 	Dropped   int64 `json:"dropped"`
 	Revoked   int64 `json:"offers_revoked"`
 	Messages  int64 `json:"messages"`
+	// Calls were posted and stored (201); CallsAnswered accepted by an
+	// agent; CallsEnded hung up, ended by the hub and wrapped up.
+	Calls         int64 `json:"calls"`
+	CallsAnswered int64 `json:"calls_answered"`
+	CallsEnded    int64 `json:"calls_ended"`
 
 	FramesIn        int64   `json:"frames_in"`
 	FramesOut       int64   `json:"frames_out"`
@@ -69,12 +83,14 @@ type Result struct {
 }
 
 func (r *runner) result(elapsed, connectTime time.Duration) *Result {
-	res := &Result{Addr: r.cfg.Addr, Workspace: r.setup.Workspace, Agents: len(r.setup.Agents), Rate: r.cfg.Rate,
+	res := &Result{Addr: r.cfg.Addr, Workspace: r.setup.Workspace, Agents: len(r.setup.Agents), Rate: r.cfg.Rate, CallRate: r.cfg.Calls,
+		Calls: r.callsPosted.Load(), CallsAnswered: r.callsAnswered.Load(), CallsEnded: r.callsEnded.Load(),
 		DurationSec: elapsed.Seconds(), Workers: 1, AgentConnectSec: connectTime.Seconds(),
 		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
 		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
 		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
-		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver}}
+		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver,
+			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent}}
 	if connectTime > 0 {
 		res.ConnectPerSec = float64(len(r.setup.Agents)) / connectTime.Seconds()
 	}
@@ -103,6 +119,7 @@ func (res *Result) finish() {
 	h := res.Hists
 	res.Connect, res.Offer, res.Accept = h["connect"].Summary(), h["offer"].Summary(), h["accept"].Summary()
 	res.Answer, res.Relay, res.Deliver = h["answer"].Summary(), h["relay"].Summary(), h["deliver"].Summary()
+	res.CallPost, res.CallOffer, res.CallEvent = h["call_post"].Summary(), h["call_offer"].Summary(), h["call_event"].Summary()
 	if res.DurationSec > 0 {
 		res.FramesInPerSec = float64(res.FramesIn) / res.DurationSec
 		res.FramesOutPerSec = float64(res.FramesOut) / res.DurationSec
@@ -120,6 +137,10 @@ func (res *Result) merge(o *Result) {
 	}
 	res.Agents += o.Agents
 	res.Rate += o.Rate
+	res.CallRate += o.CallRate
+	res.Calls += o.Calls
+	res.CallsAnswered += o.CallsAnswered
+	res.CallsEnded += o.CallsEnded
 	res.DurationSec = max(res.DurationSec, o.DurationSec)
 	res.AgentConnectSec = max(res.AgentConnectSec, o.AgentConnectSec)
 	res.ConnectPerSec += o.ConnectPerSec
@@ -149,6 +170,7 @@ func (res *Result) merge(o *Result) {
 		q := &res.Timeline[i]
 		q.Busy += p.Busy
 		q.Active += p.Active
+		q.Calls += p.Calls
 		q.Sockets += p.Sockets
 		q.FramesIn += p.FramesIn
 		q.FramesOut += p.FramesOut
@@ -160,25 +182,39 @@ func (res *Result) merge(o *Result) {
 // WriteTable writes res as a readable table.
 func (res *Result) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "switchboard bench: %s, workspace %s, %d agents, %g visitors/s, %.1f s, %d process(es)\n\n",
-		res.Addr, res.Workspace, res.Agents, res.Rate, res.DurationSec, res.Workers)
+	calls := ""
+	if res.CallRate > 0 {
+		calls = fmt.Sprintf(", %g calls/s", res.CallRate)
+	}
+	fmt.Fprintf(&b, "switchboard bench: %s, workspace %s, %d agents, %g visitors/s%s, %.1f s, %d process(es)\n\n",
+		res.Addr, res.Workspace, res.Agents, res.Rate, calls, res.DurationSec, res.Workers)
 	fmt.Fprintf(&b, "sockets: %d agents online in %.2f s (%.0f/s); at most %d sockets; client %.1f KiB/socket\n",
 		res.Agents, res.AgentConnectSec, res.ConnectPerSec, res.SocketsMax, res.ClientKiBPerSocket)
 	fmt.Fprintf(&b, "visitors %d, chats %d, finished %d, abandoned %d, dropped %d, offers revoked %d, messages %d\n",
 		res.Visitors, res.Chats, res.Finished, res.Abandoned, res.Dropped, res.Revoked, res.Messages)
+	if res.CallRate > 0 {
+		fmt.Fprintf(&b, "calls %d, answered %d, ended and wrapped up %d\n", res.Calls, res.CallsAnswered, res.CallsEnded)
+	}
 	fmt.Fprintf(&b, "frames: %d in (%.0f/s), %d out (%.0f/s)\n\n", res.FramesIn, res.FramesInPerSec, res.FramesOut, res.FramesOutPerSec)
 	fmt.Fprintf(&b, "%-34s %8s %9s %9s %9s %9s %9s\n", "latency (ms)", "count", "mean", "p50", "p90", "p99", "max")
-	for _, row := range []struct {
+	type row struct {
 		name string
 		s    Summary
-	}{
-		{"connect (dial → welcome)", res.Connect},
-		{"offer (first message → offer)", res.Offer},
-		{"accept (accept → ack)", res.Accept},
-		{"answer (first msg → agent joined)", res.Answer},
-		{"deliver (visitor → agent)", res.Deliver},
-		{"relay (visitor → agent → visitor)", res.Relay},
-	} {
+	}
+	rows := []row{{"connect (dial → welcome)", res.Connect}}
+	if res.Rate > 0 || res.CallRate == 0 { // a run of calls alone has no chat to time
+		rows = append(rows, row{"offer (first message → offer)", res.Offer})
+	}
+	rows = append(rows, row{"accept (accept → ack)", res.Accept})
+	if res.Rate > 0 || res.CallRate == 0 {
+		rows = append(rows, row{"answer (first msg → agent joined)", res.Answer},
+			row{"deliver (visitor → agent)", res.Deliver}, row{"relay (visitor → agent → visitor)", res.Relay})
+	}
+	if res.CallRate > 0 {
+		rows = append(rows, row{"call post (POST → 201)", res.CallPost},
+			row{"call offer (POST → offer)", res.CallOffer}, row{"call event (POST → 200)", res.CallEvent})
+	}
+	for _, row := range rows {
 		s := row.s
 		fmt.Fprintf(&b, "%-34s %8d %9.2f %9.2f %9.2f %9.2f %9.2f\n", row.name, s.Count, s.Mean, s.P50, s.P90, s.P99, s.Max)
 	}
@@ -201,7 +237,7 @@ func (res *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "bench client: CPU %.1f s (%.0f %% of one core)\n", res.ClientCPUSeconds, res.ClientCPUPercent)
 	}
 	if v := res.ServerView; v != nil {
-		v.writeTable(&b)
+		v.writeTable(&b, res.CallRate > 0)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

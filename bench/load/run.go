@@ -20,11 +20,20 @@ type runner struct {
 	api    *api
 
 	connect, offer, accept, answer, relay, deliver *Hist
+	// callPost, callOffer, callEvent: a call's POST, its offer at the
+	// agent, a telephony event's POST (call.go).
+	callPost, callOffer, callEvent *Hist
+	// apiClients carry the calls' API requests; bg counts the goroutines
+	// that post them, for Run to wait for.
+	apiClients *callClients
+	bg         sync.WaitGroup
 
 	sockets, activeChats, visitorsNow, agentsBusy           atomic.Int64
 	framesIn, framesOut                                     atomic.Int64
 	chats, messages, arrivals, abandoned, dropped, finished atomic.Int64
 	revoked                                                 atomic.Int64
+	callsPosting, callsPosted, callsAnswered, callsEnded    atomic.Int64
+	activeCalls                                             atomic.Int64
 
 	// view and clientCPU are the server's view of the run and this
 	// process's CPU during it (set by Run at its end).
@@ -36,6 +45,11 @@ type runner struct {
 	memMu        sync.Mutex
 	peakSockets  int64
 	kibPerSocket float64
+
+	// lastWaitCheck and lastWaiting: the queue's waiting count, as the
+	// drain last read it (draining's own).
+	lastWaitCheck time.Time
+	lastWaiting   int
 
 	mu       sync.Mutex
 	errors   map[string]int64
@@ -62,6 +76,10 @@ type Snapshot struct {
 	Errors    int64
 	RelayP50  float64
 	OfferP50  float64
+	// Calls posted, held by this process's agents, and their offers'
+	// median (ms).
+	Calls, CallsActive int64
+	CallOfferP50       float64
 }
 
 // Run sets up a workspace (unless cfg.Setup is given), connects the agents,
@@ -74,7 +92,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, dialer: newDialer(cfg.Addr), errors: map[string]int64{},
-		connect: NewHist(), offer: NewHist(), accept: NewHist(), answer: NewHist(), relay: NewHist(), deliver: NewHist()}
+		connect: NewHist(), offer: NewHist(), accept: NewHist(), answer: NewHist(), relay: NewHist(), deliver: NewHist(),
+		callPost: NewHist(), callOffer: NewHist(), callEvent: NewHist()}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	r.setup = cfg.Setup
 	if r.setup == nil {
@@ -86,6 +105,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if r.setup.APIKey == cfg.AdminKey {
 		r.api.workspace = r.setup.Workspace
 	}
+	// Each call makes three API calls: its POST and two events.
+	r.apiClients = newCallClients(cfg.Addr, 3*cfg.Calls)
+	defer r.apiClients.close()
 	if cfg.Worker == 0 {
 		r.proc = newProcSampler(cfg.ServerPID, cfg.Addr)
 	}
@@ -110,10 +132,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	start := time.Now()
 	sampDone := make(chan struct{})
 	go r.sample(runCtx, start, sampDone)
-	r.arrive(runCtx, &wg, start)
-	// Drain: wait for visitors to finish, at most cfg.Drain.
+	var ringing sync.WaitGroup
+	if cfg.Calls > 0 {
+		ringing.Go(func() { r.ring(runCtx, start) })
+	}
+	if cfg.Rate > 0 {
+		r.arrive(runCtx, &wg, start)
+	}
+	ringing.Wait()
+	// Drain: wait for visitors and this process's calls to finish, at most
+	// cfg.Drain.
 	deadline := time.Now().Add(cfg.Drain)
-	for r.visitorsNow.Load() > 0 && time.Now().Before(deadline) && runCtx.Err() == nil {
+	for r.draining(runCtx) && time.Now().Before(deadline) && runCtx.Err() == nil {
 		time.Sleep(50 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
@@ -126,6 +156,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	stop()
 	wg.Wait()
+	r.bg.Wait()
 	<-sampDone
 	r.view, r.clientCPU = view, cpu
 	return r.result(elapsed, connectTime), nil
@@ -137,11 +168,11 @@ func (r *runner) connectAgents(ctx context.Context, wg *sync.WaitGroup) error {
 	var online atomic.Int64
 	sem := make(chan struct{}, 200)
 	var ready sync.WaitGroup
-	for _, cred := range r.setup.Agents {
+	for i, cred := range r.setup.Agents {
 		sem <- struct{}{}
 		ready.Add(1)
 		wg.Add(1)
-		a := &agent{r: r, cred: cred}
+		a := &agent{r: r, n: i, cred: cred}
 		go func() {
 			defer wg.Done()
 			a.run(ctx, func(ok bool) {
@@ -198,12 +229,31 @@ func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time
 	}
 }
 
+// draining reports whether the run still has work in flight in this
+// process: visitors, calls being posted, calls its agents hold, and, when
+// calls ring, calls still waiting in the queue (read from the API every
+// half second), which an agent of some process will answer.
+func (r *runner) draining(ctx context.Context) bool {
+	if r.visitorsNow.Load() > 0 || r.callsPosting.Load() > 0 || r.activeCalls.Load() > 0 {
+		return true
+	}
+	if r.cfg.Calls == 0 {
+		return false
+	}
+	if time.Since(r.lastWaitCheck) < 500*time.Millisecond {
+		return r.lastWaiting != 0
+	}
+	r.lastWaitCheck, r.lastWaiting = time.Now(), r.waiting(ctx)
+	return r.lastWaiting != 0
+}
+
 // Point is one second of the timeline.
 type Point struct {
 	T         float64 `json:"t"`
 	Waiting   int     `json:"waiting"` // -1 when the API did not answer
 	Busy      int64   `json:"agents_busy"`
 	Active    int64   `json:"chats_active"`
+	Calls     int64   `json:"calls_active,omitempty"`
 	Sockets   int64   `json:"sockets"`
 	FramesIn  int64   `json:"frames_in"`
 	FramesOut int64   `json:"frames_out"`
@@ -222,7 +272,7 @@ func (r *runner) sample(ctx context.Context, start time.Time, done chan<- struct
 		case <-tick.C:
 		}
 		p := Point{T: time.Since(start).Seconds(), Waiting: r.waiting(ctx), Busy: r.busyAgents(),
-			Active: r.activeChats.Load(), Sockets: r.sockets.Load(), FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load()}
+			Active: r.activeChats.Load(), Calls: r.activeCalls.Load(), Sockets: r.sockets.Load(), FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load()}
 		if r.proc != nil {
 			p.ServerRSS = r.proc.sample()
 		}
@@ -237,7 +287,8 @@ func (r *runner) sample(ctx context.Context, start time.Time, done chan<- struct
 		if r.cfg.Progress != nil {
 			r.cfg.Progress(Snapshot{Elapsed: time.Since(start), Sockets: p.Sockets, Arrivals: r.arrivals.Load(),
 				Chats: r.chats.Load(), Active: p.Active, Messages: r.messages.Load(), FramesIn: p.FramesIn,
-				FramesOut: p.FramesOut, Errors: errs, RelayP50: r.relay.Quantile(0.5), OfferP50: r.offer.Quantile(0.5)})
+				FramesOut: p.FramesOut, Errors: errs, RelayP50: r.relay.Quantile(0.5), OfferP50: r.offer.Quantile(0.5),
+				Calls: r.callsPosted.Load(), CallsActive: p.Calls, CallOfferP50: r.callOffer.Quantile(0.5)})
 		}
 	}
 }

@@ -195,8 +195,13 @@ func schedBounds(m map[string]float64) []string {
 	return keys
 }
 
-// writeTable writes the view's lines of the readable table.
-func (v *ServerView) writeTable(b *strings.Builder) {
+// writeTable writes the view's lines of the readable table; calls says
+// the run posted calls, whose offers the server counts with the chats'.
+func (v *ServerView) writeTable(b *strings.Builder, calls bool) {
+	offer := "first message → offer"
+	if calls {
+		offer = "first message or call → offer"
+	}
 	fmt.Fprintf(b, "server view (/metrics over %.1f s): hub loop busy %.0f %% (%d cycles, %.1f commands each; apply %.2f ms, commit %.2f ms mean); %d GCs\n",
 		v.Seconds, 100*v.HubBusy, v.Cycles, v.CommandsPerCommit, v.ApplyMeanMs, v.CommitMeanMs, v.GCs)
 	if q := v.CommitMs; q != nil {
@@ -205,7 +210,7 @@ func (v *ServerView) writeTable(b *strings.Builder) {
 	for _, p := range []struct {
 		name string
 		q    *BucketQuantiles
-	}{{"first message → offer", v.ServerOfferMs}, {"message → agent", v.ServerMessageMs}} {
+	}{{offer, v.ServerOfferMs}, {"message → agent", v.ServerMessageMs}} {
 		if p.q != nil {
 			fmt.Fprintf(b, "  inside the server, %s taken by the agent's socket: p50 %.2f, p90 %.2f, p99 %.2f ms (%d frames)\n",
 				p.name, p.q.P50, p.q.P90, p.q.P99, p.q.Count)

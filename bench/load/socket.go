@@ -62,6 +62,7 @@ type offerInfo struct {
 	ID      string `json:"id"`
 	Session string `json:"session"`
 	Mode    string `json:"mode"`
+	Media   string `json:"media"`
 }
 
 // dialer opens websockets to the server, spreading them over loopback

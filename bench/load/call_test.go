@@ -1,0 +1,161 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchCallsAgainstServer runs calls over the HTTP API beside chats
+// against a real server: every call posted is offered, answered, reported
+// connected and ended, and wrapped up, and the server's own records say
+// the same.
+func TestBenchCallsAgainstServer(t *testing.T) {
+	addr := startServer(t)
+	var out, errb bytes.Buffer
+	html := t.TempDir() + "/report.html"
+	code := Main([]string{"--addr", addr, "--admin-key", "k", "--agents", "4", "--rate", "3", "--calls", "5",
+		"--duration", "3s", "--call-length", "300ms", "--chat-length", "500ms", "--message-gap", "150ms",
+		"--accept-delay", "10ms", "--drain", "10s", "--json", "--quiet", "--html", html}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(res.Errors) != 0 {
+		t.Errorf("errors %v", res.Errors)
+	}
+	if res.Calls < 5 || res.CallsAnswered != res.Calls || res.CallsEnded != res.Calls || res.CallRate != 5 {
+		t.Fatalf("calls %d answered %d ended %d at %v/s", res.Calls, res.CallsAnswered, res.CallsEnded, res.CallRate)
+	}
+	if res.Chats < 2 {
+		t.Errorf("chats %d beside the calls", res.Chats)
+	}
+	for name, s := range map[string]Summary{"call_post_ms": res.CallPost, "call_offer_latency_ms": res.CallOffer, "call_event_ms": res.CallEvent} {
+		if !(s.P50 > 0 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.Max && s.Max < 5000) {
+			t.Errorf("%s: %+v", name, s)
+		}
+	}
+	if res.CallPost.Count != uint64(res.Calls) || res.CallOffer.Count != uint64(res.Calls) || res.CallEvent.Count != 2*uint64(res.Calls) {
+		t.Errorf("counts: post %d offer %d events %d for %d calls", res.CallPost.Count, res.CallOffer.Count, res.CallEvent.Count, res.Calls)
+	}
+	// The chats' offer histogram holds no call: at most one offer per
+	// visitor (none was revoked: no error, agents accept at once).
+	if res.Offer.Count < uint64(res.Chats) || res.Offer.Count > uint64(res.Visitors) {
+		t.Errorf("chat offers %d for %d chats of %d visitors", res.Offer.Count, res.Chats, res.Visitors)
+	}
+
+	// The server's records: every call of the workspace is a finished
+	// voice session, connected, ended by the customer and wrapped up by an
+	// agent.
+	cards := searchSessions(t, addr, res.Workspace)
+	var voice, done int64
+	for _, c := range cards {
+		if c.Channel != "voice_inbound" {
+			continue
+		}
+		voice++
+		if c.StateName == "finished" && c.WrapupCode == "done" && c.ConnectedAt != "" && c.Agent != nil {
+			done++
+		}
+	}
+	if voice != res.Calls || done != res.Calls {
+		t.Errorf("server: %d voice sessions, %d connected, ended and wrapped up; the bench posted %d", voice, done, res.Calls)
+	}
+
+	var table bytes.Buffer
+	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "call offer (POST → offer)") ||
+		!strings.Contains(table.String(), "5 calls/s") {
+		t.Errorf("table %v: %s", err, table.String())
+	}
+	page, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(page, []byte("call posted → offer")) || !bytes.Contains(page, []byte("calls active")) {
+		t.Errorf("html report: %v", err)
+	}
+}
+
+// TestBenchCallsOnly: --calls without --rate opens no visitor.
+func TestBenchCallsOnly(t *testing.T) {
+	addr := startServer(t)
+	res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 2, Calls: 6, Duration: 2 * time.Second,
+		CallLength: 100 * time.Millisecond, AcceptDelay: -1, Drain: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Visitors != 0 || res.Chats != 0 || res.Calls < 3 || res.CallsEnded != res.Calls || len(res.Errors) != 0 {
+		t.Errorf("visitors %d chats %d calls %d ended %d errors %v", res.Visitors, res.Chats, res.Calls, res.CallsEnded, res.Errors)
+	}
+}
+
+// TestCallRefusalsCounted: a call the server refuses is counted under its
+// problem code, not retried and not timed.
+func TestCallRefusalsCounted(t *testing.T) {
+	addr := startServer(t)
+	ctx := context.Background()
+	cfg, err := Config{Addr: addr, AdminKey: "k", Agents: 1, Calls: 1, Duration: time.Second}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := prepare(ctx, cfg, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &runner{cfg: cfg, setup: st, errors: map[string]int64{}, callPost: NewHist(), callEvent: NewHist(),
+		api: &api{base: "http://" + addr, key: st.APIKey}, apiClients: newCallClients(addr, 1)}
+	defer r.apiClients.close()
+	r.event(ctx, "no-such-session", "connected")
+	r.api.key = "wrong"
+	r.placeCall(ctx, 1)
+	if r.errors["call_connected_not_found"] != 1 || r.errors["call_post_unauthorized"] != 1 || r.callPost.N != 0 || r.callEvent.N != 0 {
+		t.Errorf("errors %v, timed %d posts %d events", r.errors, r.callPost.N, r.callEvent.N)
+	}
+}
+
+func TestNewCallClientsSpreadsLocalAddresses(t *testing.T) {
+	if n := len(newCallClients("127.0.0.1:1", 1000).clients); n != 7 {
+		t.Errorf("%d clients for 1,000 calls/s on loopback, want 7", n)
+	}
+	if n := len(newCallClients("example.com:80", 1000).clients); n != 1 {
+		t.Errorf("%d clients for a remote server, want 1", n)
+	}
+}
+
+type searchedCard struct {
+	Channel     string `json:"channel"`
+	StateName   string `json:"state_name"`
+	WrapupCode  string `json:"wrapup_code"`
+	ConnectedAt string `json:"connected_at"`
+	Agent       *struct {
+		ID string `json:"id"`
+	} `json:"agent"`
+}
+
+// searchSessions lists every session of workspace ws through the API.
+func searchSessions(t *testing.T, addr, ws string) []searchedCard {
+	t.Helper()
+	a := &api{base: "http://" + addr, key: "k", workspace: ws, http: &http.Client{Timeout: 10 * time.Second}}
+	var all []searchedCard
+	cursor := ""
+	for {
+		var page struct {
+			Sessions []searchedCard `json:"sessions"`
+			Cursor   string         `json:"cursor"`
+		}
+		if err := a.call(context.Background(), http.MethodGet, "/v1/sessions?limit=100&cursor="+url.QueryEscape(cursor), nil, &page); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page.Sessions...)
+		if page.Cursor == "" || len(page.Sessions) == 0 {
+			return all
+		}
+		cursor = page.Cursor
+	}
+}
