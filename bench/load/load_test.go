@@ -363,3 +363,18 @@ func TestAgentErrKind(t *testing.T) {
 		}
 	}
 }
+
+// TestChatsLastTheirLength: a visitor leaves when its chat length is up,
+// not at the first message after it: with messages an hour apart, chats
+// of 200 ms all end, and the drain does not wait out its 20 s.
+func TestChatsLastTheirLength(t *testing.T) {
+	addr := startServer(t)
+	res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 3, Rate: 5, Duration: 2 * time.Second,
+		ChatLength: 200 * time.Millisecond, MessageGap: time.Hour, AcceptDelay: -1, Drain: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Chats < 3 || res.Finished != res.Visitors || res.DurationSec > 12 {
+		t.Errorf("visitors %d chats %d finished %d in %.1f s", res.Visitors, res.Chats, res.Finished, res.DurationSec)
+	}
+}

@@ -94,7 +94,7 @@ func (v *visitor) run(ctx context.Context) {
 		}
 		r.messages.Add(1)
 		mu.Lock()
-		timer = time.AfterFunc(v.gap(), next)
+		timer = time.AfterFunc(v.untilNext(leaveAt), next)
 		mu.Unlock()
 	}
 	for {
@@ -121,7 +121,7 @@ func (v *visitor) run(ctx context.Context) {
 			r.answer.Add(now.Sub(sent))
 			mu.Lock()
 			leaveAt = now.Add(v.chat)
-			timer = time.AfterFunc(v.gap(), next)
+			timer = time.AfterFunc(v.untilNext(leaveAt), next)
 			mu.Unlock()
 		case "message":
 			if m := f.chat(); m != nil && m.From.Kind == "agent" && strings.HasPrefix(m.Text, "rt ") {
@@ -145,6 +145,13 @@ func (v *visitor) run(ctx context.Context) {
 func (v *visitor) hello(at time.Time) map[string]any {
 	return map[string]any{"type": "hello", "widget": v.r.setup.widgetKey(v.n), "queue": QueueID,
 		"name": stamp(v.r.cfg.Worker, v.n, at), "language": v.lang}
+}
+
+// untilNext is the time to the visitor's next message, or to its leave
+// when that comes first: a chat lasts its drawn length, not up to a gap
+// more.
+func (v *visitor) untilNext(leaveAt time.Time) time.Duration {
+	return max(0, min(v.gap(), time.Until(leaveAt)))
 }
 
 // gap draws the time to the next message. The draws come from the
