@@ -38,9 +38,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	var r *Report
 	switch {
-	case o.targets != (Targets{}) && len(o.cfg.Profile) > 0:
+	case o.targets.any() && len(o.cfg.Profile) > 0:
 		r, err = StaffProfile(ctx, o.cfg, o.targets)
-	case o.targets != (Targets{}):
+	case o.targets.any():
 		r, err = Staff(ctx, o.cfg, o.targets)
 	default:
 		r, err = Run(ctx, o.cfg)
@@ -107,7 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]] (a day's arrival rates by interval, instead of --rate)")
 		fmt.Fprintln(stderr, "       [--media voice=SHARE,chat=SHARE,email=SHARE] (blended agents; then --handle, --wrapup, --capacity and --sl-threshold")
 		fmt.Fprintln(stderr, "       take a value per media, e.g. --handle voice=240,chat=480,email=600 --capacity chat=3,email=5)")
-		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [options above but --agents and --team]")
+		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [--shrinkage X] [options above but --agents and --team]")
 		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
 		fs.PrintDefaults()
 	}
@@ -140,6 +140,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	fraction("max-abandon", "staffing target: at most this fraction of contacts abandon, e.g. 0.05 or 5%", &o.targets.AbandonRate)
 	fraction("max-occupancy", "staffing target: agents busy at most this fraction of their time, e.g. 0.85 or 85%", &o.targets.Occupancy)
+	fraction("shrinkage", "with a staffing target: the share of paid time agents are not available (breaks, meetings, training, absence), e.g. 30%; the answer is also given as agents to schedule", &o.targets.Shrinkage)
 	var capacity, handle, wrapup, sl mediaValues
 	sl.all = DefaultSLThreshold.Seconds()
 	fs.Func("capacity", "contacts each agent serves at once (chat concurrency, 1..20; default 1); with --media, per media, e.g. chat=3,email=5 (a plain number is chat's; voice takes 1)", capacity.parse)
@@ -236,8 +237,10 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 			return o, err
 		}
 	}
-	staffing := o.targets != (Targets{})
+	staffing := o.targets.any()
 	switch {
+	case !staffing && o.targets.Shrinkage > 0:
+		return o, fmt.Errorf("--shrinkage goes with a staffing target (--target-sl, --target-asa, --max-abandon, --max-occupancy)")
 	case staffing && *agents != 0:
 		return o, fmt.Errorf("--agents with a staffing target: the search finds the agents; give one or the other")
 	case staffing && len(schedule) > 0:

@@ -116,6 +116,13 @@
 // StaffProfile staffs a profile: each open interval by Staff on its own
 // rate, then the day on the schedule found.
 //
+// Targets.Shrinkage turns the answer into a roster: the share of paid
+// time agents are not available for contacts (breaks, meetings, training,
+// absence). The search still finds the agents available; Staffing.Scheduled
+// (and ModelScheduled, for the model's answer) is how many to schedule so
+// that that many are, Agents / (1 − Shrinkage) rounded up, and a staffed
+// day adds each interval's roster and its agent-hours.
+//
 // # The driver
 //
 // A discrete-event loop keeps a heap of the next arrival, ends of service

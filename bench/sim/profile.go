@@ -247,9 +247,14 @@ func (d *driver) reportIntervals(r *Report, slotTime []float64) {
 // writeIntervals adds the intervals to a report's table.
 func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 	staffed := slices.ContainsFunc(ivs, func(iv IntervalReport) bool { return iv.Staffing != nil })
+	k := slices.IndexFunc(ivs, func(iv IntervalReport) bool { return iv.Staffing != nil && iv.Staffing.Scheduled > 0 })
+	rostered := k >= 0
 	model := ""
 	if staffed {
 		model = "model's agents"
+	}
+	if rostered { // the simulation's agents as a roster
+		model += fmt.Sprintf("  to schedule (agents ÷ %.4g)", 1-ivs[k].Staffing.Targets.Shrinkage)
 	}
 	byMedia := len(ivs) > 0 && len(ivs[0].Media) > 1
 	if byMedia {
@@ -282,10 +287,14 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 			}
 			bySL = strings.Join(parts, ", ")
 		}
+		var roster string
 		if iv.Staffing != nil {
 			agents = strconv.Itoa(iv.Staffing.ModelAgents)
+			if rostered {
+				agents, roster = fmt.Sprintf("%-14s", agents), strconv.Itoa(iv.Staffing.Scheduled)
+			}
 		}
-		m := joinSome(bySL, agents)
+		m := joinSome(bySL, agents, roster)
 		fmt.Fprintf(b, "%02d:%02d     %-9.4g %-7d %-22s %-22s %-9s %-10s %s\n", start/3600, start%3600/60, iv.Rate, iv.Agents,
 			sl, asa, fmt.Sprintf("%.2f %%", 100*iv.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*iv.Occupancy), m)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -24,13 +25,25 @@ type Targets struct {
 	// Occupancy: agents busy at most this fraction of their time, in
 	// (0, 1]: a cap that keeps slack for breaks and bursts.
 	Occupancy float64 `json:"occupancy,omitempty"`
+	// Shrinkage is not a target but what turns the answer into a roster:
+	// the share of the agents' paid time they are not available for
+	// contacts (breaks, meetings, training, absence), in [0, 0.95]. The
+	// search finds the agents available; Staffing.Scheduled is how many
+	// to schedule so that that many are.
+	Shrinkage float64 `json:"shrinkage,omitempty"`
 }
+
+// maxShrinkage bounds Targets.Shrinkage: past it a roster is mostly
+// absent, and a typing error more likely than a plan.
+const maxShrinkage = 0.95
 
 // check returns an error naming the first target out of range.
 func (tg Targets) check() error {
 	switch {
-	case tg == Targets{}:
+	case !tg.any():
 		return fmt.Errorf("%w: no staffing target (service level, ASA, abandon rate or occupancy)", ErrConfig)
+	case !(tg.Shrinkage >= 0 && tg.Shrinkage <= maxShrinkage):
+		return fmt.Errorf("%w: shrinkage %v (want a fraction in [0, %g], e.g. 0.3)", ErrConfig, tg.Shrinkage, maxShrinkage)
 	case tg.ServiceLevel != 0 && !(tg.ServiceLevel > 0 && tg.ServiceLevel < 1):
 		return fmt.Errorf("%w: service-level target %v (want a fraction in (0, 1), e.g. 0.8)", ErrConfig, tg.ServiceLevel)
 	case tg.ASA != 0 && !(tg.ASA > 0 && !math.IsInf(tg.ASA, 0)):
@@ -41,6 +54,22 @@ func (tg Targets) check() error {
 		return fmt.Errorf("%w: occupancy cap %v (want a fraction in (0, 1])", ErrConfig, tg.Occupancy)
 	}
 	return nil
+}
+
+// any reports whether tg sets a target (Shrinkage is not one).
+func (tg Targets) any() bool {
+	tg.Shrinkage = 0
+	return tg != Targets{}
+}
+
+// scheduled is how many agents to schedule so that n are available at
+// the targets' shrinkage: n / (1 − shrinkage), rounded up (a shrinkage
+// that divides evenly is not pushed over by the float's last digit).
+func (tg Targets) scheduled(n int) int {
+	if n == 0 || tg.Shrinkage == 0 {
+		return n
+	}
+	return int(math.Ceil(float64(n)/(1-tg.Shrinkage) - 1e-9))
 }
 
 // met reports whether figures reach every target.
@@ -98,6 +127,11 @@ type Staffing struct {
 	// per media, each the model's fewest for that media alone
 	// (MediaReport.Dedicated), the way channels are staffed apart.
 	Blended bool `json:"blended,omitempty"`
+	// Scheduled and ModelScheduled are Agents and ModelAgents as a
+	// roster, when Targets.Shrinkage is set: the agents to schedule so
+	// that that many are available, Agents / (1 − Shrinkage) rounded up.
+	Scheduled      int `json:"scheduled,omitempty"`
+	ModelScheduled int `json:"model_scheduled,omitempty"`
 	// Tried are the simulations the search ran, by number of agents, all
 	// on the same arrivals, handle times and patience (the same seed).
 	Tried []Trial `json:"tried"`
@@ -286,6 +320,9 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 	st.Tried = slices.DeleteFunc(st.Tried, func(tr Trial) bool { return !asked[tr.Agents] })
 	slices.SortFunc(st.Tried, func(a, b Trial) int { return a.Agents - b.Agents })
 	st.Agents = c
+	if tg.Shrinkage > 0 {
+		st.Scheduled, st.ModelScheduled = tg.scheduled(c), tg.scheduled(st.ModelAgents)
+	}
 	r := reports[c]
 	r.Staffing = st
 	for i := range r.Media {
@@ -430,7 +467,15 @@ func (st *Staffing) write(b *strings.Builder, t float64, media []MediaReport) {
 		column = "SL by media: " + strings.Join(names, " / ")
 	}
 	fmt.Fprintf(b, "staffing: the fewest agents for %s\n", what)
-	fmt.Fprintf(b, "  simulated: %d agents; %s: %s (%d simulations, all on the same arrivals)\n\n", st.Agents, title, model, len(st.Tried))
+	fmt.Fprintf(b, "  simulated: %d agents; %s: %s (%d simulations, all on the same arrivals)\n", st.Agents, title, model, len(st.Tried))
+	if st.Targets.Shrinkage > 0 {
+		roster := "no answer"
+		if st.ModelScheduled > 0 {
+			roster = fmt.Sprintf("%d", st.ModelScheduled)
+		}
+		fmt.Fprintf(b, "  to schedule at %g %% shrinkage: %d agents (%s: %s)\n", 100*st.Targets.Shrinkage, st.Scheduled, title, roster)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(b, "  %-7s %-18s %-11s %-9s %-10s %-28s %s\n", "agents", "service level", "ASA", "abandon", "occupancy", column, "meets")
 	for _, tr := range st.Tried {
 		m := "—"
@@ -509,5 +554,34 @@ func StaffProfile(ctx context.Context, cfg Config, tg Targets) (*Report, error) 
 	}
 	r.Notes = append(r.Notes, fmt.Sprintf("the schedule staffs each interval on its own, simulated as if its rate held steady, for %s; the run above has the rate change from interval to interval",
 		tg.describeRun(r.Input.SLThreshold, cfg.blended())))
+	if tg.Shrinkage > 0 {
+		r.Notes = append(r.Notes, rosterNote(plans, tg.Shrinkage, r.Input.Interval))
+	}
 	return r, nil
+}
+
+// rosterNote sums a staffed day's intervals as a roster at shrinkage:
+// agent-hours available and to schedule, the simulation's and the model's,
+// with interval the intervals' length in seconds.
+func rosterNote(plans []*Staffing, shrinkage, interval float64) string {
+	var avail, sched, modelAvail, modelSched int
+	title, answered := "", true
+	for _, st := range plans {
+		if st == nil {
+			continue
+		}
+		avail, sched = avail+st.Agents, sched+st.Scheduled
+		modelAvail, modelSched = modelAvail+st.ModelAgents, modelSched+st.ModelScheduled
+		answered = answered && st.ModelAgents > 0
+		if title = (&Prediction{Model: st.Model}).title(); st.Blended {
+			title = "dedicated teams by " + title
+		}
+	}
+	hours := func(n int) string { return strconv.FormatFloat(float64(n)*interval/3600, 'f', -1, 64) }
+	model := "no answer in some interval"
+	if answered {
+		model = fmt.Sprintf("%s for %s", hours(modelSched), hours(modelAvail))
+	}
+	return fmt.Sprintf("at %g %% shrinkage, the roster is %s agent-hours for the %s available (%s: %s)",
+		100*shrinkage, hours(sched), hours(avail), title, model)
 }
