@@ -43,7 +43,7 @@ func (s *Server) api(route string, need access, h apiHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
 		defer func() { s.metrics.httpCalls.WithLabelValues(route, strconv.Itoa(rec.status/100)+"xx").Inc() }()
-		if !s.limits.httpAddr.allow(clientAddr(r), s.cfg.Clock.Now()) {
+		if l := s.limits.httpAddr; l != nil && !l.allow(clientAddr(r), s.cfg.Clock.Now()) {
 			s.refuse(rec, "rate_limited", "too many requests")
 			return
 		}

@@ -10,8 +10,14 @@ type limits struct {
 	addrFrames   *limiter // visitor frames per address
 	widget       *limiter // new visitor sessions per widget key (each site its own allowance)
 	agentFrames  *limiter // frames per agent socket
-	httpAddr     *limiter // HTTP API calls per address
+	httpAddr     *limiter // HTTP API calls per address; nil: no limit
 }
+
+// DefaultAPICallsPerAddr is the default limit of HTTP API calls per second
+// from one address, with bursts of five times as many: a telephony or
+// email connector making three calls per contact stays under it up to
+// about 65 contacts a second.
+const DefaultAPICallsPerAddr = 200
 
 // DefaultMaxVisitorsPerAddr is the default cap on visitor sockets open at
 // once from one address: generous for an office behind one NAT address,
@@ -53,13 +59,22 @@ func (o *openCount) release(key string) {
 	}
 }
 
-func newLimits() limits {
+// newLimits builds the limits, with apiPerAddr API calls per second per
+// address (0: DefaultAPICallsPerAddr; negative: no limit).
+func newLimits(apiPerAddr int) limits {
+	if apiPerAddr == 0 {
+		apiPerAddr = DefaultAPICallsPerAddr
+	}
+	var api *limiter
+	if apiPerAddr > 0 {
+		api = newLimiter(float64(apiPerAddr), 5*apiPerAddr, 100_000)
+	}
 	return limits{
 		visitorHello: newLimiter(2, 20, 100_000),
 		visitorMsg:   newLimiter(5, 20, 100_000),
 		addrFrames:   newLimiter(50, 200, 100_000),
 		widget:       newLimiter(200, 1000, 10_000),
 		agentFrames:  newLimiter(100, 400, 100_000),
-		httpAddr:     newLimiter(200, 1000, 100_000),
+		httpAddr:     api,
 	}
 }

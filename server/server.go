@@ -46,6 +46,11 @@ type Config struct {
 	// address (past it a new one is refused with 429 rate_limited): 0
 	// means DefaultMaxVisitorsPerAddr, negative no cap.
 	MaxVisitorsPerAddr int
+	// APICallsPerAddr limits the HTTP API calls per second from one
+	// address, with bursts of five times as many (past it a call is
+	// refused with 429 rate_limited): 0 means DefaultAPICallsPerAddr,
+	// negative no limit (for integrations behind one proxy address).
+	APICallsPerAddr int
 	// SocketQueue is how many frames may wait for a socket's writer before
 	// the client is closed with 1013: 0 means 256.
 	SocketQueue int
@@ -149,7 +154,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, ctx: ctx, cancel: cancel,
-		workspaces: map[string]*workspace{}, closing: make(chan struct{}), live: map[string]*agentConn{}, limits: newLimits(), metrics: newMetrics(),
+		workspaces: map[string]*workspace{}, closing: make(chan struct{}), live: map[string]*agentConn{}, limits: newLimits(cfg.APICallsPerAddr), metrics: newMetrics(),
 		visitorsOpen: newOpenCount(cfg.MaxVisitorsPerAddr)}
 	if err := s.startExporter(); err != nil {
 		cancel()

@@ -34,6 +34,7 @@ var serveOptions = []option{
 	{"pprof", "", "address for net/http/pprof, e.g. 127.0.0.1:6060 (default: off)"},
 	{"frame-ancestors", "", "comma-separated sources allowed to frame the pages (CSP frame-ancestors; default 'self')"},
 	{"max-visitors-per-addr", "50", "visitor sockets one address may hold open at once (-1: no cap)"},
+	{"api-calls-per-addr", "200", "HTTP API calls per second from one address, bursts of five times as many (-1: no limit)"},
 	{"stall-timeout", "5s", "how long a disk commit may hang before the hub refuses commands with unavailable"},
 }
 
@@ -51,6 +52,7 @@ type serveFlags struct {
 	tlsCert, tlsKey, pprof         string
 	frameAncestors                 []string
 	maxVisitorsPerAddr             int
+	apiCallsPerAddr                int
 	stallTimeout                   time.Duration
 }
 
@@ -168,6 +170,9 @@ func resolve(v map[string]*string) (serveFlags, error) {
 	}
 	if f.maxVisitorsPerAddr, err = strconv.Atoi(*v["max-visitors-per-addr"]); err != nil || f.maxVisitorsPerAddr == 0 || f.maxVisitorsPerAddr < -1 {
 		return f, fmt.Errorf("max-visitors-per-addr %q: want a positive number or -1", *v["max-visitors-per-addr"])
+	}
+	if f.apiCallsPerAddr, err = strconv.Atoi(*v["api-calls-per-addr"]); err != nil || f.apiCallsPerAddr == 0 || f.apiCallsPerAddr < -1 {
+		return f, fmt.Errorf("api-calls-per-addr %q: want a positive number or -1", *v["api-calls-per-addr"])
 	}
 	if f.stallTimeout, err = parseDelay(*v["stall-timeout"]); err != nil || f.stallTimeout == 0 {
 		return f, fmt.Errorf("stall-timeout %q: want a positive duration", *v["stall-timeout"])

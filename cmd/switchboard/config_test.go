@@ -55,14 +55,31 @@ func TestConfigRefusals(t *testing.T) {
 }
 
 func TestLimitSettings(t *testing.T) {
-	f, err := parseServe([]string{"--max-visitors-per-addr", "-1", "--stall-timeout", "2s"}, io.Discard)
-	if err != nil || f.maxVisitorsPerAddr != -1 || f.stallTimeout != 2*time.Second {
+	f, err := parseServe([]string{"--max-visitors-per-addr", "-1", "--stall-timeout", "2s", "--api-calls-per-addr", "1000"}, io.Discard)
+	if err != nil || f.maxVisitorsPerAddr != -1 || f.stallTimeout != 2*time.Second || f.apiCallsPerAddr != 1000 {
 		t.Fatalf("%+v %v", f, err)
 	}
+	if f, err := parseServe(nil, io.Discard); err != nil || f.apiCallsPerAddr != 200 {
+		t.Fatalf("default api-calls-per-addr: %+v %v", f, err)
+	}
 	for _, bad := range [][]string{{"--max-visitors-per-addr", "0"}, {"--max-visitors-per-addr", "x"},
+		{"--api-calls-per-addr", "0"}, {"--api-calls-per-addr", "-2"}, {"--api-calls-per-addr", "1.5"},
 		{"--max-visitors-per-addr", "-5"}, {"--stall-timeout", "0"}, {"--stall-timeout", "-1s"}} {
 		if _, err := parseServe(bad, io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// TestOptionsDocumented: every serve option is in the operations guide.
+func TestOptionsDocumented(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range serveOptions {
+		if !strings.Contains(string(guide), "`"+o.name+"`") {
+			t.Errorf("docs/operations.md does not document --%s", o.name)
 		}
 	}
 }
