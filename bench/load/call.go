@@ -123,17 +123,7 @@ func (r *runner) post(ctx context.Context, path string, body, out any) (ok bool,
 func (r *runner) ring(ctx context.Context, start time.Time) {
 	cfg := r.cfg
 	rng := rand.New(rand.NewPCG(cfg.Seed^0x63616c6c, uint64(cfg.Worker)+1))
-	at := time.Duration(0)
-	for n := 1; ; n++ {
-		at += time.Duration(rng.ExpFloat64() / cfg.Calls * float64(time.Second))
-		if at >= cfg.Duration {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Until(start.Add(at))):
-		}
+	poisson(ctx, rng, cfg.Calls, cfg.Duration, start, func(n int) {
 		r.callsPosting.Add(1)
 		r.bg.Add(1)
 		go func() {
@@ -141,7 +131,7 @@ func (r *runner) ring(ctx context.Context, start time.Time) {
 			defer r.callsPosting.Add(-1)
 			r.placeCall(ctx, n)
 		}()
-	}
+	})
 }
 
 // placeCall posts call n: its contact name carries the time it was posted,

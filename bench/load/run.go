@@ -198,21 +198,11 @@ func (r *runner) connectAgents(ctx context.Context, wg *sync.WaitGroup) error {
 func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time) {
 	cfg := r.cfg
 	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.Worker)+1))
-	at := time.Duration(0)
-	for n := 1; ; n++ {
-		at += time.Duration(rng.ExpFloat64() / cfg.Rate * float64(time.Second))
-		if at >= cfg.Duration {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Until(start.Add(at))):
-		}
+	poisson(ctx, rng, cfg.Rate, cfg.Duration, start, func(n int) {
 		r.arrivals.Add(1)
 		if r.visitorsNow.Load() >= int64(cfg.VisitorsMax) {
 			r.dropped.Add(1)
-			continue
+			return
 		}
 		v := &visitor{r: r, n: n, chat: time.Duration(rng.ExpFloat64() * float64(cfg.ChatLength)),
 			gaps: rand.New(rand.NewPCG(cfg.Seed, uint64(n)<<8|uint64(cfg.Worker))), lang: cfg.Languages[rng.IntN(len(cfg.Languages))]}
@@ -226,6 +216,26 @@ func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time
 			defer r.visitorsNow.Add(-1)
 			v.run(ctx)
 		}()
+	})
+}
+
+// poisson calls arrival(1), arrival(2), … at the times of a Poisson
+// process of rate per second from start, drawn from rng, until d has
+// passed or ctx ends. arrival may draw from rng too: each call comes
+// between two gaps' draws.
+func poisson(ctx context.Context, rng *rand.Rand, rate float64, d time.Duration, start time.Time, arrival func(n int)) {
+	at := time.Duration(0)
+	for n := 1; ; n++ {
+		at += time.Duration(rng.ExpFloat64() / rate * float64(time.Second))
+		if at >= d {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(start.Add(at))):
+		}
+		arrival(n)
 	}
 }
 
