@@ -37,7 +37,8 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r}
 	a.sent, a.busy = map[string]time.Time{}, map[string]bool{}
-	a.rng = rand.New(rand.NewPCG(r.cfg.Seed, uint64(a.n)<<8|uint64(r.cfg.Worker)))
+	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
+	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
 	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
 		r.fail(errKind("agent_hello", err))
 		ready(false)
