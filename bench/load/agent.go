@@ -175,8 +175,12 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 
 // stamp builds a visitor's contact name carrying the time it sent its
 // first message: "bv-<worker>-<n>-<unix nanoseconds>".
-func stamp(worker, n int, at time.Time) string {
-	return "bv-" + strconv.Itoa(worker) + "-" + strconv.Itoa(n) + "-" + strconv.FormatInt(at.UnixNano(), 10)
+func stamp(worker, n int, at time.Time) string { return stampAs("bv", worker, n, at) }
+
+// stampAs is a stamped name with its kind's prefix: a visitor's or a
+// call's.
+func stampAs(prefix string, worker, n int, at time.Time) string {
+	return prefix + "-" + strconv.Itoa(worker) + "-" + strconv.Itoa(n) + "-" + strconv.FormatInt(at.UnixNano(), 10)
 }
 
 // stampOf reads the time back from a stamped name, a visitor's or a

@@ -1,16 +1,13 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -24,98 +21,59 @@ import (
 // call posted by one worker and answered in another needs no message
 // between them. Calls do not abandon: --patience is the visitors'.
 
-// callClients are the HTTP clients of the connector and the softphones:
-// keep-alive connections, spread over loopback source addresses when the
-// server is local, since the server allows 200 API calls per second per
-// address.
-type callClients struct {
-	clients []*http.Client
-	mu      sync.Mutex
-	next    int
-}
-
 // apiCallsPerAddr is the most API calls per second the bench sends from
-// one source address: under the server's 200, with room for bursts.
+// one source address: under the server's default of 200, with room for
+// bursts.
 const apiCallsPerAddr = 150
 
-// newCallClients builds clients for about perSecond API calls per second
-// to addr.
-func newCallClients(addr string, perSecond float64) *callClients {
-	n := 1
-	host, _, err := net.SplitHostPort(addr)
-	ip := net.ParseIP(host)
-	local := err == nil && (host == "localhost" || (ip != nil && ip.IsLoopback() && ip.To4() != nil))
+// newCallClients builds the HTTP clients of the connector and the
+// softphones for about perSecond API calls per second to addr:
+// keep-alive connections, spread over loopback source addresses (in
+// 127.2.0.0/16, apart from the visitors') when the server is local.
+func newCallClients(addr string, perSecond float64) *pool {
+	n, local := 1, loopback(addr)
 	if local {
 		n = max(1, int(math.Ceil(perSecond/apiCallsPerAddr)))
 	}
-	cc := &callClients{}
+	p := &pool{}
 	for i := range n {
 		tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second}
 		if local {
 			nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 2, byte(i/250), byte(1+i%250))}, Timeout: 10 * time.Second}
 			tr.DialContext = nd.DialContext
 		}
-		cc.clients = append(cc.clients, &http.Client{Transport: tr, Timeout: 30 * time.Second})
+		p.clients = append(p.clients, &http.Client{Transport: tr, Timeout: 30 * time.Second})
 	}
-	return cc
+	return p
 }
 
-// pick returns the next client, round robin.
-func (cc *callClients) pick() *http.Client {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	cc.next++
-	return cc.clients[cc.next%len(cc.clients)]
-}
-
-// close drops the clients' idle connections.
-func (cc *callClients) close() {
-	for _, c := range cc.clients {
-		c.CloseIdleConnections()
-	}
-}
-
-// post sends body to path with the workspace's API key, once (a refusal is
-// counted, not retried: a retry would hide the server's latency), and
-// decodes a 2xx answer into out. kind names the error when it fails:
-// "<kind>_<problem code>" for a problem document, "<kind>_<transport
-// error>" otherwise.
-func (r *runner) post(ctx context.Context, path string, body, out any) (ok bool, kind string) {
+// post sends body to path once over the next of the calls' clients (a
+// refusal is counted, not retried: a retry would hide the server's
+// latency) and reports whether it got a 2xx. Unless ctx ended, a failure
+// is counted as "<what>_<problem code>" (or "<what>_http_<status>"), or
+// by its transport error (errKind).
+func (r *runner) post(ctx context.Context, path string, body any, what string) bool {
 	raw, err := json.Marshal(body)
-	if err != nil {
-		return false, "marshal"
+	status, data := 0, []byte(nil)
+	if err == nil {
+		status, data, err = r.api.send(ctx, r.apiClients.pick(), http.MethodPost, path, raw)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.api.base+path, bytes.NewReader(raw))
-	if err != nil {
-		return false, "request"
-	}
-	req.Header.Set("Authorization", "Bearer "+r.api.key)
-	req.Header.Set("Content-Type", "application/json")
-	if r.api.workspace != "" {
-		req.Header.Set("Switchboard-Workspace", r.api.workspace)
-	}
-	resp, err := r.apiClients.pick().Do(req)
-	if err != nil {
-		return false, errKind("", err)[1:]
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	if err != nil {
-		return false, errKind("", err)[1:]
-	}
-	if resp.StatusCode/100 != 2 {
+	switch {
+	case err == nil && status/100 == 2:
+		return true
+	case ctx.Err() != nil:
+	case err != nil:
+		r.fail(errKind(what, err))
+	default:
 		var p struct {
 			Code string `json:"code"`
 		}
 		if json.Unmarshal(data, &p) != nil || p.Code == "" {
-			return false, "http_" + strconv.Itoa(resp.StatusCode)
+			p.Code = "http_" + strconv.Itoa(status)
 		}
-		return false, p.Code
+		r.fail(what + "_" + p.Code)
 	}
-	if out != nil && json.Unmarshal(data, out) != nil {
-		return false, "bad_answer"
-	}
-	return true, ""
+	return false
 }
 
 // ring posts calls as a Poisson process at cfg.Calls per second until
@@ -140,11 +98,7 @@ func (r *runner) placeCall(ctx context.Context, n int) {
 	sent := time.Now()
 	body := map[string]any{"channel": "voice_inbound", "queue": QueueID,
 		"contact": map[string]any{"name": callStamp(r.cfg.Worker, n, sent), "phone": "+1555" + strconv.Itoa(1000000+n%9000000)}}
-	ok, kind := r.post(ctx, "/v1/sessions", body, nil)
-	if !ok {
-		if ctx.Err() == nil {
-			r.fail("call_post_" + kind)
-		}
+	if !r.post(ctx, "/v1/sessions", body, "call_post") {
 		return
 	}
 	r.callPost.Add(time.Since(sent))
@@ -184,11 +138,7 @@ func (r *runner) event(ctx context.Context, sid, ev string) bool {
 	if ev == "ended" {
 		body["by"] = "customer"
 	}
-	ok, kind := r.post(ctx, "/v1/sessions/"+sid+"/events", body, nil)
-	if !ok {
-		if ctx.Err() == nil {
-			r.fail("call_" + ev + "_" + kind)
-		}
+	if !r.post(ctx, "/v1/sessions/"+sid+"/events", body, "call_"+ev) {
 		return false
 	}
 	r.callEvent.Add(time.Since(sent))
@@ -197,6 +147,4 @@ func (r *runner) event(ctx context.Context, sid, ev string) bool {
 
 // callStamp is a call's contact name, carrying the time it was posted:
 // "bc-<worker>-<n>-<unix nanoseconds>".
-func callStamp(worker, n int, at time.Time) string {
-	return "bc" + stamp(worker, n, at)[2:]
-}
+func callStamp(worker, n int, at time.Time) string { return stampAs("bc", worker, n, at) }

@@ -100,14 +100,7 @@ func TestBenchCallsOnly(t *testing.T) {
 func TestCallRefusalsCounted(t *testing.T) {
 	addr := startServer(t)
 	ctx := context.Background()
-	cfg, err := Config{Addr: addr, AdminKey: "k", Agents: 1, Calls: 1, Duration: time.Second}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := prepare(ctx, cfg, &http.Client{Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, st := prepared(t, Config{Addr: addr, AdminKey: "k", Agents: 1, Calls: 1, Duration: time.Second})
 	r := &runner{cfg: cfg, setup: st, errors: map[string]int64{}, callPost: NewHist(), callEvent: NewHist(),
 		api: &api{base: "http://" + addr, key: st.APIKey}, apiClients: newCallClients(addr, 1)}
 	defer r.apiClients.close()

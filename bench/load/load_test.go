@@ -170,19 +170,27 @@ func TestHist(t *testing.T) {
 	}
 }
 
+// prepared is cfg with its defaults and the workspace prepare set up for
+// it on the server.
+func prepared(t *testing.T, cfg Config) (Config, *Setup) {
+	t.Helper()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := prepare(context.Background(), cfg, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, st
+}
+
 // TestWidgetKeysForRate checks that a run gets one widget key per 150
 // arrivals per second, and that visitors are welcomed through each.
 func TestWidgetKeysForRate(t *testing.T) {
 	addr := startServer(t)
 	ctx := context.Background()
-	cfg, err := Config{Addr: addr, AdminKey: "k", Agents: 1, Rate: 400, Duration: time.Second}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := prepare(ctx, cfg, &http.Client{Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, st := prepared(t, Config{Addr: addr, AdminKey: "k", Agents: 1, Rate: 400, Duration: time.Second})
 	if len(st.WidgetKeys) != 3 {
 		t.Fatalf("%d widget keys for 400/s, want 3", len(st.WidgetKeys))
 	}

@@ -201,12 +201,13 @@ func (res *Result) WriteTable(w io.Writer) error {
 		name string
 		s    Summary
 	}
+	chats := res.Rate > 0 || res.CallRate == 0 // a run of calls alone has no chat to time
 	rows := []row{{"connect (dial → welcome)", res.Connect}}
-	if res.Rate > 0 || res.CallRate == 0 { // a run of calls alone has no chat to time
+	if chats {
 		rows = append(rows, row{"offer (first message → offer)", res.Offer})
 	}
 	rows = append(rows, row{"accept (accept → ack)", res.Accept})
-	if res.Rate > 0 || res.CallRate == 0 {
+	if chats {
 		rows = append(rows, row{"answer (first msg → agent joined)", res.Answer},
 			row{"deliver (visitor → agent)", res.Deliver}, row{"relay (visitor → agent → visitor)", res.Relay})
 	}

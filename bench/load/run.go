@@ -25,7 +25,7 @@ type runner struct {
 	callPost, callOffer, callEvent *Hist
 	// apiClients carry the calls' API requests; bg counts the goroutines
 	// that post them, for Run to wait for.
-	apiClients *callClients
+	apiClients *pool
 	bg         sync.WaitGroup
 
 	sockets, activeChats, visitorsNow, agentsBusy           atomic.Int64

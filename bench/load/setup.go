@@ -52,25 +52,11 @@ func (a *api) call(ctx context.Context, method, path string, body, out any) erro
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, a.base+path, bytes.NewReader(raw))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+a.key)
-		req.Header.Set("Content-Type", "application/json")
-		if a.workspace != "" {
-			req.Header.Set("Switchboard-Workspace", a.workspace)
-		}
-		resp, err := a.http.Do(req)
+		status, data, err := a.send(ctx, a.http, method, path, raw)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
-		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-		if resp.StatusCode == http.StatusTooManyRequests && attempt < 20 {
+		if status == http.StatusTooManyRequests && attempt < 20 {
 			select {
 			case <-time.After(time.Duration(attempt+1) * 100 * time.Millisecond):
 				continue
@@ -78,8 +64,8 @@ func (a *api) call(ctx context.Context, method, path string, body, out any) erro
 				return ctx.Err()
 			}
 		}
-		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
+		if status/100 != 2 {
+			return fmt.Errorf("%s %s: %d %s: %s", method, path, status, http.StatusText(status), bytes.TrimSpace(data))
 		}
 		if out != nil {
 			if err := json.Unmarshal(data, out); err != nil {
@@ -88,6 +74,28 @@ func (a *api) call(ctx context.Context, method, path string, body, out any) erro
 		}
 		return nil
 	}
+}
+
+// send sends one request with raw (JSON, nil for none) as its body over hc,
+// with the key and workspace headers, and returns the answer's status and
+// body (its first MiB).
+func (a *api) send(ctx context.Context, hc *http.Client, method, path string, raw []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, bytes.NewReader(raw))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+a.key)
+	req.Header.Set("Content-Type", "application/json")
+	if a.workspace != "" {
+		req.Header.Set("Switchboard-Workspace", a.workspace)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	return resp.StatusCode, data, err
 }
 
 // randomID returns n random bytes in hex.

@@ -65,13 +65,42 @@ type offerInfo struct {
 	Media   string `json:"media"`
 }
 
-// dialer opens websockets to the server, spreading them over loopback
-// source addresses when the server is local.
-type dialer struct {
-	base    string
+// pool is a set of HTTP clients, taken round robin.
+type pool struct {
 	clients []*http.Client
 	mu      sync.Mutex
 	next    int
+}
+
+// pick returns the next client.
+func (p *pool) pick() *http.Client {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.clients[p.next%len(p.clients)]
+	p.next++
+	return c
+}
+
+// close drops the clients' idle connections.
+func (p *pool) close() {
+	for _, c := range p.clients {
+		c.CloseIdleConnections()
+	}
+}
+
+// loopback reports whether addr's host is this machine over IPv4, where
+// the bench spreads its connections over source addresses in 127.0.0.0/8.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	return err == nil && (host == "localhost" || (ip != nil && ip.IsLoopback() && ip.To4() != nil))
+}
+
+// dialer opens websockets to the server, spreading them over loopback
+// source addresses when the server is local.
+type dialer struct {
+	base string
+	pool
 }
 
 // sourceAddrs is how many loopback source addresses a local run spreads
@@ -82,9 +111,7 @@ const sourceAddrs = 1000
 
 func newDialer(addr string) *dialer {
 	d := &dialer{base: "ws://" + addr}
-	host, _, err := net.SplitHostPort(addr)
-	ip := net.ParseIP(host)
-	if err == nil && (host == "localhost" || (ip != nil && ip.IsLoopback() && ip.To4() != nil)) {
+	if loopback(addr) {
 		for i := range sourceAddrs {
 			local := &net.TCPAddr{IP: net.IPv4(127, 1, byte(i/250), byte(1+i%250))}
 			nd := &net.Dialer{LocalAddr: local, Timeout: 10 * time.Second}
@@ -100,10 +127,7 @@ func newDialer(addr string) *dialer {
 func (d *dialer) dial(ctx context.Context, path string, spread bool) (*websocket.Conn, error) {
 	c := d.clients[0]
 	if spread {
-		d.mu.Lock()
-		c = d.clients[d.next%len(d.clients)]
-		d.next++
-		d.mu.Unlock()
+		c = d.pick()
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()

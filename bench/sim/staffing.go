@@ -444,18 +444,27 @@ func searchFewest(lo, hi, start int, meets func(c int) (bool, error)) (int, erro
 	return good, nil
 }
 
+// modelTitle names what gave ModelAgents: the model, or for a blend
+// dedicated teams by the model.
+func (st *Staffing) modelTitle() string {
+	title := (&Prediction{Model: st.Model}).title()
+	if st.Blended {
+		return "dedicated teams by " + title
+	}
+	return title
+}
+
 // write adds the search to a report's table, with t the service-level
 // threshold in seconds.
 func (st *Staffing) write(b *strings.Builder, t float64, media []MediaReport) {
-	title := (&Prediction{Model: st.Model}).title()
+	title := st.modelTitle()
 	model := "no answer"
 	if st.ModelAgents > 0 {
 		model = fmt.Sprintf("%d agents", st.ModelAgents)
 	}
-	column := title + ": SL / ASA / abandon"
+	column := (&Prediction{Model: st.Model}).title() + ": SL / ASA / abandon"
 	what := st.Targets.describeRun(t, st.Blended)
 	if st.Blended {
-		title = "dedicated teams by " + title
 		var teams, names []string
 		for _, m := range media {
 			teams = append(teams, fmt.Sprintf("%s %d", m.Media, m.Dedicated))
@@ -573,9 +582,7 @@ func rosterNote(plans []*Staffing, shrinkage, interval float64) string {
 		avail, sched = avail+st.Agents, sched+st.Scheduled
 		modelAvail, modelSched = modelAvail+st.ModelAgents, modelSched+st.ModelScheduled
 		answered = answered && st.ModelAgents > 0
-		if title = (&Prediction{Model: st.Model}).title(); st.Blended {
-			title = "dedicated teams by " + title
-		}
+		title = st.modelTitle()
 	}
 	hours := func(n int) string { return strconv.FormatFloat(float64(n)*interval/3600, 'f', -1, 64) }
 	model := "no answer in some interval"

@@ -33,6 +33,7 @@ usage:
                       [--tls-cert FILE --tls-key FILE] [--pprof 127.0.0.1:6060] [--log-level info]
                       [--frame-ancestors 'https://shop.example'] [--config FILE.json]
   switchboard bench    --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]
+                      [--calls C [--call-length D]] (voice calls per second over the HTTP API, beside or instead of --rate)
   switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]
                       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X] [--wrapup S]
                       [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S]]
@@ -41,6 +42,7 @@ usage:
                       [--media voice=SHARE,chat=SHARE,email=SHARE] (blended agents; --handle, --wrapup, --capacity,
                        --sl-threshold then also take a value per media: --handle voice=240,chat=480)
                       staffing, instead of --agents: [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X]
+                       [--shrinkage X]
 
 Every flag has a SWITCHBOARD_ environment twin (SWITCHBOARD_ADDR, SWITCHBOARD_DATA, ...) and a key in
 the optional JSON config file ({"addr": ":8080", "no-demo": true}); flags win over the environment,
