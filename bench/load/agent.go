@@ -11,7 +11,8 @@ import (
 )
 
 // agent is one agent desktop: it accepts every offer after the accept
-// delay, echoes every visitor message, and wraps up every ended chat.
+// delay, echoes every visitor message, answers every email assigned to it
+// (email.go), and wraps up every ended session.
 type agent struct {
 	r    *runner
 	n    int // the agent's index in the run
@@ -19,9 +20,18 @@ type agent struct {
 	s    *sock
 	mu   sync.Mutex
 	sent map[string]time.Time // accept ref → when sent
-	busy map[string]bool      // sessions accepted and not yet wrapped up: true for a call
-	rng  *rand.Rand           // talk times (under mu)
+	busy map[string]work      // sessions accepted or assigned, not yet wrapped up
+	rng  *rand.Rand           // talk and handle times (under mu)
 }
+
+// work is what an agent holds: a chat, a call or an email.
+type work uint8
+
+const (
+	workChat work = iota
+	workCall
+	workEmail
+)
 
 // run connects the agent, then serves it until ctx ends. ready is called
 // once, with whether the agent came online.
@@ -36,7 +46,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r}
-	a.sent, a.busy = map[string]time.Time{}, map[string]bool{}
+	a.sent, a.busy = map[string]time.Time{}, map[string]work{}
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
 	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
 	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
@@ -82,18 +92,29 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 	switch f.Type {
 	case "offer":
 		var o offerInfo
-		if json.Unmarshal(f.Offer, &o) != nil || o.ID == "" {
+		if json.Unmarshal(f.Offer, &o) != nil || o.ID == "" && o.Mode != "auto" {
 			return
 		}
+		kind := workChat
+		switch o.Media {
+		case "voice":
+			kind = workCall
+		case "email":
+			kind = workEmail
+		}
 		if f.Card != nil {
-			if at, call, ok := stampOf(f.Card.Contact.Name); ok && call {
-				r.callOffer.Add(now.Sub(at))
-			} else if ok {
-				r.offer.Add(now.Sub(at))
+			if at, k, ok := stampOf(f.Card.Contact.Name); ok {
+				r.offerHist(k).Add(now.Sub(at))
 			}
 		}
+		if o.Mode == "auto" { // assigned already (no offer id): nothing to accept
+			if o.Session != "" {
+				a.take(ctx, o.Session, kind)
+			}
+			return
+		}
 		ref := "acc-" + o.ID
-		if o.Media == "voice" {
+		if kind == workCall {
 			ref = "call-" + o.ID
 		}
 		accept := func() {
@@ -113,23 +134,14 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		a.mu.Lock()
 		at, ok := a.sent[f.Ref]
 		delete(a.sent, f.Ref)
-		call := strings.HasPrefix(f.Ref, "call-")
-		if ok && f.Session != "" {
-			if len(a.busy) == 0 {
-				r.agentsBusy.Add(1)
-			}
-			a.busy[f.Session] = call
-		}
 		a.mu.Unlock()
-		switch {
-		case ok && call:
+		if ok && f.Session != "" {
 			r.accept.Add(now.Sub(at))
-			r.activeCalls.Add(1)
-			a.answered(ctx, f.Session)
-		case ok:
-			r.accept.Add(now.Sub(at))
-			r.chats.Add(1)
-			r.activeChats.Add(1)
+			kind := workChat
+			if strings.HasPrefix(f.Ref, "call-") {
+				kind = workCall
+			}
+			a.take(ctx, f.Session, kind)
 		}
 	case "error":
 		a.mu.Lock()
@@ -153,23 +165,57 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			return
 		}
 		a.mu.Lock()
-		call, mine := a.busy[c.Session]
+		kind, mine := a.busy[c.Session]
 		delete(a.busy, c.Session)
 		if mine && len(a.busy) == 0 {
 			r.agentsBusy.Add(-1)
 		}
 		a.mu.Unlock()
-		if mine {
-			if call {
-				r.activeCalls.Add(-1)
-				r.callsEnded.Add(1)
-			} else {
-				r.activeChats.Add(-1)
-			}
-			if err := a.s.send(ctx, map[string]any{"type": "wrapup", "session": c.Session, "code": "done", "ref": "wrap-" + c.Session}); err != nil && ctx.Err() == nil {
-				r.fail(errKind("agent_write", err))
-			}
+		if !mine {
+			return
 		}
+		switch kind {
+		case workCall:
+			r.activeCalls.Add(-1)
+			r.callsEnded.Add(1)
+		case workEmail:
+			r.activeEmails.Add(-1)
+			r.emailsEnded.Add(1)
+		default:
+			r.activeChats.Add(-1)
+		}
+		if err := a.s.send(ctx, map[string]any{"type": "wrapup", "session": c.Session, "code": "done", "ref": "wrap-" + c.Session}); err != nil && ctx.Err() == nil {
+			r.fail(errKind("agent_write", err))
+		}
+	}
+}
+
+// take records session sid as the agent's, accepted (its ack came) or
+// assigned (an email), and starts what follows: a chat waits for its
+// visitor's messages, a call's softphone reports it connected, an email
+// gets its reply.
+func (a *agent) take(ctx context.Context, sid string, kind work) {
+	r := a.r
+	a.mu.Lock()
+	if _, dup := a.busy[sid]; dup {
+		a.mu.Unlock()
+		return
+	}
+	if len(a.busy) == 0 {
+		r.agentsBusy.Add(1)
+	}
+	a.busy[sid] = kind
+	a.mu.Unlock()
+	switch kind {
+	case workCall:
+		r.activeCalls.Add(1)
+		a.answered(ctx, sid)
+	case workEmail:
+		r.activeEmails.Add(1)
+		a.answerEmail(ctx, sid)
+	default:
+		r.chats.Add(1)
+		r.activeChats.Add(1)
 	}
 }
 
@@ -183,19 +229,31 @@ func stampAs(prefix string, worker, n int, at time.Time) string {
 	return prefix + "-" + strconv.Itoa(worker) + "-" + strconv.Itoa(n) + "-" + strconv.FormatInt(at.UnixNano(), 10)
 }
 
-// stampOf reads the time back from a stamped name, a visitor's or a
-// call's (callStamp).
-func stampOf(name string) (at time.Time, call, ok bool) {
+// stampOf reads the time back from a stamped name and what it stamps: a
+// visitor's (a chat), a call's (callStamp) or an email's (emailStamp).
+func stampOf(name string) (at time.Time, kind work, ok bool) {
 	i := strings.LastIndexByte(name, '-')
-	call = strings.HasPrefix(name, "bc-")
-	if !(call || strings.HasPrefix(name, "bv-")) || i < 0 {
-		return time.Time{}, false, false
+	prefix, _, _ := strings.Cut(name, "-")
+	kind, known := map[string]work{"bv": workChat, "bc": workCall, "be": workEmail}[prefix]
+	if !known || i < 0 {
+		return time.Time{}, 0, false
 	}
 	ns, err := strconv.ParseInt(name[i+1:], 10, 64)
 	if err != nil {
-		return time.Time{}, false, false
+		return time.Time{}, 0, false
 	}
-	return time.Unix(0, ns), call, true
+	return time.Unix(0, ns), kind, true
+}
+
+// offerHist is the histogram of the offers (or assignments) of kind.
+func (r *runner) offerHist(kind work) *Hist {
+	switch kind {
+	case workCall:
+		return r.callOffer
+	case workEmail:
+		return r.emailAssign
+	}
+	return r.offer
 }
 
 // agentErrKind names an error frame an agent got for the errors table:
@@ -205,7 +263,8 @@ func stampOf(name string) (at time.Time, call, ok bool) {
 func agentErrKind(f *frame) string {
 	kind := "agent_error_" + f.Code
 	prefix, _, _ := strings.Cut(f.Ref, "-")
-	if cmd, ok := map[string]string{"acc": "accept", "call": "call_accept", "echo": "send", "wrap": "wrapup"}[prefix]; ok {
+	if cmd, ok := map[string]string{"acc": "accept", "call": "call_accept", "echo": "send", "wrap": "wrapup",
+		"reply": "email_reply", "end": "email_end"}[prefix]; ok {
 		kind += "_on_" + cmd
 	}
 	return kind

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,7 +20,14 @@ import (
 // time the caller hangs up (event ended, by customer); the agent wraps up.
 // The softphone's events are posted by the agent's own process, so that a
 // call posted by one worker and answered in another needs no message
-// between them. Calls do not abandon: --patience is the visitors'.
+// between them.
+//
+// With --patience a caller hangs up when no agent answered within a
+// patience drawn for it (exponential, as for visitors): once it is up, the
+// connector reads the call (GET /v1/sessions/{id}) and, if it still waits
+// in the queue, posts its end by the customer, which the hub counts as
+// abandoned. A call answered by one of this process's agents needs no
+// read: the connector and the softphones share the call's state.
 
 // apiCallsPerAddr is the most API calls per second the bench sends from
 // one source address: under the server's default of 200, with room for
@@ -53,14 +61,25 @@ func newCallClients(addr string, perSecond float64) *pool {
 // is counted as "<what>_<problem code>" (or "<what>_http_<status>"), or
 // by its transport error (errKind).
 func (r *runner) post(ctx context.Context, path string, body any, what string) bool {
-	raw, err := json.Marshal(body)
+	_, ok := r.request(ctx, http.MethodPost, path, body, what)
+	return ok
+}
+
+// request is post for any method, body nil for none; it also returns the
+// answer's body.
+func (r *runner) request(ctx context.Context, method, path string, body any, what string) ([]byte, bool) {
+	var raw []byte
+	var err error
+	if body != nil {
+		raw, err = json.Marshal(body)
+	}
 	status, data := 0, []byte(nil)
 	if err == nil {
-		status, data, err = r.api.send(ctx, r.apiClients.pick(), http.MethodPost, path, raw)
+		status, data, err = r.api.send(ctx, r.apiClients.pick(), method, path, raw)
 	}
 	switch {
 	case err == nil && status/100 == 2:
-		return true
+		return data, true
 	case ctx.Err() != nil:
 	case err != nil:
 		r.fail(errKind(what, err))
@@ -73,7 +92,7 @@ func (r *runner) post(ctx context.Context, path string, body any, what string) b
 		}
 		r.fail(what + "_" + p.Code)
 	}
-	return false
+	return nil, false
 }
 
 // ring posts calls as a Poisson process at cfg.Calls per second until
@@ -82,27 +101,88 @@ func (r *runner) ring(ctx context.Context, start time.Time) {
 	cfg := r.cfg
 	rng := rand.New(rand.NewPCG(cfg.Seed^0x63616c6c, uint64(cfg.Worker)+1))
 	poisson(ctx, rng, cfg.Calls, cfg.Duration, start, func(n int) {
+		var patience time.Duration
+		if cfg.Patience > 0 {
+			patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
+		}
 		r.callsPosting.Add(1)
 		r.bg.Add(1)
 		go func() {
 			defer r.bg.Done()
-			defer r.callsPosting.Add(-1)
-			r.placeCall(ctx, n)
+			sid := r.placeCall(ctx, n)
+			r.callsPosting.Add(-1)
+			if sid != "" && patience > 0 {
+				r.wait(ctx, sid, patience)
+			}
 		}()
 	})
 }
 
-// placeCall posts call n: its contact name carries the time it was posted,
-// for the offer's latency at the agent.
-func (r *runner) placeCall(ctx context.Context, n int) {
+// placeCall posts call n and returns its session id ("" when refused):
+// its contact name carries the time it was posted, for the offer's
+// latency at the agent.
+func (r *runner) placeCall(ctx context.Context, n int) string {
 	sent := time.Now()
 	body := map[string]any{"channel": "voice_inbound", "queue": QueueID,
 		"contact": map[string]any{"name": callStamp(r.cfg.Worker, n, sent), "phone": "+1555" + strconv.Itoa(1000000+n%9000000)}}
-	if !r.post(ctx, "/v1/sessions", body, "call_post") {
-		return
+	data, ok := r.request(ctx, http.MethodPost, "/v1/sessions", body, "call_post")
+	if !ok {
+		return ""
 	}
 	r.callPost.Add(time.Since(sent))
 	r.callsPosted.Add(1)
+	var card struct {
+		Session string `json:"session"`
+	}
+	if json.Unmarshal(data, &card) != nil || card.Session == "" {
+		r.fail("call_post_no_session")
+		return ""
+	}
+	return card.Session
+}
+
+// What this process knows of a call with a patience it posted (callState).
+const (
+	callWaiting int32 = iota
+	callAnswered
+	callHungUp
+)
+
+// wait is call sid's caller waiting for an agent for patience: then,
+// unless an agent of this process answered it, the connector reads the
+// call and hangs up if it still waits in the queue.
+func (r *runner) wait(ctx context.Context, sid string, patience time.Duration) {
+	st := new(atomic.Int32)
+	r.callStates.Store(sid, st)
+	defer r.callStates.Delete(sid)
+	t := time.NewTimer(patience)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-t.C:
+	}
+	if !st.CompareAndSwap(callWaiting, callHungUp) {
+		return // answered here
+	}
+	data, ok := r.request(ctx, http.MethodGet, "/v1/sessions/"+sid, nil, "call_read")
+	var card struct {
+		StateName string `json:"state_name"`
+	}
+	if !ok || json.Unmarshal(data, &card) != nil || card.StateName != "queued" && card.StateName != "requeued" {
+		return // answered in another process (or unreadable: counted)
+	}
+	if r.event(ctx, sid, "ended") {
+		r.callsAbandoned.Add(1)
+	}
+}
+
+// claimAnswer reports whether an agent of this process that accepted call
+// sid may report it connected: false when its caller hung up as it was
+// answered (the hub then ends the call, and its wrap-up follows).
+func (r *runner) claimAnswer(sid string) bool {
+	st, ok := r.callStates.Load(sid)
+	return !ok || st.(*atomic.Int32).CompareAndSwap(callWaiting, callAnswered)
 }
 
 // answered is an agent's softphone once the hub acknowledged its accept of
@@ -111,6 +191,9 @@ func (r *runner) placeCall(ctx context.Context, n int) {
 func (a *agent) answered(ctx context.Context, sid string) {
 	r := a.r
 	r.callsAnswered.Add(1)
+	if !r.claimAnswer(sid) {
+		return
+	}
 	a.mu.Lock()
 	talk := time.Duration(a.rng.ExpFloat64() * float64(r.cfg.CallLength))
 	a.mu.Unlock()

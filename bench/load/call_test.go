@@ -122,6 +122,7 @@ func TestNewCallClientsSpreadsLocalAddresses(t *testing.T) {
 }
 
 type searchedCard struct {
+	Session     string `json:"session"`
 	Channel     string `json:"channel"`
 	StateName   string `json:"state_name"`
 	WrapupCode  string `json:"wrapup_code"`
@@ -151,4 +152,46 @@ func searchSessions(t *testing.T, addr, ws string) []searchedCard {
 		}
 		cursor = page.Cursor
 	}
+}
+
+// TestBenchCallersAbandon: with one agent on long calls and callers of
+// little patience, most callers hang up in the queue. Every call is
+// answered or abandoned, the hub counts the same abandonments, and every
+// call ends.
+func TestBenchCallersAbandon(t *testing.T) {
+	addr := startServer(t)
+	res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 1, Calls: 10, Duration: 2 * time.Second,
+		CallLength: 400 * time.Millisecond, Patience: 300 * time.Millisecond, AcceptDelay: -1, Drain: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A caller who hangs up as the agent answers makes both counts move
+	// (and its accept may be refused): rare, and named when it happens.
+	for k := range res.Errors {
+		if !strings.HasSuffix(k, "_on_call_accept") && k != "call_connected_conflict" {
+			t.Errorf("errors %v", res.Errors)
+		}
+	}
+	if res.Calls < 10 || res.CallsAbandoned == 0 || res.CallsAnswered == 0 || res.CallsAnswered+res.CallsAbandoned < res.Calls {
+		t.Fatalf("calls %d answered %d abandoned %d", res.Calls, res.CallsAnswered, res.CallsAbandoned)
+	}
+	a := &api{base: "http://" + addr, key: "k", workspace: res.Workspace, http: &http.Client{Timeout: 10 * time.Second}}
+	var q struct {
+		Stats struct {
+			Abandoned int64 `json:"abandoned"`
+			Answered  int64 `json:"answered"`
+		} `json:"stats"`
+	}
+	if err := a.call(context.Background(), http.MethodGet, "/v1/queues/"+QueueID, nil, &q); err != nil {
+		t.Fatal(err)
+	}
+	if q.Stats.Abandoned != res.CallsAbandoned {
+		t.Errorf("the hub counts %d abandoned, the bench %d", q.Stats.Abandoned, res.CallsAbandoned)
+	}
+	for _, c := range searchSessions(t, addr, res.Workspace) {
+		if c.StateName != "finished" {
+			t.Errorf("call %s is %s after the drain", c.Session, c.StateName)
+		}
+	}
+	t.Logf("calls %d answered %d abandoned %d; hub: answered %d abandoned %d", res.Calls, res.CallsAnswered, res.CallsAbandoned, q.Stats.Answered, q.Stats.Abandoned)
 }

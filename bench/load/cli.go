@@ -90,7 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard bench --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]")
-		fmt.Fprintln(stderr, "       [--calls C [--call-length D]] (voice calls per second over the HTTP API, beside or instead of --rate)")
+		fmt.Fprintln(stderr, "       [--calls C [--call-length D]] [--emails E [--email-length D]] (voice calls and emails per second over the HTTP API, beside or instead of --rate)")
 		fmt.Fprintln(stderr, "       switchboard bench --addr HOST:PORT --admin-key KEY --hold D --agents N --visitors M [--server-pprof HOST:PORT] [--json]")
 		fs.PrintDefaults()
 	}
@@ -100,13 +100,15 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.Float64Var(&cfg.Rate, "rate", 0, "visitor arrivals per second (required unless --calls)")
 	fs.Float64Var(&cfg.Calls, "calls", 0, "voice calls per second, posted over the HTTP API as a telephony system does; agents answer one at a time")
 	fs.DurationVar(&cfg.CallLength, "call-length", DefaultCallLength, "mean talk time of a call, connected to hang-up (exponential)")
+	fs.Float64Var(&cfg.Emails, "emails", 0, fmt.Sprintf("emails per second, posted over the HTTP API as a mail poller does; assigned without an offer, %d per agent at most", EmailCapacity))
+	fs.DurationVar(&cfg.EmailLength, "email-length", DefaultEmailLength, "mean time an agent takes to answer an email, assigned to reply and end (exponential)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long visitors arrive, e.g. 20s (required)")
 	fs.DurationVar(&cfg.Drain, "drain", 10*time.Second, "time given to chats in progress after --duration")
 	fs.IntVar(&cfg.VisitorsMax, "visitors-max", DefaultVisitorsMax, "most visitor sockets at once; arrivals past it are dropped")
 	fs.DurationVar(&cfg.ChatLength, "chat-length", DefaultChatLength, "mean chat length once an agent joined (exponential)")
 	fs.DurationVar(&cfg.MessageGap, "message-gap", DefaultMessageGap, "mean time between a visitor's messages (exponential)")
 	fs.DurationVar(&cfg.AcceptDelay, "accept-delay", DefaultAcceptDelay, "how long agents take to accept an offer (0: at once)")
-	fs.DurationVar(&cfg.Patience, "patience", 0, "mean time a visitor waits for an agent before leaving (0: forever)")
+	fs.DurationVar(&cfg.Patience, "patience", 0, "mean time a visitor or caller waits for an agent before leaving (0: forever)")
 	fs.IntVar(&cfg.Capacity, "capacity", DefaultCapacity, "each agent's chat capacity")
 	fs.StringVar(&langs, "languages", "en", "agents' primary languages, comma separated, dealt round robin; visitors pick one at random")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
@@ -154,6 +156,9 @@ func progressLine(w io.Writer) func(Snapshot) {
 		calls := ""
 		if s.Calls > 0 {
 			calls = fmt.Sprintf("  calls %d (active %d, offer p50 %.1f ms)", s.Calls, s.CallsActive, s.CallOfferP50)
+		}
+		if s.Emails > 0 {
+			calls += fmt.Sprintf("  emails %d (open %d, assign p50 %.1f ms)", s.Emails, s.EmailsActive, s.EmailAssignP50)
 		}
 		fmt.Fprintf(w, "\r\033[K%4.0fs  sockets %d  visitors %d  chats %d (active %d)  msgs %d%s  frames in %d out %d  errors %d  offer p50 %.1f ms  relay p50 %.1f ms",
 			s.Elapsed.Seconds(), s.Sockets, s.Arrivals, s.Chats, s.Active, s.Messages, calls, s.FramesIn, s.FramesOut, s.Errors, s.OfferP50, s.RelayP50)

@@ -14,6 +14,7 @@ const (
 	DefaultAcceptDelay = 200 * time.Millisecond
 	DefaultCapacity    = 3
 	DefaultCallLength  = 30 * time.Second
+	DefaultEmailLength = 60 * time.Second
 	DefaultVisitorsMax = 10000
 	// MaxSocketsPerProcess is the most sockets one process opens before Main
 	// splits the run over worker processes: under a 20,000 open-file limit.
@@ -44,6 +45,14 @@ type Config struct {
 	// CallLength is the mean (exponential) talk time of a call, from its
 	// connected event to the caller hanging up: 0 means DefaultCallLength.
 	CallLength time.Duration
+	// Emails is emails per second posted over the HTTP API as a mail
+	// poller does (email.go); 0 means none. With emails, agents take up to
+	// EmailCapacity at a time.
+	Emails float64
+	// EmailLength is the mean (exponential) time an agent takes to answer
+	// an email, from its assignment to the reply and end: 0 means
+	// DefaultEmailLength.
+	EmailLength time.Duration
 	// Duration is how long visitors keep arriving (required); chats in
 	// progress then get up to Drain to finish.
 	Duration time.Duration
@@ -61,8 +70,8 @@ type Config struct {
 	// AcceptDelay is how long an agent takes to accept an offer: 0 means
 	// DefaultAcceptDelay; negative means at once.
 	AcceptDelay time.Duration
-	// Patience is the mean (exponential) time a visitor waits for an agent
-	// before leaving: 0 means visitors never abandon.
+	// Patience is the mean (exponential) time a visitor or a caller waits
+	// for an agent before leaving: 0 means they never abandon.
 	Patience time.Duration
 	// Capacity is each agent's chat capacity: 0 means DefaultCapacity.
 	Capacity int
@@ -113,13 +122,13 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --admin-key is required", ErrConfig)
 	case c.Agents < 1 && c.Setup == nil:
 		return c, fmt.Errorf("%w: --agents %d (want ≥ 1)", ErrConfig, c.Agents)
-	case !(c.Rate >= 0) || !(c.Calls >= 0) || math.IsInf(c.Rate, 0) || math.IsInf(c.Calls, 0):
-		return c, fmt.Errorf("%w: --rate %v, --calls %v (want ≥ 0 per second)", ErrConfig, c.Rate, c.Calls)
-	case c.Rate == 0 && c.Calls == 0:
-		return c, fmt.Errorf("%w: --rate or --calls is required (arrivals per second)", ErrConfig)
+	case !(c.Rate >= 0) || !(c.Calls >= 0) || !(c.Emails >= 0) || math.IsInf(c.Rate, 0) || math.IsInf(c.Calls, 0) || math.IsInf(c.Emails, 0):
+		return c, fmt.Errorf("%w: --rate %v, --calls %v, --emails %v (want ≥ 0 per second)", ErrConfig, c.Rate, c.Calls, c.Emails)
+	case c.Rate == 0 && c.Calls == 0 && c.Emails == 0:
+		return c, fmt.Errorf("%w: --rate, --calls or --emails is required (arrivals per second)", ErrConfig)
 	case c.Duration <= 0:
 		return c, fmt.Errorf("%w: --duration %v (want > 0)", ErrConfig, c.Duration)
-	case c.Capacity < 0 || c.VisitorsMax < 0 || c.ChatLength < 0 || c.MessageGap < 0 || c.Patience < 0 || c.CallLength < 0:
+	case c.Capacity < 0 || c.VisitorsMax < 0 || c.ChatLength < 0 || c.MessageGap < 0 || c.Patience < 0 || c.CallLength < 0 || c.EmailLength < 0:
 		return c, fmt.Errorf("%w: negative capacity, visitors-max or time", ErrConfig)
 	}
 	if c.Drain <= 0 {
@@ -136,6 +145,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.CallLength == 0 {
 		c.CallLength = DefaultCallLength
+	}
+	if c.EmailLength == 0 {
+		c.EmailLength = DefaultEmailLength
 	}
 	switch {
 	case c.AcceptDelay == 0:

@@ -17,7 +17,15 @@
 // connected (POST /v1/sessions/{id}/events) and, after an exponential talk
 // time (--call-length), the caller hangs up (event ended, by customer);
 // the agent wraps up. The softphone's events are posted from the agent's
-// own process. Calls do not abandon. --rate 0 with --calls runs calls
+// own process. With --patience a caller whose patience runs out while the
+// call still waits in the queue hangs up (event ended, by customer, which
+// the hub counts as abandoned).
+//
+// With --emails E a mail poller posts E emails per second (channel email).
+// The hub assigns each without an offer to accept (an offer frame of mode
+// auto) to an agent with a free email slot (EmailCapacity each); after an
+// exponential handle time (--email-length) the agent sends its reply, ends
+// the session and wraps up. --rate 0 with --calls or --emails runs them
 // alone.
 //
 // # What is measured
@@ -39,8 +47,11 @@
 //	call offer   a call's POST leaving to its offer reaching an agent (the
 //	             time travels in the contact's name, as for visitors)
 //	call event   a telephony event's POST (connected, ended) to its 200
+//	email post   an email's POST to its 201
+//	email assign an email's POST leaving to its assignment reaching an
+//	             agent (queueing for a free slot included)
 //
-// API refusals of the calls (a 429 past the server's limit of API calls
+// API refusals of the calls and emails (a 429 past the server's limit of API calls
 // per address, a 404) are counted under errors and not retried; against
 // a local server the calls spread over loopback source addresses, 150 API
 // calls per second each.

@@ -17,12 +17,13 @@ func (res *Result) WriteHTML(w io.Writer) error {
 	if err := res.WriteTable(&table); err != nil {
 		return err
 	}
-	var waiting, busy, active, calls []float64
+	var waiting, busy, active, calls, emails []float64
 	for _, p := range res.Timeline {
 		waiting = append(waiting, float64(max(p.Waiting, 0)))
 		busy = append(busy, float64(p.Busy))
 		active = append(active, float64(p.Active))
 		calls = append(calls, float64(p.Calls))
+		emails = append(emails, float64(p.Emails))
 	}
 	latency := []template.HTML{
 		histSVG(res.Hists["relay"], "relay round trip (ms)"),
@@ -36,6 +37,10 @@ func (res *Result) WriteHTML(w io.Writer) error {
 		latency = append(latency, histSVG(res.Hists["call_offer"], "call posted → offer (ms)"),
 			histSVG(res.Hists["call_post"], "call POST → 201 (ms)"))
 		series = append(series, chart.Series{Name: "calls active", Color: "#9467bd", Ys: calls})
+	}
+	if res.EmailRate > 0 {
+		latency = append(latency, histSVG(res.Hists["email_assign"], "email posted → assigned (ms)"))
+		series = append(series, chart.Series{Name: "emails open", Color: "#8c564b", Ys: emails})
 	}
 	return chart.Page(w, fmt.Sprintf("switchboard bench — %s", res.Addr), table.String(),
 		chart.Section{Heading: "Latency", Charts: latency},

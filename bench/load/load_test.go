@@ -157,13 +157,13 @@ func TestHist(t *testing.T) {
 	if h.N != 1001 || h.Quantile(1) != 2000 {
 		t.Errorf("merged n %d max %v", h.N, h.Quantile(1))
 	}
-	if at, call, ok := stampOf(stamp(3, 7, time.Unix(5, 6))); !ok || call || !at.Equal(time.Unix(5, 6)) {
-		t.Errorf("stamp round trip %v %v %v", at, call, ok)
+	for want, name := range map[work]string{workChat: stamp(3, 7, time.Unix(5, 6)), workCall: callStamp(3, 7, time.Unix(5, 6)),
+		workEmail: emailStamp(3, 7, time.Unix(5, 6))} {
+		if at, kind, ok := stampOf(name); !ok || kind != want || !at.Equal(time.Unix(5, 6)) {
+			t.Errorf("stamp %q round trip %v %v %v", name, at, kind, ok)
+		}
 	}
-	if at, call, ok := stampOf(callStamp(3, 7, time.Unix(5, 6))); !ok || !call || !at.Equal(time.Unix(5, 6)) {
-		t.Errorf("call stamp round trip %v %v %v", at, call, ok)
-	}
-	for _, name := range []string{"", "bv-", "bx-1-2-3", "bc-1-2-x", "Kim"} {
+	for _, name := range []string{"", "bv-", "bx-1-2-3", "bc-1-2-x", "be", "Kim"} {
 		if _, _, ok := stampOf(name); ok {
 			t.Errorf("stampOf(%q) read a time", name)
 		}

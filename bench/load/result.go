@@ -15,7 +15,9 @@ type Result struct {
 	Agents    int     `json:"agents"`
 	Rate      float64 `json:"rate"`
 	// CallRate is the calls posted per second asked for (--calls).
-	CallRate    float64 `json:"call_rate,omitempty"`
+	CallRate float64 `json:"call_rate,omitempty"`
+	// EmailRate is the emails posted per second asked for (--emails).
+	EmailRate   float64 `json:"email_rate,omitempty"`
 	DurationSec float64 `json:"duration_s"`
 	Workers     int     `json:"workers"`
 
@@ -40,6 +42,11 @@ type Result struct {
 	CallPost  Summary `json:"call_post_ms"`
 	CallOffer Summary `json:"call_offer_latency_ms"`
 	CallEvent Summary `json:"call_event_ms"`
+	// EmailPost is an email's POST /v1/sessions, sent to its 201;
+	// EmailAssign the POST sent to the email's assignment (an offer of mode
+	// auto) on an agent's socket. Empty without --emails.
+	EmailPost   Summary `json:"email_post_ms"`
+	EmailAssign Summary `json:"email_assign_latency_ms"`
 
 	Visitors  int64 `json:"visitors"`
 	Chats     int64 `json:"chats"`
@@ -53,6 +60,14 @@ type Result struct {
 	Calls         int64 `json:"calls"`
 	CallsAnswered int64 `json:"calls_answered"`
 	CallsEnded    int64 `json:"calls_ended"`
+	// CallsAbandoned were hung up by their callers in the queue
+	// (--patience).
+	CallsAbandoned int64 `json:"calls_abandoned"`
+	// Emails were posted and stored; EmailsAssigned assigned to an agent;
+	// EmailsEnded answered, ended and wrapped up.
+	Emails         int64 `json:"emails"`
+	EmailsAssigned int64 `json:"emails_assigned"`
+	EmailsEnded    int64 `json:"emails_ended"`
 
 	FramesIn        int64   `json:"frames_in"`
 	FramesOut       int64   `json:"frames_out"`
@@ -84,13 +99,15 @@ type Result struct {
 
 func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 	res := &Result{Addr: r.cfg.Addr, Workspace: r.setup.Workspace, Agents: len(r.setup.Agents), Rate: r.cfg.Rate, CallRate: r.cfg.Calls,
-		Calls: r.callsPosted.Load(), CallsAnswered: r.callsAnswered.Load(), CallsEnded: r.callsEnded.Load(),
+		Calls: r.callsPosted.Load(), CallsAnswered: r.callsAnswered.Load(), CallsEnded: r.callsEnded.Load(), CallsAbandoned: r.callsAbandoned.Load(),
+		EmailRate: r.cfg.Emails, Emails: r.emailsPosted.Load(), EmailsAssigned: r.emailsAssigned.Load(), EmailsEnded: r.emailsEnded.Load(),
 		DurationSec: elapsed.Seconds(), Workers: 1, AgentConnectSec: connectTime.Seconds(),
 		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
 		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
 		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
 		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver,
-			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent}}
+			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent,
+			"email_post": r.emailPost, "email_assign": r.emailAssign}}
 	if connectTime > 0 {
 		res.ConnectPerSec = float64(len(r.setup.Agents)) / connectTime.Seconds()
 	}
@@ -120,6 +137,7 @@ func (res *Result) finish() {
 	res.Connect, res.Offer, res.Accept = h["connect"].Summary(), h["offer"].Summary(), h["accept"].Summary()
 	res.Answer, res.Relay, res.Deliver = h["answer"].Summary(), h["relay"].Summary(), h["deliver"].Summary()
 	res.CallPost, res.CallOffer, res.CallEvent = h["call_post"].Summary(), h["call_offer"].Summary(), h["call_event"].Summary()
+	res.EmailPost, res.EmailAssign = h["email_post"].Summary(), h["email_assign"].Summary()
 	if res.DurationSec > 0 {
 		res.FramesInPerSec = float64(res.FramesIn) / res.DurationSec
 		res.FramesOutPerSec = float64(res.FramesOut) / res.DurationSec
@@ -141,6 +159,11 @@ func (res *Result) merge(o *Result) {
 	res.Calls += o.Calls
 	res.CallsAnswered += o.CallsAnswered
 	res.CallsEnded += o.CallsEnded
+	res.CallsAbandoned += o.CallsAbandoned
+	res.EmailRate += o.EmailRate
+	res.Emails += o.Emails
+	res.EmailsAssigned += o.EmailsAssigned
+	res.EmailsEnded += o.EmailsEnded
 	res.DurationSec = max(res.DurationSec, o.DurationSec)
 	res.AgentConnectSec = max(res.AgentConnectSec, o.AgentConnectSec)
 	res.ConnectPerSec += o.ConnectPerSec
@@ -171,6 +194,7 @@ func (res *Result) merge(o *Result) {
 		q.Busy += p.Busy
 		q.Active += p.Active
 		q.Calls += p.Calls
+		q.Emails += p.Emails
 		q.Sockets += p.Sockets
 		q.FramesIn += p.FramesIn
 		q.FramesOut += p.FramesOut
@@ -186,6 +210,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 	if res.CallRate > 0 {
 		calls = fmt.Sprintf(", %g calls/s", res.CallRate)
 	}
+	if res.EmailRate > 0 {
+		calls += fmt.Sprintf(", %g emails/s", res.EmailRate)
+	}
 	fmt.Fprintf(&b, "switchboard bench: %s, workspace %s, %d agents, %g visitors/s%s, %.1f s, %d process(es)\n\n",
 		res.Addr, res.Workspace, res.Agents, res.Rate, calls, res.DurationSec, res.Workers)
 	fmt.Fprintf(&b, "sockets: %d agents online in %.2f s (%.0f/s); at most %d sockets; client %.1f KiB/socket\n",
@@ -193,7 +220,10 @@ func (res *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "visitors %d, chats %d, finished %d, abandoned %d, dropped %d, offers revoked %d, messages %d\n",
 		res.Visitors, res.Chats, res.Finished, res.Abandoned, res.Dropped, res.Revoked, res.Messages)
 	if res.CallRate > 0 {
-		fmt.Fprintf(&b, "calls %d, answered %d, ended and wrapped up %d\n", res.Calls, res.CallsAnswered, res.CallsEnded)
+		fmt.Fprintf(&b, "calls %d, answered %d, abandoned %d, ended and wrapped up %d\n", res.Calls, res.CallsAnswered, res.CallsAbandoned, res.CallsEnded)
+	}
+	if res.EmailRate > 0 {
+		fmt.Fprintf(&b, "emails %d, assigned %d, answered and wrapped up %d\n", res.Emails, res.EmailsAssigned, res.EmailsEnded)
 	}
 	fmt.Fprintf(&b, "frames: %d in (%.0f/s), %d out (%.0f/s)\n\n", res.FramesIn, res.FramesInPerSec, res.FramesOut, res.FramesOutPerSec)
 	fmt.Fprintf(&b, "%-34s %8s %9s %9s %9s %9s %9s\n", "latency (ms)", "count", "mean", "p50", "p90", "p99", "max")
@@ -201,12 +231,14 @@ func (res *Result) WriteTable(w io.Writer) error {
 		name string
 		s    Summary
 	}
-	chats := res.Rate > 0 || res.CallRate == 0 // a run of calls alone has no chat to time
+	chats := res.Rate > 0 || res.CallRate == 0 && res.EmailRate == 0 // a run of calls or emails alone has no chat to time
 	rows := []row{{"connect (dial → welcome)", res.Connect}}
 	if chats {
 		rows = append(rows, row{"offer (first message → offer)", res.Offer})
 	}
-	rows = append(rows, row{"accept (accept → ack)", res.Accept})
+	if chats || res.CallRate > 0 {
+		rows = append(rows, row{"accept (accept → ack)", res.Accept})
+	}
 	if chats {
 		rows = append(rows, row{"answer (first msg → agent joined)", res.Answer},
 			row{"deliver (visitor → agent)", res.Deliver}, row{"relay (visitor → agent → visitor)", res.Relay})
@@ -214,6 +246,10 @@ func (res *Result) WriteTable(w io.Writer) error {
 	if res.CallRate > 0 {
 		rows = append(rows, row{"call post (POST → 201)", res.CallPost},
 			row{"call offer (POST → offer)", res.CallOffer}, row{"call event (POST → 200)", res.CallEvent})
+	}
+	if res.EmailRate > 0 {
+		rows = append(rows, row{"email post (POST → 201)", res.EmailPost},
+			row{"email assign (POST → offer, auto)", res.EmailAssign})
 	}
 	for _, row := range rows {
 		s := row.s

@@ -23,6 +23,9 @@ type runner struct {
 	// callPost, callOffer, callEvent: a call's POST, its offer at the
 	// agent, a telephony event's POST (call.go).
 	callPost, callOffer, callEvent *Hist
+	// emailPost, emailAssign: an email's POST, and the POST sent to its
+	// assignment at the agent (email.go).
+	emailPost, emailAssign *Hist
 	// apiClients carry the calls' API requests; bg counts the goroutines
 	// that post them, for Run to wait for.
 	apiClients *pool
@@ -33,7 +36,12 @@ type runner struct {
 	chats, messages, arrivals, abandoned, dropped, finished atomic.Int64
 	revoked                                                 atomic.Int64
 	callsPosting, callsPosted, callsAnswered, callsEnded    atomic.Int64
-	activeCalls                                             atomic.Int64
+	activeCalls, callsAbandoned                             atomic.Int64
+	// callStates holds the calls with a patience this process posted
+	// while their callers wait: session id → *atomic.Int32 (call.go).
+	callStates                                               sync.Map
+	emailsPosting, emailsPosted, emailsAssigned, emailsEnded atomic.Int64
+	activeEmails                                             atomic.Int64
 
 	// view and clientCPU are the server's view of the run and this
 	// process's CPU during it (set by Run at its end).
@@ -80,6 +88,10 @@ type Snapshot struct {
 	// median (ms).
 	Calls, CallsActive int64
 	CallOfferP50       float64
+	// Emails posted, held by this process's agents, and their
+	// assignments' median (ms).
+	Emails, EmailsActive int64
+	EmailAssignP50       float64
 }
 
 // Run sets up a workspace (unless cfg.Setup is given), connects the agents,
@@ -93,7 +105,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r := &runner{cfg: cfg, dialer: newDialer(cfg.Addr), errors: map[string]int64{},
 		connect: NewHist(), offer: NewHist(), accept: NewHist(), answer: NewHist(), relay: NewHist(), deliver: NewHist(),
-		callPost: NewHist(), callOffer: NewHist(), callEvent: NewHist()}
+		callPost: NewHist(), callOffer: NewHist(), callEvent: NewHist(), emailPost: NewHist(), emailAssign: NewHist()}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	r.setup = cfg.Setup
 	if r.setup == nil {
@@ -105,8 +117,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if r.setup.APIKey == cfg.AdminKey {
 		r.api.workspace = r.setup.Workspace
 	}
-	// Each call makes three API calls: its POST and two events.
-	r.apiClients = newCallClients(cfg.Addr, 3*cfg.Calls)
+	// Each call makes three API calls: its POST and two events; an email
+	// one.
+	r.apiClients = newCallClients(cfg.Addr, 3*cfg.Calls+cfg.Emails)
 	defer r.apiClients.close()
 	if cfg.Worker == 0 {
 		r.proc = newProcSampler(cfg.ServerPID, cfg.Addr)
@@ -136,12 +149,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Calls > 0 {
 		ringing.Go(func() { r.ring(runCtx, start) })
 	}
+	if cfg.Emails > 0 {
+		ringing.Go(func() { r.mail(runCtx, start) })
+	}
 	if cfg.Rate > 0 {
 		r.arrive(runCtx, &wg, start)
 	}
 	ringing.Wait()
-	// Drain: wait for visitors and this process's calls to finish, at most
-	// cfg.Drain.
+	// Drain: wait for visitors and this process's calls and emails to
+	// finish, at most cfg.Drain.
 	deadline := time.Now().Add(cfg.Drain)
 	for r.draining(runCtx) && time.Now().Before(deadline) && runCtx.Err() == nil {
 		time.Sleep(50 * time.Millisecond)
@@ -240,14 +256,16 @@ func poisson(ctx context.Context, rng *rand.Rand, rate float64, d time.Duration,
 }
 
 // draining reports whether the run still has work in flight in this
-// process: visitors, calls being posted, calls its agents hold, and, when
-// calls ring, calls still waiting in the queue (read from the API every
-// half second), which an agent of some process will answer.
+// process: visitors, calls and emails being posted, calls and emails its
+// agents hold, and, when calls or emails come in, those still waiting in
+// the queue (read from the API every half second), which an agent of some
+// process will take.
 func (r *runner) draining(ctx context.Context) bool {
-	if r.visitorsNow.Load() > 0 || r.callsPosting.Load() > 0 || r.activeCalls.Load() > 0 {
+	if r.visitorsNow.Load() > 0 || r.callsPosting.Load() > 0 || r.activeCalls.Load() > 0 ||
+		r.emailsPosting.Load() > 0 || r.activeEmails.Load() > 0 {
 		return true
 	}
-	if r.cfg.Calls == 0 {
+	if r.cfg.Calls == 0 && r.cfg.Emails == 0 {
 		return false
 	}
 	if time.Since(r.lastWaitCheck) < 500*time.Millisecond {
@@ -264,6 +282,7 @@ type Point struct {
 	Busy      int64   `json:"agents_busy"`
 	Active    int64   `json:"chats_active"`
 	Calls     int64   `json:"calls_active,omitempty"`
+	Emails    int64   `json:"emails_active,omitempty"`
 	Sockets   int64   `json:"sockets"`
 	FramesIn  int64   `json:"frames_in"`
 	FramesOut int64   `json:"frames_out"`
@@ -282,7 +301,7 @@ func (r *runner) sample(ctx context.Context, start time.Time, done chan<- struct
 		case <-tick.C:
 		}
 		p := Point{T: time.Since(start).Seconds(), Waiting: r.waiting(ctx), Busy: r.busyAgents(),
-			Active: r.activeChats.Load(), Calls: r.activeCalls.Load(), Sockets: r.sockets.Load(), FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load()}
+			Active: r.activeChats.Load(), Calls: r.activeCalls.Load(), Emails: r.activeEmails.Load(), Sockets: r.sockets.Load(), FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load()}
 		if r.proc != nil {
 			p.ServerRSS = r.proc.sample()
 		}
@@ -298,7 +317,8 @@ func (r *runner) sample(ctx context.Context, start time.Time, done chan<- struct
 			r.cfg.Progress(Snapshot{Elapsed: time.Since(start), Sockets: p.Sockets, Arrivals: r.arrivals.Load(),
 				Chats: r.chats.Load(), Active: p.Active, Messages: r.messages.Load(), FramesIn: p.FramesIn,
 				FramesOut: p.FramesOut, Errors: errs, RelayP50: r.relay.Quantile(0.5), OfferP50: r.offer.Quantile(0.5),
-				Calls: r.callsPosted.Load(), CallsActive: p.Calls, CallOfferP50: r.callOffer.Quantile(0.5)})
+				Calls: r.callsPosted.Load(), CallsActive: p.Calls, CallOfferP50: r.callOffer.Quantile(0.5),
+				Emails: r.emailsPosted.Load(), EmailsActive: p.Emails, EmailAssignP50: r.emailAssign.Quantile(0.5)})
 		}
 	}
 }

@@ -116,7 +116,8 @@ func (st *Setup) widgetKey(n int) string { return st.WidgetKeys[n%len(st.WidgetK
 // prepare creates a fresh workspace with enough widget keys for the rate
 // (one per widgetKeyRate visitors per second), the bench queue
 // (manual accept, single offers) and cfg.Agents agents with their tokens,
-// who take a call at a time when the run posts calls.
+// who take a call at a time when the run posts calls, and EmailCapacity
+// emails when it posts emails.
 func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	id := "bench-" + randomID(4)
 	st := &Setup{Workspace: id}
@@ -141,15 +142,18 @@ func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	if err := ws.call(ctx, http.MethodPut, "/v1/queues/"+QueueID, q, nil); err != nil {
 		return nil, fmt.Errorf("creating queue: %w", err)
 	}
-	voice := 0
+	voice, email := 0, 0
 	if cfg.Calls > 0 {
 		voice = 1
+	}
+	if cfg.Emails > 0 {
+		email = EmailCapacity
 	}
 	for i := range cfg.Agents {
 		aid := fmt.Sprintf("agent-%05d", i+1)
 		body := map[string]any{"name": fmt.Sprintf("Bench Agent %d", i+1), "queues": []string{QueueID},
 			"languages": map[string]any{"primary": cfg.Languages[i%len(cfg.Languages)]},
-			"capacity":  map[string]int{"chat": cfg.Capacity, "voice": voice, "email": 0}}
+			"capacity":  map[string]int{"chat": cfg.Capacity, "voice": voice, "email": email}}
 		if err := ws.call(ctx, http.MethodPut, "/v1/agents/"+aid, body, nil); err != nil {
 			return nil, fmt.Errorf("creating agent: %w", err)
 		}

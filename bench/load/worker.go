@@ -19,6 +19,8 @@ type workerSpec struct {
 	Rate        float64       `json:"rate"`
 	Calls       float64       `json:"calls,omitempty"`
 	CallLength  time.Duration `json:"call_length,omitempty"`
+	Emails      float64       `json:"emails,omitempty"`
+	EmailLength time.Duration `json:"email_length,omitempty"`
 	Duration    time.Duration `json:"duration"`
 	Drain       time.Duration `json:"drain"`
 	VisitorsMax int           `json:"visitors_max"`
@@ -115,7 +117,8 @@ func prepareWorkers(ctx context.Context, cfg Config, n int) (Config, *Setup, *pr
 // specFor is worker i's share of a run over n workers: every n-th agent
 // and an n-th of the arrival rate and of the visitors.
 func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
-	spec := workerSpec{Addr: cfg.Addr, Rate: cfg.Rate / float64(n), Calls: cfg.Calls / float64(n), CallLength: cfg.CallLength, Duration: cfg.Duration, Drain: cfg.Drain,
+	spec := workerSpec{Addr: cfg.Addr, Rate: cfg.Rate / float64(n), Calls: cfg.Calls / float64(n), CallLength: cfg.CallLength,
+		Emails: cfg.Emails / float64(n), EmailLength: cfg.EmailLength, Duration: cfg.Duration, Drain: cfg.Drain,
 		VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
 		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
 		Setup: *setup}
@@ -135,7 +138,8 @@ func workerMain(stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	st := spec.Setup
-	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Calls: spec.Calls, CallLength: spec.CallLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
+	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Calls: spec.Calls, CallLength: spec.CallLength,
+		Emails: spec.Emails, EmailLength: spec.EmailLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
 		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience,
 		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
 	if cfg.AcceptDelay == 0 {

@@ -33,7 +33,7 @@ usage:
                       [--tls-cert FILE --tls-key FILE] [--pprof 127.0.0.1:6060] [--log-level info]
                       [--frame-ancestors 'https://shop.example'] [--config FILE.json]
   switchboard bench    --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]
-                      [--calls C [--call-length D]] (voice calls per second over the HTTP API, beside or instead of --rate)
+                      [--calls C [--call-length D]] [--emails E [--email-length D]] (voice calls and emails per second over the HTTP API, beside or instead of --rate)
   switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]
                       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X] [--wrapup S]
                       [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S]]

@@ -1,0 +1,87 @@
+package load
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// Emails come in over the HTTP API, as a mail poller hands them to the
+// hub: the bench's connector posts each email (POST /v1/sessions, channel
+// email) as a Poisson process. The hub assigns an email without an offer
+// (whatever the queue's accept mode) to an agent with a free email slot,
+// who gets an offer frame of mode auto; the agent answers after an
+// exponential handle time (a send, then an end) and wraps up. Emails wait
+// in the queue while every agent's email slots are full, and never
+// abandon.
+
+// EmailCapacity is each agent's email capacity in a run with emails.
+const EmailCapacity = 5
+
+// mail posts emails as a Poisson process at cfg.Emails per second until
+// cfg.Duration has passed.
+func (r *runner) mail(ctx context.Context, start time.Time) {
+	cfg := r.cfg
+	rng := rand.New(rand.NewPCG(cfg.Seed^0x656d61696c, uint64(cfg.Worker)+1))
+	poisson(ctx, rng, cfg.Emails, cfg.Duration, start, func(n int) {
+		r.emailsPosting.Add(1)
+		r.bg.Add(1)
+		go func() {
+			defer r.bg.Done()
+			defer r.emailsPosting.Add(-1)
+			r.placeEmail(ctx, n)
+		}()
+	})
+}
+
+// placeEmail posts email n: its contact name carries the time it was
+// posted, for the assignment's latency at the agent.
+func (r *runner) placeEmail(ctx context.Context, n int) {
+	sent := time.Now()
+	id := strconv.Itoa(r.cfg.Worker) + "-" + strconv.Itoa(n)
+	body := map[string]any{"channel": "email", "queue": QueueID, "subject": "Bench email " + id,
+		"contact": map[string]any{"name": emailStamp(r.cfg.Worker, n, sent), "email": "bench-" + id + "@example.com"}}
+	if !r.post(ctx, "/v1/sessions", body, "email_post") {
+		return
+	}
+	r.emailPost.Add(time.Since(sent))
+	r.emailsPosted.Add(1)
+}
+
+// answerEmail is the agent's work on email sid, assigned to it: after a
+// handle time drawn from the agent's generator it sends a reply and ends
+// the session (its wrap-up follows the finished card, as for a chat).
+func (a *agent) answerEmail(ctx context.Context, sid string) {
+	r := a.r
+	r.emailsAssigned.Add(1)
+	a.mu.Lock()
+	handle := time.Duration(a.rng.ExpFloat64() * float64(r.cfg.EmailLength))
+	a.mu.Unlock()
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		t := time.NewTimer(handle)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, f := range []map[string]any{
+			{"type": "send", "session": sid, "text": "Thank you for your email.", "ref": "reply-" + sid},
+			{"type": "end", "session": sid, "ref": "end-" + sid},
+		} {
+			if err := a.s.send(ctx, f); err != nil {
+				if ctx.Err() == nil {
+					r.fail(errKind("agent_write", err))
+				}
+				return
+			}
+		}
+	}()
+}
+
+// emailStamp is an email's contact name, carrying the time it was posted:
+// "be-<worker>-<n>-<unix nanoseconds>".
+func emailStamp(worker, n int, at time.Time) string { return stampAs("be", worker, n, at) }

@@ -1,0 +1,112 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchEmailsAgainstServer runs emails over the HTTP API beside chats
+// and calls against a real server: every email posted is assigned without
+// an offer to accept, answered, ended and wrapped up, and the server's own
+// records say the same.
+func TestBenchEmailsAgainstServer(t *testing.T) {
+	addr := startServer(t)
+	var out, errb bytes.Buffer
+	html := t.TempDir() + "/report.html"
+	code := Main([]string{"--addr", addr, "--admin-key", "k", "--agents", "3", "--rate", "2", "--calls", "2", "--emails", "6",
+		"--duration", "3s", "--email-length", "300ms", "--call-length", "300ms", "--chat-length", "500ms", "--message-gap", "150ms",
+		"--accept-delay", "10ms", "--drain", "10s", "--json", "--quiet", "--html", html}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(res.Errors) != 0 {
+		t.Errorf("errors %v", res.Errors)
+	}
+	if res.Emails < 6 || res.EmailsAssigned != res.Emails || res.EmailsEnded != res.Emails || res.EmailRate != 6 {
+		t.Fatalf("emails %d assigned %d ended %d at %v/s", res.Emails, res.EmailsAssigned, res.EmailsEnded, res.EmailRate)
+	}
+	if res.CallsEnded != res.Calls || res.Calls == 0 {
+		t.Errorf("calls %d ended %d beside the emails", res.Calls, res.CallsEnded)
+	}
+	for name, s := range map[string]Summary{"email_post_ms": res.EmailPost, "email_assign_latency_ms": res.EmailAssign} {
+		if !(s.P50 > 0 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.Max && s.Max < 5000) || s.Count != uint64(res.Emails) {
+			t.Errorf("%s: %+v for %d emails", name, s, res.Emails)
+		}
+	}
+	// No email was accepted: the accepts timed are the chats' and calls'.
+	if res.Accept.Count != uint64(res.Chats+res.CallsAnswered) {
+		t.Errorf("%d accepts timed for %d chats and %d calls", res.Accept.Count, res.Chats, res.CallsAnswered)
+	}
+
+	// The server's records: every email of the workspace is finished,
+	// wrapped up by an agent, and holds the agent's reply.
+	var emails, done int64
+	for _, c := range searchSessions(t, addr, res.Workspace) {
+		if c.Channel != "email" {
+			continue
+		}
+		emails++
+		if c.StateName == "finished" && c.WrapupCode == "done" && c.Agent != nil {
+			done++
+		}
+		if emails == 1 {
+			a := &api{base: "http://" + addr, key: "k", workspace: res.Workspace, http: &http.Client{Timeout: 10 * time.Second}}
+			var tr struct {
+				Messages []struct {
+					Text string `json:"text"`
+				} `json:"messages"`
+			}
+			if err := a.call(context.Background(), http.MethodGet, "/v1/sessions/"+c.Session+"/transcript", nil, &tr); err != nil {
+				t.Fatal(err)
+			}
+			if len(tr.Messages) == 0 || tr.Messages[len(tr.Messages)-1].Text != "Thank you for your email." {
+				t.Errorf("email %s transcript %+v", c.Session, tr)
+			}
+		}
+	}
+	if emails != res.Emails || done != res.Emails {
+		t.Errorf("server: %d email sessions, %d answered and wrapped up; the bench posted %d", emails, done, res.Emails)
+	}
+
+	var table bytes.Buffer
+	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "email assign (POST → offer, auto)") ||
+		!strings.Contains(table.String(), "6 emails/s") {
+		t.Errorf("table %v: %s", err, table.String())
+	}
+	page, err := os.ReadFile(html)
+	if err != nil || !bytes.Contains(page, []byte("email posted → assigned")) || !bytes.Contains(page, []byte("emails open")) {
+		t.Errorf("html report: %v", err)
+	}
+}
+
+// TestBenchEmailsWaitForASlot: one agent with five email slots gets more
+// emails than it holds at once; the rest wait in the queue and are
+// assigned as it answers, and every one is answered before the drain ends.
+func TestBenchEmailsWaitForASlot(t *testing.T) {
+	addr := startServer(t)
+	res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 1, Emails: 40, Duration: 500 * time.Millisecond,
+		EmailLength: 200 * time.Millisecond, Drain: 15 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Visitors != 0 || res.Emails < 8 || res.EmailsEnded != res.Emails || len(res.Errors) != 0 {
+		t.Fatalf("visitors %d emails %d ended %d errors %v", res.Visitors, res.Emails, res.EmailsEnded, res.Errors)
+	}
+	peak := int64(0)
+	for _, p := range res.Timeline {
+		peak = max(peak, p.Emails)
+	}
+	if peak > EmailCapacity {
+		t.Errorf("the agent held %d emails at once, past its %d slots", peak, EmailCapacity)
+	}
+}
