@@ -155,12 +155,8 @@ func (r *runner) wait(ctx context.Context, sid string, patience time.Duration) {
 	st := new(atomic.Int32)
 	r.callStates.Store(sid, st)
 	defer r.callStates.Delete(sid)
-	t := time.NewTimer(patience)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
+	if !sleep(ctx, patience) {
 		return
-	case <-t.C:
 	}
 	if !st.CompareAndSwap(callWaiting, callHungUp) {
 		return // answered here
@@ -203,15 +199,22 @@ func (a *agent) answered(ctx context.Context, sid string) {
 		if !r.event(ctx, sid, "connected") {
 			return
 		}
-		t := time.NewTimer(talk)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if sleep(ctx, talk) {
+			r.event(ctx, sid, "ended")
 		}
-		r.event(ctx, sid, "ended")
 	}()
+}
+
+// sleep waits for d and reports whether ctx is still going then.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // event posts a telephony event of call sid and times it.

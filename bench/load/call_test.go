@@ -18,18 +18,9 @@ import (
 // the same.
 func TestBenchCallsAgainstServer(t *testing.T) {
 	addr := startServer(t)
-	var out, errb bytes.Buffer
-	html := t.TempDir() + "/report.html"
-	code := Main([]string{"--addr", addr, "--admin-key", "k", "--agents", "4", "--rate", "3", "--calls", "5",
+	res, page := benchMain(t, "--addr", addr, "--admin-key", "k", "--agents", "4", "--rate", "3", "--calls", "5",
 		"--duration", "3s", "--call-length", "300ms", "--chat-length", "500ms", "--message-gap", "150ms",
-		"--accept-delay", "10ms", "--drain", "10s", "--json", "--quiet", "--html", html}, &out, &errb)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	var res Result
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
+		"--accept-delay", "10ms", "--drain", "10s")
 	if len(res.Errors) != 0 {
 		t.Errorf("errors %v", res.Errors)
 	}
@@ -71,14 +62,46 @@ func TestBenchCallsAgainstServer(t *testing.T) {
 		t.Errorf("server: %d voice sessions, %d connected, ended and wrapped up; the bench posted %d", voice, done, res.Calls)
 	}
 
-	var table bytes.Buffer
-	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "call offer (POST → offer)") ||
-		!strings.Contains(table.String(), "5 calls/s") {
-		t.Errorf("table %v: %s", err, table.String())
+	reports(t, res, page, []string{"call offer (POST → offer)", "5 calls/s"}, []string{"call posted → offer", "calls active"})
+}
+
+// benchMain runs Main with args, its JSON and an HTML report, and returns
+// the result and the report.
+func benchMain(t *testing.T, args ...string) (*Result, []byte) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	html := t.TempDir() + "/report.html"
+	if code := Main(append(args, "--json", "--quiet", "--html", html), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
 	}
 	page, err := os.ReadFile(html)
-	if err != nil || !bytes.Contains(page, []byte("call posted → offer")) || !bytes.Contains(page, []byte("calls active")) {
-		t.Errorf("html report: %v", err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &res, page
+}
+
+// reports checks that res's table holds each of inTable and its HTML
+// report page each of inPage.
+func reports(t *testing.T, res *Result, page []byte, inTable, inPage []string) {
+	t.Helper()
+	var table strings.Builder
+	if err := res.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range inTable {
+		if !strings.Contains(table.String(), s) {
+			t.Errorf("the table has no %q: %s", s, table.String())
+		}
+	}
+	for _, s := range inPage {
+		if !bytes.Contains(page, []byte(s)) {
+			t.Errorf("the HTML report has no %q", s)
+		}
 	}
 }
 

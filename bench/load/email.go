@@ -61,12 +61,8 @@ func (a *agent) answerEmail(ctx context.Context, sid string) {
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
-		t := time.NewTimer(handle)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
+		if !sleep(ctx, handle) {
 			return
-		case <-t.C:
 		}
 		for _, f := range []map[string]any{
 			{"type": "send", "session": sid, "text": "Thank you for your email.", "ref": "reply-" + sid},

@@ -1,12 +1,8 @@
 package load
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"os"
-	"strings"
 	"testing"
 	"time"
 )
@@ -17,18 +13,9 @@ import (
 // records say the same.
 func TestBenchEmailsAgainstServer(t *testing.T) {
 	addr := startServer(t)
-	var out, errb bytes.Buffer
-	html := t.TempDir() + "/report.html"
-	code := Main([]string{"--addr", addr, "--admin-key", "k", "--agents", "3", "--rate", "2", "--calls", "2", "--emails", "6",
+	res, page := benchMain(t, "--addr", addr, "--admin-key", "k", "--agents", "3", "--rate", "2", "--calls", "2", "--emails", "6",
 		"--duration", "3s", "--email-length", "300ms", "--call-length", "300ms", "--chat-length", "500ms", "--message-gap", "150ms",
-		"--accept-delay", "10ms", "--drain", "10s", "--json", "--quiet", "--html", html}, &out, &errb)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	var res Result
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
+		"--accept-delay", "10ms", "--drain", "10s")
 	if len(res.Errors) != 0 {
 		t.Errorf("errors %v", res.Errors)
 	}
@@ -78,15 +65,7 @@ func TestBenchEmailsAgainstServer(t *testing.T) {
 		t.Errorf("server: %d email sessions, %d answered and wrapped up; the bench posted %d", emails, done, res.Emails)
 	}
 
-	var table bytes.Buffer
-	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "email assign (POST → offer, auto)") ||
-		!strings.Contains(table.String(), "6 emails/s") {
-		t.Errorf("table %v: %s", err, table.String())
-	}
-	page, err := os.ReadFile(html)
-	if err != nil || !bytes.Contains(page, []byte("email posted → assigned")) || !bytes.Contains(page, []byte("emails open")) {
-		t.Errorf("html report: %v", err)
-	}
+	reports(t, res, page, []string{"email assign (POST → offer, auto)", "6 emails/s", "assigned"}, []string{"email posted → assigned", "emails open"})
 }
 
 // TestBenchEmailsWaitForASlot: one agent with five email slots gets more
