@@ -20,8 +20,12 @@ type agent struct {
 	s    *sock
 	mu   sync.Mutex
 	sent map[string]time.Time // accept ref → when sent
-	busy map[string]work      // sessions accepted or assigned, not yet wrapped up
-	rng  *rand.Rand           // talk and handle times (under mu)
+	// ringing are the offers whose accept waits for the accept delay:
+	// offer id → the accept's timer, stopped when the offer is revoked
+	// first (its visitor or caller gave up).
+	ringing map[string]*time.Timer
+	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
+	rng     *rand.Rand      // talk and handle times (under mu)
 }
 
 // work is what an agent holds: a chat, a call or an email.
@@ -46,7 +50,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r}
-	a.sent, a.busy = map[string]time.Time{}, map[string]work{}
+	a.sent, a.busy, a.ringing = map[string]time.Time{}, map[string]work{}, map[string]*time.Timer{}
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
 	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
 	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
@@ -126,7 +130,14 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			}
 		}
 		if d := r.cfg.AcceptDelay; d > 0 {
-			time.AfterFunc(d, accept)
+			a.mu.Lock() // the timer's func waits for it to be in ringing
+			a.ringing[o.ID] = time.AfterFunc(d, func() {
+				a.mu.Lock()
+				delete(a.ringing, o.ID)
+				a.mu.Unlock()
+				accept()
+			})
+			a.mu.Unlock()
 		} else {
 			accept()
 		}
@@ -150,6 +161,15 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		r.fail(agentErrKind(f))
 	case "offer_revoked":
 		r.revoked.Add(1)
+		var id string
+		if json.Unmarshal(f.Offer, &id) == nil {
+			a.mu.Lock()
+			if t := a.ringing[id]; t != nil {
+				t.Stop() // if it already fired, its accept crosses the revocation
+				delete(a.ringing, id)
+			}
+			a.mu.Unlock()
+		}
 	case "message":
 		if m := f.chat(); m != nil && m.From.Kind == "visitor" && strings.HasPrefix(m.Text, "rt ") {
 			if ns, err := strconv.ParseInt(m.Text[3:], 10, 64); err == nil {

@@ -218,3 +218,20 @@ func TestBenchCallersAbandon(t *testing.T) {
 	}
 	t.Logf("calls %d answered %d abandoned %d; hub: answered %d abandoned %d", res.Calls, res.CallsAnswered, res.CallsAbandoned, q.Stats.Answered, q.Stats.Abandoned)
 }
+
+// TestRevokedOffersAreNotAccepted: callers and visitors who give up while
+// the agent's phone rings (patience well under the accept delay) take
+// their offers back, and the agents' desktops drop them instead of
+// accepting them late: no accept is refused.
+func TestRevokedOffersAreNotAccepted(t *testing.T) {
+	addr := startServer(t)
+	res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 2, Rate: 4, Calls: 6, Duration: 2 * time.Second,
+		CallLength: 100 * time.Millisecond, ChatLength: 100 * time.Millisecond, AcceptDelay: 400 * time.Millisecond,
+		Patience: 50 * time.Millisecond, Drain: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CallsAbandoned == 0 || res.Abandoned == 0 || res.Revoked == 0 || len(res.Errors) != 0 {
+		t.Errorf("calls abandoned %d, visitors abandoned %d, offers revoked %d, errors %v", res.CallsAbandoned, res.Abandoned, res.Revoked, res.Errors)
+	}
+}
