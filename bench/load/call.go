@@ -26,8 +26,9 @@ import (
 // patience drawn for it (exponential, as for visitors): once it is up, the
 // connector reads the call (GET /v1/sessions/{id}) and, if it still waits
 // in the queue, posts its end by the customer, which the hub counts as
-// abandoned. A call answered by one of this process's agents needs no
-// read: the connector and the softphones share the call's state.
+// abandoned. A call answered by one of this process's agents once its 201
+// came back needs no read: the connector and the softphones share the
+// call's state (one answered before, or in another process, is read).
 
 // apiCallsPerAddr is the most API calls per second the bench sends from
 // one source address: under the server's default of 200, with room for
@@ -141,7 +142,8 @@ func (r *runner) placeCall(ctx context.Context, n int) string {
 	return card.Session
 }
 
-// What this process knows of a call with a patience it posted (callState).
+// What this process knows of a call with a patience it posted
+// (r.callStates).
 const (
 	callWaiting int32 = iota
 	callAnswered
