@@ -239,6 +239,14 @@ func (a *agent) take(ctx context.Context, sid string, kind work) {
 	}
 }
 
+// draw draws an exponential time of mean from the agent's generator: a
+// call's talk time or an email's handle time.
+func (a *agent) draw(mean time.Duration) time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return time.Duration(a.rng.ExpFloat64() * float64(mean))
+}
+
 // stamp builds a visitor's contact name carrying the time it sent its
 // first message: "bv-<worker>-<n>-<unix nanoseconds>".
 func stamp(worker, n int, at time.Time) string { return stampAs("bv", worker, n, at) }

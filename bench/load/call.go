@@ -56,18 +56,11 @@ func newCallClients(addr string, perSecond float64) *pool {
 	return p
 }
 
-// post sends body to path once over the next of the calls' clients (a
-// refusal is counted, not retried: a retry would hide the server's
-// latency) and reports whether it got a 2xx. Unless ctx ended, a failure
-// is counted as "<what>_<problem code>" (or "<what>_http_<status>"), or
-// by its transport error (errKind).
-func (r *runner) post(ctx context.Context, path string, body any, what string) bool {
-	_, ok := r.request(ctx, http.MethodPost, path, body, what)
-	return ok
-}
-
-// request is post for any method, body nil for none; it also returns the
-// answer's body.
+// request sends body (JSON, nil for none) to path once over the next of
+// the API clients (a refusal is counted, not retried: a retry would hide
+// the server's latency) and returns the answer's body and whether it was
+// a 2xx. Unless ctx ended, a failure is counted as "<what>_<problem code>"
+// (or "<what>_http_<status>"), or by its transport error (errKind).
 func (r *runner) request(ctx context.Context, method, path string, body any, what string) ([]byte, bool) {
 	var raw []byte
 	var err error
@@ -106,16 +99,14 @@ func (r *runner) ring(ctx context.Context, start time.Time) {
 		if cfg.Patience > 0 {
 			patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
 		}
-		r.callsPosting.Add(1)
-		r.bg.Add(1)
-		go func() {
-			defer r.bg.Done()
+		r.posting.Add(1)
+		r.bg.Go(func() {
 			sid := r.placeCall(ctx, n)
-			r.callsPosting.Add(-1)
+			r.posting.Add(-1)
 			if sid != "" && patience > 0 {
 				r.wait(ctx, sid, patience)
 			}
-		}()
+		})
 	})
 }
 
@@ -126,17 +117,24 @@ func (r *runner) placeCall(ctx context.Context, n int) string {
 	sent := time.Now()
 	body := map[string]any{"channel": "voice_inbound", "queue": QueueID,
 		"contact": map[string]any{"name": callStamp(r.cfg.Worker, n, sent), "phone": "+1555" + strconv.Itoa(1000000+n%9000000)}}
-	data, ok := r.request(ctx, http.MethodPost, "/v1/sessions", body, "call_post")
+	return r.postSession(ctx, body, sent, "call_post", r.callPost, &r.callsPosted)
+}
+
+// postSession posts a new session, a call or an email, sent at sent: it
+// times the POST on took and counts it in posted, and returns the
+// session's id ("" when refused, counted under what).
+func (r *runner) postSession(ctx context.Context, body map[string]any, sent time.Time, what string, took *Hist, posted *atomic.Int64) string {
+	data, ok := r.request(ctx, http.MethodPost, "/v1/sessions", body, what)
 	if !ok {
 		return ""
 	}
-	r.callPost.Add(time.Since(sent))
-	r.callsPosted.Add(1)
+	took.Add(time.Since(sent))
+	posted.Add(1)
 	var card struct {
 		Session string `json:"session"`
 	}
 	if json.Unmarshal(data, &card) != nil || card.Session == "" {
-		r.fail("call_post_no_session")
+		r.fail(what + "_no_session")
 		return ""
 	}
 	return card.Session
@@ -192,19 +190,12 @@ func (a *agent) answered(ctx context.Context, sid string) {
 	if !r.claimAnswer(sid) {
 		return
 	}
-	a.mu.Lock()
-	talk := time.Duration(a.rng.ExpFloat64() * float64(r.cfg.CallLength))
-	a.mu.Unlock()
-	r.bg.Add(1)
-	go func() {
-		defer r.bg.Done()
-		if !r.event(ctx, sid, "connected") {
-			return
-		}
-		if sleep(ctx, talk) {
+	talk := a.draw(r.cfg.CallLength)
+	r.bg.Go(func() {
+		if r.event(ctx, sid, "connected") && sleep(ctx, talk) {
 			r.event(ctx, sid, "ended")
 		}
-	}()
+	})
 }
 
 // sleep waits for d and reports whether ctx is still going then.
@@ -226,7 +217,7 @@ func (r *runner) event(ctx context.Context, sid, ev string) bool {
 	if ev == "ended" {
 		body["by"] = "customer"
 	}
-	if !r.post(ctx, "/v1/sessions/"+sid+"/events", body, "call_"+ev) {
+	if _, ok := r.request(ctx, http.MethodPost, "/v1/sessions/"+sid+"/events", body, "call_"+ev); !ok {
 		return false
 	}
 	r.callEvent.Add(time.Since(sent))

@@ -97,7 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.StringVar(&cfg.Addr, "addr", "", "server address HOST:PORT (required)")
 	fs.StringVar(&cfg.AdminKey, "admin-key", os.Getenv("SWITCHBOARD_ADMIN_KEY"), "server admin key (required; default $SWITCHBOARD_ADMIN_KEY)")
 	fs.IntVar(&cfg.Agents, "agents", 0, "agent sockets (required)")
-	fs.Float64Var(&cfg.Rate, "rate", 0, "visitor arrivals per second (required unless --calls)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "visitor arrivals per second (required unless --calls or --emails)")
 	fs.Float64Var(&cfg.Calls, "calls", 0, "voice calls per second, posted over the HTTP API as a telephony system does; agents answer one at a time")
 	fs.DurationVar(&cfg.CallLength, "call-length", DefaultCallLength, "mean talk time of a call, connected to hang-up (exponential)")
 	fs.Float64Var(&cfg.Emails, "emails", 0, fmt.Sprintf("emails per second, posted over the HTTP API as a mail poller does; assigned without an offer, %d per agent at most", EmailCapacity))

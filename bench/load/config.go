@@ -36,7 +36,7 @@ type Config struct {
 	AdminKey string
 	// Agents is how many agent sockets to open (required, ≥ 1).
 	Agents int
-	// Rate is visitor arrivals per second (≥ 0; Rate or Calls > 0).
+	// Rate is visitor arrivals per second (≥ 0; Rate, Calls or Emails > 0).
 	Rate float64
 	// Calls is voice calls per second posted over the HTTP API as a
 	// telephony system does (call.go); 0 means none. With calls, agents

@@ -25,13 +25,11 @@ func (r *runner) mail(ctx context.Context, start time.Time) {
 	cfg := r.cfg
 	rng := rand.New(rand.NewPCG(cfg.Seed^0x656d61696c, uint64(cfg.Worker)+1))
 	poisson(ctx, rng, cfg.Emails, cfg.Duration, start, func(n int) {
-		r.emailsPosting.Add(1)
-		r.bg.Add(1)
-		go func() {
-			defer r.bg.Done()
-			defer r.emailsPosting.Add(-1)
+		r.posting.Add(1)
+		r.bg.Go(func() {
+			defer r.posting.Add(-1)
 			r.placeEmail(ctx, n)
-		}()
+		})
 	})
 }
 
@@ -42,11 +40,7 @@ func (r *runner) placeEmail(ctx context.Context, n int) {
 	id := strconv.Itoa(r.cfg.Worker) + "-" + strconv.Itoa(n)
 	body := map[string]any{"channel": "email", "queue": QueueID, "subject": "Bench email " + id,
 		"contact": map[string]any{"name": emailStamp(r.cfg.Worker, n, sent), "email": "bench-" + id + "@example.com"}}
-	if !r.post(ctx, "/v1/sessions", body, "email_post") {
-		return
-	}
-	r.emailPost.Add(time.Since(sent))
-	r.emailsPosted.Add(1)
+	r.postSession(ctx, body, sent, "email_post", r.emailPost, &r.emailsPosted)
 }
 
 // answerEmail is the agent's work on email sid, assigned to it: after a
@@ -55,12 +49,8 @@ func (r *runner) placeEmail(ctx context.Context, n int) {
 func (a *agent) answerEmail(ctx context.Context, sid string) {
 	r := a.r
 	r.emailsAssigned.Add(1)
-	a.mu.Lock()
-	handle := time.Duration(a.rng.ExpFloat64() * float64(r.cfg.EmailLength))
-	a.mu.Unlock()
-	r.bg.Add(1)
-	go func() {
-		defer r.bg.Done()
+	handle := a.draw(r.cfg.EmailLength)
+	r.bg.Go(func() {
 		if !sleep(ctx, handle) {
 			return
 		}
@@ -75,7 +65,7 @@ func (a *agent) answerEmail(ctx context.Context, sid string) {
 				return
 			}
 		}
-	}()
+	})
 }
 
 // emailStamp is an email's contact name, carrying the time it was posted:

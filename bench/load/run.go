@@ -26,8 +26,9 @@ type runner struct {
 	// emailPost, emailAssign: an email's POST, and the POST sent to its
 	// assignment at the agent (email.go).
 	emailPost, emailAssign *Hist
-	// apiClients carry the calls' API requests; bg counts the goroutines
-	// that post them, for Run to wait for.
+	// apiClients carry the calls' and emails' API requests; bg counts the
+	// goroutines that post them, the softphones and the agents' email
+	// work, for Run to wait for.
 	apiClients *pool
 	bg         sync.WaitGroup
 
@@ -35,13 +36,15 @@ type runner struct {
 	framesIn, framesOut                                     atomic.Int64
 	chats, messages, arrivals, abandoned, dropped, finished atomic.Int64
 	revoked                                                 atomic.Int64
-	callsPosting, callsPosted, callsAnswered, callsEnded    atomic.Int64
-	activeCalls, callsAbandoned                             atomic.Int64
+	// posting counts the calls and emails whose POST is out.
+	posting                                atomic.Int64
+	callsPosted, callsAnswered, callsEnded atomic.Int64
+	activeCalls, callsAbandoned            atomic.Int64
 	// callStates holds the calls with a patience this process posted
 	// while their callers wait: session id → *atomic.Int32 (call.go).
-	callStates                                               sync.Map
-	emailsPosting, emailsPosted, emailsAssigned, emailsEnded atomic.Int64
-	activeEmails                                             atomic.Int64
+	callStates                                sync.Map
+	emailsPosted, emailsAssigned, emailsEnded atomic.Int64
+	activeEmails                              atomic.Int64
 
 	// view and clientCPU are the server's view of the run and this
 	// process's CPU during it (set by Run at its end).
@@ -145,17 +148,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	start := time.Now()
 	sampDone := make(chan struct{})
 	go r.sample(runCtx, start, sampDone)
-	var ringing sync.WaitGroup
+	var connectors sync.WaitGroup // the PBX's and the mail poller's
 	if cfg.Calls > 0 {
-		ringing.Go(func() { r.ring(runCtx, start) })
+		connectors.Go(func() { r.ring(runCtx, start) })
 	}
 	if cfg.Emails > 0 {
-		ringing.Go(func() { r.mail(runCtx, start) })
+		connectors.Go(func() { r.mail(runCtx, start) })
 	}
 	if cfg.Rate > 0 {
 		r.arrive(runCtx, &wg, start)
 	}
-	ringing.Wait()
+	connectors.Wait()
 	// Drain: wait for visitors and this process's calls and emails to
 	// finish, at most cfg.Drain.
 	deadline := time.Now().Add(cfg.Drain)
@@ -261,8 +264,7 @@ func poisson(ctx context.Context, rng *rand.Rand, rate float64, d time.Duration,
 // the queue (read from the API every half second), which an agent of some
 // process will take.
 func (r *runner) draining(ctx context.Context) bool {
-	if r.visitorsNow.Load() > 0 || r.callsPosting.Load() > 0 || r.activeCalls.Load() > 0 ||
-		r.emailsPosting.Load() > 0 || r.activeEmails.Load() > 0 {
+	if r.visitorsNow.Load() > 0 || r.posting.Load() > 0 || r.activeCalls.Load() > 0 || r.activeEmails.Load() > 0 {
 		return true
 	}
 	if r.cfg.Calls == 0 && r.cfg.Emails == 0 {
