@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math/rand/v2"
@@ -49,7 +50,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 		return
 	}
 	defer func() { _ = ws.CloseNow() }()
-	a.s = &sock{ws: ws, r: r}
+	a.s = &sock{ws: ws, r: r, skip: agentSkips}
 	a.sent, a.busy, a.ringing = map[string]time.Time{}, map[string]work{}, map[string]*time.Timer{}
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
 	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
@@ -88,6 +89,23 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 		}
 		a.handle(ctx, f)
 	}
+}
+
+// agentSkips is an agent socket's sock.skip: the agent acts on the
+// frames handle reads, on a visitor's message (not on its own, echoed
+// back), and on a session's card only once it is finished and not yet
+// wrapped up; the cards of every other change are most of what an agent
+// socket receives, by bytes.
+func agentSkips(t string, b []byte) bool {
+	switch t {
+	case "welcome", "offer", "ack", "error", "offer_revoked":
+		return false
+	case "message":
+		return !bytes.Contains(b, []byte(`"from":{"kind":"visitor"`))
+	case "card":
+		return !bytes.Contains(b, []byte(`"state_name":"finished"`)) || bytes.Contains(b, []byte(`"wrapup_code":`))
+	}
+	return true
 }
 
 func (a *agent) handle(ctx context.Context, f *frame) {

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"strconv"
@@ -33,7 +34,7 @@ func (v *visitor) run(ctx context.Context) {
 	defer func() { _ = ws.CloseNow() }()
 	r.sockets.Add(1)
 	defer r.sockets.Add(-1)
-	s := &sock{ws: ws, r: r}
+	s := &sock{ws: ws, r: r, skip: visitorSkips}
 	sent := time.Now()
 	if err := s.send(ctx, v.hello(sent)); err != nil {
 		r.fail(errKind("visitor_hello", err))
@@ -139,6 +140,19 @@ func (v *visitor) run(ctx context.Context) {
 			r.fail("visitor_error_" + f.Code)
 		}
 	}
+}
+
+// visitorSkips is a visitor socket's sock.skip: the visitor acts on the
+// frames run reads, and on an agent's message (not on its own, echoed
+// back).
+func visitorSkips(t string, b []byte) bool {
+	switch t {
+	case "welcome", "agent_joined", "ended", "deflected", "error":
+		return false
+	case "message":
+		return !bytes.Contains(b, []byte(`"from":{"kind":"agent"`))
+	}
+	return true
 }
 
 // hello is the visitor's hello, its contact name stamped with at.
