@@ -31,7 +31,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	defer startProfile("main", stderr)()
+	defer startProfile(processName(0), stderr)()
 	var res *Result
 	if n := workersFor(cfg); n > 1 || opts.workers > 1 {
 		n = max(n, opts.workers)

@@ -13,6 +13,34 @@ import (
 // read with `go tool pprof`.
 const ProfileEnv = "SWITCHBOARD_BENCH_CPUPROFILE"
 
+// HeapProfileEnv is ProfileEnv for memory: every bench process writes a
+// heap profile to PREFIX.<name>.heap.pprof each time it measures its
+// memory at a new peak of sockets (the figure client_kib_per_socket
+// reports), so the file left is what the client held at its most.
+const HeapProfileEnv = "SWITCHBOARD_BENCH_MEMPROFILE"
+
+// processName names this bench process in profiles' file names.
+func processName(worker int) string {
+	if worker == 0 {
+		return "main"
+	}
+	return fmt.Sprintf("worker%d", worker)
+}
+
+// writeHeapProfile writes the heap profile HeapProfileEnv asks for, if any.
+func writeHeapProfile(name string) {
+	prefix := os.Getenv(HeapProfileEnv)
+	if prefix == "" {
+		return
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%s.heap.pprof", prefix, name))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = pprof.Lookup("heap").WriteTo(f, 0)
+}
+
 // startProfile starts the CPU profile of this process when ProfileEnv is
 // set, and returns what stops it.
 func startProfile(name string, stderr io.Writer) func() {

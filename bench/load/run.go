@@ -366,4 +366,5 @@ func (r *runner) measureMemory(sockets int64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	r.kibPerSocket = float64(ms.HeapInuse+ms.StackInuse) / 1024 / float64(sockets)
+	writeHeapProfile(processName(r.cfg.Worker))
 }

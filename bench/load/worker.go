@@ -154,7 +154,7 @@ func workerMain(stdin io.Reader, stdout, stderr io.Writer) int {
 		cfg.Hold, cfg.Visitors, cfg.release = spec.Hold, spec.Visitors, release
 		cfg.held = func(agents, visitors int64) { fmt.Fprintf(stdout, "held %d %d\n", agents, visitors) }
 	}
-	stopProfile := startProfile(fmt.Sprintf("worker%d", spec.Worker), stderr)
+	stopProfile := startProfile(processName(spec.Worker), stderr)
 	res, err := Run(context.Background(), cfg)
 	stopProfile()
 	if err != nil {
