@@ -91,21 +91,18 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 }
 
-// agentSkips is an agent socket's sock.skip: the agent acts on the
-// frames handle reads, on a visitor's message (not on its own, echoed
-// back), and on a session's card only once it is finished and not yet
-// wrapped up; the cards of every other change are most of what an agent
-// socket receives, by bytes.
+// agentReads is what an agent acts on besides cards: the frames handle
+// reads, and a visitor's messages.
+var agentReads = reads("visitor", "welcome", "offer", "ack", "error", "offer_revoked")
+
+// agentSkips is an agent socket's sock.skip: agentReads, and a session's
+// card only once it is finished and not yet wrapped up; the cards of every
+// other change are most of what an agent socket receives, by bytes.
 func agentSkips(t string, b []byte) bool {
-	switch t {
-	case "welcome", "offer", "ack", "error", "offer_revoked":
-		return false
-	case "message":
-		return !bytes.Contains(b, []byte(`"from":{"kind":"visitor"`))
-	case "card":
+	if t == "card" {
 		return !bytes.Contains(b, []byte(`"state_name":"finished"`)) || bytes.Contains(b, []byte(`"wrapup_code":`))
 	}
-	return true
+	return agentReads(t, b)
 }
 
 func (a *agent) handle(ctx context.Context, f *frame) {
@@ -280,8 +277,14 @@ func stampAs(prefix string, worker, n int, at time.Time) string {
 func stampOf(name string) (at time.Time, kind work, ok bool) {
 	i := strings.LastIndexByte(name, '-')
 	prefix, _, _ := strings.Cut(name, "-")
-	kind, known := map[string]work{"bv": workChat, "bc": workCall, "be": workEmail}[prefix]
-	if !known || i < 0 {
+	switch prefix {
+	case "bv":
+		kind = workChat
+	case "bc":
+		kind = workCall
+	case "be":
+		kind = workEmail
+	default:
 		return time.Time{}, 0, false
 	}
 	ns, err := strconv.ParseInt(name[i+1:], 10, 64)

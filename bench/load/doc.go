@@ -83,17 +83,19 @@
 // # Cost
 //
 // A socket costs one reader goroutine and the websocket library's buffers;
-// timers drive visitors' messages. A socket decodes only the frames its role
-// acts on: the type is read from the frame's first bytes, and the rest
-// (presence, queue positions, its own messages echoed back, the cards of
-// sessions not yet finished) are counted and dropped (socket.go). The
+// timers drive visitors' messages. A socket decodes only the frames its
+// role acts on: the type is read from the frame's first bytes, and the
+// rest (presence, queue positions, its own messages echoed back, the cards
+// of sessions not yet finished) are counted and dropped (socket.go). The
 // client measures its memory per socket at each new peak of sockets
 // (client_kib_per_socket). SWITCHBOARD_BENCH_CPUPROFILE=PREFIX and
 // SWITCHBOARD_BENCH_MEMPROFILE=PREFIX have every bench process write a CPU
-// profile of its run and a heap profile at its peak (profile.go). The per-process open-file limit (about
-// 20,000 here) caps sockets: above MaxSocketsPerProcess the command re-execs
-// itself as worker processes (`switchboard bench --worker`), splits agents
-// and arrival rate among them, and merges their histograms.
+// profile of its run and a heap profile at its peak (profile.go).
+//
+// The per-process open-file limit (about 20,000 here) caps sockets: above
+// MaxSocketsPerProcess the command re-execs itself as worker processes
+// (`switchboard bench --worker`), splits agents and arrival rate among
+// them, and merges their histograms.
 //
 // # Hold runs
 //

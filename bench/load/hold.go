@@ -298,7 +298,7 @@ func (v *visitor) idle(ctx context.Context, ready func()) {
 		return
 	}
 	defer func() { _ = ws.CloseNow() }()
-	s := &sock{ws: ws, r: r, skip: reads("welcome", "error")}
+	s := &sock{ws: ws, r: r, skip: reads("", "welcome", "error")}
 	if err := s.send(ctx, v.hello(start)); err != nil {
 		r.fail(errKind("visitor_hello", err))
 		ready()

@@ -27,14 +27,20 @@ func processName(worker int) string {
 	return fmt.Sprintf("worker%d", worker)
 }
 
+// profileFile creates PREFIX.<name>.<ext> when the environment variable
+// env names a prefix; nil, nil when it does not.
+func profileFile(env, name, ext string) (*os.File, error) {
+	prefix := os.Getenv(env)
+	if prefix == "" {
+		return nil, nil
+	}
+	return os.Create(fmt.Sprintf("%s.%s.%s", prefix, name, ext))
+}
+
 // writeHeapProfile writes the heap profile HeapProfileEnv asks for, if any.
 func writeHeapProfile(name string) {
-	prefix := os.Getenv(HeapProfileEnv)
-	if prefix == "" {
-		return
-	}
-	f, err := os.Create(fmt.Sprintf("%s.%s.heap.pprof", prefix, name))
-	if err != nil {
+	f, err := profileFile(HeapProfileEnv, name, "heap.pprof")
+	if f == nil || err != nil {
 		return
 	}
 	defer f.Close()
@@ -44,11 +50,10 @@ func writeHeapProfile(name string) {
 // startProfile starts the CPU profile of this process when ProfileEnv is
 // set, and returns what stops it.
 func startProfile(name string, stderr io.Writer) func() {
-	prefix := os.Getenv(ProfileEnv)
-	if prefix == "" {
+	f, err := profileFile(ProfileEnv, name, "pprof")
+	if f == nil && err == nil {
 		return func() {}
 	}
-	f, err := os.Create(fmt.Sprintf("%s.%s.pprof", prefix, name))
 	if err == nil {
 		err = pprof.StartCPUProfile(f)
 	}

@@ -63,13 +63,13 @@ func TestSkipsOnRealFrames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	type sock struct {
+	type party struct {
 		who   string
 		ws    *websocket.Conn
 		skip  func(string, []byte) bool
 		reads func(*frame) bool // what the role acts on
 	}
-	agent := sock{"agent", dial("/v1/ws/agent"), agentSkips, func(f *frame) bool {
+	agent := party{"agent", dial("/v1/ws/agent"), agentSkips, func(f *frame) bool {
 		switch f.Type {
 		case "welcome", "offer", "ack", "error", "offer_revoked":
 			return true
@@ -80,7 +80,7 @@ func TestSkipsOnRealFrames(t *testing.T) {
 		}
 		return false
 	}}
-	visitor := sock{"visitor", dial("/v1/ws/visitor"), visitorSkips, func(f *frame) bool {
+	visitor := party{"visitor", dial("/v1/ws/visitor"), visitorSkips, func(f *frame) bool {
 		switch f.Type {
 		case "welcome", "agent_joined", "ended", "deflected", "error":
 			return true
@@ -91,7 +91,7 @@ func TestSkipsOnRealFrames(t *testing.T) {
 	}}
 	var seen []string // "agent card skipped", "visitor message read", ...
 	// next reads raw frames until one that until accepts, checking each.
-	next := func(s sock, until func(*frame) bool) *frame {
+	next := func(s party, until func(*frame) bool) *frame {
 		for {
 			_, b, err := s.ws.Read(ctx)
 			if err != nil {

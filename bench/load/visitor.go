@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"math/rand/v2"
 	"strconv"
@@ -143,17 +142,8 @@ func (v *visitor) run(ctx context.Context) {
 }
 
 // visitorSkips is a visitor socket's sock.skip: the visitor acts on the
-// frames run reads, and on an agent's message (not on its own, echoed
-// back).
-func visitorSkips(t string, b []byte) bool {
-	switch t {
-	case "welcome", "agent_joined", "ended", "deflected", "error":
-		return false
-	case "message":
-		return !bytes.Contains(b, []byte(`"from":{"kind":"agent"`))
-	}
-	return true
-}
+// frames run reads, and on an agent's messages.
+var visitorSkips = reads("agent", "welcome", "agent_joined", "ended", "deflected", "error")
 
 // hello is the visitor's hello, its contact name stamped with at.
 func (v *visitor) hello(at time.Time) map[string]any {
