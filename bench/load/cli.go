@@ -90,7 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard bench --addr HOST:PORT --admin-key KEY --agents N --rate R --duration D [--visitors-max M] [--json] [--html FILE]")
-		fmt.Fprintln(stderr, "       [--calls C [--call-length D]] [--emails E [--email-length D]] (voice calls and emails per second over the HTTP API, beside or instead of --rate)")
+		fmt.Fprintln(stderr, "       [--calls C [--call-length D]] [--emails E [--email-length D] [--email-capacity N]] (voice calls and emails per second over the HTTP API, beside or instead of --rate)")
 		fmt.Fprintln(stderr, "       switchboard bench --addr HOST:PORT --admin-key KEY --hold D --agents N --visitors M [--server-pprof HOST:PORT] [--json]")
 		fs.PrintDefaults()
 	}
@@ -100,7 +100,8 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.Float64Var(&cfg.Rate, "rate", 0, "visitor arrivals per second (required unless --calls or --emails)")
 	fs.Float64Var(&cfg.Calls, "calls", 0, "voice calls per second, posted over the HTTP API as a telephony system does; agents answer one at a time")
 	fs.DurationVar(&cfg.CallLength, "call-length", DefaultCallLength, "mean talk time of a call, connected to hang-up (exponential)")
-	fs.Float64Var(&cfg.Emails, "emails", 0, fmt.Sprintf("emails per second, posted over the HTTP API as a mail poller does; assigned without an offer, %d per agent at most", EmailCapacity))
+	fs.Float64Var(&cfg.Emails, "emails", 0, "emails per second, posted over the HTTP API as a mail poller does; assigned without an offer, up to --email-capacity per agent")
+	fs.IntVar(&cfg.EmailCapacity, "email-capacity", DefaultEmailCapacity, "each agent's email slots, in a run with --emails")
 	fs.DurationVar(&cfg.EmailLength, "email-length", DefaultEmailLength, "mean time an agent takes to answer an email, assigned to reply and end (exponential)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long visitors arrive, e.g. 20s (required)")
 	fs.DurationVar(&cfg.Drain, "drain", 10*time.Second, "time given to chats in progress after --duration")

@@ -13,9 +13,12 @@ const (
 	DefaultMessageGap  = 5 * time.Second
 	DefaultAcceptDelay = 200 * time.Millisecond
 	DefaultCapacity    = 3
-	DefaultCallLength  = 30 * time.Second
-	DefaultEmailLength = 60 * time.Second
-	DefaultVisitorsMax = 10000
+	// DefaultEmailCapacity is each agent's email slots in a run with
+	// emails.
+	DefaultEmailCapacity = 5
+	DefaultCallLength    = 30 * time.Second
+	DefaultEmailLength   = 60 * time.Second
+	DefaultVisitorsMax   = 10000
 	// MaxSocketsPerProcess is the most sockets one process opens before Main
 	// splits the run over worker processes: under a 20,000 open-file limit.
 	MaxSocketsPerProcess = 15000
@@ -49,6 +52,9 @@ type Config struct {
 	// poller does (email.go); 0 means none. With emails, agents take up to
 	// EmailCapacity at a time.
 	Emails float64
+	// EmailCapacity is each agent's email slots in a run with emails: 0
+	// means DefaultEmailCapacity. The server bounds it (1,000).
+	EmailCapacity int
 	// EmailLength is the mean (exponential) time an agent takes to answer
 	// an email, from its assignment to the reply and end: 0 means
 	// DefaultEmailLength.
@@ -128,7 +134,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --rate, --calls or --emails is required (arrivals per second)", ErrConfig)
 	case c.Duration <= 0:
 		return c, fmt.Errorf("%w: --duration %v (want > 0)", ErrConfig, c.Duration)
-	case c.Capacity < 0 || c.VisitorsMax < 0 || c.ChatLength < 0 || c.MessageGap < 0 || c.Patience < 0 || c.CallLength < 0 || c.EmailLength < 0:
+	case c.Capacity < 0 || c.EmailCapacity < 0 || c.VisitorsMax < 0 || c.ChatLength < 0 || c.MessageGap < 0 || c.Patience < 0 || c.CallLength < 0 || c.EmailLength < 0:
 		return c, fmt.Errorf("%w: negative capacity, visitors-max or time", ErrConfig)
 	}
 	if c.Drain <= 0 {
@@ -157,6 +163,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Capacity == 0 {
 		c.Capacity = DefaultCapacity
+	}
+	if c.EmailCapacity == 0 {
+		c.EmailCapacity = DefaultEmailCapacity
 	}
 	if len(c.Languages) == 0 {
 		c.Languages = []string{"en"}

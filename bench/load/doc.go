@@ -23,7 +23,7 @@
 //
 // With --emails E a mail poller posts E emails per second (channel email).
 // The hub assigns each without an offer to accept (an offer frame of mode
-// auto) to an agent with a free email slot (EmailCapacity each); after an
+// auto) to an agent with a free email slot (--email-capacity each, 5 by default); after an
 // exponential handle time (--email-length) the agent sends its reply, ends
 // the session and wraps up. --rate 0 with --calls or --emails runs them
 // alone.

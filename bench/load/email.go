@@ -16,9 +16,6 @@ import (
 // in the queue while every agent's email slots are full, and never
 // abandon.
 
-// EmailCapacity is each agent's email capacity in a run with emails.
-const EmailCapacity = 5
-
 // mail posts emails as a Poisson process at cfg.Emails per second until
 // cfg.Duration has passed.
 func (r *runner) mail(ctx context.Context, start time.Time) {

@@ -1,8 +1,10 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -68,24 +70,43 @@ func TestBenchEmailsAgainstServer(t *testing.T) {
 	reports(t, res, page, []string{"email assign (POST → offer, auto)", "6 emails/s", "assigned"}, []string{"email posted → assigned", "emails open"})
 }
 
-// TestBenchEmailsWaitForASlot: one agent with five email slots gets more
-// emails than it holds at once; the rest wait in the queue and are
-// assigned as it answers, and every one is answered before the drain ends.
+// TestBenchEmailsWaitForASlot: one agent with a few email slots
+// (--email-capacity, or the default) gets more emails than it holds at
+// once; the rest wait in the queue and are assigned as it answers, and
+// every one is answered before the drain ends.
 func TestBenchEmailsWaitForASlot(t *testing.T) {
 	addr := startServer(t)
-	res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 1, Emails: 40, Duration: 500 * time.Millisecond,
-		EmailLength: 200 * time.Millisecond, Drain: 15 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Visitors != 0 || res.Emails < 8 || res.EmailsEnded != res.Emails || len(res.Errors) != 0 {
-		t.Fatalf("visitors %d emails %d ended %d errors %v", res.Visitors, res.Emails, res.EmailsEnded, res.Errors)
-	}
-	peak := int64(0)
-	for _, p := range res.Timeline {
-		peak = max(peak, p.Emails)
-	}
-	if peak > EmailCapacity {
-		t.Errorf("the agent held %d emails at once, past its %d slots", peak, EmailCapacity)
+	for _, slots := range []int{0, 2} {
+		want := cmp.Or(slots, DefaultEmailCapacity)
+		t.Run(strconv.Itoa(want), func(t *testing.T) {
+			res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 1, Emails: 40, Duration: 500 * time.Millisecond,
+				EmailCapacity: slots, EmailLength: 200 * time.Millisecond, Drain: 15 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Visitors != 0 || res.Emails < 8 || res.EmailsEnded != res.Emails || len(res.Errors) != 0 {
+				t.Fatalf("visitors %d emails %d ended %d errors %v", res.Visitors, res.Emails, res.EmailsEnded, res.Errors)
+			}
+			// The server's record of the agent has the slots asked for.
+			a := &api{base: "http://" + addr, key: "k", workspace: res.Workspace, http: &http.Client{Timeout: 10 * time.Second}}
+			var agent struct {
+				Capacity struct {
+					Email int `json:"email"`
+				} `json:"capacity"`
+			}
+			if err := a.call(context.Background(), http.MethodGet, "/v1/agents/agent-00001", nil, &agent); err != nil {
+				t.Fatal(err)
+			}
+			if agent.Capacity.Email != want {
+				t.Errorf("the agent has %d email slots, want %d", agent.Capacity.Email, want)
+			}
+			peak := int64(0)
+			for _, p := range res.Timeline {
+				peak = max(peak, p.Emails)
+			}
+			if peak > int64(want) {
+				t.Errorf("the agent held %d emails at once, past its %d slots", peak, want)
+			}
+		})
 	}
 }

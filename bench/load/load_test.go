@@ -123,6 +123,7 @@ func TestBadFlags(t *testing.T) {
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--calls", "-1", "--duration", "1s"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--calls", "NaN", "--duration", "1s"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--calls", "1", "--call-length", "-1s", "--duration", "1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--emails", "1", "--email-capacity", "-1", "--duration", "1s"},
 		{"--nope"},
 	} {
 		var out, errb bytes.Buffer

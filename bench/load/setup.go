@@ -116,8 +116,8 @@ func (st *Setup) widgetKey(n int) string { return st.WidgetKeys[n%len(st.WidgetK
 // prepare creates a fresh workspace with enough widget keys for the rate
 // (one per widgetKeyRate visitors per second), the bench queue
 // (manual accept, single offers) and cfg.Agents agents with their tokens,
-// who take a call at a time when the run posts calls, and EmailCapacity
-// emails when it posts emails.
+// who take a call at a time when the run posts calls, and
+// cfg.EmailCapacity emails when it posts emails.
 func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	id := "bench-" + randomID(4)
 	st := &Setup{Workspace: id}
@@ -147,7 +147,7 @@ func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 		voice = 1
 	}
 	if cfg.Emails > 0 {
-		email = EmailCapacity
+		email = cfg.EmailCapacity
 	}
 	for i := range cfg.Agents {
 		aid := fmt.Sprintf("agent-%05d", i+1)
