@@ -12,6 +12,12 @@ import (
 	"time"
 )
 
+// complain writes err to stderr under the command's name, once: the
+// package's errors already start with "bench: ".
+func complain(stderr io.Writer, err error) {
+	fmt.Fprintln(stderr, "switchboard bench:", strings.TrimPrefix(err.Error(), "bench: "))
+}
+
 // Main runs `switchboard bench` with args (the flags after the command
 // name) and returns the exit code: 0, 1 when the run failed, 2 on a bad
 // command line. `--worker` is the internal mode of a worker process.
@@ -22,7 +28,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cfg, opts, err := parseFlags(args, stderr)
 	if err != nil {
 		if err != flag.ErrHelp {
-			fmt.Fprintln(stderr, "switchboard bench:", err)
+			complain(stderr, err)
 		}
 		return 2
 	}
@@ -48,12 +54,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "switchboard bench:", err)
+		complain(stderr, err)
 		return 1
 	}
 	if opts.html != "" {
 		if err := writeHTMLFile(opts.html, res); err != nil {
-			fmt.Fprintln(stderr, "switchboard bench:", err)
+			complain(stderr, err)
 			return 1
 		}
 	}
@@ -68,7 +74,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = res.WriteTable(stdout)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "switchboard bench:", err)
+		complain(stderr, err)
 		return 1
 	}
 	return 0

@@ -134,8 +134,24 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --rate, --calls or --emails is required (arrivals per second)", ErrConfig)
 	case c.Duration <= 0:
 		return c, fmt.Errorf("%w: --duration %v (want > 0)", ErrConfig, c.Duration)
-	case c.Capacity < 0 || c.EmailCapacity < 0 || c.VisitorsMax < 0 || c.ChatLength < 0 || c.MessageGap < 0 || c.Patience < 0 || c.CallLength < 0 || c.EmailLength < 0:
-		return c, fmt.Errorf("%w: negative capacity, visitors-max or time", ErrConfig)
+	}
+	for _, f := range []struct {
+		flag  string
+		value any
+		ok    bool
+	}{
+		{"--capacity", c.Capacity, c.Capacity >= 0},
+		{"--email-capacity", c.EmailCapacity, c.EmailCapacity >= 0},
+		{"--visitors-max", c.VisitorsMax, c.VisitorsMax >= 0},
+		{"--chat-length", c.ChatLength, c.ChatLength >= 0},
+		{"--message-gap", c.MessageGap, c.MessageGap >= 0},
+		{"--patience", c.Patience, c.Patience >= 0},
+		{"--call-length", c.CallLength, c.CallLength >= 0},
+		{"--email-length", c.EmailLength, c.EmailLength >= 0},
+	} {
+		if !f.ok {
+			return c, fmt.Errorf("%w: %s %v (want ≥ 0)", ErrConfig, f.flag, f.value)
+		}
 	}
 	if c.Drain <= 0 {
 		c.Drain = 10 * time.Second

@@ -130,6 +130,25 @@ func TestBadFlags(t *testing.T) {
 		if code := Main(args, &out, &errb); code != 2 {
 			t.Errorf("Main(%q) = %d, %s", args, code, errb.String())
 		}
+		if strings.Contains(errb.String(), "bench: bench:") {
+			t.Errorf("Main(%q) names itself twice: %s", args, errb.String())
+		}
+	}
+}
+
+// TestBadFlagNamed: a negative count or time is refused by its flag's
+// name.
+func TestBadFlagNamed(t *testing.T) {
+	for _, flag := range []string{"--capacity", "--email-capacity", "--visitors-max", "--chat-length", "--message-gap", "--patience", "--call-length", "--email-length"} {
+		value := "-1"
+		if strings.HasSuffix(flag, "-length") || flag == "--patience" || flag == "--message-gap" {
+			value = "-1s"
+		}
+		var out, errb bytes.Buffer
+		args := []string{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--emails", "1", "--duration", "1s", flag, value}
+		if code := Main(args, &out, &errb); code != 2 || !strings.Contains(errb.String(), flag+" "+value) {
+			t.Errorf("Main(%q) = %d, %s", args, code, errb.String())
+		}
 	}
 }
 
