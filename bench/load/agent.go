@@ -59,16 +59,10 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 		ready(false)
 		return
 	}
-	for {
-		f, err := a.s.read(ctx)
-		if err != nil {
-			r.fail(errKind("agent_hello", err))
-			ready(false)
-			return
-		}
-		if f.Type == "welcome" {
-			break
-		}
+	if err := a.s.serve(ctx, func(f *frame) bool { return f.Type == "welcome" }); err != nil {
+		r.fail(errKind("agent_hello", err))
+		ready(false)
+		return
 	}
 	r.connect.Add(time.Since(start))
 	r.sockets.Add(1)
@@ -79,15 +73,12 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 		return
 	}
 	ready(true)
-	for {
-		f, err := a.s.read(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.fail(errKind("agent_read", err))
-			}
-			return
-		}
+	err = a.s.serve(ctx, func(f *frame) bool {
 		a.handle(ctx, f)
+		return false
+	})
+	if ctx.Err() == nil {
+		r.fail(errKind("agent_read", err))
 	}
 }
 
@@ -105,9 +96,10 @@ func agentSkips(t string, b []byte) bool {
 	return agentReads(t, b)
 }
 
+// handle acts on one frame, in the order the socket read them.
 func (a *agent) handle(ctx context.Context, f *frame) {
 	r := a.r
-	now := time.Now()
+	now := f.at
 	switch f.Type {
 	case "offer":
 		var o offerInfo

@@ -305,27 +305,27 @@ func (v *visitor) idle(ctx context.Context, ready func()) {
 		return
 	}
 	welcomed := false
-	for {
-		f, err := s.read(ctx)
+	err = s.serve(ctx, func(f *frame) bool {
 		switch {
-		case err != nil && !welcomed:
-			r.fail(errKind("visitor_hello", err))
-			ready()
-			return
-		case err != nil:
-			if ctx.Err() == nil {
-				r.fail(errKind("visitor_read", err))
-			}
-			return
 		case f.Type == "welcome" && !welcomed:
 			welcomed = true
-			r.connect.Add(time.Since(start))
+			r.connect.Add(f.at.Sub(start))
 			r.sockets.Add(1)
-			defer r.sockets.Add(-1)
 			ready()
 		case f.Type == "error":
 			r.fail("visitor_error_" + f.Code)
 		}
+		return false
+	})
+	switch {
+	case !welcomed:
+		r.fail(errKind("visitor_hello", err))
+		ready()
+	case ctx.Err() == nil:
+		r.fail(errKind("visitor_read", err))
+	}
+	if welcomed {
+		r.sockets.Add(-1)
 	}
 }
 

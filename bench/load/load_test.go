@@ -224,9 +224,9 @@ func TestWidgetKeysForRate(t *testing.T) {
 		if err := s.send(ctx, map[string]any{"type": "hello", "widget": st.widgetKey(n), "queue": QueueID}); err != nil {
 			t.Fatal(err)
 		}
-		f, err := s.read(ctx)
-		if err != nil || f.Type != "welcome" {
-			t.Errorf("key %d: %+v %v", n, f, err)
+		var got string
+		if err := s.serve(ctx, func(f *frame) bool { got = f.Type; return true }); err != nil || got != "welcome" {
+			t.Errorf("key %d: %q %v", n, got, err)
 		}
 		_ = ws.CloseNow()
 	}

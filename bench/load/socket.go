@@ -37,6 +37,8 @@ type frame struct {
 	// Message is an object in message frames and a string in error
 	// frames: decoded by chat().
 	Message json.RawMessage `json:"message"`
+	// at is when the frame was read, before its decode.
+	at time.Time
 }
 
 // chatMessage is the object of a message frame.
@@ -131,14 +133,38 @@ func (d *dialer) dial(ctx context.Context, path string, spread bool) (*websocket
 	if spread {
 		c = d.pick()
 	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, d.base+path, &websocket.DialOptions{HTTPClient: c})
-	if err != nil {
-		return nil, err
+	type dialed struct {
+		ws  *websocket.Conn
+		err error
 	}
-	ws.SetReadLimit(1 << 16)
-	return ws, nil
+	got := offStack(func() dialed {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(ctx, d.base+path, &websocket.DialOptions{HTTPClient: c})
+		return dialed{ws, err}
+	})
+	if got.err != nil {
+		return nil, got.err
+	}
+	got.ws.SetReadLimit(1 << 16)
+	return got.ws, nil
+}
+
+// offStack runs fn on a goroutine of its own and returns what fn returned.
+//
+// Each socket has one goroutine that reads it and spends the run parked in
+// coder/websocket's Read. A goroutine's stack keeps the size of its
+// deepest call until a collection finds it using under a quarter of it, and
+// the parked Read path uses more than a quarter of 8 KiB: a reader that
+// once went past 4 KiB keeps 8 KiB for good. A dial, or a frame's decode
+// and what the socket does about it, each go past 4 KiB, so the reader
+// runs them here and keeps the 4 KiB its Read needs. It is one goroutine
+// start and one hand-over per dial and per frame acted on: 8.6 → 4.5 KiB
+// of stack per socket in a chat run (BENCHMARKS, "The bench's own cost").
+func offStack[T any](fn func() T) T {
+	ch := make(chan T, 1)
+	go func() { ch <- fn() }()
+	return <-ch
 }
 
 // sock is one client socket: writes are serialised and counted.
@@ -147,9 +173,9 @@ type sock struct {
 	r  *runner
 	mu sync.Mutex
 	// skip, when set, says which frames the socket's role does not read:
-	// they are counted but not decoded, and read returns them with only
-	// their type. Decoding every frame was 15 % of a bench worker's CPU at
-	// 500 chats/s, most of it on session cards it never looks at.
+	// serve counts them and does not decode them. Decoding every frame was
+	// 15 % of a bench worker's CPU at 500 chats/s, most of it on session
+	// cards it never looks at.
 	skip func(typ string, b []byte) bool
 }
 
@@ -170,23 +196,38 @@ func (s *sock) send(ctx context.Context, v any) error {
 	return nil
 }
 
-// read reads and decodes the next frame.
-func (s *sock) read(ctx context.Context) (*frame, error) {
-	_, b, err := s.ws.Read(ctx)
-	if err != nil {
-		return nil, err
+// serve reads frames and calls act with each one the socket's role reads,
+// decoded, until act returns true (serve then returns nil), the read or a
+// decode fails, or ctx ends. Frames skipped are only counted. The decode
+// and act run off the reader's stack (offStack), one frame at a time.
+func (s *sock) serve(ctx context.Context, act func(*frame) (stop bool)) error {
+	type acted struct {
+		stop bool
+		err  error
 	}
-	s.r.framesIn.Add(1)
-	if s.skip != nil {
-		if t, ok := frameType(b); ok && s.skip(t, b) {
-			return &frame{Type: t}, nil
+	for {
+		_, b, err := s.ws.Read(ctx)
+		if err != nil {
+			return err
+		}
+		at := time.Now()
+		s.r.framesIn.Add(1)
+		if s.skip != nil {
+			if t, ok := frameType(b); ok && s.skip(t, b) {
+				continue
+			}
+		}
+		got := offStack(func() acted {
+			f := &frame{at: at}
+			if err := json.Unmarshal(b, f); err != nil {
+				return acted{err: fmt.Errorf("bad frame %.100q: %w", b, err)}
+			}
+			return acted{stop: act(f)}
+		})
+		if got.err != nil || got.stop {
+			return got.err
 		}
 	}
-	f := &frame{}
-	if err := json.Unmarshal(b, f); err != nil {
-		return nil, fmt.Errorf("bad frame %.100q: %w", b, err)
-	}
-	return f, nil
 }
 
 // frameType reads a frame's type without decoding it: the server begins

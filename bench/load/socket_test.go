@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,4 +160,89 @@ func TestSkipsOnRealFrames(t *testing.T) {
 		}
 	}
 	t.Logf("frames: %v", seen)
+}
+
+// TestServeKeepsTheReaderStackSmall: a frame's decode and what the socket
+// does about it run off the reader's stack, so a deep handler leaves each
+// socket's reader goroutine as small as a shallow one does. Sockets served
+// by a handler that needs 8 KiB of stack, against sockets whose handler
+// needs none: the readers' stacks differ by under 1 KiB a socket (they
+// differ by 4 KiB or more when the handler runs on the reader).
+func TestServeKeepsTheReaderStackSmall(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		c, err := websocket.Accept(w, req, nil)
+		if err != nil {
+			return
+		}
+		defer func() { _ = c.CloseNow() }()
+		if c.Write(req.Context(), websocket.MessageText, []byte(`{"seq":1,"type":"welcome"}`)) == nil {
+			_, _, _ = c.Read(req.Context()) // until the client closes
+		}
+	}))
+	defer hs.Close()
+	d := newDialer(strings.TrimPrefix(hs.URL, "http://"))
+	defer d.close()
+	const n = 1000
+	stackPerSocket := func(act func()) float64 {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		defer func() { cancel(); wg.Wait() }()
+		r := &runner{errors: map[string]int64{}}
+		base := runtime.NumGoroutine()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		acted := make(chan struct{}, n)
+		for range n {
+			ws, err := d.dial(ctx, "/", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &sock{ws: ws, r: r}
+			wg.Go(func() {
+				defer func() { _ = ws.CloseNow() }()
+				_ = s.serve(ctx, func(*frame) bool { act(); acted <- struct{}{}; return false })
+			})
+		}
+		for range n {
+			<-acted
+		}
+		settle(t, base+2*n) // each socket's reader and server side, and no handler still on its way out
+		runtime.GC()
+		runtime.GC() // stacks shrink in a collection
+		runtime.ReadMemStats(&after)
+		cancel()
+		wg.Wait()
+		settle(t, base) // the server's side of the sockets gone too
+		return float64(after.StackInuse) - float64(before.StackInuse)
+	}
+	shallow := stackPerSocket(func() {})
+	deep := stackPerSocket(func() { burnStack(64) })
+	if perSocket := (deep - shallow) / n; perSocket > 1024 {
+		t.Errorf("a deep handler costs each reader %.0f bytes more stack (shallow %.0f, deep %.0f bytes a socket)",
+			perSocket, shallow/n, deep/n)
+	}
+}
+
+// settle waits until at most n goroutines run.
+func settle(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, want %d at most", runtime.NumGoroutine(), n)
+		}
+	}
+}
+
+// burnStack calls itself depth times, with 128 bytes of frame each.
+//
+//go:noinline
+func burnStack(depth int) byte {
+	var b [128]byte
+	b[depth%len(b)] = byte(depth)
+	if depth == 0 {
+		return b[0]
+	}
+	return burnStack(depth-1) + b[depth%len(b)]
 }

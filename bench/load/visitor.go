@@ -97,15 +97,8 @@ func (v *visitor) run(ctx context.Context) {
 		timer = time.AfterFunc(v.untilNext(leaveAt), next)
 		mu.Unlock()
 	}
-	for {
-		f, err := s.read(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.fail(errKind("visitor_read", err))
-			}
-			return
-		}
-		now := time.Now()
+	err = s.serve(ctx, func(f *frame) (end bool) {
+		now := f.at
 		switch f.Type {
 		case "welcome":
 			if !welcomed {
@@ -114,7 +107,7 @@ func (v *visitor) run(ctx context.Context) {
 			}
 		case "agent_joined":
 			if joined {
-				continue
+				return false
 			}
 			joined = true
 			stopTimer()
@@ -134,10 +127,14 @@ func (v *visitor) run(ctx context.Context) {
 				r.fail("visitor_deflected_" + f.Reason)
 			}
 			r.finished.Add(1)
-			return
+			return true
 		case "error":
 			r.fail("visitor_error_" + f.Code)
 		}
+		return false
+	})
+	if err != nil && ctx.Err() == nil {
+		r.fail(errKind("visitor_read", err))
 	}
 }
 
