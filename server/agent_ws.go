@@ -56,13 +56,19 @@ func (s *Server) unregister(a *agentConn) {
 
 // agentSocket serves GET /v1/ws/agent.
 func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
-	c, done, ok := s.open(w, r, "agent")
+	var (
+		c    *conn
+		done func()
+		ok   bool
+	)
+	onItsOwnStack(func() { c, done, ok = s.open(w, r, "agent") })
 	if !ok {
 		return
 	}
 	defer done()
 	ctx := r.Context()
-	a, ok := s.agentHello(ctx, c, r)
+	var a *agentConn
+	onItsOwnStack(func() { a, ok = s.agentHello(ctx, c, r) })
 	if !ok {
 		return
 	}

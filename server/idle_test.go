@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/switchboardhq/switchboard/internal/poll"
 )
 
 // Idle sockets have no goroutine watching for shutdown: their writer does.
@@ -179,3 +182,64 @@ func TestNoHubStartsAfterClose(t *testing.T) {
 		t.Error("the workspace started after Close is registered")
 	}
 }
+
+// An idle socket's goroutine keeps a 4 KiB stack. It parks in the
+// websocket library's read with too much of its stack in use for a
+// collection to shrink 8 KiB back to 4, and the upgrade and the hello go
+// past 4 KiB: they run on a goroutine of their own (onItsOwnStack).
+// Before, every idle visitor socket held 8 KiB of stack.
+func TestIdleSocketsKeepSmallStacks(t *testing.T) {
+	e := newEnv(t)
+	e.srv.limits.visitorHello = newLimiter(1e6, 1e6, 16) // many visitors from one address
+	e.srv.visitorsOpen = newOpenCount(-1)
+	const n = 300
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range n {
+		e.rawHello("/v1/ws/visitor", map[string]any{"type": "hello", "widget": "demo"})
+	}
+	poll.Until(t, 5*time.Second, func() error {
+		if w := goroutinesIn("server.(*conn).writer"); w > 0 {
+			return fmt.Errorf("%d writer goroutines running", w)
+		}
+		return nil
+	})
+	runtime.GC()
+	runtime.GC() // stacks shrink in a collection
+	runtime.ReadMemStats(&after)
+	per := float64(after.StackInuse-before.StackInuse) / n
+	t.Logf("%.0f bytes of stack per idle visitor socket", per)
+	limit := 6 * 1024.0 // 8 KiB before
+	if raceOn {
+		limit *= 2
+	}
+	if per > limit {
+		t.Errorf("%.0f bytes of stack per idle visitor socket, want under %.0f", per, limit)
+	}
+}
+
+// A panic in what onItsOwnStack runs is raised again in its caller (where
+// a socket route's recover logs it), with the stack it happened on;
+// http.ErrAbortHandler passes as it is.
+func TestOnItsOwnStackRaisesPanicsInTheCaller(t *testing.T) {
+	raised := func(fn func()) (p any) {
+		defer func() { p = recover() }()
+		onItsOwnStack(fn)
+		return nil
+	}
+	p, ok := raised(panicsDeepDown).(*stackPanic)
+	if !ok || p.value != "boom" || !strings.Contains(string(p.stack), "panicsDeepDown") ||
+		!strings.Contains(fmt.Sprint(p), "boom") {
+		t.Errorf("raised %#v", p)
+	}
+	if p := raised(func() { panic(http.ErrAbortHandler) }); p != http.ErrAbortHandler {
+		t.Errorf("raised %#v, want http.ErrAbortHandler", p)
+	}
+	ran := false
+	if p := raised(func() { ran = true }); p != nil || !ran {
+		t.Errorf("raised %#v, ran %v", p, ran)
+	}
+}
+
+func panicsDeepDown() { panic("boom") }

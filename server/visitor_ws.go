@@ -42,13 +42,19 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.visitorsOpen.release(addr)
-	c, done, ok := s.open(w, r, "visitor")
+	var (
+		c    *conn
+		done func()
+		ok   bool
+	)
+	onItsOwnStack(func() { c, done, ok = s.open(w, r, "visitor") })
 	if !ok {
 		return
 	}
 	defer done()
 	ctx := r.Context()
-	v, ok := s.visitorHello(ctx, c, r, addr)
+	var v *visitorConn
+	onItsOwnStack(func() { v, ok = s.visitorHello(ctx, c, r, addr) })
 	if !ok {
 		return
 	}

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"path"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -295,3 +297,44 @@ func (s *Server) serveFrames(ctx context.Context, c *conn, h *hub.Hub, kind stri
 		}
 	}
 }
+
+// onItsOwnStack runs fn on a goroutine of its own and waits for it.
+//
+// A socket's goroutine spends its life parked in the websocket library's
+// Read, and a goroutine's stack keeps the size of its deepest call until a
+// collection finds it using under a quarter of it. The parked read chain
+// uses more than a quarter of 8 KiB, so a socket goroutine that once went
+// past 4 KiB would hold 8 KiB for as long as the socket is open. The
+// upgrade and the hello (authentication, the hub's welcome) go past 4 KiB:
+// the socket routes run them here, and an idle socket's goroutine keeps
+// 4 KiB. A panic in fn is raised again in the caller, with fn's stack.
+func onItsOwnStack(fn func()) {
+	var p *stackPanic
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer func() {
+			if v := recover(); v != nil {
+				p = &stackPanic{value: v, stack: debug.Stack()}
+			}
+		}()
+		fn()
+	}()
+	<-finished
+	switch {
+	case p == nil:
+	case p.value == http.ErrAbortHandler:
+		panic(http.ErrAbortHandler)
+	default:
+		panic(p)
+	}
+}
+
+// stackPanic is a panic raised on another goroutine, with that
+// goroutine's stack.
+type stackPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *stackPanic) String() string { return fmt.Sprintf("%v\n\n%s", p.value, p.stack) }
