@@ -246,3 +246,18 @@ func burnStack(depth int) byte {
 	}
 	return burnStack(depth-1) + b[depth%len(b)]
 }
+
+// BenchmarkOffStack hands a call that needs about 5 KiB of stack to
+// offStack, against making it in place.
+func BenchmarkOffStack(b *testing.B) {
+	b.Run("handed-over", func(b *testing.B) {
+		for b.Loop() {
+			_ = offStack(func() byte { return burnStack(40) })
+		}
+	})
+	b.Run("in-place", func(b *testing.B) {
+		for b.Loop() {
+			_ = burnStack(40)
+		}
+	})
+}
