@@ -56,19 +56,15 @@ func (s *Server) unregister(a *agentConn) {
 
 // agentSocket serves GET /v1/ws/agent.
 func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) {
-	var (
-		c    *conn
-		done func()
-		ok   bool
-	)
-	onItsOwnStack(func() { c, done, ok = s.open(w, r, "agent") })
-	if !ok {
-		return
-	}
-	defer done()
 	ctx := r.Context()
 	var a *agentConn
-	onItsOwnStack(func() { a, ok = s.agentHello(ctx, c, r) })
+	done, ok := s.openWithHello(w, r, "agent", func(c *conn) (ok bool) {
+		a, ok = s.agentHello(ctx, c, r)
+		return ok
+	})
+	if done != nil {
+		defer done()
+	}
 	if !ok {
 		return
 	}

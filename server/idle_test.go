@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/switchboardhq/switchboard/internal/offstack"
 	"github.com/switchboardhq/switchboard/internal/poll"
+	"github.com/switchboardhq/switchboard/internal/race"
 )
 
 // Idle sockets have no goroutine watching for shutdown: their writer does.
@@ -186,7 +188,7 @@ func TestNoHubStartsAfterClose(t *testing.T) {
 // An idle socket's goroutine keeps a 4 KiB stack. It parks in the
 // websocket library's read with too much of its stack in use for a
 // collection to shrink 8 KiB back to 4, and the upgrade and the hello go
-// past 4 KiB: they run on a goroutine of their own (onItsOwnStack).
+// past 4 KiB: they run on a goroutine of their own (internal/offstack).
 // Before, every idle visitor socket held 8 KiB of stack.
 func TestIdleSocketsKeepSmallStacks(t *testing.T) {
 	e := newEnv(t)
@@ -211,7 +213,7 @@ func TestIdleSocketsKeepSmallStacks(t *testing.T) {
 	per := float64(after.StackInuse-before.StackInuse) / n
 	t.Logf("%.0f bytes of stack per idle visitor socket", per)
 	limit := 6 * 1024.0 // 8 KiB before
-	if raceOn {
+	if race.Enabled {
 		limit *= 2
 	}
 	if per > limit {
@@ -219,27 +221,33 @@ func TestIdleSocketsKeepSmallStacks(t *testing.T) {
 	}
 }
 
-// A panic in what onItsOwnStack runs is raised again in its caller (where
-// a socket route's recover logs it), with the stack it happened on;
-// http.ErrAbortHandler passes as it is.
-func TestOnItsOwnStackRaisesPanicsInTheCaller(t *testing.T) {
-	raised := func(fn func()) (p any) {
-		defer func() { p = recover() }()
-		onItsOwnStack(fn)
-		return nil
+// A panic in a socket's hello still releases the socket: Close, which
+// waits for every socket opened, returns, and the panic goes on up with
+// the stack it happened on.
+func TestAPanicInTheHelloReleasesTheSocket(t *testing.T) {
+	e := newEnv(t)
+	raised := make(chan any, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { raised <- recover() }()
+		e.srv.openWithHello(w, r, "visitor", func(*conn) bool { panic("boom") })
+	}))
+	defer hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if ws, _, err := websocket.Dial(ctx, "ws"+hs.URL[4:], nil); err == nil {
+		defer func() { _ = ws.CloseNow() }()
 	}
-	p, ok := raised(panicsDeepDown).(*stackPanic)
-	if !ok || p.value != "boom" || !strings.Contains(string(p.stack), "panicsDeepDown") ||
-		!strings.Contains(fmt.Sprint(p), "boom") {
+	if p, ok := (<-raised).(*offstack.Panic); !ok || p.Value != "boom" {
 		t.Errorf("raised %#v", p)
 	}
-	if p := raised(func() { panic(http.ErrAbortHandler) }); p != http.ErrAbortHandler {
-		t.Errorf("raised %#v, want http.ErrAbortHandler", p)
-	}
-	ran := false
-	if p := raised(func() { ran = true }); p != nil || !ran {
-		t.Errorf("raised %#v, ran %v", p, ran)
+	closed := make(chan error, 1)
+	go func() { closed <- e.srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Close still waits for the socket whose hello panicked")
 	}
 }
-
-func panicsDeepDown() { panic("boom") }

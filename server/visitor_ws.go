@@ -42,19 +42,15 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.visitorsOpen.release(addr)
-	var (
-		c    *conn
-		done func()
-		ok   bool
-	)
-	onItsOwnStack(func() { c, done, ok = s.open(w, r, "visitor") })
-	if !ok {
-		return
-	}
-	defer done()
 	ctx := r.Context()
 	var v *visitorConn
-	onItsOwnStack(func() { v, ok = s.visitorHello(ctx, c, r, addr) })
+	done, ok := s.openWithHello(w, r, "visitor", func(c *conn) (ok bool) {
+		v, ok = s.visitorHello(ctx, c, r, addr)
+		return ok
+	})
+	if done != nil {
+		defer done()
+	}
 	if !ok {
 		return
 	}

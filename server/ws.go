@@ -4,18 +4,17 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"path"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/internal/offstack"
 	"go.uber.org/zap"
 )
 
@@ -138,6 +137,30 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, kind string) (c *c
 		s.metrics.conns.WithLabelValues(kind).Dec()
 		s.conns.Done()
 	}, true
+}
+
+// openWithHello opens a socket of kind (open) and runs hello on it, both
+// off the socket's stack: they go deep, and the socket's goroutine then
+// keeps the 4 KiB an idle socket needs (internal/offstack). done is nil
+// when the socket did not open; when it did, the caller calls done once
+// the socket is over, hello failed or not. A panic in hello calls done
+// before it goes on up.
+func (s *Server) openWithHello(w http.ResponseWriter, r *http.Request, kind string, hello func(*conn) bool) (done func(), ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			if done != nil {
+				done()
+			}
+			panic(p)
+		}
+	}()
+	offstack.Do(func() {
+		var c *conn
+		if c, done, ok = s.open(w, r, kind); ok {
+			ok = hello(c)
+		}
+	})
+	return done, ok
 }
 
 // testHookOpen, when set by a test, runs in open between the count and
@@ -297,44 +320,3 @@ func (s *Server) serveFrames(ctx context.Context, c *conn, h *hub.Hub, kind stri
 		}
 	}
 }
-
-// onItsOwnStack runs fn on a goroutine of its own and waits for it.
-//
-// A socket's goroutine spends its life parked in the websocket library's
-// Read, and a goroutine's stack keeps the size of its deepest call until a
-// collection finds it using under a quarter of it. The parked read chain
-// uses more than a quarter of 8 KiB, so a socket goroutine that once went
-// past 4 KiB would hold 8 KiB for as long as the socket is open. The
-// upgrade and the hello (authentication, the hub's welcome) go past 4 KiB:
-// the socket routes run them here, and an idle socket's goroutine keeps
-// 4 KiB. A panic in fn is raised again in the caller, with fn's stack.
-func onItsOwnStack(fn func()) {
-	var p *stackPanic
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		defer func() {
-			if v := recover(); v != nil {
-				p = &stackPanic{value: v, stack: debug.Stack()}
-			}
-		}()
-		fn()
-	}()
-	<-finished
-	switch {
-	case p == nil:
-	case p.value == http.ErrAbortHandler:
-		panic(http.ErrAbortHandler)
-	default:
-		panic(p)
-	}
-}
-
-// stackPanic is a panic raised on another goroutine, with that
-// goroutine's stack.
-type stackPanic struct {
-	value any
-	stack []byte
-}
-
-func (p *stackPanic) String() string { return fmt.Sprintf("%v\n\n%s", p.value, p.stack) }

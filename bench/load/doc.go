@@ -85,7 +85,7 @@
 // A socket costs one reader goroutine and the websocket library's buffers;
 // timers drive visitors' messages. The reader's stack stays at 4 KiB: the
 // dial, and each frame's decode and handling, run on a goroutine of their
-// own (offStack in socket.go). A socket decodes only the frames its
+// own (internal/offstack). A socket decodes only the frames its
 // role acts on: the type is read from the frame's first bytes, and the
 // rest (presence, queue positions, its own messages echoed back, the cards
 // of sessions not yet finished) are counted and dropped (socket.go). The

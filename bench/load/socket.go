@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/switchboardhq/switchboard/internal/offstack"
 )
 
 // frame is the union of the fields the bench reads from the hub's frames.
@@ -137,7 +138,7 @@ func (d *dialer) dial(ctx context.Context, path string, spread bool) (*websocket
 		ws  *websocket.Conn
 		err error
 	}
-	got := offStack(func() dialed {
+	got := offstack.Call(func() dialed { // deep: off the reader's stack
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		ws, _, err := websocket.Dial(ctx, d.base+path, &websocket.DialOptions{HTTPClient: c})
@@ -148,25 +149,6 @@ func (d *dialer) dial(ctx context.Context, path string, spread bool) (*websocket
 	}
 	got.ws.SetReadLimit(1 << 16)
 	return got.ws, nil
-}
-
-// offStack runs fn on a goroutine of its own and returns what fn returned.
-//
-// Each socket has one goroutine that reads it and spends the run parked in
-// coder/websocket's Read. A goroutine's stack keeps the size of its
-// deepest call until a collection finds it using under a quarter of it, and
-// the parked Read path uses more than a quarter of 8 KiB: a reader that
-// once went past 4 KiB keeps 8 KiB for good. A dial, or a frame's decode
-// and what the socket does about it, each go past 4 KiB, so the reader
-// runs them here and keeps the 4 KiB its Read needs: 8.6 → 4.6 KiB of
-// stack per socket in a chat run. The price is a goroutine start per dial
-// and per frame acted on (about 3.5 µs with its stack's growth,
-// BenchmarkOffStack, and the scheduler's wake-ups): about 7 % more of the
-// bench's CPU at 500 chats/s (BENCHMARKS, "The bench's own cost").
-func offStack[T any](fn func() T) T {
-	ch := make(chan T, 1)
-	go func() { ch <- fn() }()
-	return <-ch
 }
 
 // sock is one client socket: writes are serialised and counted.
@@ -201,7 +183,10 @@ func (s *sock) send(ctx context.Context, v any) error {
 // serve reads frames and calls act with each one the socket's role reads,
 // decoded, until act returns true (serve then returns nil), the read or a
 // decode fails, or ctx ends. Frames skipped are only counted. The decode
-// and act run off the reader's stack (offStack), one frame at a time.
+// and act run off the reader's stack, one frame at a time, so that the
+// reader keeps 4 KiB (internal/offstack): 8.6 → 4.6 KiB of stack per
+// socket in a chat run, for about 7 % more of the bench's CPU at 500
+// chats/s (BENCHMARKS, "The bench's own cost").
 func (s *sock) serve(ctx context.Context, act func(*frame) (stop bool)) error {
 	type acted struct {
 		stop bool
@@ -219,7 +204,7 @@ func (s *sock) serve(ctx context.Context, act func(*frame) (stop bool)) error {
 				continue
 			}
 		}
-		got := offStack(func() acted {
+		got := offstack.Call(func() acted {
 			f := &frame{at: at}
 			if err := json.Unmarshal(b, f); err != nil {
 				return acted{err: fmt.Errorf("bad frame %.100q: %w", b, err)}

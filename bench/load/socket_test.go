@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/switchboardhq/switchboard/internal/offstack"
+	"github.com/switchboardhq/switchboard/internal/poll"
 )
 
 func TestFrameType(t *testing.T) {
@@ -183,6 +185,14 @@ func TestServeKeepsTheReaderStackSmall(t *testing.T) {
 	d := newDialer(strings.TrimPrefix(hs.URL, "http://"))
 	defer d.close()
 	const n = 1000
+	settle := func(most int) { // until at most most goroutines run
+		poll.Until(t, 10*time.Second, func() error {
+			if g := runtime.NumGoroutine(); g > most {
+				return fmt.Errorf("%d goroutines, want %d at most", g, most)
+			}
+			return nil
+		})
+	}
 	stackPerSocket := func(act func()) float64 {
 		t.Helper()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -208,13 +218,13 @@ func TestServeKeepsTheReaderStackSmall(t *testing.T) {
 		for range n {
 			<-acted
 		}
-		settle(t, base+2*n) // each socket's reader and server side, and no handler still on its way out
+		settle(base + 2*n) // each socket's reader and server side, and no handler still on its way out
 		runtime.GC()
 		runtime.GC() // stacks shrink in a collection
 		runtime.ReadMemStats(&after)
 		cancel()
 		wg.Wait()
-		settle(t, base) // the server's side of the sockets gone too
+		settle(base) // the server's side of the sockets gone too
 		return float64(after.StackInuse) - float64(before.StackInuse)
 	}
 	shallow := stackPerSocket(func() {})
@@ -222,16 +232,6 @@ func TestServeKeepsTheReaderStackSmall(t *testing.T) {
 	if perSocket := (deep - shallow) / n; perSocket > 1024 {
 		t.Errorf("a deep handler costs each reader %.0f bytes more stack (shallow %.0f, deep %.0f bytes a socket)",
 			perSocket, shallow/n, deep/n)
-	}
-}
-
-// settle waits until at most n goroutines run.
-func settle(t *testing.T, n int) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > n; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines, want %d at most", runtime.NumGoroutine(), n)
-		}
 	}
 }
 
@@ -248,11 +248,11 @@ func burnStack(depth int) byte {
 }
 
 // BenchmarkOffStack hands a call that needs about 5 KiB of stack to
-// offStack, against making it in place.
+// offstack.Call, against making it in place.
 func BenchmarkOffStack(b *testing.B) {
 	b.Run("handed-over", func(b *testing.B) {
 		for b.Loop() {
-			_ = offStack(func() byte { return burnStack(40) })
+			_ = offstack.Call(func() byte { return burnStack(40) })
 		}
 	})
 	b.Run("in-place", func(b *testing.B) {
