@@ -26,7 +26,10 @@ type agent struct {
 	// first (its visitor or caller gave up).
 	ringing map[string]*time.Timer
 	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
-	rng     *rand.Rand      // talk and handle times (under mu)
+	// talks are the talk times of the calls offered, by offer id, from
+	// the offer to its accept's answer: each call's own (callTalk).
+	talks map[string]time.Duration
+	rng   *rand.Rand // email handle times, and talk times of unstamped calls (under mu)
 }
 
 // work is what an agent holds: a chat, a call or an email.
@@ -51,7 +54,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r, skip: agentSkips}
-	a.sent, a.busy, a.ringing = map[string]time.Time{}, map[string]work{}, map[string]*time.Timer{}
+	a.sent, a.busy, a.ringing, a.talks = map[string]time.Time{}, map[string]work{}, map[string]*time.Timer{}, map[string]time.Duration{}
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
 	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
 	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
@@ -117,10 +120,15 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			if at, k, ok := stampOf(f.Card.Contact.Name); ok {
 				r.offerHist(k).Add(now.Sub(at))
 			}
+			if w, n, ok := callOf(f.Card.Contact.Name); ok && kind == workCall && o.ID != "" {
+				a.mu.Lock()
+				a.talks[o.ID] = callTalk(r.cfg, w, n)
+				a.mu.Unlock()
+			}
 		}
 		if o.Mode == "auto" { // assigned already (no offer id): nothing to accept
 			if o.Session != "" {
-				a.take(ctx, o.Session, kind)
+				a.take(ctx, o.Session, kind, 0)
 			}
 			return
 		}
@@ -152,18 +160,27 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		a.mu.Lock()
 		at, ok := a.sent[f.Ref]
 		delete(a.sent, f.Ref)
+		offer, call := strings.CutPrefix(f.Ref, "call-")
+		talk, stamped := a.talks[offer]
+		delete(a.talks, offer)
 		a.mu.Unlock()
 		if ok && f.Session != "" {
 			r.accept.Add(now.Sub(at))
 			kind := workChat
-			if strings.HasPrefix(f.Ref, "call-") {
+			if call {
 				kind = workCall
+				if !stamped {
+					talk = a.draw(r.cfg.CallLength)
+				}
 			}
-			a.take(ctx, f.Session, kind)
+			a.take(ctx, f.Session, kind, talk)
 		}
 	case "error":
 		a.mu.Lock()
 		delete(a.sent, f.Ref)
+		if offer, call := strings.CutPrefix(f.Ref, "call-"); call {
+			delete(a.talks, offer)
+		}
 		a.mu.Unlock()
 		r.fail(agentErrKind(f))
 	case "offer_revoked":
@@ -175,6 +192,7 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 				t.Stop() // if it already fired, its accept crosses the revocation
 				delete(a.ringing, id)
 			}
+			delete(a.talks, id)
 			a.mu.Unlock()
 		}
 	case "message":
@@ -219,9 +237,9 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 
 // take records session sid as the agent's, accepted (its ack came) or
 // assigned (an email), and starts what follows: a chat waits for its
-// visitor's messages, a call's softphone reports it connected, an email
-// gets its reply.
-func (a *agent) take(ctx context.Context, sid string, kind work) {
+// visitor's messages, a call's softphone reports it connected (its caller
+// hangs up after talk), an email gets its reply.
+func (a *agent) take(ctx context.Context, sid string, kind work, talk time.Duration) {
 	r := a.r
 	a.mu.Lock()
 	if _, dup := a.busy[sid]; dup {
@@ -236,7 +254,7 @@ func (a *agent) take(ctx context.Context, sid string, kind work) {
 	switch kind {
 	case workCall:
 		r.activeCalls.Add(1)
-		a.answered(ctx, sid)
+		a.answered(ctx, sid, talk)
 	case workEmail:
 		r.activeEmails.Add(1)
 		a.answerEmail(ctx, sid)
@@ -246,8 +264,8 @@ func (a *agent) take(ctx context.Context, sid string, kind work) {
 	}
 }
 
-// draw draws an exponential time of mean from the agent's generator: a
-// call's talk time or an email's handle time.
+// draw draws an exponential time of mean from the agent's generator: an
+// email's handle time, or the talk time of a call without a stamp.
 func (a *agent) draw(mean time.Duration) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()

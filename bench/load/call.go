@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -89,25 +88,22 @@ func (r *runner) request(ctx context.Context, method, path string, body any, wha
 	return nil, false
 }
 
-// ring posts calls as a Poisson process at cfg.Calls per second until
-// cfg.Duration has passed.
+// ring posts cfg's calls (callsOf): cfg.Calls per second as a Poisson
+// process until cfg.Duration has passed.
 func (r *runner) ring(ctx context.Context, start time.Time) {
-	cfg := r.cfg
-	rng := rand.New(rand.NewPCG(cfg.Seed^0x63616c6c, uint64(cfg.Worker)+1))
-	poisson(ctx, rng, cfg.Calls, cfg.Duration, start, func(n int) {
-		var patience time.Duration
-		if cfg.Patience > 0 {
-			patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
+	for c := range callsOf(r.cfg) {
+		if !sleepUntil(ctx, start.Add(c.at)) {
+			return
 		}
 		r.posting.Add(1)
 		r.bg.Go(func() {
-			sid := r.placeCall(ctx, n)
+			sid := r.placeCall(ctx, c.n)
 			r.posting.Add(-1)
-			if sid != "" && patience > 0 {
-				r.wait(ctx, sid, patience)
+			if sid != "" && c.patience > 0 {
+				r.wait(ctx, sid, c.patience)
 			}
 		})
-	})
+	}
 }
 
 // placeCall posts call n and returns its session id ("" when refused):
@@ -182,15 +178,14 @@ func (r *runner) claimAnswer(sid string) bool {
 }
 
 // answered is an agent's softphone once the hub acknowledged its accept of
-// call sid: it reports the call connected, and the caller hangs up after a
-// talk time drawn from the agent's generator.
-func (a *agent) answered(ctx context.Context, sid string) {
+// call sid: it reports the call connected, and the caller hangs up after
+// talk, the call's own talk time.
+func (a *agent) answered(ctx context.Context, sid string, talk time.Duration) {
 	r := a.r
 	r.callsAnswered.Add(1)
 	if !r.claimAnswer(sid) {
 		return
 	}
-	talk := a.draw(r.cfg.CallLength)
 	r.bg.Go(func() {
 		if r.event(ctx, sid, "connected") && sleep(ctx, talk) {
 			r.event(ctx, sid, "ended")
@@ -200,6 +195,9 @@ func (a *agent) answered(ctx context.Context, sid string) {
 
 // sleep waits for d and reports whether ctx is still going then.
 func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -209,6 +207,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
+
+// sleepUntil waits until t; false if ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool { return sleep(ctx, time.Until(t)) }
 
 // event posts a telephony event of call sid and times it.
 func (r *runner) event(ctx context.Context, sid, ev string) bool {

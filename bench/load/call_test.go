@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,9 @@ func TestBenchCallsAgainstServer(t *testing.T) {
 	}
 	if res.Chats < 2 {
 		t.Errorf("chats %d beside the calls", res.Chats)
+	}
+	if res.CallsIdeal != nil {
+		t.Errorf("an ideal queue of calls for agents who chat too: %+v", res.CallsIdeal)
 	}
 	for name, s := range map[string]Summary{"call_post_ms": res.CallPost, "call_offer_latency_ms": res.CallOffer, "call_event_ms": res.CallEvent} {
 		if !(s.P50 > 0 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.Max && s.Max < 5000) {
@@ -105,7 +109,9 @@ func reports(t *testing.T, res *Result, page []byte, inTable, inPage []string) {
 	}
 }
 
-// TestBenchCallsOnly: --calls without --rate opens no visitor.
+// TestBenchCallsOnly: --calls without --rate opens no visitor; the table
+// sets the run beside the ideal queue of its calls, in which each of these
+// patient callers is answered too.
 func TestBenchCallsOnly(t *testing.T) {
 	addr := startServer(t)
 	res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 2, Calls: 6, Duration: 2 * time.Second,
@@ -115,6 +121,14 @@ func TestBenchCallsOnly(t *testing.T) {
 	}
 	if res.Visitors != 0 || res.Chats != 0 || res.Calls < 3 || res.CallsEnded != res.Calls || len(res.Errors) != 0 {
 		t.Errorf("visitors %d chats %d calls %d ended %d errors %v", res.Visitors, res.Chats, res.Calls, res.CallsEnded, res.Errors)
+	}
+	if id := res.CallsIdeal; id == nil || id.Calls != res.Calls || id.Answered != res.Calls || id.Wait.Count != uint64(res.Calls) {
+		t.Errorf("the ideal queue of %d calls: %+v", res.Calls, id)
+	}
+	var table strings.Builder
+	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "an ideal queue, the same callers") ||
+		!strings.Contains(table.String(), "in an ideal queue") {
+		t.Errorf("the table: %v\n%s", err, table.String())
 	}
 }
 
@@ -150,7 +164,11 @@ type searchedCard struct {
 	StateName   string `json:"state_name"`
 	WrapupCode  string `json:"wrapup_code"`
 	ConnectedAt string `json:"connected_at"`
-	Agent       *struct {
+	EndedAt     string `json:"ended_at"`
+	Contact     struct {
+		Name string `json:"name"`
+	} `json:"contact"`
+	Agent *struct {
 		ID string `json:"id"`
 	} `json:"agent"`
 }
@@ -180,11 +198,13 @@ func searchSessions(t *testing.T, addr, ws string) []searchedCard {
 // TestBenchCallersAbandon: with one agent on long calls and callers of
 // little patience, most callers hang up in the queue. Every call is
 // answered or abandoned, the hub counts the same abandonments, and every
-// call ends.
+// call ends. The calls are the seed's (callsOf): as many as the ideal
+// queue replays, each talking for its own talk time.
 func TestBenchCallersAbandon(t *testing.T) {
 	addr := startServer(t)
-	res, err := Run(context.Background(), Config{Addr: addr, AdminKey: "k", Agents: 1, Calls: 10, Duration: 2 * time.Second,
-		CallLength: 400 * time.Millisecond, Patience: 300 * time.Millisecond, AcceptDelay: -1, Drain: 10 * time.Second})
+	cfg := Config{Addr: addr, AdminKey: "k", Agents: 1, Calls: 10, Duration: 2 * time.Second, Seed: 3,
+		CallLength: 400 * time.Millisecond, Patience: 300 * time.Millisecond, AcceptDelay: -1, Drain: 10 * time.Second}
+	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,12 +231,39 @@ func TestBenchCallersAbandon(t *testing.T) {
 	if q.Stats.Abandoned != res.CallsAbandoned {
 		t.Errorf("the hub counts %d abandoned, the bench %d", q.Stats.Abandoned, res.CallsAbandoned)
 	}
+	var overs []time.Duration // each answered call's talk, beyond its own
 	for _, c := range searchSessions(t, addr, res.Workspace) {
 		if c.StateName != "finished" {
 			t.Errorf("call %s is %s after the drain", c.Session, c.StateName)
 		}
+		if c.ConnectedAt == "" {
+			continue
+		}
+		w, n, ok := callOf(c.Contact.Name)
+		from, err1 := time.Parse(time.RFC3339Nano, c.ConnectedAt)
+		to, err2 := time.Parse(time.RFC3339Nano, c.EndedAt)
+		if !ok || w != 0 || err1 != nil || err2 != nil {
+			t.Fatalf("call %+v", c)
+		}
+		over := to.Sub(from) - callTalk(cfg, 0, n)
+		if over < -2*time.Millisecond || over > 500*time.Millisecond {
+			t.Errorf("call %d talked %v, %v over its own talk time", n, to.Sub(from), over)
+		}
+		overs = append(overs, over)
 	}
-	t.Logf("calls %d answered %d abandoned %d; hub: answered %d abandoned %d", res.Calls, res.CallsAnswered, res.CallsAbandoned, q.Stats.Answered, q.Stats.Abandoned)
+	slices.Sort(overs)
+	if len(overs) == 0 || overs[len(overs)/2] > 60*time.Millisecond {
+		t.Errorf("answered calls talked %v beyond their own talk times", overs)
+	}
+	id := res.CallsIdeal
+	if id == nil || id.Calls != res.Calls || id.Answered+id.Abandoned != id.Calls {
+		t.Fatalf("the ideal queue of the run's calls: %+v, against %d calls", id, res.Calls)
+	}
+	if d := id.Abandoned - res.CallsAbandoned; d < -3 || d > 3 {
+		t.Errorf("%d of %d callers hung up, %d in the ideal queue", res.CallsAbandoned, res.Calls, id.Abandoned)
+	}
+	t.Logf("calls %d answered %d abandoned %d; hub: answered %d abandoned %d; ideal: abandoned %d; talk beyond the call's own %v",
+		res.Calls, res.CallsAnswered, res.CallsAbandoned, q.Stats.Answered, q.Stats.Abandoned, id.Abandoned, overs)
 }
 
 // TestRevokedOffersAreNotAccepted: callers and visitors who give up while

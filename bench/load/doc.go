@@ -21,6 +21,15 @@
 // call still waits in the queue hangs up (event ended, by customer, which
 // the hub counts as abandoned).
 //
+// The calls are the seed's: their arrival times and patience come from
+// the worker's call stream, and each call's talk time from a stream of
+// its own, whichever agent answers it (draws.go). So a run of calls alone
+// (no chats or emails beside them) is set beside an ideal queue of the
+// same callers and as many agents, which wastes no time between a free
+// agent and the next caller (ideal.go, calls_ideal in the JSON): what the
+// run lost beyond it, the real server cost the callers. Over long runs the
+// ideal queue of the bench's callers is Erlang A, which checks the draws.
+//
 // With --emails E a mail poller posts E emails per second (channel email).
 // The hub assigns each without an offer to accept (an offer frame of mode
 // auto) to an agent with a free email slot (--email-capacity each, 5 by default); after an

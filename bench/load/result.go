@@ -63,6 +63,9 @@ type Result struct {
 	// CallsAbandoned were hung up by their callers in the queue
 	// (--patience).
 	CallsAbandoned int64 `json:"calls_abandoned"`
+	// CallsIdeal is what an ideal queue makes of the same calls with as
+	// many agents (ideal.go): set for runs of calls alone.
+	CallsIdeal *IdealCalls `json:"calls_ideal,omitempty"`
 	// Emails were posted and stored; EmailsAssigned assigned to an agent;
 	// EmailsEnded answered, ended and wrapped up.
 	Emails         int64 `json:"emails"`
@@ -127,6 +130,9 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 	r.memMu.Unlock()
 	res.Server = r.proc.stats()
 	res.ServerView, res.ClientCPUSeconds = r.view, r.clientCPU
+	if r.cfg.Worker == 0 { // a worker's calls are replayed with all the others' by its parent
+		res.CallsIdeal = idealCalls([]Config{r.cfg}, len(r.setup.Agents))
+	}
 	res.finish()
 	return res
 }
@@ -221,6 +227,10 @@ func (res *Result) WriteTable(w io.Writer) error {
 		res.Visitors, res.Chats, res.Finished, res.Abandoned, res.Dropped, res.Revoked, res.Messages)
 	if res.CallRate > 0 {
 		fmt.Fprintf(&b, "calls %d, answered %d, abandoned %d, ended and wrapped up %d\n", res.Calls, res.CallsAnswered, res.CallsAbandoned, res.CallsEnded)
+		if id := res.CallsIdeal; id != nil {
+			fmt.Fprintf(&b, "an ideal queue, the same callers and agents: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
+				id.Answered, id.Abandoned, 100*ratio(id.Abandoned, id.Calls), 100*ratio(res.CallsAbandoned, res.Calls))
+		}
 	}
 	if res.EmailRate > 0 {
 		fmt.Fprintf(&b, "emails %d, assigned %d, answered and wrapped up %d\n", res.Emails, res.EmailsAssigned, res.EmailsEnded)
@@ -245,7 +255,11 @@ func (res *Result) WriteTable(w io.Writer) error {
 	}
 	if res.CallRate > 0 {
 		rows = append(rows, row{"call post (POST → 201)", res.CallPost},
-			row{"call offer (POST → offer)", res.CallOffer}, row{"call event (POST → 200)", res.CallEvent})
+			row{"call offer (POST → offer)", res.CallOffer})
+		if res.CallsIdeal != nil {
+			rows = append(rows, row{"  in an ideal queue", res.CallsIdeal.Wait})
+		}
+		rows = append(rows, row{"call event (POST → 200)", res.CallEvent})
 	}
 	if res.EmailRate > 0 {
 		rows = append(rows, row{"email post (POST → 201)", res.EmailPost},

@@ -243,16 +243,9 @@ func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time
 // passed or ctx ends. arrival may draw from rng too: each call comes
 // between two gaps' draws.
 func poisson(ctx context.Context, rng *rand.Rand, rate float64, d time.Duration, start time.Time, arrival func(n int)) {
-	at := time.Duration(0)
-	for n := 1; ; n++ {
-		at += time.Duration(rng.ExpFloat64() / rate * float64(time.Second))
-		if at >= d {
+	for n, at := range arrivalTimes(rng, rate, d) {
+		if !sleepUntil(ctx, start.Add(at)) {
 			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Until(start.Add(at))):
 		}
 		arrival(n)
 	}

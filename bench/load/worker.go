@@ -66,8 +66,11 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 	results := make([]*Result, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
+	workers := make([]Config, n)
 	for i := range n {
-		in, _ := json.Marshal(specFor(cfg, setup, i, n))
+		spec := specFor(cfg, setup, i, n)
+		workers[i] = spec.config()
+		in, _ := json.Marshal(spec)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -94,6 +97,7 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 		total.merge(res)
 	}
 	total.Server = proc.stats()
+	total.CallsIdeal = idealCalls(workers, len(setup.Agents))
 	total.finish()
 	return total, nil
 }
@@ -129,14 +133,8 @@ func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
 	return spec
 }
 
-// workerMain is `bench --worker`: a spec on stdin, a Result on stdout.
-func workerMain(stdin io.Reader, stdout, stderr io.Writer) int {
-	var spec workerSpec
-	dec := json.NewDecoder(stdin)
-	if err := dec.Decode(&spec); err != nil {
-		fmt.Fprintln(stderr, "switchboard bench --worker:", err)
-		return 2
-	}
+// config is the Config a worker runs spec with.
+func (spec workerSpec) config() Config {
 	st := spec.Setup
 	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Calls: spec.Calls, CallLength: spec.CallLength,
 		Emails: spec.Emails, EmailLength: spec.EmailLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
@@ -145,6 +143,18 @@ func workerMain(stdin io.Reader, stdout, stderr io.Writer) int {
 	if cfg.AcceptDelay == 0 {
 		cfg.AcceptDelay = -1
 	}
+	return cfg
+}
+
+// workerMain is `bench --worker`: a spec on stdin, a Result on stdout.
+func workerMain(stdin io.Reader, stdout, stderr io.Writer) int {
+	var spec workerSpec
+	dec := json.NewDecoder(stdin)
+	if err := dec.Decode(&spec); err != nil {
+		fmt.Fprintln(stderr, "switchboard bench --worker:", err)
+		return 2
+	}
+	cfg := spec.config()
 	if spec.Hold > 0 {
 		release := make(chan struct{})
 		go func() { // the parent closes stdin to release the sockets

@@ -1,0 +1,77 @@
+package load
+
+import (
+	"iter"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The bench's random draws come from streams seeded by --seed, so that a
+// seed gives the same load again. A call's draws are its caller's: when it
+// arrives and how long its caller waits come from its worker's call stream,
+// in order; its talk time from a stream of its own, drawn by whichever
+// agent answers it. So the calls of a run are the same whoever answers
+// them, and the ideal queue (ideal.go) can replay them.
+
+// arrivalTimes yields n = 1, 2, … and its arrival time from the start, of
+// a Poisson process of rate per second drawn from rng, until d. The loop's
+// body may draw from rng too: each arrival's draws come between two gaps'.
+func arrivalTimes(rng *rand.Rand, rate float64, d time.Duration) iter.Seq2[int, time.Duration] {
+	return func(yield func(int, time.Duration) bool) {
+		at := time.Duration(0)
+		for n := 1; ; n++ {
+			at += time.Duration(rng.ExpFloat64() / rate * float64(time.Second))
+			if at >= d || !yield(n, at) {
+				return
+			}
+		}
+	}
+}
+
+// A plannedCall is one call a worker posts: its number in the worker, its
+// time from the run's start, its caller's patience (0: the caller waits as
+// long as it takes) and its talk time once connected.
+type plannedCall struct {
+	n                  int
+	at, patience, talk time.Duration
+}
+
+// callsOf yields the calls cfg's worker posts, in order.
+func callsOf(cfg Config) iter.Seq[plannedCall] {
+	return func(yield func(plannedCall) bool) {
+		rng := rand.New(rand.NewPCG(cfg.Seed^0x63616c6c, uint64(cfg.Worker)+1))
+		for n, at := range arrivalTimes(rng, cfg.Calls, cfg.Duration) {
+			c := plannedCall{n: n, at: at, talk: callTalk(cfg, cfg.Worker, n)}
+			if cfg.Patience > 0 {
+				c.patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
+			}
+			if !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// callTalk is the talk time of call n of worker: exponential of mean
+// cfg.CallLength, from the call's own stream.
+func callTalk(cfg Config, worker, n int) time.Duration {
+	rng := rand.New(rand.NewPCG(cfg.Seed^0x74616c6b, uint64(n)<<8|uint64(worker)))
+	return time.Duration(rng.ExpFloat64() * float64(cfg.CallLength))
+}
+
+// callOf reads the worker and number of a call back from its stamped
+// contact name ("bc-<worker>-<n>-<nanoseconds>", callStamp).
+func callOf(name string) (worker, n int, ok bool) {
+	parts := strings.Split(name, "-")
+	if len(parts) != 4 || parts[0] != "bc" {
+		return 0, 0, false
+	}
+	w, err1 := strconv.Atoi(parts[1])
+	c, err2 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil || w < 0 || c < 1 {
+		return 0, 0, false
+	}
+	return w, c, true
+}
