@@ -20,16 +20,20 @@ type agent struct {
 	cred AgentCred
 	s    *sock
 	mu   sync.Mutex
-	sent map[string]time.Time // accept ref → when sent
+	sent map[string]accepting // accept ref → the accept sent
 	// ringing are the offers whose accept waits for the accept delay:
 	// offer id → the accept's timer, stopped when the offer is revoked
 	// first (its visitor or caller gave up).
 	ringing map[string]*time.Timer
 	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
-	// talks are the talk times of the calls offered, by offer id, from
-	// the offer to its accept's answer: each call's own (callTalk).
-	talks map[string]time.Duration
-	rng   *rand.Rand // email handle times, and talk times of unstamped calls (under mu)
+	rng     *rand.Rand      // email handle times, and talk times of calls not the bench's (under mu)
+}
+
+// accepting is an accept an agent sent: when, and for a call the talk
+// time its softphone will hold it for once the accept is acknowledged.
+type accepting struct {
+	at   time.Time
+	talk time.Duration
 }
 
 // work is what an agent holds: a chat, a call or an email.
@@ -54,7 +58,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r, skip: agentSkips}
-	a.sent, a.busy, a.ringing, a.talks = map[string]time.Time{}, map[string]work{}, map[string]*time.Timer{}, map[string]time.Duration{}
+	a.sent, a.busy, a.ringing = map[string]accepting{}, map[string]work{}, map[string]*time.Timer{}
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
 	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
 	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
@@ -116,19 +120,22 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		case "email":
 			kind = workEmail
 		}
+		var talk time.Duration // a call's own (callTalk)
+		own := false
 		if f.Card != nil {
-			if at, k, ok := stampOf(f.Card.Contact.Name); ok {
-				r.offerHist(k).Add(now.Sub(at))
+			if st, ok := stampOf(f.Card.Contact.Name); ok {
+				r.offerHist(st.kind).Add(now.Sub(st.at))
+				if st.kind == workCall {
+					talk, own = callTalk(r.cfg, st.worker, st.n), true
+				}
 			}
-			if w, n, ok := callOf(f.Card.Contact.Name); ok && kind == workCall && o.ID != "" {
-				a.mu.Lock()
-				a.talks[o.ID] = callTalk(r.cfg, w, n)
-				a.mu.Unlock()
-			}
+		}
+		if kind == workCall && !own { // a call the bench did not post
+			talk = a.draw(r.cfg.CallLength)
 		}
 		if o.Mode == "auto" { // assigned already (no offer id): nothing to accept
 			if o.Session != "" {
-				a.take(ctx, o.Session, kind, 0)
+				a.take(ctx, o.Session, kind, talk)
 			}
 			return
 		}
@@ -138,7 +145,7 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		}
 		accept := func() {
 			a.mu.Lock()
-			a.sent[ref] = time.Now()
+			a.sent[ref] = accepting{at: time.Now(), talk: talk}
 			a.mu.Unlock()
 			if err := a.s.send(ctx, map[string]any{"type": "accept", "offer": o.ID, "ref": ref}); err != nil && ctx.Err() == nil {
 				r.fail(errKind("agent_write", err))
@@ -158,29 +165,20 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		}
 	case "ack":
 		a.mu.Lock()
-		at, ok := a.sent[f.Ref]
+		acc, ok := a.sent[f.Ref]
 		delete(a.sent, f.Ref)
-		offer, call := strings.CutPrefix(f.Ref, "call-")
-		talk, stamped := a.talks[offer]
-		delete(a.talks, offer)
 		a.mu.Unlock()
 		if ok && f.Session != "" {
-			r.accept.Add(now.Sub(at))
+			r.accept.Add(now.Sub(acc.at))
 			kind := workChat
-			if call {
+			if strings.HasPrefix(f.Ref, "call-") {
 				kind = workCall
-				if !stamped {
-					talk = a.draw(r.cfg.CallLength)
-				}
 			}
-			a.take(ctx, f.Session, kind, talk)
+			a.take(ctx, f.Session, kind, acc.talk)
 		}
 	case "error":
 		a.mu.Lock()
 		delete(a.sent, f.Ref)
-		if offer, call := strings.CutPrefix(f.Ref, "call-"); call {
-			delete(a.talks, offer)
-		}
 		a.mu.Unlock()
 		r.fail(agentErrKind(f))
 	case "offer_revoked":
@@ -192,7 +190,6 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 				t.Stop() // if it already fired, its accept crosses the revocation
 				delete(a.ringing, id)
 			}
-			delete(a.talks, id)
 			a.mu.Unlock()
 		}
 	case "message":
@@ -265,7 +262,7 @@ func (a *agent) take(ctx context.Context, sid string, kind work, talk time.Durat
 }
 
 // draw draws an exponential time of mean from the agent's generator: an
-// email's handle time, or the talk time of a call without a stamp.
+// email's handle time, or the talk time of a call the bench did not post.
 func (a *agent) draw(mean time.Duration) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -276,32 +273,44 @@ func (a *agent) draw(mean time.Duration) time.Duration {
 // first message: "bv-<worker>-<n>-<unix nanoseconds>".
 func stamp(worker, n int, at time.Time) string { return stampAs("bv", worker, n, at) }
 
-// stampAs is a stamped name with its kind's prefix: a visitor's or a
-// call's.
+// stampAs is a stamped name with its kind's prefix: a visitor's, a call's
+// or an email's.
 func stampAs(prefix string, worker, n int, at time.Time) string {
 	return prefix + "-" + strconv.Itoa(worker) + "-" + strconv.Itoa(n) + "-" + strconv.FormatInt(at.UnixNano(), 10)
 }
 
-// stampOf reads the time back from a stamped name and what it stamps: a
-// visitor's (a chat), a call's (callStamp) or an email's (emailStamp).
-func stampOf(name string) (at time.Time, kind work, ok bool) {
-	i := strings.LastIndexByte(name, '-')
-	prefix, _, _ := strings.Cut(name, "-")
+// A stamped name's contents (stampAs): whose it is (a visitor's chat, a
+// call or an email), its worker and number there, and when it was sent.
+type stamped struct {
+	kind      work
+	worker, n int
+	at        time.Time
+}
+
+// stampOf reads a stamped name back: a visitor's (stamp), a call's
+// (callStamp) or an email's (emailStamp).
+func stampOf(name string) (stamped, bool) {
+	prefix, rest, _ := strings.Cut(name, "-")
+	worker, rest, _ := strings.Cut(rest, "-")
+	n, ns, ok := strings.Cut(rest, "-")
+	st := stamped{kind: workChat}
 	switch prefix {
 	case "bv":
-		kind = workChat
 	case "bc":
-		kind = workCall
+		st.kind = workCall
 	case "be":
-		kind = workEmail
+		st.kind = workEmail
 	default:
-		return time.Time{}, 0, false
+		return stamped{}, false
 	}
-	ns, err := strconv.ParseInt(name[i+1:], 10, 64)
-	if err != nil {
-		return time.Time{}, 0, false
+	w, err1 := strconv.Atoi(worker)
+	c, err2 := strconv.Atoi(n)
+	t, err3 := strconv.ParseInt(ns, 10, 64)
+	if !ok || err1 != nil || err2 != nil || err3 != nil || w < 0 || c < 1 {
+		return stamped{}, false
 	}
-	return time.Unix(0, ns), kind, true
+	st.worker, st.n, st.at = w, c, time.Unix(0, t)
+	return st, true
 }
 
 // offerHist is the histogram of the offers (or assignments) of kind.

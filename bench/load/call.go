@@ -195,9 +195,6 @@ func (a *agent) answered(ctx context.Context, sid string, talk time.Duration) {
 
 // sleep waits for d and reports whether ctx is still going then.
 func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -239,15 +239,15 @@ func TestBenchCallersAbandon(t *testing.T) {
 		if c.ConnectedAt == "" {
 			continue
 		}
-		w, n, ok := callOf(c.Contact.Name)
+		st, ok := stampOf(c.Contact.Name)
 		from, err1 := time.Parse(time.RFC3339Nano, c.ConnectedAt)
 		to, err2 := time.Parse(time.RFC3339Nano, c.EndedAt)
-		if !ok || w != 0 || err1 != nil || err2 != nil {
+		if !ok || st.kind != workCall || st.worker != 0 || err1 != nil || err2 != nil {
 			t.Fatalf("call %+v", c)
 		}
-		over := to.Sub(from) - callTalk(cfg, 0, n)
+		over := to.Sub(from) - callTalk(cfg, 0, st.n)
 		if over < -2*time.Millisecond || over > 500*time.Millisecond {
-			t.Errorf("call %d talked %v, %v over its own talk time", n, to.Sub(from), over)
+			t.Errorf("call %d talked %v, %v over its own talk time", st.n, to.Sub(from), over)
 		}
 		overs = append(overs, over)
 	}

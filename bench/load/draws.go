@@ -3,8 +3,6 @@ package load
 import (
 	"iter"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -59,19 +57,4 @@ func callsOf(cfg Config) iter.Seq[plannedCall] {
 func callTalk(cfg Config, worker, n int) time.Duration {
 	rng := rand.New(rand.NewPCG(cfg.Seed^0x74616c6b, uint64(n)<<8|uint64(worker)))
 	return time.Duration(rng.ExpFloat64() * float64(cfg.CallLength))
-}
-
-// callOf reads the worker and number of a call back from its stamped
-// contact name ("bc-<worker>-<n>-<nanoseconds>", callStamp).
-func callOf(name string) (worker, n int, ok bool) {
-	parts := strings.Split(name, "-")
-	if len(parts) != 4 || parts[0] != "bc" {
-		return 0, 0, false
-	}
-	w, err1 := strconv.Atoi(parts[1])
-	c, err2 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || w < 0 || c < 1 {
-		return 0, 0, false
-	}
-	return w, c, true
 }

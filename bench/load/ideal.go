@@ -2,9 +2,10 @@ package load
 
 import (
 	"cmp"
-	"container/heap"
 	"slices"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/minheap"
 )
 
 // IdealCalls is what an ideal queue makes of a run's calls: the same
@@ -45,21 +46,18 @@ func idealCalls(workers []Config, agents int) *IdealCalls {
 func idealQueue(calls []plannedCall, agents int, ring time.Duration) *IdealCalls {
 	res := &IdealCalls{Calls: int64(len(calls))}
 	waits := NewHist()
-	var busy endHeap // when each busy agent is free again
+	busy := minheap.New(func(a, b *time.Duration) bool { return *a < *b }) // when each busy agent is free again
 	var queue []plannedCall
-	free := agents
 	offer := func(c plannedCall, now time.Duration) {
-		free--
-		heap.Push(&busy, now+ring+c.talk)
+		busy.Push(now + ring + c.talk)
 		waits.Add(now - c.at)
 		res.Answered++
 	}
 	i := 0
 	for i < len(calls) || len(queue) > 0 && busy.Len() > 0 {
-		if busy.Len() > 0 && (i == len(calls) || busy[0] <= calls[i].at) {
-			now := heap.Pop(&busy).(time.Duration)
-			free++
-			for len(queue) > 0 && free > 0 {
+		if busy.Len() > 0 && (i == len(calls) || *busy.Min() <= calls[i].at) {
+			now := busy.Pop()
+			for len(queue) > 0 && busy.Len() < agents {
 				c := queue[0]
 				queue = queue[1:]
 				if c.patience > 0 && now-c.at > c.patience {
@@ -72,7 +70,7 @@ func idealQueue(calls []plannedCall, agents int, ring time.Duration) *IdealCalls
 		}
 		c := calls[i]
 		i++
-		if free > 0 && len(queue) == 0 {
+		if busy.Len() < agents && len(queue) == 0 {
 			offer(c, c.at)
 		} else {
 			queue = append(queue, c)
@@ -85,20 +83,6 @@ func idealQueue(calls []plannedCall, agents int, ring time.Duration) *IdealCalls
 	}
 	res.Wait = waits.Summary()
 	return res
-}
-
-// endHeap is a min-heap of times.
-type endHeap []time.Duration
-
-func (h endHeap) Len() int           { return len(h) }
-func (h endHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h endHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *endHeap) Push(x any)        { *h = append(*h, x.(time.Duration)) }
-func (h *endHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }
 
 // ratio is a / b, 0 when b is.

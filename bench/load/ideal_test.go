@@ -99,13 +99,13 @@ func TestCallsOfIsTheSeeds(t *testing.T) {
 	if a[0] == other[0] {
 		t.Errorf("seeds 7 and 8 drew the same first call %+v", a[0])
 	}
-	w, n, ok := callOf(callStamp(2, 41, time.Now()))
-	if !ok || w != 2 || n != 41 {
-		t.Errorf("callOf(callStamp(2, 41)) = %d, %d, %v", w, n, ok)
+	st, ok := stampOf(callStamp(2, 41, time.Now()))
+	if !ok || st.kind != workCall || st.worker != 2 || st.n != 41 {
+		t.Errorf("stampOf(callStamp(2, 41)) = %+v, %v", st, ok)
 	}
 	for _, bad := range []string{"", "bv-2-41-1", "bc-2-41", "bc-x-41-1", "bc-2-0-1", "bc-2-41-1-1"} {
-		if _, _, ok := callOf(bad); ok {
-			t.Errorf("callOf(%q) read a call", bad)
+		if st, ok := stampOf(bad); ok && st.kind == workCall {
+			t.Errorf("stampOf(%q) read a call", bad)
 		}
 	}
 }

@@ -179,12 +179,12 @@ func TestHist(t *testing.T) {
 	}
 	for want, name := range map[work]string{workChat: stamp(3, 7, time.Unix(5, 6)), workCall: callStamp(3, 7, time.Unix(5, 6)),
 		workEmail: emailStamp(3, 7, time.Unix(5, 6))} {
-		if at, kind, ok := stampOf(name); !ok || kind != want || !at.Equal(time.Unix(5, 6)) {
-			t.Errorf("stamp %q round trip %v %v %v", name, at, kind, ok)
+		if st, ok := stampOf(name); !ok || st.kind != want || !st.at.Equal(time.Unix(5, 6)) {
+			t.Errorf("stamp %q round trip %v %v %v", name, st.at, st.kind, ok)
 		}
 	}
 	for _, name := range []string{"", "bv-", "bx-1-2-3", "bc-1-2-x", "be", "Kim"} {
-		if _, _, ok := stampOf(name); ok {
+		if _, ok := stampOf(name); ok {
 			t.Errorf("stampOf(%q) read a time", name)
 		}
 	}
