@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/switchboardhq/switchboard/hub"
@@ -93,25 +92,23 @@ func badRequest(format string, args ...any) *wireError {
 // decodeFrame parses one client frame and checks the limits common to every
 // type. The frame's own fields are checked by its handler.
 func decodeFrame(data []byte) (*inFrame, *wireError) {
-	var f inFrame
 	if !utf8.Valid(data) {
 		return nil, badRequest("frame is not valid UTF-8")
 	}
-	// Unmarshal, not a Decoder: it checks the whole frame is one value and
-	// costs half the allocations on every frame.
-	if err := json.Unmarshal(data, &f); err != nil {
-		if strings.Contains(err.Error(), "after top-level value") {
-			return nil, badRequest("one JSON object per frame")
-		}
-		return nil, badRequest("frame is not a JSON object of the protocol: %v", trimErr(err))
+	f := new(inFrame)
+	switch msg, extra := decodeJSON(data, f); {
+	case extra:
+		return nil, badRequest("one JSON object per frame")
+	case msg != "":
+		return nil, badRequest("frame is not a JSON object of the protocol: %s", msg)
 	}
 	if f.Type == "" {
-		return &f, badRequest("frame has no type")
+		return f, badRequest("frame has no type")
 	}
 	if len(f.Ref) > maxRef {
-		return &f, badRequest("ref longer than %d bytes", maxRef)
+		return f, badRequest("ref longer than %d bytes", maxRef)
 	}
-	return &f, checkLengths(&f)
+	return f, checkLengths(f)
 }
 
 func checkLengths(f *inFrame) *wireError {

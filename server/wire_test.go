@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestDecodeFrame(t *testing.T) {
@@ -50,7 +51,13 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"type":"annotate","notes":"n","add_tags":["a"]}`, `{}`, `[]`, `{"type":"hello","resume":{"token":"t","last_message_ids":{"s":"m"}}}`} {
 		f.Add([]byte(s))
 	}
+	for _, fr := range benchFrames {
+		f.Add([]byte(fr.json))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if utf8.Valid(data) {
+			sameAsUnmarshal(t, data) // the hand-written decoder is json.Unmarshal's
+		}
 		fr, err := decodeFrame(data)
 		if err == nil && (fr == nil || fr.Type == "") {
 			t.Fatal("accepted a frame without type")
