@@ -64,6 +64,9 @@ func TestSocketRefusals(t *testing.T) {
 		c.refused(map[string]any{"type": "send", "session": "x", "text": strings.Repeat("a", 5000)}, "bad_request")
 		c.refused(map[string]any{"type": "transfer", "session": "x"}, "bad_request")
 		c.refused(map[string]any{"type": "wrapup", "session": "x"}, "bad_request")
+		// A member of the wrong kind: refused, and answered with the frame's ref.
+		c.refused(map[string]any{"type": "presence", "status": 5}, "bad_request")
+		c.refused(map[string]any{"type": "send", "session": "x", "text": []any{"a"}}, "bad_request")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		_ = c.ws.Write(ctx, websocket.MessageText, []byte("{not json"))

@@ -96,10 +96,13 @@ func decodeFrame(data []byte) (*inFrame, *wireError) {
 		return nil, badRequest("frame is not valid UTF-8")
 	}
 	f := new(inFrame)
-	switch msg, extra := decodeJSON(data, f); {
-	case extra:
+	switch msg, why := decodeJSON(data, f); {
+	case msg == "":
+	case why == trailing:
 		return nil, badRequest("one JSON object per frame")
-	case msg != "":
+	case why == mistyped: // f has the rest, its ref among them: the refusal answers it
+		return f, badRequest("frame is not a JSON object of the protocol: %s", msg)
+	default:
 		return nil, badRequest("frame is not a JSON object of the protocol: %s", msg)
 	}
 	if f.Type == "" {

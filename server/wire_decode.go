@@ -33,10 +33,19 @@ type frameDecoder struct {
 // maxDepth is encoding/json's limit on nesting.
 const maxDepth = 10000
 
-// decodeJSON fills f from data, a frame that is valid UTF-8. It returns a
-// message for people when data is not one JSON value that fits an inFrame;
-// extra is true when the value is followed by more than white space.
-func decodeJSON(data []byte, f *inFrame) (msg string, extra bool) {
+// refusal says why decodeJSON refused a frame.
+type refusal int
+
+const (
+	notJSON  refusal = iota // not one JSON value
+	trailing                // a value followed by more than white space
+	mistyped                // one JSON value, with a value of the wrong kind: f holds the rest
+)
+
+// decodeJSON fills f from data, a frame that is valid UTF-8. It returns ""
+// when data is one JSON value that fits an inFrame, and otherwise a message
+// for people and why.
+func decodeJSON(data []byte, f *inFrame) (msg string, why refusal) {
 	d := frameDecoder{data: data}
 	d.space()
 	switch d.peek() {
@@ -49,12 +58,12 @@ func decodeJSON(data []byte, f *inFrame) (msg string, extra bool) {
 		d.skip()
 	}
 	if d.syntax != "" {
-		return d.syntax, false
+		return d.syntax, notJSON
 	}
 	if d.space(); d.off < len(d.data) {
-		return "", true
+		return "more than one JSON value", trailing
 	}
-	return d.wrong, false
+	return d.wrong, mistyped
 }
 
 // frame reads the frame's members.

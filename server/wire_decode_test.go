@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -27,7 +28,8 @@ func sameAsUnmarshal(t interface {
 	t.Helper()
 	want, werr := unmarshalFrame(data)
 	got := new(inFrame)
-	msg, extra := decodeJSON(data, got)
+	msg, why := decodeJSON(data, got)
+	extra := msg != "" && why == trailing
 	switch {
 	case werr == nil && (msg != "" || extra):
 		t.Fatalf("%q: refused (%q, extra %v), json.Unmarshal takes it", data, msg, extra)
@@ -35,6 +37,8 @@ func sameAsUnmarshal(t interface {
 		t.Fatalf("%q: taken as %+v, json.Unmarshal refuses it: %v", data, got, werr)
 	case werr != nil && extra != strings.Contains(werr.Error(), "after top-level value"):
 		t.Fatalf("%q: extra %v, json.Unmarshal: %v", data, extra, werr)
+	case werr != nil && (why == mistyped) != errors.As(werr, new(*json.UnmarshalTypeError)):
+		t.Fatalf("%q: refused as %d (%s), json.Unmarshal: %v", data, why, msg, werr)
 	case werr == nil && !reflect.DeepEqual(got, want):
 		t.Fatalf("%q:\n got %#v\nwant %#v", data, got, want)
 	}
