@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"reflect"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -89,11 +91,18 @@ func (d *frameDecoder) frame(f *inFrame) bool {
 }
 
 // frameNames are inFrame's JSON names, for matching without regard to
-// case; TestFrameFieldsAreTheStructs checks them against the struct tags.
-var frameNames = []string{"type", "ref", "token", "resume", "status", "offer", "reason", "session", "text",
-	"client_id", "notes", "add_tags", "remove_tags", "expertise", "email", "phone", "queue", "agent", "note",
-	"code", "outcome", "topics", "widget", "name", "language", "country", "page", "url", "title", "rating",
-	"comment"}
+// case.
+var frameNames = jsonNames[inFrame]()
+
+// jsonNames are the JSON names of T's fields, from their tags.
+func jsonNames[T any]() []string {
+	t := reflect.TypeFor[T]()
+	names := make([]string, t.NumField())
+	for i := range names {
+		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return names
+}
 
 // frameField returns where the member key of a frame goes, or nil when
 // inFrame has no such field.
@@ -169,7 +178,7 @@ func frameField(f *inFrame, key []byte) any {
 }
 
 // resumeNames are resume's JSON names.
-var resumeNames = []string{"token", "last_message_ids", "visitor", "secret", "last_message"}
+var resumeNames = jsonNames[resume]()
 
 // resumeField is frameField for the resume of a hello.
 func resumeField(r *resume, key []byte) any {
@@ -271,51 +280,22 @@ func (d *frameDecoder) typeInto(p *string) bool {
 	return ok
 }
 
-// frameType returns s as a string, a constant for a type the protocol has.
+// frameTypes are the protocol's client frame types, each its own string.
+var frameTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range []string{"hello", "ping", "presence", "accept", "decline", "send", "typing", "subscribe",
+		"set_status", "join", "annotate", "verify_contact", "transfer", "release", "hold", "unhold", "end", "wrapup",
+		"page", "csat", "leave"} {
+		m[t] = t
+	}
+	return m
+}()
+
+// frameType returns s as a string, without allocating for a type the
+// protocol has.
 func frameType(s []byte) string {
-	switch string(s) {
-	case "hello":
-		return "hello"
-	case "ping":
-		return "ping"
-	case "presence":
-		return "presence"
-	case "accept":
-		return "accept"
-	case "decline":
-		return "decline"
-	case "send":
-		return "send"
-	case "typing":
-		return "typing"
-	case "subscribe":
-		return "subscribe"
-	case "set_status":
-		return "set_status"
-	case "join":
-		return "join"
-	case "annotate":
-		return "annotate"
-	case "verify_contact":
-		return "verify_contact"
-	case "transfer":
-		return "transfer"
-	case "release":
-		return "release"
-	case "hold":
-		return "hold"
-	case "unhold":
-		return "unhold"
-	case "end":
-		return "end"
-	case "wrapup":
-		return "wrapup"
-	case "page":
-		return "page"
-	case "csat":
-		return "csat"
-	case "leave":
-		return "leave"
+	if t, ok := frameTypes[string(s)]; ok {
+		return t
 	}
 	return string(s)
 }
@@ -434,17 +414,10 @@ func (d *frameDecoder) object(member func(key []byte) bool) bool {
 		return true
 	}
 	for {
-		if d.peek() != '"' {
-			return d.fail("looking for beginning of object key string")
-		}
-		key, ok := d.str()
+		key, ok := d.key()
 		if !ok {
 			return false
 		}
-		if d.space(); d.peek() != ':' {
-			return d.fail("after object key")
-		}
-		d.off++
 		d.space()
 		if !member(key) {
 			return false
@@ -486,7 +459,7 @@ func (d *frameDecoder) skip() bool {
 				break
 			}
 			if c == '{' {
-				if !d.key() {
+				if _, ok := d.key(); !ok {
 					return false
 				}
 			}
@@ -524,8 +497,10 @@ func (d *frameDecoder) skip() bool {
 			c := d.peek()
 			if c == ',' {
 				d.off++
-				if obj && !d.key() {
-					return false
+				if obj {
+					if _, ok := d.key(); !ok {
+						return false
+					}
 				}
 				break
 			}
@@ -543,19 +518,21 @@ func (d *frameDecoder) skip() bool {
 	}
 }
 
-// key reads an object member's name and its colon, for skip.
-func (d *frameDecoder) key() bool {
+// key reads an object member's name (unescaped, valid until the next
+// read) and its colon.
+func (d *frameDecoder) key() ([]byte, bool) {
 	if d.space(); d.peek() != '"' {
-		return d.fail("looking for beginning of object key string")
+		return nil, d.fail("looking for beginning of object key string")
 	}
-	if _, ok := d.str(); !ok {
-		return false
+	key, ok := d.str()
+	if !ok {
+		return nil, false
 	}
 	if d.space(); d.peek() != ':' {
-		return d.fail("after object key")
+		return nil, d.fail("after object key")
 	}
 	d.off++
-	return true
+	return key, true
 }
 
 // enter counts one more level of nesting.

@@ -2,6 +2,7 @@ package load
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -79,9 +80,9 @@ func TestIdealQueueOfTheBenchsCallersIsErlangA(t *testing.T) {
 // drawn, and its stamp names it back.
 func TestCallsOfIsTheSeeds(t *testing.T) {
 	cfg := Config{Seed: 7, Calls: 20, CallLength: 3 * s, Patience: 4 * s, Duration: 10 * s, Worker: 2}
-	a, b := collect(cfg), collect(cfg)
+	a, b := slices.Collect(callsOf(cfg)), slices.Collect(callsOf(cfg))
 	cfg.Seed = 8
-	other := collect(cfg)
+	other := slices.Collect(callsOf(cfg))
 	if len(a) < 100 || len(a) != len(b) || len(other) == 0 {
 		t.Fatalf("%d, %d and %d calls", len(a), len(b), len(other))
 	}
@@ -108,12 +109,4 @@ func TestCallsOfIsTheSeeds(t *testing.T) {
 			t.Errorf("stampOf(%q) read a call", bad)
 		}
 	}
-}
-
-func collect(cfg Config) []plannedCall {
-	var out []plannedCall
-	for c := range callsOf(cfg) {
-		out = append(out, c)
-	}
-	return out
 }
