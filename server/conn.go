@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -284,17 +285,38 @@ func (c *conn) subEnded(s *hub.Subscription) {
 	}
 }
 
-// read returns the next frame. Frames above MaxFrame close the socket with
-// 1009 (the library does it); binary frames are refused.
-func (c *conn) read(ctx context.Context) ([]byte, error) {
-	typ, data, err := c.ws.Read(ctx)
+// read returns the next frame, in a buffer from frameBufs that the caller
+// gives back with putFrameBuf once the frame is decoded (the decoder copies
+// what it keeps). The buffer is taken only once a frame has begun to
+// arrive, so a socket waiting for one holds none. Frames above MaxFrame
+// close the socket with 1009 (the library does it); binary frames are
+// refused.
+func (c *conn) read(ctx context.Context) (*[]byte, error) {
+	typ, r, err := c.ws.Reader(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if typ != websocket.MessageText {
 		return nil, errBinary
 	}
-	return data, nil
+	buf := frameBufs.Get().(*[]byte)
+	b := (*buf)[:0]
+	for { // io.ReadAll, into buf
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			*buf = b
+			return buf, nil
+		}
+		if err != nil {
+			*buf = b
+			putFrameBuf(buf)
+			return nil, err
+		}
+	}
 }
 
 var errBinary = errors.New("binary frame")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -104,5 +105,62 @@ func TestAckFrame(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("ackFrame(%q, %+v, %b) = %s, want %s", tc.ref, tc.rep, tc.with, frame, b)
 		}
+	}
+}
+
+// TestPipelinedFramesKeepTheirOwnFields: a socket decodes each frame into a
+// pooled frame and buffer, and goes on reading while earlier commands wait
+// in the hub. With the disk stuck, an agent's burst of annotates (each with
+// its own tags), sends and typing is read while the first commit hangs;
+// once the disk answers, every command has applied the tags and text of its
+// own frame. A frame reused without zeroing would have written later tags
+// into the slices the waiting commands hold.
+func TestPipelinedFramesKeepTheirOwnFields(t *testing.T) {
+	fs := newStallFS()
+	e := newEnvWith(t, Config{FS: fs, DataDir: "data", Hub: hub.Config{StallTimeout: -1}})
+	ag := e.available("ana")
+	v, _ := e.visitor(nil)
+	sid := str(v.ok(map[string]any{"type": "send", "text": "hello"}), "session")
+	off := ag.wait("offer", nil)
+	ag.ok(map[string]any{"type": "accept", "offer": offerID(off)})
+
+	const n = 10 // 30 frames: within the 32 commands a socket may have in the hub
+	unstick := fs.stick(t)
+	var wantTags []string
+	for i := range n {
+		tags := []string{fmt.Sprintf("a%02d", i), fmt.Sprintf("b%02d", i)}
+		wantTags = append(wantTags, tags...)
+		ag.send(map[string]any{"type": "annotate", "session": sid, "add_tags": tags, "ref": fmt.Sprintf("t%d", i)})
+		ag.send(map[string]any{"type": "send", "session": sid, "text": fmt.Sprintf("m%02d", i), "ref": fmt.Sprintf("s%d", i)})
+		ag.send(map[string]any{"type": "typing", "session": sid})
+	}
+	fs.waitHung(t)
+	e.waitFramesRead("agent", "send", n, "the agent's sends, while the commit hangs")
+	e.waitFramesRead("agent", "annotate", n, "the agent's annotates, while the commit hangs")
+	unstick()
+
+	for i := range n {
+		for _, ref := range []string{fmt.Sprintf("t%d", i), fmt.Sprintf("s%d", i)} {
+			if a := ag.waitAny(func(m map[string]any) bool { return m["ref"] == ref }, "answer to "+ref); a["type"] != "ack" {
+				t.Fatalf("%s: %v", ref, a)
+			}
+		}
+		m := v.wait("message", func(m map[string]any) bool { return str(m, "message", "from", "kind") == "agent" })
+		if got, want := str(m, "message", "text"), fmt.Sprintf("m%02d", i); got != want {
+			t.Fatalf("agent message %d: %q, want %q", i, got, want)
+		}
+	}
+	code, card := e.api("GET", "/v1/sessions/"+sid, "")
+	if code != 200 {
+		t.Fatalf("GET session: %d %v", code, card)
+	}
+	var gotTags []string
+	for _, x := range get(card, "tags").([]any) {
+		gotTags = append(gotTags, x.(string))
+	}
+	slices.Sort(gotTags)
+	slices.Sort(wantTags)
+	if !slices.Equal(gotTags, wantTags) {
+		t.Fatalf("tags %v, want %v", gotTags, wantTags)
 	}
 }

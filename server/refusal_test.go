@@ -54,6 +54,19 @@ func TestSocketRefusals(t *testing.T) {
 			t.Fatalf("close %d", code)
 		}
 	})
+	t.Run("binary frames", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hello := e.dial("/v1/ws/visitor") // a binary hello
+		_ = hello.ws.Write(ctx, websocket.MessageBinary, []byte(`{"type":"hello","widget":"demo"}`))
+		later, _ := e.agent("ben") // a binary frame after the hello
+		_ = later.ws.Write(ctx, websocket.MessageBinary, []byte(`{"type":"ping"}`))
+		for _, c := range []*client{hello, later} {
+			if code := c.closeCode(); code != websocket.StatusUnsupportedData {
+				t.Fatalf("close %d, want %d", code, websocket.StatusUnsupportedData)
+			}
+		}
+	})
 	t.Run("bad frames leave the socket usable", func(t *testing.T) {
 		c, _ := e.agent("ben")
 		c.refused(map[string]any{"type": "teleport"}, "bad_request")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/switchboardhq/switchboard/hub"
@@ -92,10 +93,15 @@ func badRequest(format string, args ...any) *wireError {
 // decodeFrame parses one client frame and checks the limits common to every
 // type. The frame's own fields are checked by its handler.
 func decodeFrame(data []byte) (*inFrame, *wireError) {
+	return decodeFrameInto(data, new(inFrame))
+}
+
+// decodeFrameInto is decodeFrame into f, which must be zero (fresh, or
+// from framePool); it returns f, or nil when data is not one JSON object.
+func decodeFrameInto(data []byte, f *inFrame) (*inFrame, *wireError) {
 	if !utf8.Valid(data) {
 		return nil, badRequest("frame is not valid UTF-8")
 	}
-	f := new(inFrame)
 	switch msg, why := decodeJSON(data, f); {
 	case msg == "":
 	case why == trailing:
@@ -112,6 +118,22 @@ func decodeFrame(data []byte) (*inFrame, *wireError) {
 		return f, badRequest("ref longer than %d bytes", maxRef)
 	}
 	return f, checkLengths(f)
+}
+
+// framePool holds the frames serveFrames decodes into. A frame is done
+// with once its handler returns: handlers copy what they keep into the
+// hub command (strings, and slices and pointers the decoder allocated for
+// this frame alone), and none keeps the frame. A hello's frame, which its
+// handler keeps, is not pooled.
+var framePool = sync.Pool{New: func() any { return new(inFrame) }}
+
+// putFrame zeroes f and gives it back to framePool. Zeroing matters beyond
+// tidiness: decoding into a frame that still held a slice or a pointer
+// would write into the slice or string a command in the hub still holds,
+// as json.Unmarshal reuses them.
+func putFrame(f *inFrame) {
+	*f = inFrame{}
+	framePool.Put(f)
 }
 
 func checkLengths(f *inFrame) *wireError {

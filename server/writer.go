@@ -125,8 +125,19 @@ type sockWriter struct {
 	watch  writeWatch
 }
 
-// frameBufs are the writers' frame buffers, held only while they write.
+// frameBufs are the sockets' frame buffers: a writer's, held while it
+// writes a burst, and a reader's, held from a frame's first bytes to its
+// decode (conn.read; the library's Read allocated one a frame).
 var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// putFrameBuf gives buf back to frameBufs, unless a frame larger than any
+// a client may send grew it.
+func putFrameBuf(buf *[]byte) {
+	if cap(*buf) <= MaxFrame {
+		*buf = (*buf)[:0]
+		frameBufs.Put(buf)
+	}
+}
 
 // burst writes f and every frame ready after it (up to maxCorked bytes)
 // with one write. false means the socket is done.
@@ -169,8 +180,8 @@ func (w *sockWriter) stop() {
 
 // idle gives the frame buffer back while the writer is parked.
 func (w *sockWriter) idle() {
-	if w.buf != nil && cap(*w.buf) <= 64<<10 {
-		frameBufs.Put(w.buf)
+	if w.buf != nil {
+		putFrameBuf(w.buf)
 	}
 	w.buf = nil
 	if cap(w.events) > fifo.ShrinkAbove {

@@ -175,13 +175,14 @@ func (s *Server) hello(ctx context.Context, c *conn) (*inFrame, bool) {
 	timer := time.AfterFunc(s.cfg.HelloTimeout, func() {
 		c.close(closeBadHello, "hello expected within the hello timeout")
 	})
-	data, err := c.read(ctx)
+	buf, err := c.read(ctx)
 	timer.Stop()
 	if err != nil {
 		s.closeFor(c, err)
 		return nil, false
 	}
-	f, werr := decodeFrame(data)
+	f, werr := decodeFrame(*buf)
+	putFrameBuf(buf)
 	if werr != nil || f.Type != "hello" {
 		c.close(closeBadHello, "the first frame must be hello")
 		return nil, false
@@ -275,12 +276,14 @@ type result struct {
 func (s *Server) serveFrames(ctx context.Context, c *conn, h *hub.Hub, kind string, limit func(time.Time) *wireError,
 	handle func(context.Context, *inFrame) (result, *wireError)) {
 	for {
-		data, err := c.read(ctx)
+		buf, err := c.read(ctx)
 		if err != nil {
 			s.closeFor(c, err)
 			return
 		}
-		f, werr := decodeFrame(data)
+		pooled := framePool.Get().(*inFrame)
+		f, werr := decodeFrameInto(*buf, pooled)
+		putFrameBuf(buf)
 		if werr == nil {
 			werr = limit(s.cfg.Clock.Now())
 		}
@@ -293,6 +296,7 @@ func (s *Server) serveFrames(ctx context.Context, c *conn, h *hub.Hub, kind stri
 		if f != nil {
 			ref = f.Ref
 		}
+		putFrame(pooled) // the handler is done with it: a command holds copies
 		switch {
 		case werr != nil:
 			s.metrics.refusals.WithLabelValues(werr.Code).Inc()
