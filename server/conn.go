@@ -307,12 +307,11 @@ func (c *conn) read(ctx context.Context) (*[]byte, error) {
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
-		if err == io.EOF {
-			*buf = b
-			return buf, nil
-		}
 		if err != nil {
 			*buf = b
+			if err == io.EOF {
+				return buf, nil
+			}
 			putFrameBuf(buf)
 			return nil, err
 		}

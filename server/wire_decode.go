@@ -344,15 +344,14 @@ func (d *frameDecoder) stringsInto(p *[]string, key []byte) bool {
 	if !d.enter() {
 		return false
 	}
+	if d.space(); d.peek() == ']' {
+		d.leave()
+		*p = []string{}
+		return true
+	}
 	s, n := *p, 0
 	for {
 		d.space()
-		if n == 0 && d.peek() == ']' {
-			d.off++
-			d.depth--
-			*p = []string{}
-			return true
-		}
 		if n == cap(s) {
 			s = append(s[:n], "")
 		} else {
@@ -367,8 +366,7 @@ func (d *frameDecoder) stringsInto(p *[]string, key []byte) bool {
 		case ',':
 			d.off++
 		case ']':
-			d.off++
-			d.depth--
+			d.leave()
 			*p = s[:n]
 			return true
 		default:
@@ -407,10 +405,8 @@ func (d *frameDecoder) object(member func(key []byte) bool) bool {
 	if !d.enter() {
 		return false
 	}
-	d.space()
-	if d.peek() == '}' {
-		d.off++
-		d.depth--
+	if d.space(); d.peek() == '}' {
+		d.leave()
 		return true
 	}
 	for {
@@ -428,8 +424,7 @@ func (d *frameDecoder) object(member func(key []byte) bool) bool {
 			d.off++
 			d.space()
 		case '}':
-			d.off++
-			d.depth--
+			d.leave()
 			return true
 		default:
 			return d.fail("after object key:value pair")
@@ -453,8 +448,7 @@ func (d *frameDecoder) skip() bool {
 			open = append(open, c == '{')
 			d.space()
 			if c == '{' && d.peek() == '}' || c == '[' && d.peek() == ']' {
-				d.off++
-				d.depth--
+				d.leave()
 				open = open[:len(open)-1]
 				break
 			}
@@ -505,8 +499,7 @@ func (d *frameDecoder) skip() bool {
 				break
 			}
 			if obj && c == '}' || !obj && c == ']' {
-				d.off++
-				d.depth--
+				d.leave()
 				open = open[:len(open)-1]
 				continue
 			}
@@ -541,6 +534,12 @@ func (d *frameDecoder) enter() bool {
 		return d.fail("exceeded max depth")
 	}
 	return true
+}
+
+// leave reads the bracket that closes a level of nesting.
+func (d *frameDecoder) leave() {
+	d.off++
+	d.depth--
 }
 
 // str reads a string literal and returns its contents, unescaped: a slice
