@@ -29,6 +29,11 @@
 // agent and the next caller (ideal.go, calls_ideal in the JSON): what the
 // run lost beyond it, the real server cost the callers. Over long runs the
 // ideal queue of the bench's callers is Erlang A, which checks the draws.
+// Visitors replay the same way (chatsOf): a run of chats alone in one
+// language that dropped no visitor is set beside an ideal queue of its
+// visitors and as many chat slots (agents times --capacity), where a
+// visitor whose patience runs out before its agent joined, in the queue
+// or while the offer rings, leaves (chats_ideal in the JSON).
 //
 // With --emails E a mail poller posts E emails per second (channel email).
 // The hub assigns each without an offer to accept (an offer frame of mode

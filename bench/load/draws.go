@@ -11,7 +11,9 @@ import (
 // arrives and how long its caller waits come from its worker's call stream,
 // in order; its talk time from a stream of its own, drawn by whichever
 // agent answers it. So the calls of a run are the same whoever answers
-// them, and the ideal queue (ideal.go) can replay them.
+// them, and the ideal queue (ideal.go) can replay them. A visitor's draws
+// (chatsOf) come from its worker's arrival stream alone, so the chats of a
+// run replay too.
 
 // arrivalTimes yields n = 1, 2, … and its arrival time from the start, of
 // a Poisson process of rate per second drawn from rng, until d. The loop's
@@ -57,4 +59,37 @@ func callsOf(cfg Config) iter.Seq[plannedCall] {
 func callTalk(cfg Config, worker, n int) time.Duration {
 	rng := rand.New(rand.NewPCG(cfg.Seed^0x74616c6b, uint64(n)<<8|uint64(worker)))
 	return time.Duration(rng.ExpFloat64() * float64(cfg.CallLength))
+}
+
+// A plannedChat is one visitor a worker opens: its number in the worker,
+// its arrival from the run's start, its language, its patience (0: it
+// waits as long as it takes) and how long it chats once an agent joined.
+type plannedChat struct {
+	n                  int
+	at, patience, chat time.Duration
+	lang               string
+}
+
+// chatsOf yields the visitors cfg's worker opens, in order. Each
+// visitor's draws come from the worker's arrival stream, between two
+// gaps': its chat length, its language (one of cfg.Languages, "en"
+// without), and its patience when cfg.Patience is set.
+func chatsOf(cfg Config) iter.Seq[plannedChat] {
+	return func(yield func(plannedChat) bool) {
+		langs := cfg.Languages
+		if len(langs) == 0 {
+			langs = []string{"en"}
+		}
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.Worker)+1))
+		for n, at := range arrivalTimes(rng, cfg.Rate, cfg.Duration) {
+			c := plannedChat{n: n, at: at, chat: time.Duration(rng.ExpFloat64() * float64(cfg.ChatLength)),
+				lang: langs[rng.IntN(len(langs))]}
+			if cfg.Patience > 0 {
+				c.patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
+			}
+			if !yield(c) {
+				return
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package load
 
 import (
 	"cmp"
+	"iter"
 	"slices"
 	"time"
 
@@ -24,6 +25,28 @@ type IdealCalls struct {
 	Wait Summary `json:"wait_ms"`
 }
 
+// IdealChats is what an ideal queue makes of a run's chats: the same
+// visitors (arrival times, patience and chat lengths, chatsOf) and as many
+// chat slots (agents times their capacity), with no time lost between
+// them: the first visitor still waiting is offered to a slot the instant
+// one is free, and a chat holds its slot for the accept delay and its
+// length. A visitor whose patience runs out before an agent joined (in
+// the queue, or while the agent's offer rings) leaves. Set for runs of
+// chats alone in one language, where any free slot may take any visitor,
+// as the hub's router does; the difference from the bench's own counts is
+// what the real server costs the visitors.
+type IdealChats struct {
+	Chats     int64 `json:"chats"`
+	Answered  int64 `json:"answered"`
+	Abandoned int64 `json:"abandoned"`
+	// Offer is every offer's wait, arrival to offer: the ideal
+	// offer_latency_ms. Answer is the answered chats' arrival to their
+	// agent joining (the offer and the accept delay): the ideal
+	// answer_latency_ms.
+	Offer  Summary `json:"offer_ms"`
+	Answer Summary `json:"answer_ms"`
+}
+
 // idealCalls runs the ideal queue on the calls the workers of a run post
 // (one Config each, as they run it) for agents agents; nil unless the run
 // posts calls alone.
@@ -31,57 +54,104 @@ func idealCalls(workers []Config, agents int) *IdealCalls {
 	if len(workers) == 0 || workers[0].Calls <= 0 || workers[0].Rate > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 {
 		return nil
 	}
-	var calls []plannedCall
-	for _, cfg := range workers {
-		calls = slices.AppendSeq(calls, callsOf(cfg))
-	}
-	slices.SortStableFunc(calls, func(a, b plannedCall) int { return cmp.Compare(a.at, b.at) })
-	return idealQueue(calls, agents, max(workers[0].AcceptDelay, 0))
+	jobs := replay(workers, callsOf)
+	q := idealQueue(jobs, agents, max(workers[0].AcceptDelay, 0), false)
+	return &IdealCalls{Calls: int64(len(jobs)), Answered: q.answered, Abandoned: q.abandoned, Wait: q.offer.Summary()}
 }
 
-// idealQueue serves calls, in order of arrival, by agents identical agents
-// in one first-come-first-served queue, each call holding its agent for
-// ring and its talk time; a caller whose patience runs out before an
-// agent is free hangs up.
-func idealQueue(calls []plannedCall, agents int, ring time.Duration) *IdealCalls {
-	res := &IdealCalls{Calls: int64(len(calls))}
-	waits := NewHist()
-	busy := minheap.New(func(a, b *time.Duration) bool { return *a < *b }) // when each busy agent is free again
-	var queue []plannedCall
-	offer := func(c plannedCall, now time.Duration) {
-		busy.Push(now + ring + c.talk)
-		waits.Add(now - c.at)
-		res.Answered++
+// idealChats runs the ideal queue on the visitors the workers of a run
+// open (one Config each, as they run it) for slots chat slots; nil unless
+// the run opens visitors alone, all in one language, and dropped none
+// (a dropped visitor never reached the server).
+func idealChats(workers []Config, slots int, dropped int64) *IdealChats {
+	if len(workers) == 0 || workers[0].Rate <= 0 || workers[0].Calls > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 ||
+		len(workers[0].Languages) > 1 || dropped > 0 {
+		return nil
+	}
+	jobs := replay(workers, chatsOf)
+	q := idealQueue(jobs, slots, max(workers[0].AcceptDelay, 0), true)
+	return &IdealChats{Chats: int64(len(jobs)), Answered: q.answered, Abandoned: q.abandoned,
+		Offer: q.offer.Summary(), Answer: q.answer.Summary()}
+}
+
+// A job is one customer in the ideal queue: when it arrives, how long it
+// waits before giving up (0: as long as it takes), and how long it holds
+// a slot once answered.
+type job struct{ at, patience, hold time.Duration }
+
+// replay is the jobs of every worker's draws (callsOf, chatsOf).
+func replay[T interface{ job() job }](workers []Config, of func(Config) iter.Seq[T]) []job {
+	var jobs []job
+	for _, cfg := range workers {
+		for w := range of(cfg) {
+			jobs = append(jobs, w.job())
+		}
+	}
+	return jobs
+}
+
+func (c plannedCall) job() job { return job{at: c.at, patience: c.patience, hold: c.talk} }
+func (c plannedChat) job() job { return job{at: c.at, patience: c.patience, hold: c.chat} }
+
+// idealRun is what the ideal queue made of its jobs: how many were
+// answered and abandoned, every offer's wait (arrival to offer) and the
+// answered jobs' arrival to answer (the offer and the ring).
+type idealRun struct {
+	answered, abandoned int64
+	offer, answer       *Hist
+}
+
+// idealQueue serves jobs, in order of arrival, by slots identical slots
+// in one first-come-first-served queue, each job holding its slot for
+// ring and its hold. A customer whose patience runs out before a slot is
+// free gives up. With ringing set, one whose patience runs out while its
+// offer rings gives up too, and its slot is free again then (a visitor,
+// who waits for the agent to join); without, patience ends at the offer
+// (a caller, who hangs up only while the call waits in the queue).
+func idealQueue(jobs []job, slots int, ring time.Duration, ringing bool) idealRun {
+	slices.SortStableFunc(jobs, func(a, b job) int { return cmp.Compare(a.at, b.at) })
+	res := idealRun{offer: NewHist(), answer: NewHist()}
+	busy := minheap.New(func(a, b *time.Duration) bool { return *a < *b }) // when each busy slot is free again
+	var queue []job
+	offer := func(j job, now time.Duration) {
+		if j.patience > 0 && now-j.at > j.patience {
+			res.abandoned++ // gave up before now
+			return
+		}
+		res.offer.Add(now - j.at)
+		if ringing && j.patience > 0 && now+ring-j.at > j.patience {
+			busy.Push(j.at + j.patience) // gives up while the offer rings
+			res.abandoned++
+			return
+		}
+		busy.Push(now + ring + j.hold)
+		res.answer.Add(now + ring - j.at)
+		res.answered++
 	}
 	i := 0
-	for i < len(calls) || len(queue) > 0 && busy.Len() > 0 {
-		if busy.Len() > 0 && (i == len(calls) || *busy.Min() <= calls[i].at) {
+	for i < len(jobs) || len(queue) > 0 && busy.Len() > 0 {
+		if busy.Len() > 0 && (i == len(jobs) || *busy.Min() <= jobs[i].at) {
 			now := busy.Pop()
-			for len(queue) > 0 && busy.Len() < agents {
-				c := queue[0]
+			for len(queue) > 0 && busy.Len() < slots {
+				j := queue[0]
 				queue = queue[1:]
-				if c.patience > 0 && now-c.at > c.patience {
-					res.Abandoned++ // hung up before now
-					continue
-				}
-				offer(c, now)
+				offer(j, now)
 			}
 			continue
 		}
-		c := calls[i]
+		j := jobs[i]
 		i++
-		if busy.Len() < agents && len(queue) == 0 {
-			offer(c, c.at)
+		if busy.Len() < slots && len(queue) == 0 {
+			offer(j, j.at)
 		} else {
-			queue = append(queue, c)
+			queue = append(queue, j)
 		}
 	}
-	for _, c := range queue { // no agent at all: the patient wait for ever
-		if c.patience > 0 {
-			res.Abandoned++
+	for _, j := range queue { // no slot at all: the patient wait for ever
+		if j.patience > 0 {
+			res.abandoned++
 		}
 	}
-	res.Wait = waits.Summary()
 	return res
 }
 

@@ -71,6 +71,9 @@ func TestBenchAgainstServer(t *testing.T) {
 			t.Errorf("%s: p50 %v p90 %v p99 %v max %v", lat, p50, p90, p99, mx)
 		}
 	}
+	if id, ok := res["chats_ideal"]; ok { // visitors in two languages: not any slot takes any visitor
+		t.Errorf("an ideal queue of chats for agents of two languages: %v", id)
+	}
 	if _, ok := res["errors"].(map[string]any); !ok {
 		t.Errorf("errors %v", res["errors"])
 	}

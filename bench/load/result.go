@@ -66,6 +66,10 @@ type Result struct {
 	// CallsIdeal is what an ideal queue makes of the same calls with as
 	// many agents (ideal.go): set for runs of calls alone.
 	CallsIdeal *IdealCalls `json:"calls_ideal,omitempty"`
+	// ChatsIdeal is what an ideal queue makes of the same visitors with
+	// as many chat slots (ideal.go): set for runs of chats alone in one
+	// language that dropped no visitor.
+	ChatsIdeal *IdealChats `json:"chats_ideal,omitempty"`
 	// Emails were posted and stored; EmailsAssigned assigned to an agent;
 	// EmailsEnded answered, ended and wrapped up.
 	Emails         int64 `json:"emails"`
@@ -130,8 +134,9 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 	r.memMu.Unlock()
 	res.Server = r.proc.stats()
 	res.ServerView, res.ClientCPUSeconds = r.view, r.clientCPU
-	if r.cfg.Worker == 0 { // a worker's calls are replayed with all the others' by its parent
+	if r.cfg.Worker == 0 { // a worker's calls and chats are replayed with all the others' by its parent
 		res.CallsIdeal = idealCalls([]Config{r.cfg}, len(r.setup.Agents))
+		res.ChatsIdeal = idealChats([]Config{r.cfg}, len(r.setup.Agents)*r.cfg.Capacity, res.Dropped)
 	}
 	res.finish()
 	return res
@@ -225,6 +230,10 @@ func (res *Result) WriteTable(w io.Writer) error {
 		res.Agents, res.AgentConnectSec, res.ConnectPerSec, res.SocketsMax, res.ClientKiBPerSocket)
 	fmt.Fprintf(&b, "visitors %d, chats %d, finished %d, abandoned %d, dropped %d, offers revoked %d, messages %d\n",
 		res.Visitors, res.Chats, res.Finished, res.Abandoned, res.Dropped, res.Revoked, res.Messages)
+	if id := res.ChatsIdeal; id != nil {
+		fmt.Fprintf(&b, "an ideal queue, the same visitors and chat slots: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
+			id.Answered, id.Abandoned, 100*ratio(id.Abandoned, id.Chats), 100*ratio(res.Abandoned, res.Visitors))
+	}
 	if res.CallRate > 0 {
 		fmt.Fprintf(&b, "calls %d, answered %d, abandoned %d, ended and wrapped up %d\n", res.Calls, res.CallsAnswered, res.CallsAbandoned, res.CallsEnded)
 		if id := res.CallsIdeal; id != nil {
@@ -245,13 +254,19 @@ func (res *Result) WriteTable(w io.Writer) error {
 	rows := []row{{"connect (dial → welcome)", res.Connect}}
 	if chats {
 		rows = append(rows, row{"offer (first message → offer)", res.Offer})
+		if res.ChatsIdeal != nil {
+			rows = append(rows, row{"  in an ideal queue", res.ChatsIdeal.Offer})
+		}
 	}
 	if chats || res.CallRate > 0 {
 		rows = append(rows, row{"accept (accept → ack)", res.Accept})
 	}
 	if chats {
-		rows = append(rows, row{"answer (first msg → agent joined)", res.Answer},
-			row{"deliver (visitor → agent)", res.Deliver}, row{"relay (visitor → agent → visitor)", res.Relay})
+		rows = append(rows, row{"answer (first msg → agent joined)", res.Answer})
+		if res.ChatsIdeal != nil {
+			rows = append(rows, row{"  in an ideal queue", res.ChatsIdeal.Answer})
+		}
+		rows = append(rows, row{"deliver (visitor → agent)", res.Deliver}, row{"relay (visitor → agent → visitor)", res.Relay})
 	}
 	if res.CallRate > 0 {
 		rows = append(rows, row{"call post (POST → 201)", res.CallPost},

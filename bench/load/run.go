@@ -212,22 +212,21 @@ func (r *runner) connectAgents(ctx context.Context, wg *sync.WaitGroup) error {
 	return nil
 }
 
-// arrive starts visitors as a Poisson process until cfg.Duration has
-// passed.
+// arrive opens visitors as a Poisson process until cfg.Duration has
+// passed: the worker's chats (chatsOf), each at its time.
 func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time) {
 	cfg := r.cfg
-	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.Worker)+1))
-	poisson(ctx, rng, cfg.Rate, cfg.Duration, start, func(n int) {
+	for c := range chatsOf(cfg) {
+		if !sleepUntil(ctx, start.Add(c.at)) {
+			return
+		}
 		r.arrivals.Add(1)
 		if r.visitorsNow.Load() >= int64(cfg.VisitorsMax) {
 			r.dropped.Add(1)
-			return
+			continue
 		}
-		v := &visitor{r: r, n: n, chat: time.Duration(rng.ExpFloat64() * float64(cfg.ChatLength)),
-			gaps: rand.New(rand.NewPCG(cfg.Seed, uint64(n)<<8|uint64(cfg.Worker))), lang: cfg.Languages[rng.IntN(len(cfg.Languages))]}
-		if cfg.Patience > 0 {
-			v.patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
-		}
+		v := &visitor{r: r, n: c.n, chat: c.chat, patience: c.patience, lang: c.lang,
+			gaps: rand.New(rand.NewPCG(cfg.Seed, uint64(c.n)<<8|uint64(cfg.Worker)))}
 		r.visitorsNow.Add(1)
 		wg.Add(1)
 		go func() {
@@ -235,7 +234,7 @@ func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time
 			defer r.visitorsNow.Add(-1)
 			v.run(ctx)
 		}()
-	})
+	}
 }
 
 // poisson calls arrival(1), arrival(2), … at the times of a Poisson

@@ -98,6 +98,7 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 	}
 	total.Server = proc.stats()
 	total.CallsIdeal = idealCalls(workers, len(setup.Agents))
+	total.ChatsIdeal = idealChats(workers, len(setup.Agents)*cfg.Capacity, total.Dropped)
 	total.finish()
 	return total, nil
 }
