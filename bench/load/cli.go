@@ -117,7 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.DurationVar(&cfg.AcceptDelay, "accept-delay", DefaultAcceptDelay, "how long agents take to accept an offer (0: at once)")
 	fs.DurationVar(&cfg.Patience, "patience", 0, "mean time a visitor or caller waits for an agent before leaving (0: forever)")
 	fs.IntVar(&cfg.Capacity, "capacity", DefaultCapacity, "each agent's chat capacity")
-	fs.StringVar(&langs, "languages", "en", "agents' primary languages, comma separated, dealt round robin; visitors pick one at random")
+	fs.StringVar(&langs, "languages", DefaultLanguage, "agents' primary languages, comma separated, dealt round robin; visitors pick one at random")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process to sample for RSS and CPU (default: the local listener, if found)")
 	fs.DurationVar(&cfg.Hold, "hold", 0, "hold run: connect --agents and --visitors idle sockets, hold them this long, and measure the server's memory per socket (--rate: visitors connected per second, default 150)")

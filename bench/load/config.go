@@ -82,7 +82,7 @@ type Config struct {
 	// Capacity is each agent's chat capacity: 0 means DefaultCapacity.
 	Capacity int
 	// Languages are the agents' primary languages, dealt round robin, and
-	// the visitors', drawn uniformly: nil means ["en"].
+	// the visitors', drawn uniformly: nil means DefaultLanguage alone.
 	Languages []string
 	// Seed seeds the arrival process and the draws.
 	Seed uint64
@@ -183,8 +183,18 @@ func (c Config) withDefaults() (Config, error) {
 	if c.EmailCapacity == 0 {
 		c.EmailCapacity = DefaultEmailCapacity
 	}
-	if len(c.Languages) == 0 {
-		c.Languages = []string{"en"}
-	}
+	c.Languages = c.languages()
 	return c, nil
+}
+
+// DefaultLanguage is the agents' and visitors' language when Languages is
+// empty.
+const DefaultLanguage = "en"
+
+// languages is c.Languages, or DefaultLanguage alone when it is empty.
+func (c Config) languages() []string {
+	if len(c.Languages) == 0 {
+		return []string{DefaultLanguage}
+	}
+	return c.Languages
 }

@@ -72,14 +72,11 @@ type plannedChat struct {
 
 // chatsOf yields the visitors cfg's worker opens, in order. Each
 // visitor's draws come from the worker's arrival stream, between two
-// gaps': its chat length, its language (one of cfg.Languages, "en"
-// without), and its patience when cfg.Patience is set.
+// gaps': its chat length, its language (one of cfg.languages()), and its
+// patience when cfg.Patience is set.
 func chatsOf(cfg Config) iter.Seq[plannedChat] {
 	return func(yield func(plannedChat) bool) {
-		langs := cfg.Languages
-		if len(langs) == 0 {
-			langs = []string{"en"}
-		}
+		langs := cfg.languages()
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.Worker)+1))
 		for n, at := range arrivalTimes(rng, cfg.Rate, cfg.Duration) {
 			c := plannedChat{n: n, at: at, chat: time.Duration(rng.ExpFloat64() * float64(cfg.ChatLength)),

@@ -42,9 +42,7 @@ func (c Config) holdDefaults() (Config, error) {
 	if c.Capacity == 0 {
 		c.Capacity = DefaultCapacity
 	}
-	if len(c.Languages) == 0 {
-		c.Languages = []string{"en"}
-	}
+	c.Languages = c.languages()
 	return c, nil
 }
 

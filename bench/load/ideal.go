@@ -79,7 +79,8 @@ func idealChats(workers []Config, slots int, dropped int64) *IdealChats {
 // a slot once answered.
 type job struct{ at, patience, hold time.Duration }
 
-// replay is the jobs of every worker's draws (callsOf, chatsOf).
+// replay is the jobs of every worker's draws (callsOf, chatsOf), in
+// order of arrival.
 func replay[T interface{ job() job }](workers []Config, of func(Config) iter.Seq[T]) []job {
 	var jobs []job
 	for _, cfg := range workers {
@@ -87,6 +88,7 @@ func replay[T interface{ job() job }](workers []Config, of func(Config) iter.Seq
 			jobs = append(jobs, w.job())
 		}
 	}
+	slices.SortStableFunc(jobs, func(a, b job) int { return cmp.Compare(a.at, b.at) })
 	return jobs
 }
 
@@ -101,7 +103,7 @@ type idealRun struct {
 	offer, answer       *Hist
 }
 
-// idealQueue serves jobs, in order of arrival, by slots identical slots
+// idealQueue serves jobs, sorted by arrival, by slots identical slots
 // in one first-come-first-served queue, each job holding its slot for
 // ring and its hold. A customer whose patience runs out before a slot is
 // free gives up. With ringing set, one whose patience runs out while its
@@ -109,7 +111,6 @@ type idealRun struct {
 // who waits for the agent to join); without, patience ends at the offer
 // (a caller, who hangs up only while the call waits in the queue).
 func idealQueue(jobs []job, slots int, ring time.Duration, ringing bool) idealRun {
-	slices.SortStableFunc(jobs, func(a, b job) int { return cmp.Compare(a.at, b.at) })
 	res := idealRun{offer: NewHist(), answer: NewHist()}
 	busy := minheap.New(func(a, b *time.Duration) bool { return *a < *b }) // when each busy slot is free again
 	var queue []job
