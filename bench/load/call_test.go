@@ -325,3 +325,34 @@ func TestBenchVisitorsAbandon(t *testing.T) {
 	t.Logf("visitors %d chats %d abandoned %d revoked %d; ideal: answered %d abandoned %d (offered %d)",
 		res.Visitors, res.Chats, res.Abandoned, res.Revoked, id.Answered, id.Abandoned, id.Offer.Count)
 }
+
+// TestBenchCallersHangUpWhileRinging: agents who take 150 ms to answer
+// and callers of 300 ms of patience: some callers hang up while an
+// agent's phone rings (the call is still queued), as they do in the ideal
+// queue of the same callers, which loses about as many.
+func TestBenchCallersHangUpWhileRinging(t *testing.T) {
+	addr := startServer(t)
+	cfg := Config{Addr: addr, AdminKey: "k", Agents: 2, Calls: 10, Duration: 2 * time.Second, Seed: 8,
+		CallLength: 300 * time.Millisecond, Patience: 300 * time.Millisecond, AcceptDelay: 150 * time.Millisecond, Drain: 10 * time.Second}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range res.Errors {
+		if !strings.HasSuffix(k, "_on_call_accept") && k != "call_connected_conflict" {
+			t.Errorf("errors %v", res.Errors)
+		}
+	}
+	id := res.CallsIdeal
+	if id == nil || id.Calls != res.Calls || res.Calls < 10 {
+		t.Fatalf("the ideal queue of %d calls: %+v", res.Calls, id)
+	}
+	if id.Wait.Count <= uint64(id.Answered) || res.Revoked == 0 {
+		t.Errorf("no caller hung up while the phone rang: ideal %+v, bench offers revoked %d", id, res.Revoked)
+	}
+	if d := id.Abandoned - res.CallsAbandoned; d < -3 || d > 3 {
+		t.Errorf("%d of %d callers hung up, %d in the ideal queue", res.CallsAbandoned, res.Calls, id.Abandoned)
+	}
+	t.Logf("calls %d answered %d abandoned %d, offers revoked %d; ideal: answered %d abandoned %d (offered %d)",
+		res.Calls, res.CallsAnswered, res.CallsAbandoned, res.Revoked, id.Answered, id.Abandoned, id.Wait.Count)
+}

@@ -18,17 +18,20 @@
 // time (--call-length), the caller hangs up (event ended, by customer);
 // the agent wraps up. The softphone's events are posted from the agent's
 // own process. With --patience a caller whose patience runs out while the
-// call still waits in the queue hangs up (event ended, by customer, which
-// the hub counts as abandoned).
+// call still waits in the queue, its offer ringing on an agent's desk
+// included, hangs up (event ended, by customer, which the hub counts as
+// abandoned).
 //
 // The calls are the seed's: their arrival times and patience come from
 // the worker's call stream, and each call's talk time from a stream of
 // its own, whichever agent answers it (draws.go). So a run of calls alone
 // (no chats or emails beside them) is set beside an ideal queue of the
 // same callers and as many agents, which wastes no time between a free
-// agent and the next caller (ideal.go, calls_ideal in the JSON): what the
-// run lost beyond it, the real server cost the callers. Over long runs the
-// ideal queue of the bench's callers is Erlang A, which checks the draws.
+// agent and the next caller, and where a caller whose patience runs out
+// while the agent's phone rings hangs up (ideal.go, calls_ideal in the
+// JSON): what the run lost beyond it, the real server cost the callers.
+// Over long runs the ideal queue of the bench's callers is Erlang A,
+// which checks the draws.
 // Visitors replay the same way (chatsOf): a run of chats alone in one
 // language that dropped no visitor is set beside an ideal queue of its
 // visitors and as many chat slots (agents times --capacity), where a

@@ -13,8 +13,10 @@ import (
 // callers (arrival times, patience and talk times, callsOf) and as many
 // agents, with no time lost between them: the first caller still waiting
 // is offered to an agent the instant one is free, and an agent holds a
-// call for the accept delay and its talk time. Set for runs of calls
-// alone (no chats or emails for the agents), where the difference from
+// call for the accept delay and its talk time. A caller whose patience
+// runs out before an agent answered (in the queue, or while the agent's
+// phone rings, when the bench's connector finds the call still queued and
+// hangs up) gives up. Set for runs of calls alone (no chats or emails for the agents), where the difference from
 // the bench's own counts is what the real server costs the callers.
 type IdealCalls struct {
 	Calls     int64 `json:"calls"`
@@ -55,7 +57,7 @@ func idealCalls(workers []Config, agents int) *IdealCalls {
 		return nil
 	}
 	jobs := replay(workers, callsOf)
-	q := idealQueue(jobs, agents, max(workers[0].AcceptDelay, 0), false)
+	q := idealQueue(jobs, agents, max(workers[0].AcceptDelay, 0))
 	return &IdealCalls{Calls: int64(len(jobs)), Answered: q.answered, Abandoned: q.abandoned, Wait: q.offer.Summary()}
 }
 
@@ -69,7 +71,7 @@ func idealChats(workers []Config, slots int, dropped int64) *IdealChats {
 		return nil
 	}
 	jobs := replay(workers, chatsOf)
-	q := idealQueue(jobs, slots, max(workers[0].AcceptDelay, 0), true)
+	q := idealQueue(jobs, slots, max(workers[0].AcceptDelay, 0))
 	return &IdealChats{Chats: int64(len(jobs)), Answered: q.answered, Abandoned: q.abandoned,
 		Offer: q.offer.Summary(), Answer: q.answer.Summary()}
 }
@@ -106,11 +108,10 @@ type idealRun struct {
 // idealQueue serves jobs, sorted by arrival, by slots identical slots
 // in one first-come-first-served queue, each job holding its slot for
 // ring and its hold. A customer whose patience runs out before a slot is
-// free gives up. With ringing set, one whose patience runs out while its
-// offer rings gives up too, and its slot is free again then (a visitor,
-// who waits for the agent to join); without, patience ends at the offer
-// (a caller, who hangs up only while the call waits in the queue).
-func idealQueue(jobs []job, slots int, ring time.Duration, ringing bool) idealRun {
+// free gives up, and so does one whose patience runs out while its offer
+// rings, whose slot is free again then: a visitor waits for its agent to
+// join, a caller for its agent to answer.
+func idealQueue(jobs []job, slots int, ring time.Duration) idealRun {
 	res := idealRun{offer: NewHist(), answer: NewHist()}
 	busy := minheap.New(func(a, b *time.Duration) bool { return *a < *b }) // when each busy slot is free again
 	var queue []job
@@ -120,7 +121,7 @@ func idealQueue(jobs []job, slots int, ring time.Duration, ringing bool) idealRu
 			return
 		}
 		res.offer.Add(now - j.at)
-		if ringing && j.patience > 0 && now+ring-j.at > j.patience {
+		if j.patience > 0 && now+ring-j.at > j.patience {
 			busy.Push(j.at + j.patience) // gives up while the offer rings
 			res.abandoned++
 			return

@@ -25,20 +25,19 @@ func TestIdealQueueByHand(t *testing.T) {
 		{at: 5 * s, hold: 1 * s},                    // B at 6 (waited 1 s), until 7
 		{at: 8 * s, hold: 1 * s, patience: 100 * s}, // B is free: at once
 	}
-	for _, ringing := range []bool{false, true} { // without a ring, the same
-		got := idealQueue(calls, 2, 0, ringing)
-		if got.answered != 5 || got.abandoned != 1 {
-			t.Fatalf("answered %d abandoned %d, want 5, 1", got.answered, got.abandoned)
-		}
-		if w := got.offer.Summary(); w.Count != 5 || math.Abs(w.Mean-400) > 1 || math.Abs(w.Max-1000) > 25 {
-			t.Errorf("waits %+v, want 5 with a mean of 400 ms and a max of 1 s", w)
-		}
+	got := idealQueue(calls, 2, 0)
+	if got.answered != 5 || got.abandoned != 1 {
+		t.Fatalf("answered %d abandoned %d, want 5, 1", got.answered, got.abandoned)
+	}
+	if w := got.offer.Summary(); w.Count != 5 || math.Abs(w.Mean-400) > 1 || math.Abs(w.Max-1000) > 25 {
+		t.Errorf("waits %+v, want 5 with a mean of 400 ms and a max of 1 s", w)
 	}
 
 	// Each call rings for 500 ms first: A is busy until 10.5 s; B until
-	// 4.5 (call 3 hung up, call 4 waited 1.5 s), 7 (call 5 waited 2 s) and
-	// 8.5 s (call 6, which now waits 0.5 s).
-	got := idealQueue(calls, 2, 500*time.Millisecond, false)
+	// 4.5 (call 3 hung up, call 4 waited 1.5 s and was answered after 2 s,
+	// within its patience), 7 (call 5 waited 2 s) and 8.5 s (call 6, which
+	// now waits 0.5 s).
+	got = idealQueue(calls, 2, 500*time.Millisecond)
 	if w := got.offer.Summary(); got.answered != 5 || got.abandoned != 1 || math.Abs(w.Mean-(1500+2000+500)/5.0) > 1 {
 		t.Errorf("with a ring: answered %d abandoned %d, mean wait %.1f ms, want 5, 1, 800", got.answered, got.abandoned, w.Mean)
 	}
@@ -48,15 +47,16 @@ func TestIdealQueueByHand(t *testing.T) {
 
 	// Without an agent, the impatient hang up and the patient are never
 	// answered.
-	got = idealQueue(calls, 0, 0, false)
+	got = idealQueue(calls, 0, 0)
 	if got.answered != 0 || got.abandoned != 3 || got.offer.Summary().Count != 0 {
 		t.Errorf("no agent: answered %d abandoned %d, want 0, 3", got.answered, got.abandoned)
 	}
 }
 
-// TestIdealQueueRinging follows visitors through by hand: one slot, an
-// offer that rings 1 s, and visitors who leave while theirs rings, which
-// frees the slot at once.
+// TestIdealQueueRinging follows customers through by hand: one slot, an
+// offer that rings 1 s, and customers who leave while theirs rings (a
+// visitor before its agent joins, a caller before its agent answers),
+// which frees the slot at once.
 func TestIdealQueueRinging(t *testing.T) {
 	chats := []job{
 		{at: 0, hold: 2 * s},                              // offered at 0, joined at 1, until 3
@@ -66,7 +66,7 @@ func TestIdealQueueRinging(t *testing.T) {
 		{at: 5 * s, hold: 1 * s, patience: 1500 * ms},     // offered at 5.5, joined at 6.5 as its patience ends
 		{at: 5100 * ms, hold: 1 * s, patience: 1400 * ms}, // gives up at 6.5, in the queue
 	}
-	got := idealQueue(slices.Clone(chats), 1, 1*s, true)
+	got := idealQueue(chats, 1, 1*s)
 	if got.answered != 3 || got.abandoned != 3 {
 		t.Fatalf("answered %d abandoned %d, want 3, 3", got.answered, got.abandoned)
 	}
@@ -77,13 +77,6 @@ func TestIdealQueueRinging(t *testing.T) {
 	}
 	if a := got.answer.Summary(); a.Count != 3 || math.Abs(a.Mean-(1000+2500+1500)/3.0) > 1 {
 		t.Errorf("answers %+v, want 3 with a mean of 1.667 s", a)
-	}
-	// A caller, patient once offered, takes the ring: the second job
-	// holds the slot from 3 until 9, the third is offered then (after
-	// 7 s), and the rest give up in the queue.
-	got = idealQueue(slices.Clone(chats), 1, 1*s, false)
-	if w := got.offer.Summary(); got.answered != 3 || got.abandoned != 3 || math.Abs(w.Mean-3000) > 1 {
-		t.Errorf("not ringing: answered %d abandoned %d, offers %+v; want 3, 3, a mean of 3 s", got.answered, got.abandoned, w)
 	}
 }
 
