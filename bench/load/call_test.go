@@ -34,6 +34,10 @@ func TestBenchCallsAgainstServer(t *testing.T) {
 	if res.CallsIdeal != nil || res.ChatsIdeal != nil {
 		t.Errorf("an ideal queue for agents who chat and take calls: %+v, %+v", res.CallsIdeal, res.ChatsIdeal)
 	}
+	if sm := res.Simulated; sm == nil || sm.Calls == nil || sm.Chats == nil || sm.Calls.Contacts != res.Calls || sm.Chats.Contacts != res.Visitors ||
+		sm.Calls.Answered != res.Calls || sm.Chats.Answered != res.Visitors {
+		t.Errorf("the simulator, for %d calls and %d visitors who all wait: %+v", res.Calls, res.Visitors, sm)
+	}
 	for name, s := range map[string]Summary{"call_post_ms": res.CallPost, "call_offer_latency_ms": res.CallOffer, "call_event_ms": res.CallEvent} {
 		if !(s.P50 > 0 && s.P50 <= s.P90 && s.P90 <= s.P99 && s.P99 <= s.Max && s.Max < 5000) {
 			t.Errorf("%s: %+v", name, s)
@@ -262,6 +266,9 @@ func TestBenchCallersAbandon(t *testing.T) {
 	if d := id.Abandoned - res.CallsAbandoned; d < -3 || d > 3 {
 		t.Errorf("%d of %d callers hung up, %d in the ideal queue", res.CallsAbandoned, res.Calls, id.Abandoned)
 	}
+	if sm := res.Simulated; sm == nil || sm.Calls == nil || sm.Chats != nil || sm.Calls.Abandoned != id.Abandoned || sm.Calls.Answered != id.Answered {
+		t.Errorf("the simulator of the run's calls: %+v, against the ideal queue's %+v", sm, id)
+	}
 	t.Logf("calls %d answered %d abandoned %d; hub: answered %d abandoned %d; ideal: abandoned %d; talk beyond the call's own %v",
 		res.Calls, res.CallsAnswered, res.CallsAbandoned, q.Stats.Answered, q.Stats.Abandoned, id.Abandoned, overs)
 }
@@ -318,8 +325,12 @@ func TestBenchVisitorsAbandon(t *testing.T) {
 	if d := id.Abandoned - res.Abandoned; d < -3 || d > 3 {
 		t.Errorf("%d of %d visitors left, %d in the ideal queue", res.Abandoned, res.Visitors, id.Abandoned)
 	}
+	if sm := res.Simulated; sm == nil || sm.Chats == nil || sm.Chats.Abandoned != id.Abandoned || sm.Chats.Offer.Count != id.Offer.Count {
+		t.Errorf("the simulator of the run's visitors: %+v, against the ideal queue's %+v", sm, id)
+	}
 	var table bytes.Buffer
-	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "an ideal queue, the same visitors and chat slots") {
+	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "an ideal queue, the same visitors and chat slots") ||
+		!strings.Contains(table.String(), "the simulator, the same visitors and agents") || !strings.Contains(table.String(), "  in the simulator") {
 		t.Errorf("table: %v\n%s", err, table.String())
 	}
 	t.Logf("visitors %d chats %d abandoned %d revoked %d; ideal: answered %d abandoned %d (offered %d)",

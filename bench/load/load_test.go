@@ -74,6 +74,10 @@ func TestBenchAgainstServer(t *testing.T) {
 	if id, ok := res["chats_ideal"]; ok { // visitors in two languages: not any slot takes any visitor
 		t.Errorf("an ideal queue of chats for agents of two languages: %v", id)
 	}
+	if got, want := num("simulated", "chats", "contacts"), num("visitors"); got != want || got == 0 ||
+		num("simulated", "chats", "answered")+num("simulated", "chats", "abandoned") != got {
+		t.Errorf("the simulator replayed %v visitors of %v: %v", got, want, res["simulated"])
+	}
 	if _, ok := res["errors"].(map[string]any); !ok {
 		t.Errorf("errors %v", res["errors"])
 	}

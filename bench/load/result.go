@@ -70,6 +70,10 @@ type Result struct {
 	// as many chat slots (ideal.go): set for runs of chats alone in one
 	// language that dropped no visitor.
 	ChatsIdeal *IdealChats `json:"chats_ideal,omitempty"`
+	// Simulated is what the simulator makes of the same visitors, callers
+	// and agents (simulated.go): set for runs of chats, calls or both
+	// that post no emails and dropped no visitor.
+	Simulated *Simulated `json:"simulated,omitempty"`
 	// Emails were posted and stored; EmailsAssigned assigned to an agent;
 	// EmailsEnded answered, ended and wrapped up.
 	Emails         int64 `json:"emails"`
@@ -137,6 +141,9 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 	if r.cfg.Worker == 0 { // a worker's calls and chats are replayed with all the others' by its parent
 		res.CallsIdeal = idealCalls([]Config{r.cfg}, len(r.setup.Agents))
 		res.ChatsIdeal = idealChats([]Config{r.cfg}, len(r.setup.Agents)*r.cfg.Capacity, res.Dropped)
+		if !r.cfg.SkipSimulation {
+			res.Simulated = simulateRun([]Config{r.cfg}, len(r.setup.Agents), res.Dropped)
+		}
 	}
 	res.finish()
 	return res
@@ -234,12 +241,23 @@ func (res *Result) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "an ideal queue, the same visitors and chat slots: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
 			id.Answered, id.Abandoned, 100*ratio(id.Abandoned, id.Chats), 100*ratio(res.Abandoned, res.Visitors))
 	}
+	if s := res.Simulated; s != nil && s.Chats != nil {
+		fmt.Fprintf(&b, "the simulator, the same visitors and agents: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
+			s.Chats.Answered, s.Chats.Abandoned, 100*ratio(s.Chats.Abandoned, s.Chats.Contacts), 100*ratio(res.Abandoned, res.Visitors))
+	}
 	if res.CallRate > 0 {
 		fmt.Fprintf(&b, "calls %d, answered %d, abandoned %d, ended and wrapped up %d\n", res.Calls, res.CallsAnswered, res.CallsAbandoned, res.CallsEnded)
 		if id := res.CallsIdeal; id != nil {
 			fmt.Fprintf(&b, "an ideal queue, the same callers and agents: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
 				id.Answered, id.Abandoned, 100*ratio(id.Abandoned, id.Calls), 100*ratio(res.CallsAbandoned, res.Calls))
 		}
+		if s := res.Simulated; s != nil && s.Calls != nil {
+			fmt.Fprintf(&b, "the simulator, the same callers and agents: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
+				s.Calls.Answered, s.Calls.Abandoned, 100*ratio(s.Calls.Abandoned, s.Calls.Contacts), 100*ratio(res.CallsAbandoned, res.Calls))
+		}
+	}
+	if s := res.Simulated; s != nil && s.Error != "" {
+		fmt.Fprintf(&b, "the simulator could not replay the run: %s\n", s.Error)
 	}
 	if res.EmailRate > 0 {
 		fmt.Fprintf(&b, "emails %d, assigned %d, answered and wrapped up %d\n", res.Emails, res.EmailsAssigned, res.EmailsEnded)
@@ -257,6 +275,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 		if res.ChatsIdeal != nil {
 			rows = append(rows, row{"  in an ideal queue", res.ChatsIdeal.Offer})
 		}
+		if s := res.Simulated; s != nil && s.Chats != nil {
+			rows = append(rows, row{"  in the simulator", s.Chats.Offer})
+		}
 	}
 	if chats || res.CallRate > 0 {
 		rows = append(rows, row{"accept (accept → ack)", res.Accept})
@@ -266,6 +287,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 		if res.ChatsIdeal != nil {
 			rows = append(rows, row{"  in an ideal queue", res.ChatsIdeal.Answer})
 		}
+		if s := res.Simulated; s != nil && s.Chats != nil {
+			rows = append(rows, row{"  in the simulator", s.Chats.Answer})
+		}
 		rows = append(rows, row{"deliver (visitor → agent)", res.Deliver}, row{"relay (visitor → agent → visitor)", res.Relay})
 	}
 	if res.CallRate > 0 {
@@ -273,6 +297,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 			row{"call offer (POST → offer)", res.CallOffer})
 		if res.CallsIdeal != nil {
 			rows = append(rows, row{"  in an ideal queue", res.CallsIdeal.Wait})
+		}
+		if s := res.Simulated; s != nil && s.Calls != nil {
+			rows = append(rows, row{"  in the simulator", s.Calls.Offer})
 		}
 		rows = append(rows, row{"call event (POST → 200)", res.CallEvent})
 	}

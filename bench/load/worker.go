@@ -99,6 +99,9 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 	total.Server = proc.stats()
 	total.CallsIdeal = idealCalls(workers, len(setup.Agents))
 	total.ChatsIdeal = idealChats(workers, len(setup.Agents)*cfg.Capacity, total.Dropped)
+	if !cfg.SkipSimulation {
+		total.Simulated = simulateRun(workers, len(setup.Agents), total.Dropped)
+	}
 	total.finish()
 	return total, nil
 }

@@ -60,6 +60,12 @@ type Config struct {
 	// (the first as their primary). With Teams, Agents may be 0 (it becomes
 	// their sum) or must equal their sum.
 	Teams []Team
+	// InterleaveTeams creates the teams' agents one of each team in turn
+	// (as a load test deals its agents' languages round robin) rather than
+	// team after team. The router breaks ties between agents by how long
+	// they have been idle, then by id, so the order shows in who takes
+	// what.
+	InterleaveTeams bool
 	// Capacity is how many contacts each agent serves at once (chat
 	// concurrency, 1..20): 0 means 1, the M/M/c of Erlang C. The models
 	// then count every slot as an agent, which holds when a chat takes as
@@ -79,6 +85,14 @@ type Config struct {
 	// arrive at Profile[k] per second (0 for closed hours), and the cycle
 	// repeats. Rate must then be 0; it becomes the profile's mean.
 	Profile []float64
+	// Arrivals, when set, make the run a replay: its contacts are these,
+	// in order of arrival (a load test's own, say), each with its own
+	// media, language, handle time and patience, instead of draws. Rate
+	// must then be 0 (it becomes their number over Duration), Profile and
+	// Schedule nil, one queue at most and no warm-up; Duration must end
+	// after the last arrival (0: just after it). HandleDist and Patience
+	// then only shape the models' predictions beside the run.
+	Arrivals []Arrival
 	// Interval is the length of a Profile interval, at least a minute: 0
 	// means 30 minutes.
 	Interval time.Duration
@@ -105,6 +119,10 @@ type Config struct {
 	// AcceptDelay is the mean time an agent takes to accept a manual offer
 	// (exponential): 0 means at once. A draw past OfferTimeout is a miss.
 	AcceptDelay time.Duration
+	// AcceptDist is the accept delays' distribution: "" means Exponential;
+	// with Constant, every agent accepts after AcceptDelay exactly, as a
+	// load test's agents do.
+	AcceptDist HandleDist
 	// Miss is the fraction of manual offers the agents let ring out (0 to
 	// 0.99).
 	Miss float64
@@ -204,6 +222,15 @@ type Call struct {
 	// Handle its handle time, seconds.
 	Media  presence.Media
 	Handle float64
+	// Language is the language it brought ("" for none), and Patience
+	// how long it would wait, seconds (0: as long as it takes).
+	Language string
+	Patience float64
+	// Offered is set once an agent was offered it (an auto offer is its
+	// answer), OfferWait after its arrival: an abandon may have had an
+	// offer, which rang until it left.
+	Offered   bool
+	OfferWait float64
 }
 
 // Progress is how far a run has come.
@@ -246,6 +273,9 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	if err := c.checkProfile(); err != nil {
+		return c, err
+	}
+	if err := c.checkArrivals(); err != nil {
 		return c, err
 	}
 	switch {
@@ -304,6 +334,9 @@ func (c Config) withDefaults() (Config, error) {
 	if err := c.checkMedia(); err != nil {
 		return c, err
 	}
+	if err := c.checkArrivalsMix(); err != nil {
+		return c, err
+	}
 	if c.Capacity == 0 {
 		c.Capacity = 1
 	}
@@ -327,7 +360,7 @@ func (c *Config) checkAccept() error {
 		c.Accept = router.Auto
 		fallthrough
 	case router.Auto:
-		if c.AcceptDelay != 0 || c.Miss != 0 || c.OfferTimeout != 0 || c.BackAfter != 0 {
+		if c.AcceptDelay != 0 || c.AcceptDist != "" || c.Miss != 0 || c.OfferTimeout != 0 || c.BackAfter != 0 {
 			return fmt.Errorf("%w: an accept delay, misses, an offer timeout or a time to come back need the manual accept mode", ErrConfig)
 		}
 		return nil
@@ -342,6 +375,13 @@ func (c *Config) checkAccept() error {
 		if d.v < 0 || d.v > maxDelay {
 			return fmt.Errorf("%w: %s %v (0 to %v)", ErrConfig, d.name, d.v, maxDelay)
 		}
+	}
+	switch c.AcceptDist {
+	case "":
+		c.AcceptDist = Exponential
+	case Exponential, Constant:
+	default:
+		return fmt.Errorf("%w: accept delay distribution %q (exponential or constant)", ErrConfig, c.AcceptDist)
 	}
 	if !(c.Miss >= 0 && c.Miss <= maxMiss) {
 		return fmt.Errorf("%w: missed offers %v (a fraction, 0 to %v)", ErrConfig, c.Miss, maxMiss)
@@ -482,6 +522,35 @@ func languageTag(tag string) (string, error) {
 		return "", fmt.Errorf("%w: language %q (a tag such as en or pt-BR)", ErrConfig, tag)
 	}
 	return b, nil
+}
+
+// agentTeams is the team of each agent, in the order the agents are
+// created (and numbered): team after team, or one of each team in turn
+// with InterleaveTeams.
+func (c *Config) agentTeams() []int {
+	teams := c.teams()
+	var out []int
+	if !c.InterleaveTeams {
+		for ti, t := range teams {
+			for range t.Agents {
+				out = append(out, ti)
+			}
+		}
+		return out
+	}
+	left := make([]int, len(teams))
+	for ti, t := range teams {
+		left[ti] = t.Agents
+	}
+	for len(out) < c.Agents {
+		for ti := range teams {
+			if left[ti] > 0 {
+				left[ti]--
+				out = append(out, ti)
+			}
+		}
+	}
+	return out
 }
 
 // teams returns the run's teams: Teams, or the one team of the default.

@@ -39,6 +39,10 @@ type call struct {
 	agent   int     // index of the agent serving it, -1 while waiting
 	start   float64 // when its service started
 	done    bool    // answered and ended, or abandoned
+	// offered: an agent was offered it, offerWait after its arrival
+	offered   bool
+	offerWait float64
+	patience  float64 // seconds, 0 for none
 }
 
 // agentState is the driver's view of one agent.
@@ -196,7 +200,9 @@ func (d *driver) setup() error {
 	}
 	d.agents = make([]agentState, 0, d.cfg.Agents)
 	d.isWoken = make([]bool, d.cfg.Agents)
-	for ti, t := range d.cfg.teams() {
+	teams := d.cfg.teams()
+	for _, ti := range d.cfg.agentTeams() {
+		t := teams[ti]
 		queues := t.Queues
 		if len(queues) == 0 {
 			queues = d.queues
@@ -205,11 +211,9 @@ func (d *driver) setup() error {
 		if len(t.Languages) > 0 {
 			langs = presence.Languages{Primary: t.Languages[0], Secondary: t.Languages[1:]}.Normalize()
 		}
-		for range t.Agents {
-			d.agents = append(d.agents, agentState{id: fmt.Sprintf("a%05d", len(d.agents)+1), team: ti, langs: langs})
-			if err := d.addAgent(len(d.agents)-1, queues); err != nil {
-				return err
-			}
+		d.agents = append(d.agents, agentState{id: fmt.Sprintf("a%05d", len(d.agents)+1), team: ti, langs: langs})
+		if err := d.addAgent(len(d.agents)-1, queues); err != nil {
+			return err
 		}
 	}
 	if len(d.cfg.Schedule) > 0 {
@@ -354,17 +358,24 @@ func (d *driver) progress(start time.Time, total float64) Progress {
 // arrive starts the next contact's session and schedules the one after.
 func (d *driver) arrive() error {
 	d.nextVis++
-	m := pick(d.mediaPick, d.mediaCum)
-	c := &call{n: int(d.nextVis), visitor: "v" + strconv.FormatUint(d.nextVis, 10), arrive: d.now, handle: d.handleTime(m), agent: -1,
-		counted: d.now >= d.w0 && d.now < d.w1, media: m,
-		queue: pick(d.queuePick, d.queueCum), lang: pick(d.langPick, d.langCum)}
+	c := &call{n: int(d.nextVis), visitor: "v" + strconv.FormatUint(d.nextVis, 10), arrive: d.now, agent: -1,
+		counted: d.now >= d.w0 && d.now < d.w1}
+	var patience float64
+	if len(d.cfg.Arrivals) > 0 {
+		c.media, c.lang, c.handle, patience = d.replayed(c.n)
+	} else {
+		c.media = pick(d.mediaPick, d.mediaCum)
+		c.handle = d.handleTime(c.media)
+		c.queue, c.lang = pick(d.queuePick, d.queueCum), pick(d.langPick, d.langCum)
+		if d.cfg.Patience > 0 && d.media[c.media].abandons() {
+			patience = d.exp(d.patience, d.cfg.Patience.Seconds())
+		}
+	}
+	m := c.media
+	c.patience = patience
 	var contact session.Contact
 	if c.lang >= 0 {
 		contact.Language = d.cfg.Languages[c.lang].Language
-	}
-	var patience float64
-	if d.cfg.Patience > 0 && d.media[m].abandons() {
-		patience = d.exp(d.patience, d.cfg.Patience.Seconds())
 	}
 	if len(d.cfg.Profile) > 0 {
 		_, c.ival, _ = d.interval(d.now)
@@ -417,8 +428,12 @@ func (d *driver) assign(c *call, i int) {
 // Config.OnCall.
 func (d *driver) tell(c *call, agent string) {
 	if d.cfg.OnCall != nil {
+		lang := ""
+		if c.lang >= 0 {
+			lang = d.cfg.Languages[c.lang].Language
+		}
 		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: agent != "", Agent: agent, Counted: c.counted,
-			Queue: c.queue, Media: d.media[c.media].Media, Handle: c.handle})
+			Queue: c.queue, Media: d.media[c.media].Media, Handle: c.handle, Language: lang, Patience: c.patience, Offered: c.offered, OfferWait: c.offerWait})
 	}
 }
 
@@ -532,6 +547,9 @@ func (d *driver) readFrames(i int) error {
 			if c == nil || c.agent >= 0 || c.done {
 				continue
 			}
+			if !c.offered {
+				c.offered, c.offerWait = true, d.now-c.arrive
+			}
 			if o.Offer.Mode == string(router.Auto) {
 				d.assign(c, i)
 				continue
@@ -586,7 +604,10 @@ const tickAfter = 1e-6
 func (d *driver) offered(i int, c *call, id router.OfferID) {
 	d.offers.Offered++
 	miss := d.accepts.Float64() < d.cfg.Miss
-	delay := d.exp(d.accepts, d.cfg.AcceptDelay.Seconds())
+	delay := d.cfg.AcceptDelay.Seconds()
+	if d.cfg.AcceptDist != Constant {
+		delay = d.exp(d.accepts, delay)
+	}
 	timeout := d.cfg.OfferTimeout.Seconds()
 	if miss || delay >= timeout {
 		d.schedule(event{at: d.now + timeout + tickAfter, kind: evTick})
@@ -634,7 +655,8 @@ func (d *driver) back(i int) error {
 	return d.do(hub.SetPresence{Agent: a.id, Status: presence.Available})
 }
 
-// abandon ends c by its visitor if it still waits.
+// abandon ends c by its visitor if it still waits (in the queue, or while
+// its offer rings).
 func (d *driver) abandon(c *call) error {
 	if c.agent >= 0 || c.done {
 		return nil

@@ -126,11 +126,14 @@ func (d *driver) slotTimes() []float64 {
 	return out
 }
 
-// nextArrival returns the time of the arrival after one at from: a
-// Poisson process of the run's rate, or of the profile's rate in each
-// interval (an exponential amount of the rate's integral, walked over the
-// intervals).
+// nextArrival returns the time of the arrival after one at from: the next
+// of a replay's Arrivals; or a Poisson process of the run's rate, or of
+// the profile's rate in each interval (an exponential amount of the
+// rate's integral, walked over the intervals).
 func (d *driver) nextArrival(from float64) float64 {
+	if len(d.cfg.Arrivals) > 0 {
+		return d.nextReplayed()
+	}
 	if len(d.cfg.Profile) == 0 {
 		return from + d.exp(d.arrivals, 1/d.cfg.Rate)
 	}

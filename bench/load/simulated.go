@@ -1,0 +1,177 @@
+package load
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/switchboardhq/switchboard/bench/sim"
+	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
+)
+
+// Simulated is what the simulator (bench/sim: the hub and its router on
+// virtual time, with no sockets, no store and no clients) makes of a run's
+// own contacts: the same visitors and callers (chatsOf, callsOf: arrival
+// times, languages, patience, chat and talk times), the same agents (their
+// primary languages, their chat slots, a call at a time beside them) and
+// the same accept delay. The ideal queue (ideal.go) stands for runs where
+// any free slot may take any customer; the simulator stands for every run
+// that replays, among them those the ideal queue cannot: several
+// languages, where the router weighs a visitor's language against an
+// agent's load, and calls beside chats, where a call blocks an agent's new
+// chats. The difference from the bench's own counts is what the real
+// server, its sockets and its clock cost the customers; the routing is the
+// same code.
+type Simulated struct {
+	// Chats are the visitors' fates, Calls the callers'; nil when the run
+	// has none.
+	Chats *SimulatedContacts `json:"chats,omitempty"`
+	Calls *SimulatedContacts `json:"calls,omitempty"`
+	// Error, when set, says why the simulator could not replay the run
+	// (the other fields are then empty).
+	Error string `json:"error,omitempty"`
+}
+
+// SimulatedContacts is what the simulator made of one media's contacts.
+type SimulatedContacts struct {
+	Contacts  int64 `json:"contacts"`
+	Answered  int64 `json:"answered"`
+	Abandoned int64 `json:"abandoned"`
+	// Offer is every contact's wait for its first offer, arrival to offer
+	// (an abandon may have had one): the simulated offer_latency_ms, or
+	// call_offer_latency_ms. Answer is the answered contacts' arrival to
+	// their agent's accept: the simulated answer_latency_ms.
+	Offer  Summary `json:"offer_ms"`
+	Answer Summary `json:"answer_ms"`
+}
+
+// simulateRun replays the contacts the workers of a run draw (one Config
+// each, as they run it) for agents agents, the first with
+// workers[0].Languages[0] as primary language, the next the second, and
+// so on round robin, as prepare creates them. It is nil for runs it cannot
+// replay: a hold run, a run with emails (an email's handle time is drawn
+// by the agent who answers it), a run that dropped visitors (they never
+// reached the server), or one past the simulator's bounds.
+func simulateRun(workers []Config, agents int, dropped int64) *Simulated {
+	if dropped > 0 {
+		return nil
+	}
+	cfg, ok := simConfig(workers, agents)
+	if !ok {
+		return nil
+	}
+	out := &Simulated{}
+	tally := map[presence.Media]*simTally{}
+	cfg.OnCall = func(c sim.Call) {
+		t := tally[c.Media]
+		if t == nil {
+			t = &simTally{offer: NewHist(), answer: NewHist()}
+			tally[c.Media] = t
+		}
+		t.contacts++
+		if c.Offered {
+			t.offer.Add(fromSeconds(c.OfferWait))
+		}
+		if c.Answered {
+			t.answered++
+			t.answer.Add(fromSeconds(c.Wait))
+		} else {
+			t.abandoned++
+		}
+	}
+	if _, err := sim.Run(context.Background(), cfg); err != nil {
+		return &Simulated{Error: err.Error()}
+	}
+	if t := tally[presence.Chat]; t != nil {
+		out.Chats = t.summary()
+	}
+	if t := tally[presence.Voice]; t != nil {
+		out.Calls = t.summary()
+	}
+	return out
+}
+
+// simConfig is the simulator's replay of the contacts the workers of a
+// run draw, for agents agents; false for runs it cannot replay (see
+// simulateRun).
+func simConfig(workers []Config, agents int) (sim.Config, bool) {
+	if len(workers) == 0 {
+		return sim.Config{}, false
+	}
+	w0 := workers[0]
+	if w0.Hold > 0 || w0.Emails > 0 || w0.Rate <= 0 && w0.Calls <= 0 ||
+		agents < 1 || agents > simMaxAgents || w0.Capacity < 1 || w0.Capacity > simMaxCapacity {
+		return sim.Config{}, false
+	}
+	cfg := sim.Config{Agents: agents, Handle: w0.ChatLength, Accept: router.Manual, AcceptDelay: max(w0.AcceptDelay, 0), InterleaveTeams: true,
+		AcceptDist: sim.Constant, Patience: w0.Patience, Duration: w0.Duration, Seed: w0.Seed}
+	langs := w0.languages()
+	count := map[string]int{}
+	for i := range agents {
+		count[presence.BaseLanguage(langs[i%len(langs)])]++
+	}
+	for _, l := range langs {
+		b := presence.BaseLanguage(l)
+		if slices.ContainsFunc(cfg.Languages, func(s sim.LanguageShare) bool { return s.Language == b }) {
+			continue
+		}
+		cfg.Languages = append(cfg.Languages, sim.LanguageShare{Language: b, Share: 1})
+		if count[b] > 0 {
+			cfg.Teams = append(cfg.Teams, sim.Team{Agents: count[b], Languages: []string{b}})
+		}
+	}
+	if w0.Calls > 0 {
+		if w0.Rate > 0 {
+			cfg.Media = append(cfg.Media, sim.MediaShare{Media: presence.Chat, Share: w0.Rate, Handle: w0.ChatLength, Capacity: w0.Capacity})
+		}
+		cfg.Media = append(cfg.Media, sim.MediaShare{Media: presence.Voice, Share: w0.Calls, Handle: w0.CallLength, Capacity: 1})
+	} else {
+		cfg.Capacity = w0.Capacity
+	}
+	cfg.Arrivals = replayArrivals(workers)
+	return cfg, len(cfg.Arrivals) > 0
+}
+
+// The simulator's bounds on agents and on an agent's chat slots
+// (bench/sim's maxAgents and maxCapacity).
+const (
+	simMaxAgents   = 10000
+	simMaxCapacity = 20
+)
+
+// replayArrivals are the visitors and callers of every worker, in order
+// of arrival. Each waits for its agent to accept, and leaves when its
+// patience runs out before, in the queue or while the offer rings.
+func replayArrivals(workers []Config) []sim.Arrival {
+	var out []sim.Arrival
+	for _, w := range workers {
+		if w.Rate > 0 {
+			for c := range chatsOf(w) {
+				out = append(out, sim.Arrival{At: c.at, Media: presence.Chat, Language: c.lang, Handle: max(c.chat, 1), Patience: c.patience})
+			}
+		}
+		if w.Calls > 0 {
+			for c := range callsOf(w) {
+				out = append(out, sim.Arrival{At: c.at, Media: presence.Voice, Handle: max(c.talk, 1), Patience: c.patience})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b sim.Arrival) int { return cmp.Compare(a.At, b.At) })
+	return out
+}
+
+// simTally counts one media's contacts as the simulator resolves them.
+type simTally struct {
+	contacts, answered, abandoned int64
+	offer, answer                 *Hist
+}
+
+func (t *simTally) summary() *SimulatedContacts {
+	return &SimulatedContacts{Contacts: t.contacts, Answered: t.answered, Abandoned: t.abandoned,
+		Offer: t.offer.Summary(), Answer: t.answer.Summary()}
+}
+
+// fromSeconds converts seconds of simulated time to a Duration.
+func fromSeconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
