@@ -32,11 +32,14 @@
 // JSON): what the run lost beyond it, the real server cost the callers.
 // Over long runs the ideal queue of the bench's callers is Erlang A,
 // which checks the draws.
-// Visitors replay the same way (chatsOf): a run of chats alone in one
-// language that dropped no visitor is set beside an ideal queue of its
-// visitors and as many chat slots (agents times --capacity), where a
-// visitor whose patience runs out before its agent joined, in the queue
-// or while the offer rings, leaves (chats_ideal in the JSON).
+// Visitors replay the same way (chatsOf): a run of chats alone that
+// dropped no visitor is set beside an ideal queue of its visitors and as
+// many chat slots (agents times --capacity), where a visitor whose
+// patience runs out before its agent joined, in the queue or while the
+// offer rings, leaves (chats_ideal in the JSON). Any slot takes any
+// visitor whatever the languages: the router weighs a visitor's language
+// in choosing among free agents, and keeps no visitor waiting beside a
+// free slot.
 //
 // Once a run of chats, calls or both is over, the simulator replays its
 // visitors and callers (simulated.go, simulated in the JSON): the real hub

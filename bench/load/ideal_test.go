@@ -186,7 +186,6 @@ func TestIdealChatsOnlyForChatsAlone(t *testing.T) {
 		t.Fatalf("chats alone: %+v", id)
 	}
 	for name, mod := range map[string]func(*Config){
-		"two languages": func(c *Config) { c.Languages = []string{"en", "es"} },
 		"calls beside":  func(c *Config) { c.Calls = 1 },
 		"emails beside": func(c *Config) { c.Emails = 1 },
 		"no visitors":   func(c *Config) { c.Rate = 0 },

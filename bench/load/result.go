@@ -67,8 +67,8 @@ type Result struct {
 	// many agents (ideal.go): set for runs of calls alone.
 	CallsIdeal *IdealCalls `json:"calls_ideal,omitempty"`
 	// ChatsIdeal is what an ideal queue makes of the same visitors with
-	// as many chat slots (ideal.go): set for runs of chats alone in one
-	// language that dropped no visitor.
+	// as many chat slots (ideal.go): set for runs of chats alone that
+	// dropped no visitor.
 	ChatsIdeal *IdealChats `json:"chats_ideal,omitempty"`
 	// Simulated is what the simulator makes of the same visitors, callers
 	// and agents (simulated.go): set for runs of chats, calls or both
@@ -142,7 +142,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		res.CallsIdeal = idealCalls([]Config{r.cfg}, len(r.setup.Agents))
 		res.ChatsIdeal = idealChats([]Config{r.cfg}, len(r.setup.Agents)*r.cfg.Capacity, res.Dropped)
 		if !r.cfg.SkipSimulation {
-			res.Simulated = simulateRun([]Config{r.cfg}, len(r.setup.Agents), res.Dropped)
+			res.Simulated = simulateRun([]Config{r.cfg}, len(r.setup.Agents), r.cfg.Capacity, res.Dropped)
 		}
 	}
 	res.finish()

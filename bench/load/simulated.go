@@ -48,17 +48,18 @@ type SimulatedContacts struct {
 }
 
 // simulateRun replays the contacts the workers of a run draw (one Config
-// each, as they run it) for agents agents, the first with
+// each, as they run it) for agents agents of capacity chat slots, the
+// first with
 // workers[0].Languages[0] as primary language, the next the second, and
 // so on round robin, as prepare creates them. It is nil for runs it cannot
 // replay: a hold run, a run with emails (an email's handle time is drawn
 // by the agent who answers it), a run that dropped visitors (they never
 // reached the server), or one past the simulator's bounds.
-func simulateRun(workers []Config, agents int, dropped int64) *Simulated {
+func simulateRun(workers []Config, agents, capacity int, dropped int64) *Simulated {
 	if dropped > 0 {
 		return nil
 	}
-	cfg, ok := simConfig(workers, agents)
+	cfg, ok := simConfig(workers, agents, capacity)
 	if !ok {
 		return nil
 	}
@@ -94,15 +95,15 @@ func simulateRun(workers []Config, agents int, dropped int64) *Simulated {
 }
 
 // simConfig is the simulator's replay of the contacts the workers of a
-// run draw, for agents agents; false for runs it cannot replay (see
-// simulateRun).
-func simConfig(workers []Config, agents int) (sim.Config, bool) {
+// run draw, for agents agents of capacity chat slots; false for runs it
+// cannot replay (see simulateRun).
+func simConfig(workers []Config, agents, capacity int) (sim.Config, bool) {
 	if len(workers) == 0 {
 		return sim.Config{}, false
 	}
 	w0 := workers[0]
 	if w0.Hold > 0 || w0.Emails > 0 || w0.Rate <= 0 && w0.Calls <= 0 ||
-		agents < 1 || agents > simMaxAgents || w0.Capacity < 1 || w0.Capacity > simMaxCapacity {
+		agents < 1 || agents > simMaxAgents || capacity < 1 || capacity > simMaxCapacity {
 		return sim.Config{}, false
 	}
 	cfg := sim.Config{Agents: agents, Handle: w0.ChatLength, Accept: router.Manual, AcceptDelay: max(w0.AcceptDelay, 0), InterleaveTeams: true,
@@ -124,11 +125,11 @@ func simConfig(workers []Config, agents int) (sim.Config, bool) {
 	}
 	if w0.Calls > 0 {
 		if w0.Rate > 0 {
-			cfg.Media = append(cfg.Media, sim.MediaShare{Media: presence.Chat, Share: w0.Rate, Handle: w0.ChatLength, Capacity: w0.Capacity})
+			cfg.Media = append(cfg.Media, sim.MediaShare{Media: presence.Chat, Share: w0.Rate, Handle: w0.ChatLength, Capacity: capacity})
 		}
 		cfg.Media = append(cfg.Media, sim.MediaShare{Media: presence.Voice, Share: w0.Calls, Handle: w0.CallLength, Capacity: 1})
 	} else {
-		cfg.Capacity = w0.Capacity
+		cfg.Capacity = capacity
 	}
 	cfg.Arrivals = replayArrivals(workers)
 	return cfg, len(cfg.Arrivals) > 0
