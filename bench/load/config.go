@@ -195,6 +195,13 @@ func (c Config) withDefaults() (Config, error) {
 // empty.
 const DefaultLanguage = "en"
 
+// agentLanguage is agent i's primary language: c's languages dealt round
+// robin, as prepare creates the agents.
+func (c Config) agentLanguage(i int) string {
+	langs := c.languages()
+	return langs[i%len(langs)]
+}
+
 // languages is c.Languages, or DefaultLanguage alone when it is empty.
 func (c Config) languages() []string {
 	if len(c.Languages) == 0 {

@@ -237,23 +237,25 @@ func (res *Result) WriteTable(w io.Writer) error {
 		res.Agents, res.AgentConnectSec, res.ConnectPerSec, res.SocketsMax, res.ClientKiBPerSocket)
 	fmt.Fprintf(&b, "visitors %d, chats %d, finished %d, abandoned %d, dropped %d, offers revoked %d, messages %d\n",
 		res.Visitors, res.Chats, res.Finished, res.Abandoned, res.Dropped, res.Revoked, res.Messages)
+	// beside writes what a reference (an ideal queue, the simulator) made
+	// of the run's customers, against the run's own abandon rate.
+	beside := func(what string, answered, abandoned, of, hereAbandoned, hereOf int64) {
+		fmt.Fprintf(&b, "%s: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
+			what, answered, abandoned, 100*ratio(abandoned, of), 100*ratio(hereAbandoned, hereOf))
+	}
 	if id := res.ChatsIdeal; id != nil {
-		fmt.Fprintf(&b, "an ideal queue, the same visitors and chat slots: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
-			id.Answered, id.Abandoned, 100*ratio(id.Abandoned, id.Chats), 100*ratio(res.Abandoned, res.Visitors))
+		beside("an ideal queue, the same visitors and chat slots", id.Answered, id.Abandoned, id.Chats, res.Abandoned, res.Visitors)
 	}
 	if s := res.Simulated; s != nil && s.Chats != nil {
-		fmt.Fprintf(&b, "the simulator, the same visitors and agents: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
-			s.Chats.Answered, s.Chats.Abandoned, 100*ratio(s.Chats.Abandoned, s.Chats.Contacts), 100*ratio(res.Abandoned, res.Visitors))
+		beside("the simulator, the same visitors and agents", s.Chats.Answered, s.Chats.Abandoned, s.Chats.Contacts, res.Abandoned, res.Visitors)
 	}
 	if res.CallRate > 0 {
 		fmt.Fprintf(&b, "calls %d, answered %d, abandoned %d, ended and wrapped up %d\n", res.Calls, res.CallsAnswered, res.CallsAbandoned, res.CallsEnded)
 		if id := res.CallsIdeal; id != nil {
-			fmt.Fprintf(&b, "an ideal queue, the same callers and agents: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
-				id.Answered, id.Abandoned, 100*ratio(id.Abandoned, id.Calls), 100*ratio(res.CallsAbandoned, res.Calls))
+			beside("an ideal queue, the same callers and agents", id.Answered, id.Abandoned, id.Calls, res.CallsAbandoned, res.Calls)
 		}
 		if s := res.Simulated; s != nil && s.Calls != nil {
-			fmt.Fprintf(&b, "the simulator, the same callers and agents: answered %d, abandoned %d (%.1f %%, against %.1f %% here)\n",
-				s.Calls.Answered, s.Calls.Abandoned, 100*ratio(s.Calls.Abandoned, s.Calls.Contacts), 100*ratio(res.CallsAbandoned, res.Calls))
+			beside("the simulator, the same callers and agents", s.Calls.Answered, s.Calls.Abandoned, s.Calls.Contacts, res.CallsAbandoned, res.Calls)
 		}
 	}
 	if s := res.Simulated; s != nil && s.Error != "" {

@@ -152,7 +152,7 @@ func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	for i := range cfg.Agents {
 		aid := fmt.Sprintf("agent-%05d", i+1)
 		body := map[string]any{"name": fmt.Sprintf("Bench Agent %d", i+1), "queues": []string{QueueID},
-			"languages": map[string]any{"primary": cfg.Languages[i%len(cfg.Languages)]},
+			"languages": map[string]any{"primary": cfg.agentLanguage(i)},
 			"capacity":  map[string]int{"chat": cfg.Capacity, "voice": voice, "email": email}}
 		if err := ws.call(ctx, http.MethodPut, "/v1/agents/"+aid, body, nil); err != nil {
 			return nil, fmt.Errorf("creating agent: %w", err)

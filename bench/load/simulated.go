@@ -48,10 +48,9 @@ type SimulatedContacts struct {
 }
 
 // simulateRun replays the contacts the workers of a run draw (one Config
-// each, as they run it) for agents agents of capacity chat slots, the
-// first with
-// workers[0].Languages[0] as primary language, the next the second, and
-// so on round robin, as prepare creates them. It is nil for runs it cannot
+// each, as they run it) for agents agents of capacity chat slots, their
+// primary languages dealt round robin (agentLanguage), as prepare creates
+// them. It is nil for runs it cannot
 // replay: a hold run, a run with emails (an email's handle time is drawn
 // by the agent who answers it), a run that dropped visitors (they never
 // reached the server), or one past the simulator's bounds.
@@ -63,7 +62,6 @@ func simulateRun(workers []Config, agents, capacity int, dropped int64) *Simulat
 	if !ok {
 		return nil
 	}
-	out := &Simulated{}
 	tally := map[presence.Media]*simTally{}
 	cfg.OnCall = func(c sim.Call) {
 		t := tally[c.Media]
@@ -85,6 +83,7 @@ func simulateRun(workers []Config, agents, capacity int, dropped int64) *Simulat
 	if _, err := sim.Run(context.Background(), cfg); err != nil {
 		return &Simulated{Error: err.Error()}
 	}
+	out := &Simulated{}
 	if t := tally[presence.Chat]; t != nil {
 		out.Chats = t.summary()
 	}
@@ -103,17 +102,16 @@ func simConfig(workers []Config, agents, capacity int) (sim.Config, bool) {
 	}
 	w0 := workers[0]
 	if w0.Hold > 0 || w0.Emails > 0 || w0.Rate <= 0 && w0.Calls <= 0 ||
-		agents < 1 || agents > simMaxAgents || capacity < 1 || capacity > simMaxCapacity {
+		agents < 1 || agents > sim.MaxAgents || capacity < 1 || capacity > sim.MaxCapacity {
 		return sim.Config{}, false
 	}
 	cfg := sim.Config{Agents: agents, Handle: w0.ChatLength, Accept: router.Manual, AcceptDelay: max(w0.AcceptDelay, 0), InterleaveTeams: true,
 		AcceptDist: sim.Constant, Patience: w0.Patience, Duration: w0.Duration, Seed: w0.Seed}
-	langs := w0.languages()
 	count := map[string]int{}
 	for i := range agents {
-		count[presence.BaseLanguage(langs[i%len(langs)])]++
+		count[presence.BaseLanguage(w0.agentLanguage(i))]++
 	}
-	for _, l := range langs {
+	for _, l := range w0.languages() {
 		b := presence.BaseLanguage(l)
 		if slices.ContainsFunc(cfg.Languages, func(s sim.LanguageShare) bool { return s.Language == b }) {
 			continue
@@ -134,13 +132,6 @@ func simConfig(workers []Config, agents, capacity int) (sim.Config, bool) {
 	cfg.Arrivals = replayArrivals(workers)
 	return cfg, len(cfg.Arrivals) > 0
 }
-
-// The simulator's bounds on agents and on an agent's chat slots
-// (bench/sim's maxAgents and maxCapacity).
-const (
-	simMaxAgents   = 10000
-	simMaxCapacity = 20
-)
 
 // replayArrivals are the visitors and callers of every worker, in order
 // of arrival. Each waits for its agent to accept, and leaves when its

@@ -15,11 +15,11 @@ import (
 const (
 	DefaultDuration    = 24 * time.Hour
 	DefaultSLThreshold = 20 * time.Second
-	// maxAgents bounds the hub's agent table: the simulator's agents are
+	// MaxAgents bounds the hub's agent table: the simulator's agents are
 	// real hub agents, each with a subscription.
-	maxAgents = 10000
-	// maxCapacity bounds an agent's contacts at once.
-	maxCapacity = 20
+	MaxAgents = 10000
+	// MaxCapacity bounds an agent's contacts at once.
+	MaxCapacity = 20
 	// maxDelay bounds the wrap-up and the manual offers' times: a day.
 	maxDelay = 24 * time.Hour
 	// DefaultBackAfter is how long an agent set away for missed offers
@@ -260,8 +260,8 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Teams) > 0 {
 		sum := 0
 		for i, t := range c.Teams {
-			if t.Agents < 1 || t.Agents > maxAgents {
-				return c, fmt.Errorf("%w: team %d has %d agents (1..%d)", ErrConfig, i+1, t.Agents, maxAgents)
+			if t.Agents < 1 || t.Agents > MaxAgents {
+				return c, fmt.Errorf("%w: team %d has %d agents (1..%d)", ErrConfig, i+1, t.Agents, MaxAgents)
 			}
 			sum += t.Agents
 		}
@@ -279,14 +279,14 @@ func (c Config) withDefaults() (Config, error) {
 		return c, err
 	}
 	switch {
-	case c.Agents < 1 || c.Agents > maxAgents:
-		return c, fmt.Errorf("%w: agents %d (1..%d)", ErrConfig, c.Agents, maxAgents)
+	case c.Agents < 1 || c.Agents > MaxAgents:
+		return c, fmt.Errorf("%w: agents %d (1..%d)", ErrConfig, c.Agents, MaxAgents)
 	case !(c.Rate > 0) || math.IsInf(c.Rate, 0):
 		return c, fmt.Errorf("%w: rate %v (want > 0 per second)", ErrConfig, c.Rate)
 	case c.Handle < 0 || c.Handle == 0 && !c.blended():
 		return c, fmt.Errorf("%w: handle %v (want > 0)", ErrConfig, c.Handle)
-	case c.Capacity < 0 || c.Capacity > maxCapacity:
-		return c, fmt.Errorf("%w: capacity %d (1..%d contacts at once)", ErrConfig, c.Capacity, maxCapacity)
+	case c.Capacity < 0 || c.Capacity > MaxCapacity:
+		return c, fmt.Errorf("%w: capacity %d (1..%d contacts at once)", ErrConfig, c.Capacity, MaxCapacity)
 	case c.Wrapup < 0 || c.Wrapup > maxDelay:
 		return c, fmt.Errorf("%w: wrap-up %v (0 to %v)", ErrConfig, c.Wrapup, maxDelay)
 	case c.Patience < 0:

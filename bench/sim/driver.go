@@ -360,22 +360,15 @@ func (d *driver) arrive() error {
 	d.nextVis++
 	c := &call{n: int(d.nextVis), visitor: "v" + strconv.FormatUint(d.nextVis, 10), arrive: d.now, agent: -1,
 		counted: d.now >= d.w0 && d.now < d.w1}
-	var patience float64
 	if len(d.cfg.Arrivals) > 0 {
-		c.media, c.lang, c.handle, patience = d.replayed(c.n)
+		d.replay(c)
 	} else {
 		c.media = pick(d.mediaPick, d.mediaCum)
 		c.handle = d.handleTime(c.media)
 		c.queue, c.lang = pick(d.queuePick, d.queueCum), pick(d.langPick, d.langCum)
 		if d.cfg.Patience > 0 && d.media[c.media].abandons() {
-			patience = d.exp(d.patience, d.cfg.Patience.Seconds())
+			c.patience = d.exp(d.patience, d.cfg.Patience.Seconds())
 		}
-	}
-	m := c.media
-	c.patience = patience
-	var contact session.Contact
-	if c.lang >= 0 {
-		contact.Language = d.cfg.Languages[c.lang].Language
 	}
 	if len(d.cfg.Profile) > 0 {
 		_, c.ival, _ = d.interval(d.now)
@@ -384,8 +377,8 @@ func (d *driver) arrive() error {
 		d.schedule(event{at: next, kind: evArrival})
 	}
 	d.setClock()
-	rep, err := d.h.Do(d.ctx, hub.StartSession{Channel: channels[d.media[m].Media], Queue: d.queues[c.queue],
-		VisitorID: c.visitor, Contact: contact})
+	rep, err := d.h.Do(d.ctx, hub.StartSession{Channel: channels[d.media[c.media].Media], Queue: d.queues[c.queue],
+		VisitorID: c.visitor, Contact: session.Contact{Language: d.language(c)}})
 	d.nDo++
 	if err != nil {
 		return fmt.Errorf("sim: start session at %.3f s: %w", d.now, err)
@@ -395,8 +388,8 @@ func (d *driver) arrive() error {
 	d.m.arrived(c)
 	// An agent who takes it now finds its offer in their frames (drain);
 	// abandon then finds it answered.
-	if patience > 0 {
-		d.schedule(event{at: d.now + patience, kind: evAbandon, call: c})
+	if c.patience > 0 {
+		d.schedule(event{at: d.now + c.patience, kind: evAbandon, call: c})
 	}
 	return nil
 }
@@ -428,13 +421,18 @@ func (d *driver) assign(c *call, i int) {
 // Config.OnCall.
 func (d *driver) tell(c *call, agent string) {
 	if d.cfg.OnCall != nil {
-		lang := ""
-		if c.lang >= 0 {
-			lang = d.cfg.Languages[c.lang].Language
-		}
 		d.cfg.OnCall(Call{N: c.n, Arrive: c.arrive, Wait: d.now - c.arrive, Answered: agent != "", Agent: agent, Counted: c.counted,
-			Queue: c.queue, Media: d.media[c.media].Media, Handle: c.handle, Language: lang, Patience: c.patience, Offered: c.offered, OfferWait: c.offerWait})
+			Queue: c.queue, Media: d.media[c.media].Media, Handle: c.handle, Language: d.language(c), Patience: c.patience,
+			Offered: c.offered, OfferWait: c.offerWait})
 	}
+}
+
+// language is the language c brought, "" for none.
+func (d *driver) language(c *call) string {
+	if c.lang < 0 {
+		return ""
+	}
+	return d.cfg.Languages[c.lang].Language
 }
 
 // connect has the telephony system report voice call c connected.

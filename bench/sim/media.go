@@ -77,8 +77,8 @@ func (c *Config) checkMedia() error {
 			return fmt.Errorf("%w: media %s has no handle time (its own, or the run's)", ErrConfig, m.Media)
 		case m.Wrapup < 0 || m.Wrapup > maxDelay:
 			return fmt.Errorf("%w: media %s wrap-up %v (0 to %v)", ErrConfig, m.Media, m.Wrapup, maxDelay)
-		case m.Capacity < 0 || m.Capacity > maxCapacity:
-			return fmt.Errorf("%w: media %s capacity %d (1..%d contacts at once)", ErrConfig, m.Media, m.Capacity, maxCapacity)
+		case m.Capacity < 0 || m.Capacity > MaxCapacity:
+			return fmt.Errorf("%w: media %s capacity %d (1..%d contacts at once)", ErrConfig, m.Media, m.Capacity, MaxCapacity)
 		case m.Media == presence.Voice && m.Capacity != 1:
 			return fmt.Errorf("%w: voice capacity %d: a call is exclusive, an agent takes one at a time", ErrConfig, m.Capacity)
 		case m.SLThreshold < 0:

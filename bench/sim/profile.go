@@ -65,8 +65,8 @@ func (c *Config) checkProfile() error {
 	}
 	most := 0
 	for k, n := range c.Schedule {
-		if n < 0 || n > maxAgents {
-			return fmt.Errorf("%w: schedule interval %d has %d agents (0..%d)", ErrConfig, k+1, n, maxAgents)
+		if n < 0 || n > MaxAgents {
+			return fmt.Errorf("%w: schedule interval %d has %d agents (0..%d)", ErrConfig, k+1, n, MaxAgents)
 		}
 		most = max(most, n)
 	}

@@ -71,38 +71,43 @@ func (c *Config) checkArrivals() error {
 func (c *Config) checkArrivalsMix() error {
 	media := c.media()
 	for i, a := range c.Arrivals {
-		if !slices.ContainsFunc(media, func(m MediaShare) bool { return m.Media == a.Media }) {
-			return fmt.Errorf("%w: arrival %d is a %s contact, not among the run's media", ErrConfig, i+1, a.Media)
-		}
-		if a.Language == "" {
-			continue
-		}
-		tag, err := languageTag(a.Language)
-		if err != nil {
+		if _, _, err := c.arrivalMix(media, a); err != nil {
 			return fmt.Errorf("arrival %d: %w", i+1, err)
-		}
-		if !slices.ContainsFunc(c.Languages, func(l LanguageShare) bool { return l.Language == tag }) {
-			return fmt.Errorf("%w: arrival %d speaks %q, not among the run's languages", ErrConfig, i+1, a.Language)
 		}
 	}
 	return nil
 }
 
-// replayed returns what arrival n (from 1) of a replayed run brings: its
-// media (an index into d.media), language (into Config.Languages, -1 for
-// none), handle time and patience in seconds.
-func (d *driver) replayed(n int) (m, lang int, handle, patience float64) {
-	a := d.cfg.Arrivals[n-1]
-	m = slices.IndexFunc(d.media, func(s MediaShare) bool { return s.Media == a.Media })
-	lang = -1
-	if a.Language != "" {
-		tag, _ := languageTag(a.Language) // checked by checkArrivalsMix
-		lang = slices.IndexFunc(d.cfg.Languages, func(l LanguageShare) bool { return l.Language == tag })
+// arrivalMix returns a's media, an index into media (the run's), and its
+// language, an index into Languages (-1 for none), or an error when
+// either is not the run's.
+func (c *Config) arrivalMix(media []MediaShare, a Arrival) (m, lang int, err error) {
+	m = slices.IndexFunc(media, func(s MediaShare) bool { return s.Media == a.Media })
+	if m < 0 {
+		return 0, 0, fmt.Errorf("%w: a %s contact, not among the run's media", ErrConfig, a.Media)
 	}
-	if d.media[m].abandons() {
-		patience = a.Patience.Seconds()
+	if a.Language == "" {
+		return m, -1, nil
 	}
-	return m, lang, a.Handle.Seconds(), patience
+	tag, err := languageTag(a.Language)
+	if err != nil {
+		return 0, 0, err
+	}
+	if lang = slices.IndexFunc(c.Languages, func(l LanguageShare) bool { return l.Language == tag }); lang < 0 {
+		return 0, 0, fmt.Errorf("%w: it speaks %q, not among the run's languages", ErrConfig, a.Language)
+	}
+	return m, lang, nil
+}
+
+// replay sets c up as arrival c.n of a replayed run (from 1): its media,
+// language, handle time and patience.
+func (d *driver) replay(c *call) {
+	a := d.cfg.Arrivals[c.n-1]
+	c.media, c.lang, _ = d.cfg.arrivalMix(d.media, a) // checked by checkArrivalsMix
+	c.handle = a.Handle.Seconds()
+	if d.media[c.media].abandons() {
+		c.patience = a.Patience.Seconds()
+	}
 }
 
 // nextReplayed is the time of a replayed run's next arrival, after the

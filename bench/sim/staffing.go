@@ -227,8 +227,8 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 		}
 		lo, st.ModelAgents = fewestByModel(tg, cfg.Rate, h, k, t, theta)
 	}
-	if lo > maxAgents {
-		return nil, fmt.Errorf("%w: the offered load needs more than %d agents", ErrConfig, maxAgents)
+	if lo > MaxAgents {
+		return nil, fmt.Errorf("%w: the offered load needs more than %d agents", ErrConfig, MaxAgents)
 	}
 	start := st.ModelAgents
 	if start == 0 {
@@ -306,12 +306,12 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 		<-tr.done
 		return tr.ok, tr.err
 	}
-	c, err := searchFewest(lo, maxAgents, start, meets)
+	c, err := searchFewest(lo, MaxAgents, start, meets)
 	if err != nil {
 		return nil, err
 	}
 	if c == 0 {
-		return nil, fmt.Errorf("sim: no staffing up to %d agents reaches %s", maxAgents, tg.describeRun(t, full.blended()))
+		return nil, fmt.Errorf("sim: no staffing up to %d agents reaches %s", MaxAgents, tg.describeRun(t, full.blended()))
 	}
 	cancel()
 	wg.Wait()
@@ -335,13 +335,13 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 // contacts a second, each holding one of an agent's k slots for h seconds
 // on average (all of them when no one abandons: the slots must exceed the
 // load), and the fewest the model (Erlang C, or A with patience θ) says
-// reach tg with threshold t, 0 when none up to maxAgents does.
+// reach tg with threshold t, 0 when none up to MaxAgents does.
 func fewestByModel(tg Targets, rate, h float64, k int, t, theta float64) (lo, agents int) {
 	lo = 1
 	if theta == 0 {
 		lo = int(math.Floor(rate*h/float64(k))) + 1
 	}
-	for c := lo; c <= maxAgents; c++ {
+	for c := lo; c <= MaxAgents; c++ {
 		p, err := model(rate, h, c*k, t, theta)
 		if err == nil && tg.met(p.ServiceLevel, p.ASA, p.AbandonRate, p.Occupancy) {
 			return lo, c
