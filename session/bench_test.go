@@ -41,3 +41,13 @@ func BenchmarkSessionJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFormatTime measures one wire time: a card carries a dozen.
+func BenchmarkFormatTime(b *testing.B) {
+	t := at(400)
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendTime(buf[:0], t)
+	}
+}

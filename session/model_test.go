@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/switchboardhq/switchboard/presence"
 )
 
@@ -155,6 +157,39 @@ func TestValidate(t *testing.T) {
 		tt.mutate(s)
 		if err := s.Validate(); (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrInvalid)) {
 			t.Errorf("%s: Validate = %v", tt.name, err)
+		}
+	}
+}
+
+// TestFormatTimeIsAppendFormat checks the hand-written layout against
+// time's own formatting of TimeLayout, for any instant in any zone, the
+// years the layout cannot hold included.
+func TestFormatTimeIsAppendFormat(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var sec int64
+		switch rapid.IntRange(0, 2).Draw(t, "range") {
+		case 0: // the years a contact center sees
+			sec = rapid.Int64Range(946684800, 4102444800).Draw(t, "sec")
+		case 1: // any year the layout holds, and a few either side
+			sec = rapid.Int64Range(-62167219200-1e9, 253402300800+1e9).Draw(t, "sec")
+		default:
+			sec = rapid.Int64().Draw(t, "sec") / 4
+		}
+		nsec := rapid.Int64Range(0, 999_999_999).Draw(t, "nsec")
+		zone := time.FixedZone("Z", rapid.IntRange(-14*3600, 14*3600).Draw(t, "offset"))
+		at := time.Unix(sec, nsec).In(zone)
+		want := at.UTC().Format(TimeLayout)
+		if got := FormatTime(at); got != want {
+			t.Fatalf("FormatTime(%v) = %q, want %q", at, got, want)
+		}
+	})
+	for _, s := range []string{"0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z", "2024-02-29T12:00:00.001Z"} {
+		at, err := time.Parse(TimeLayout, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := FormatTime(at); got != s {
+			t.Errorf("FormatTime(%s) = %q", s, got)
 		}
 	}
 }
