@@ -61,6 +61,15 @@ type Config struct {
 	// at once. (The server's default is 15 minutes, as in the CCAI metadata
 	// file.)
 	ExportDelay time.Duration
+	// Inline makes a hub with no loop goroutine, for a caller that owns
+	// its clock: the simulator, which moves a ManualClock and then applies
+	// one command at a time, and would otherwise hand every command to the
+	// loop's goroutine and back. Each Do, Submit and Subscribe then runs its
+	// command's cycle (due timers, the command, the commit, its frames and
+	// reply) on the caller's goroutine before it returns, one caller at a
+	// time. Nothing happens between commands: a deadline the clock passes
+	// fires in the next command's cycle. Run refuses an inline hub.
+	Inline bool
 }
 
 // withDefaults returns c with every zero field replaced by its default, or an

@@ -62,12 +62,46 @@ const maxCmdSteps = 160
 const cmdDoTimeout = 10 * time.Second
 
 // runCommands is the driver shared by FuzzCommands and TestCommandSequences.
-func runCommands(t *testing.T, data []byte) {
-	w := newCmdWorld(t, data)
+func runCommands(t *testing.T, data []byte) { runCommandsOn(t, data, false) }
+
+// runCommandsOn runs data's commands against a running hub, or an inline
+// one (Config.Inline), and returns the world with its record.
+func runCommandsOn(t *testing.T, data []byte, inline bool) *cmdWorld {
+	w := newCmdWorld(t, data, inline)
 	for w.in.more() && w.step < maxCmdSteps {
 		w.step++
 		cmdOps[cmdTable[int(w.in.byte())%len(cmdTable)]].run(w)
 		w.afterStep()
+	}
+	return w
+}
+
+// TestInlineHubIsTheLoop runs command sequences against a running hub and
+// an inline one: every step must be answered alike and send the same
+// frames, and the inline hub must pass every check the running one does.
+func TestInlineHubIsTheLoop(t *testing.T) {
+	const seed, runs = 20261123, 100
+	rng := rand.New(rand.NewPCG(seed, 8))
+	for i := range runs {
+		data := make([]byte, 24+rng.IntN(136))
+		for j := range data {
+			data[j] = byte(rng.Uint32())
+		}
+		t.Run(fmt.Sprintf("seq%03d", i), func(t *testing.T) {
+			t.Parallel()
+			loop, inline := runCommandsOn(t, data, false), runCommandsOn(t, data, true)
+			if t.Failed() {
+				return
+			}
+			if len(loop.record) != len(inline.record) {
+				t.Errorf("running hub recorded %d lines, inline %d", len(loop.record), len(inline.record))
+			}
+			for k := range min(len(loop.record), len(inline.record)) {
+				if loop.record[k] != inline.record[k] {
+					t.Fatalf("line %d differs:\nrunning: %s\ninline:  %s", k, loop.record[k], inline.record[k])
+				}
+			}
+		})
 	}
 }
 
@@ -179,13 +213,16 @@ type cmdWorld struct {
 	// replyCards are cards answered this step (grants, like the
 	// supervisor's cards).
 	replyCards []*session.Card
+	// record is every command's answer and every frame each subscription
+	// got, in order: what TestInlineHubIsTheLoop compares.
+	record []string
 }
 
-func newCmdWorld(t *testing.T, data []byte) *cmdWorld {
+func newCmdWorld(t *testing.T, data []byte, inline bool) *cmdWorld {
 	core, logs := observer.New(zapcore.WarnLevel)
 	in := &cmdInput{b: data}
 	setup := in.byte()
-	cfg := Config{Logger: zap.New(core), SubscriberQueue: 4096, VisitorGrace: 20 * time.Second,
+	cfg := Config{Logger: zap.New(core), SubscriberQueue: 4096, VisitorGrace: 20 * time.Second, Inline: inline,
 		Router: router.Config{Grace: 10 * time.Second, MissLimit: 2 + int(setup>>6)}}
 	w := &cmdWorld{t: t, th: newTestHub(t, cfg), logs: logs, in: in, data: data,
 		byID: map[string]*cmdSession{}, specs: map[string]QueueSpec{}}
@@ -276,6 +313,11 @@ func (w *cmdWorld) do(cmd Command) (Reply, error) {
 		line += " -> " + err.Error()
 	}
 	w.trace = append(w.trace, line)
+	answer, jerr := json.Marshal(rep)
+	if jerr != nil {
+		answer = []byte(jerr.Error())
+	}
+	w.record = append(w.record, fmt.Sprintf("%3d %T %s %v", w.step, cmd, answer, err))
 	if err != nil {
 		var he *Error
 		switch {
@@ -1038,6 +1080,13 @@ func (w *cmdWorld) afterStep() {
 	for i, v := range w.vis {
 		visFrames[i] = w.drain(v.sub, false)
 	}
+	w.recordFrames("supervisor", supFrames)
+	for i, a := range w.agents {
+		w.recordFrames(a.id, agentFrames[i])
+	}
+	for i, v := range w.vis {
+		w.recordFrames(v.id, visFrames[i])
+	}
 	// First learn who may see what from this step's cards and offers.
 	for _, f := range supFrames {
 		w.checkSupervisorFrame(f)
@@ -1064,6 +1113,13 @@ func (w *cmdWorld) afterStep() {
 	w.replyCards = w.replyCards[:0]
 	w.direct = [2]string{}
 	w.last = p
+}
+
+// recordFrames adds to the record the frames who got this step.
+func (w *cmdWorld) recordFrames(who string, frames []Frame) {
+	for _, f := range frames {
+		w.record = append(w.record, fmt.Sprintf("%3d %s %s %s", w.step, who, f.Type, f.JSON))
+	}
 }
 
 // drain returns the frames queued on s. A subscription the hub closed is a

@@ -22,7 +22,8 @@ func TestMain(m *testing.M) { os.Exit(leakcheck.Run(m, leakcheck.Config{})) }
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-// testHub is a running hub on a manual clock with a MemStore.
+// testHub is a running hub on a manual clock with a MemStore; or, with
+// cfg.Inline, a hub that runs each command on the test's goroutine.
 type testHub struct {
 	*Hub
 	t     testing.TB
@@ -41,6 +42,11 @@ func newTestHub(t testing.TB, cfg Config) *testHub {
 		t.Fatal(err)
 	}
 	th.Hub = h
+	if cfg.Inline {
+		th.stop = func() {}
+		close(th.done)
+		return th
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	th.stop = cancel
 	go func() { th.done <- h.Run(ctx) }()

@@ -60,6 +60,8 @@ type Hub struct {
 	// hub refuse commands at once (see stalled).
 	commitSince atomic.Int64
 	stallLogged atomic.Bool
+	// inline runs one caller's cycle at a time on an inline hub.
+	inline sync.Mutex
 
 	// Owned by the loop.
 	r             *router.Router
@@ -178,6 +180,10 @@ func (h *Hub) enqueue(cmd Command, fn func(Reply, error)) (*request, error) {
 	}
 	req := requestPool.Get().(*request)
 	req.cmd, req.fn, req.at = cmd, fn, stamp()
+	if h.cfg.Inline {
+		h.runInline(req)
+		return req, nil
+	}
 	select {
 	case h.inbox <- req:
 		return req, nil
@@ -228,10 +234,21 @@ func (h *Hub) refusal() error {
 // waiting command with unavailable and closes every subscription. Run may be
 // called once.
 func (h *Hub) Run(ctx context.Context) error {
+	if h.cfg.Inline {
+		return errors.New("hub: Run on an inline hub")
+	}
 	if !h.running.CompareAndSwap(false, true) {
 		return errors.New("hub: Run called twice")
 	}
 	err := h.loop(ctx)
+	h.stop(err)
+	return err
+}
+
+// stop ends the hub once its cycles are over, err the failure that ended
+// them (nil when the loop was stopped): every subscription ends, and every
+// command still in the inbox is refused.
+func (h *Hub) stop(err error) {
 	reason := ReasonShutdown
 	if err != nil {
 		reason = ReasonUnavailable
@@ -239,7 +256,24 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.endAllSubs(reason)
 	close(h.stopped)
 	h.drainInbox(h.refusalErr(err))
-	return err
+}
+
+// runInline runs req's cycle on the caller's goroutine (Config.Inline),
+// after any other caller's. The cycle also takes what waits in the inbox
+// first: a subscription's Close queues its unsubscribe there. A cycle that
+// fails stops the hub, as the loop's failure stops Run.
+func (h *Hub) runInline(req *request) {
+	h.inline.Lock()
+	defer h.inline.Unlock()
+	if err := h.refusal(); err != nil { // failed while this caller waited
+		h.answer(req, Reply{}, err)
+		return
+	}
+	h.popMore()
+	h.cyc.reqs = append(h.cyc.reqs, req)
+	if err := h.runCycle(); err != nil {
+		h.stop(err)
+	}
 }
 
 func (h *Hub) refusalErr(err error) error {

@@ -389,8 +389,11 @@ func (c ChannelEvent) apply(h *Hub, now time.Time) (Reply, error) {
 	return Reply{Session: s.ID}, nil
 }
 
-// Ready reports whether the hub's loop runs and has not failed.
-func (h *Hub) Ready() bool { return h.running.Load() && !h.failed.Load() && !h.stalled() }
+// Ready reports whether the hub's loop runs (or the hub is inline) and has
+// not failed.
+func (h *Hub) Ready() bool {
+	return (h.running.Load() || h.cfg.Inline) && !h.failed.Load() && !h.stalled()
+}
 
 var _ = router.OfferID(0)
 

@@ -144,9 +144,16 @@ func (s *Subscription) end(reason string) {
 }
 
 // Close ends the subscription. The hub stops sending to it and closes C
-// soon after; frames already queued may still be read. Close does not wait.
+// soon after (on an inline hub, before Close returns); frames already
+// queued may still be read. Close does not wait for a running hub's loop.
 func (s *Subscription) Close() {
 	if s.closed.Swap(true) {
+		return
+	}
+	if s.h.cfg.Inline {
+		if s.h.refusal() == nil {
+			s.h.runInline(&request{cmd: unsubscribe{s}})
+		}
 		return
 	}
 	select {
