@@ -159,7 +159,11 @@
 //
 // # Concurrency
 //
-// Run drives one hub from the calling goroutine; the hub's loop runs in a
-// goroutine that Run starts and stops before it returns. Separate Runs share
-// nothing and may run in parallel.
+// Run drives one hub from the calling goroutine. The hub is inline
+// (hub.Config.Inline): each command's cycle, its timers, apply, commit and
+// frames, runs on that goroutine before Do returns, with no hand-off to a
+// loop goroutine and back. A deadline the clock passed fires in the next
+// command's cycle, and the driver sends one (a query) when a deadline of the
+// hub's is the next thing due. Separate Runs share nothing and may run in
+// parallel.
 package sim

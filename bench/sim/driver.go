@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/switchboardhq/switchboard/hub"
@@ -100,9 +99,9 @@ type driver struct {
 	accepts *rand.Rand
 	offers  OfferStats
 	// woken are the agents whose subscriptions the hub queued frames on
-	// since the last drain, in the order it did; the hub's loop adds to it
-	// (Filter.Wake), the driver takes them after each event
-	wokenMu sync.Mutex
+	// since the last drain, in the order it did; the hub adds to it
+	// (Filter.Wake) in the driver's commands, the driver takes them after
+	// each event
 	woken   []int
 	isWoken []bool
 	// scratch of drain and readFrames
@@ -159,17 +158,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds(), thresholds)
 	d.m.profile(len(cfg.Profile), cfg.Interval.Seconds())
 	d.m.blended = cfg.blended()
-	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}})
+	// The hub is inline: each command runs on this goroutine, and the
+	// driver moves the clock before the command whose cycle fires the
+	// deadlines it passed (tick).
+	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}, Inline: true})
 	if err != nil {
 		return nil, err
 	}
-	hctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.h.Run(hctx) }()
-	defer func() {
-		stop()
-		<-done
-	}()
 	if err := d.setup(); err != nil {
 		return nil, err
 	}
@@ -489,28 +484,23 @@ func (d *driver) wrapup(i int, c *call) error {
 	return nil
 }
 
-// wake notes that the hub queued frames for agent i. The hub's loop calls
-// it, while the driver waits for a command's answer, or, once the driver
-// moved the clock, for a cycle of timers that has nothing due.
+// wake notes that the hub queued frames for agent i. The hub calls it
+// within the driver's commands (the hub is inline).
 func (d *driver) wake(i int) {
-	d.wokenMu.Lock()
 	if !d.isWoken[i] {
 		d.isWoken[i] = true
 		d.woken = append(d.woken, i)
 	}
-	d.wokenMu.Unlock()
 }
 
 // drain reads the frames the hub queued for agents since the last drain,
 // agent by agent in the order it queued them.
 func (d *driver) drain() error {
-	d.wokenMu.Lock()
 	woken := d.woken
 	d.woken = d.draining[:0]
 	for _, i := range woken {
 		d.isWoken[i] = false
 	}
-	d.wokenMu.Unlock()
 	d.draining = woken
 	for _, i := range woken {
 		if err := d.readFrames(i); err != nil {
