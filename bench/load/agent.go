@@ -120,18 +120,25 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		case "email":
 			kind = workEmail
 		}
-		var talk time.Duration // a call's own (callTalk)
+		var talk time.Duration // a call's or an email's own (callTalk, emailHandle)
 		own := false
 		if f.Card != nil {
 			if st, ok := stampOf(f.Card.Contact.Name); ok {
 				r.offerHist(st.kind).Add(now.Sub(st.at))
-				if st.kind == workCall {
+				switch st.kind {
+				case workCall:
 					talk, own = callTalk(r.cfg, st.worker, st.n), true
+				case workEmail:
+					talk, own = emailHandle(r.cfg, st.worker, st.n), true
 				}
 			}
 		}
-		if kind == workCall && !own { // a call the bench did not post
+		switch {
+		case own:
+		case kind == workCall: // a call the bench did not post
 			talk = a.draw(r.cfg.CallLength)
+		case kind == workEmail:
+			talk = a.draw(r.cfg.EmailLength)
 		}
 		if o.Mode == "auto" { // assigned already (no offer id): nothing to accept
 			if o.Session != "" {
@@ -235,7 +242,7 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 // take records session sid as the agent's, accepted (its ack came) or
 // assigned (an email), and starts what follows: a chat waits for its
 // visitor's messages, a call's softphone reports it connected (its caller
-// hangs up after talk), an email gets its reply.
+// hangs up after talk), an email gets its reply after talk.
 func (a *agent) take(ctx context.Context, sid string, kind work, talk time.Duration) {
 	r := a.r
 	a.mu.Lock()
@@ -254,15 +261,16 @@ func (a *agent) take(ctx context.Context, sid string, kind work, talk time.Durat
 		a.answered(ctx, sid, talk)
 	case workEmail:
 		r.activeEmails.Add(1)
-		a.answerEmail(ctx, sid)
+		a.answerEmail(ctx, sid, talk)
 	default:
 		r.chats.Add(1)
 		r.activeChats.Add(1)
 	}
 }
 
-// draw draws an exponential time of mean from the agent's generator: an
-// email's handle time, or the talk time of a call the bench did not post.
+// draw draws an exponential time of mean from the agent's generator: the
+// talk time of a call, or the handle time of an email, the bench did not
+// post.
 func (a *agent) draw(mean time.Duration) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()

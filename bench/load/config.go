@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Defaults of Config fields.
@@ -200,6 +202,21 @@ const DefaultLanguage = "en"
 func (c Config) agentLanguage(i int) string {
 	langs := c.languages()
 	return langs[i%len(langs)]
+}
+
+// slots is each agent's slots, as prepare creates the agents: Capacity
+// chats, a call at a time in a run with calls, EmailCapacity emails in a
+// run with emails.
+func (c Config) slots() presence.Capacity {
+	var s presence.Capacity
+	s[presence.Chat] = c.Capacity
+	if c.Calls > 0 {
+		s[presence.Voice] = 1
+	}
+	if c.Emails > 0 {
+		s[presence.Email] = c.EmailCapacity
+	}
+	return s
 }
 
 // languages is c.Languages, or DefaultLanguage alone when it is empty.

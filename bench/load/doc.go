@@ -41,22 +41,23 @@
 // in choosing among free agents, and keeps no visitor waiting beside a
 // free slot.
 //
-// Once a run of chats, calls or both is over, the simulator replays its
-// visitors and callers (simulated.go, simulated in the JSON): the real hub
-// and router on virtual time, with the same agents (their languages, chat
-// slots and a call at a time) and accept delay, and no sockets, store or
-// clock. It stands where the ideal queue cannot: several languages, and
-// calls beside chats, where a call blocks its agent's new chats. What the
-// run lost beyond it, the server's real time cost the customers; the
-// routing is the same code. --simulate=false skips it (it takes about
-// 0.2 ms of CPU per contact). A run with emails is not replayed: an
-// email's handle time is drawn by the agent who answers it.
+// Once a run of chats, calls, emails or any of them together is over, the
+// simulator replays its visitors, callers and emails (simulated.go,
+// simulated in the JSON): the real hub and router on virtual time, with
+// the same agents (their languages, chat and email slots and a call at a
+// time) and accept delay, and no sockets, store or clock. It stands where
+// the ideal queue cannot: several languages; calls beside chats, where a
+// call blocks its agent's new chats; emails beside either. What the run
+// lost beyond it, the server's real time cost the customers; the routing
+// is the same code. --simulate=false skips it (it takes about 0.1 ms of
+// wall time per contact).
 //
 // With --emails E a mail poller posts E emails per second (channel email).
 // The hub assigns each without an offer to accept (an offer frame of mode
-// auto) to an agent with a free email slot (--email-capacity each, 5 by default); after an
-// exponential handle time (--email-length) the agent sends its reply, ends
-// the session and wraps up. --rate 0 with --calls or --emails runs them
+// auto) to an agent with a free email slot (--email-capacity each, 5 by
+// default); after the email's handle time (exponential, --email-length,
+// from a stream of its own as a call's talk time) the agent sends its
+// reply, ends the session and wraps up. --rate 0 with --calls or --emails runs them
 // alone.
 //
 // # What is measured

@@ -13,7 +13,9 @@ import (
 // agent answers it. So the calls of a run are the same whoever answers
 // them, and the ideal queue (ideal.go) can replay them. A visitor's draws
 // (chatsOf) come from its worker's arrival stream alone, so the chats of a
-// run replay too.
+// run replay too. An email's are a call's without the patience: its
+// arrival from its worker's mail stream, its handle time from a stream of
+// its own (emailsOf).
 
 // arrivalTimes yields n = 1, 2, … and its arrival time from the start, of
 // a Poisson process of rate per second drawn from rng, until d. The loop's
@@ -89,4 +91,31 @@ func chatsOf(cfg Config) iter.Seq[plannedChat] {
 			}
 		}
 	}
+}
+
+// A plannedEmail is one email a worker posts: its number in the worker,
+// its time from the run's start, and how long its agent takes to answer
+// it once assigned.
+type plannedEmail struct {
+	n          int
+	at, handle time.Duration
+}
+
+// emailsOf yields the emails cfg's worker posts, in order.
+func emailsOf(cfg Config) iter.Seq[plannedEmail] {
+	return func(yield func(plannedEmail) bool) {
+		rng := rand.New(rand.NewPCG(cfg.Seed^0x656d61696c, uint64(cfg.Worker)+1))
+		for n, at := range arrivalTimes(rng, cfg.Emails, cfg.Duration) {
+			if !yield(plannedEmail{n: n, at: at, handle: emailHandle(cfg, cfg.Worker, n)}) {
+				return
+			}
+		}
+	}
+}
+
+// emailHandle is the handle time of email n of worker: exponential of
+// mean cfg.EmailLength, from the email's own stream.
+func emailHandle(cfg Config, worker, n int) time.Duration {
+	rng := rand.New(rand.NewPCG(cfg.Seed^0x68616e64, uint64(n)<<8|uint64(worker)))
+	return time.Duration(rng.ExpFloat64() * float64(cfg.EmailLength))
 }

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"math/rand/v2"
 	"strconv"
 	"time"
 )
@@ -11,23 +10,25 @@ import (
 // hub: the bench's connector posts each email (POST /v1/sessions, channel
 // email) as a Poisson process. The hub assigns an email without an offer
 // (whatever the queue's accept mode) to an agent with a free email slot,
-// who gets an offer frame of mode auto; the agent answers after an
-// exponential handle time (a send, then an end) and wraps up. Emails wait
-// in the queue while every agent's email slots are full, and never
-// abandon.
+// who gets an offer frame of mode auto; the agent answers after the
+// email's handle time (emailsOf: exponential, the email's own draw, so
+// the emails of a run replay whoever answers them), with a send then an
+// end, and wraps up. Emails wait in the queue while every agent's email
+// slots are full, and never abandon.
 
-// mail posts emails as a Poisson process at cfg.Emails per second until
-// cfg.Duration has passed.
+// mail posts cfg's emails (emailsOf): cfg.Emails per second as a Poisson
+// process until cfg.Duration has passed.
 func (r *runner) mail(ctx context.Context, start time.Time) {
-	cfg := r.cfg
-	rng := rand.New(rand.NewPCG(cfg.Seed^0x656d61696c, uint64(cfg.Worker)+1))
-	poisson(ctx, rng, cfg.Emails, cfg.Duration, start, func(n int) {
+	for e := range emailsOf(r.cfg) {
+		if !sleepUntil(ctx, start.Add(e.at)) {
+			return
+		}
 		r.posting.Add(1)
 		r.bg.Go(func() {
 			defer r.posting.Add(-1)
-			r.placeEmail(ctx, n)
+			r.placeEmail(ctx, e.n)
 		})
-	})
+	}
 }
 
 // placeEmail posts email n: its contact name carries the time it was
@@ -40,13 +41,12 @@ func (r *runner) placeEmail(ctx context.Context, n int) {
 	r.postSession(ctx, body, sent, "email_post", r.emailPost, &r.emailsPosted)
 }
 
-// answerEmail is the agent's work on email sid, assigned to it: after a
-// handle time drawn from the agent's generator it sends a reply and ends
-// the session (its wrap-up follows the finished card, as for a chat).
-func (a *agent) answerEmail(ctx context.Context, sid string) {
+// answerEmail is the agent's work on email sid, assigned to it: after
+// its handle time it sends a reply and ends the session (its wrap-up
+// follows the finished card, as for a chat).
+func (a *agent) answerEmail(ctx context.Context, sid string, handle time.Duration) {
 	r := a.r
 	r.emailsAssigned.Add(1)
-	handle := a.draw(r.cfg.EmailLength)
 	r.bg.Go(func() {
 		if !sleep(ctx, handle) {
 			return

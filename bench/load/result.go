@@ -142,7 +142,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		res.CallsIdeal = idealCalls([]Config{r.cfg}, len(r.setup.Agents))
 		res.ChatsIdeal = idealChats([]Config{r.cfg}, len(r.setup.Agents)*r.cfg.Capacity, res.Dropped)
 		if !r.cfg.SkipSimulation {
-			res.Simulated = simulateRun([]Config{r.cfg}, len(r.setup.Agents), r.cfg.Capacity, res.Dropped)
+			res.Simulated = simulateRun([]Config{r.cfg}, len(r.setup.Agents), r.cfg.slots(), res.Dropped)
 		}
 	}
 	res.finish()
@@ -263,6 +263,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 	}
 	if res.EmailRate > 0 {
 		fmt.Fprintf(&b, "emails %d, assigned %d, answered and wrapped up %d\n", res.Emails, res.EmailsAssigned, res.EmailsEnded)
+		if s := res.Simulated; s != nil && s.Emails != nil {
+			fmt.Fprintf(&b, "the simulator, the same emails and agents: assigned %d of %d\n", s.Emails.Answered, s.Emails.Contacts)
+		}
 	}
 	fmt.Fprintf(&b, "frames: %d in (%.0f/s), %d out (%.0f/s)\n\n", res.FramesIn, res.FramesInPerSec, res.FramesOut, res.FramesOutPerSec)
 	fmt.Fprintf(&b, "%-34s %8s %9s %9s %9s %9s %9s\n", "latency (ms)", "count", "mean", "p50", "p90", "p99", "max")
@@ -308,6 +311,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 	if res.EmailRate > 0 {
 		rows = append(rows, row{"email post (POST → 201)", res.EmailPost},
 			row{"email assign (POST → offer, auto)", res.EmailAssign})
+		if s := res.Simulated; s != nil && s.Emails != nil {
+			rows = append(rows, row{"  in the simulator", s.Emails.Offer})
+		}
 	}
 	for _, row := range rows {
 		s := row.s

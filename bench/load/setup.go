@@ -11,6 +11,8 @@ import (
 	"math"
 	"net/http"
 	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // QueueID is the queue the bench creates in its workspace.
@@ -142,18 +144,12 @@ func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	if err := ws.call(ctx, http.MethodPut, "/v1/queues/"+QueueID, q, nil); err != nil {
 		return nil, fmt.Errorf("creating queue: %w", err)
 	}
-	voice, email := 0, 0
-	if cfg.Calls > 0 {
-		voice = 1
-	}
-	if cfg.Emails > 0 {
-		email = cfg.EmailCapacity
-	}
+	slots := cfg.slots()
 	for i := range cfg.Agents {
 		aid := fmt.Sprintf("agent-%05d", i+1)
 		body := map[string]any{"name": fmt.Sprintf("Bench Agent %d", i+1), "queues": []string{QueueID},
 			"languages": map[string]any{"primary": cfg.agentLanguage(i)},
-			"capacity":  map[string]int{"chat": cfg.Capacity, "voice": voice, "email": email}}
+			"capacity":  map[string]int{"chat": slots[presence.Chat], "voice": slots[presence.Voice], "email": slots[presence.Email]}}
 		if err := ws.call(ctx, http.MethodPut, "/v1/agents/"+aid, body, nil); err != nil {
 			return nil, fmt.Errorf("creating agent: %w", err)
 		}

@@ -13,22 +13,23 @@ import (
 
 // Simulated is what the simulator (bench/sim: the hub and its router on
 // virtual time, with no sockets, no store and no clients) makes of a run's
-// own contacts: the same visitors and callers (chatsOf, callsOf: arrival
-// times, languages, patience, chat and talk times), the same agents (their
-// primary languages, their chat slots, a call at a time beside them) and
-// the same accept delay. The ideal queue (ideal.go) stands for runs where
+// own contacts: the same visitors, callers and emails (chatsOf, callsOf,
+// emailsOf: arrival times, languages, patience, chat, talk and handle
+// times), the same agents (their primary languages, their chat and email
+// slots, a call at a time beside them) and the same accept delay. The ideal queue (ideal.go) stands for runs where
 // any free slot may take any customer; the simulator stands for every run
 // that replays, among them those the ideal queue cannot: several
 // languages, where the router weighs a visitor's language against an
 // agent's load, and calls beside chats, where a call blocks an agent's new
-// chats. The difference from the bench's own counts is what the real
+// chats, and emails beside either, which the hub assigns without an offer. The difference from the bench's own counts is what the real
 // server, its sockets and its clock cost the customers; the routing is the
 // same code.
 type Simulated struct {
-	// Chats are the visitors' fates, Calls the callers'; nil when the run
-	// has none.
-	Chats *SimulatedContacts `json:"chats,omitempty"`
-	Calls *SimulatedContacts `json:"calls,omitempty"`
+	// Chats are the visitors' fates, Calls the callers', Emails the
+	// emails' (which never abandon); nil when the run has none.
+	Chats  *SimulatedContacts `json:"chats,omitempty"`
+	Calls  *SimulatedContacts `json:"calls,omitempty"`
+	Emails *SimulatedContacts `json:"emails,omitempty"`
 	// Error, when set, says why the simulator could not replay the run
 	// (the other fields are then empty).
 	Error string `json:"error,omitempty"`
@@ -40,25 +41,24 @@ type SimulatedContacts struct {
 	Answered  int64 `json:"answered"`
 	Abandoned int64 `json:"abandoned"`
 	// Offer is every contact's wait for its first offer, arrival to offer
-	// (an abandon may have had one): the simulated offer_latency_ms, or
-	// call_offer_latency_ms. Answer is the answered contacts' arrival to
+	// (an abandon may have had one): the simulated offer_latency_ms,
+	// call_offer_latency_ms, or email_assign_latency_ms. Answer is the answered contacts' arrival to
 	// their agent's accept: the simulated answer_latency_ms.
 	Offer  Summary `json:"offer_ms"`
 	Answer Summary `json:"answer_ms"`
 }
 
 // simulateRun replays the contacts the workers of a run draw (one Config
-// each, as they run it) for agents agents of capacity chat slots, their
-// primary languages dealt round robin (agentLanguage), as prepare creates
-// them. It is nil for runs it cannot
-// replay: a hold run, a run with emails (an email's handle time is drawn
-// by the agent who answers it), a run that dropped visitors (they never
+// each, as they run it) for agents agents with slots (the run's slots(),
+// which a worker's Config does not carry), their primary languages dealt
+// round robin (agentLanguage), as prepare creates them. It is nil for runs
+// it cannot replay: a hold run, a run that dropped visitors (they never
 // reached the server), or one past the simulator's bounds.
-func simulateRun(workers []Config, agents, capacity int, dropped int64) *Simulated {
+func simulateRun(workers []Config, agents int, slots presence.Capacity, dropped int64) *Simulated {
 	if dropped > 0 {
 		return nil
 	}
-	cfg, ok := simConfig(workers, agents, capacity)
+	cfg, ok := simConfig(workers, agents, slots)
 	if !ok {
 		return nil
 	}
@@ -90,19 +90,25 @@ func simulateRun(workers []Config, agents, capacity int, dropped int64) *Simulat
 	if t := tally[presence.Voice]; t != nil {
 		out.Calls = t.summary()
 	}
+	if t := tally[presence.Email]; t != nil {
+		out.Emails = t.summary()
+	}
 	return out
 }
 
 // simConfig is the simulator's replay of the contacts the workers of a
-// run draw, for agents agents of capacity chat slots; false for runs it
-// cannot replay (see simulateRun).
-func simConfig(workers []Config, agents, capacity int) (sim.Config, bool) {
+// run draw, for agents agents with slots (the run's slots()); false for
+// runs it cannot replay (see simulateRun).
+func simConfig(workers []Config, agents int, slots presence.Capacity) (sim.Config, bool) {
 	if len(workers) == 0 {
 		return sim.Config{}, false
 	}
 	w0 := workers[0]
-	if w0.Hold > 0 || w0.Emails > 0 || w0.Rate <= 0 && w0.Calls <= 0 ||
-		agents < 1 || agents > sim.MaxAgents || capacity < 1 || capacity > sim.MaxCapacity {
+	inBounds := func(media presence.Media, rate float64) bool {
+		return rate <= 0 || slots[media] >= 1 && slots[media] <= sim.MaxCapacity
+	}
+	if w0.Hold > 0 || w0.Rate <= 0 && w0.Calls <= 0 && w0.Emails <= 0 || agents < 1 || agents > sim.MaxAgents ||
+		!inBounds(presence.Chat, w0.Rate) || !inBounds(presence.Voice, w0.Calls) || !inBounds(presence.Email, w0.Emails) {
 		return sim.Config{}, false
 	}
 	cfg := sim.Config{Agents: agents, Handle: w0.ChatLength, Accept: router.Manual, AcceptDelay: max(w0.AcceptDelay, 0), InterleaveTeams: true,
@@ -121,21 +127,28 @@ func simConfig(workers []Config, agents, capacity int) (sim.Config, bool) {
 			cfg.Teams = append(cfg.Teams, sim.Team{Agents: count[b], Languages: []string{b}})
 		}
 	}
-	if w0.Calls > 0 {
-		if w0.Rate > 0 {
-			cfg.Media = append(cfg.Media, sim.MediaShare{Media: presence.Chat, Share: w0.Rate, Handle: w0.ChatLength, Capacity: capacity})
+	if w0.Calls <= 0 && w0.Emails <= 0 {
+		cfg.Capacity = slots[presence.Chat]
+		cfg.Arrivals = replayArrivals(workers)
+		return cfg, len(cfg.Arrivals) > 0
+	}
+	for _, m := range []struct {
+		media  presence.Media
+		rate   float64
+		handle time.Duration
+	}{{presence.Chat, w0.Rate, w0.ChatLength}, {presence.Voice, w0.Calls, w0.CallLength}, {presence.Email, w0.Emails, w0.EmailLength}} {
+		if m.rate > 0 {
+			cfg.Media = append(cfg.Media, sim.MediaShare{Media: m.media, Share: m.rate, Handle: m.handle, Capacity: slots[m.media]})
 		}
-		cfg.Media = append(cfg.Media, sim.MediaShare{Media: presence.Voice, Share: w0.Calls, Handle: w0.CallLength, Capacity: 1})
-	} else {
-		cfg.Capacity = capacity
 	}
 	cfg.Arrivals = replayArrivals(workers)
 	return cfg, len(cfg.Arrivals) > 0
 }
 
-// replayArrivals are the visitors and callers of every worker, in order
-// of arrival. Each waits for its agent to accept, and leaves when its
-// patience runs out before, in the queue or while the offer rings.
+// replayArrivals are the visitors, callers and emails of every worker, in
+// order of arrival. A visitor or caller waits for its agent to accept, and
+// leaves when its patience runs out before, in the queue or while the
+// offer rings; an email waits as long as it takes.
 func replayArrivals(workers []Config) []sim.Arrival {
 	var out []sim.Arrival
 	for _, w := range workers {
@@ -147,6 +160,11 @@ func replayArrivals(workers []Config) []sim.Arrival {
 		if w.Calls > 0 {
 			for c := range callsOf(w) {
 				out = append(out, sim.Arrival{At: c.at, Media: presence.Voice, Handle: max(c.talk, 1), Patience: c.patience})
+			}
+		}
+		if w.Emails > 0 {
+			for e := range emailsOf(w) {
+				out = append(out, sim.Arrival{At: e.at, Media: presence.Email, Handle: max(e.handle, 1)})
 			}
 		}
 	}

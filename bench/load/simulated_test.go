@@ -44,7 +44,7 @@ func TestSimulatorIsTheIdealQueue(t *testing.T) {
 		w1.Capacity, w2.Capacity = 0, 0 // as a worker's Config: the capacity is its parent's
 		workers := []Config{w1, w2}
 		contacts, answered, abandoned, offer, answer := c.ideal(workers)
-		sm := simulateRun(workers, 10, c.cfg.Capacity, 0)
+		sm := simulateRun(workers, 10, c.cfg.slots(), 0)
 		if sm == nil || sm.Error != "" || c.got(sm) == nil {
 			t.Fatalf("%s: simulated %+v", c.name, sm)
 		}
@@ -61,7 +61,7 @@ func TestSimulatorIsTheIdealQueue(t *testing.T) {
 		}
 		t.Logf("%s: %d contacts, %d abandoned, mean offer wait %.1f ms (ideal %.1f)", c.name, got.Contacts, got.Abandoned, got.Offer.Mean, offer.Mean)
 	}
-	if sm := simulateRun([]Config{chats}, 10, chats.Capacity, 0); sm.Calls != nil {
+	if sm := simulateRun([]Config{chats}, 10, chats.slots(), 0); sm.Calls != nil {
 		t.Errorf("callers in a run of chats: %+v", sm.Calls)
 	}
 }
@@ -74,7 +74,7 @@ func TestSimulatorIsTheIdealQueue(t *testing.T) {
 func TestSimulatorLanguagesHoldNoOneBack(t *testing.T) {
 	cfg := Config{Seed: 9, Rate: 1.1, ChatLength: 30 * s, AcceptDelay: s / 5, Capacity: 2, Duration: 1500 * s,
 		Languages: []string{"en", "fr", "de"}, Patience: 20 * s}
-	sm := simulateRun([]Config{cfg}, 16, cfg.Capacity, 0)
+	sm := simulateRun([]Config{cfg}, 16, cfg.slots(), 0)
 	if sm == nil || sm.Error != "" || sm.Chats == nil {
 		t.Fatalf("simulated %+v", sm)
 	}
@@ -89,15 +89,27 @@ func TestSimulatorLanguagesHoldNoOneBack(t *testing.T) {
 }
 
 // TestSimulatedOnlyForReplays: the simulator replays runs of chats,
-// calls or both whose contacts all reached the server.
+// calls, emails or any of them together whose contacts all reached the
+// server.
 func TestSimulatedOnlyForReplays(t *testing.T) {
 	base := Config{Seed: 1, Rate: 2, Calls: 1, ChatLength: s, CallLength: s, Capacity: 2, Duration: 10 * s, Languages: []string{"en", "es"}}
-	sm := simulateRun([]Config{base}, 3, base.Capacity, 0)
-	if sm == nil || sm.Error != "" || sm.Chats == nil || sm.Calls == nil || sm.Chats.Contacts < 5 || sm.Calls.Contacts < 2 {
+	sm := simulateRun([]Config{base}, 3, base.slots(), 0)
+	if sm == nil || sm.Error != "" || sm.Chats == nil || sm.Calls == nil || sm.Chats.Contacts < 5 || sm.Calls.Contacts < 2 || sm.Emails != nil {
 		t.Fatalf("chats and calls: %+v", sm)
 	}
+	mail := base
+	mail.Emails, mail.EmailLength, mail.EmailCapacity = 1, s, 2
+	sm = simulateRun([]Config{mail}, 3, mail.slots(), 0)
+	if sm == nil || sm.Error != "" || sm.Chats == nil || sm.Calls == nil || sm.Emails == nil || sm.Emails.Contacts < 3 ||
+		sm.Emails.Answered != sm.Emails.Contacts || sm.Emails.Abandoned != 0 {
+		t.Fatalf("chats, calls and emails: %+v", sm)
+	}
+	mail.Rate, mail.Calls = 0, 0
+	if sm = simulateRun([]Config{mail}, 3, mail.slots(), 0); sm == nil || sm.Error != "" || sm.Emails == nil || sm.Chats != nil || sm.Calls != nil {
+		t.Fatalf("emails alone: %+v", sm)
+	}
 	for name, mod := range map[string]func(*Config){
-		"emails beside":  func(c *Config) { c.Emails = 1 },
+		"no email slot":  func(c *Config) { c.Emails, c.EmailCapacity = 1, 0 },
 		"no contacts":    func(c *Config) { c.Rate, c.Calls = 0, 0 },
 		"a hold run":     func(c *Config) { c.Hold = s },
 		"wide agents":    func(c *Config) { c.Capacity = 21 },
@@ -105,19 +117,19 @@ func TestSimulatedOnlyForReplays(t *testing.T) {
 	} {
 		cfg := base
 		mod(&cfg)
-		if sm := simulateRun([]Config{cfg}, 3, cfg.Capacity, 0); sm != nil {
+		if sm := simulateRun([]Config{cfg}, 3, cfg.slots(), 0); sm != nil {
 			t.Errorf("%s: %+v", name, sm)
 		}
 	}
-	if sm := simulateRun([]Config{base}, 3, base.Capacity, 1); sm != nil {
+	if sm := simulateRun([]Config{base}, 3, base.slots(), 1); sm != nil {
 		t.Errorf("a dropped visitor: %+v", sm)
 	}
-	if sm := simulateRun([]Config{base}, sim.MaxAgents+1, base.Capacity, 0); sm != nil {
+	if sm := simulateRun([]Config{base}, sim.MaxAgents+1, base.slots(), 0); sm != nil {
 		t.Errorf("more agents than the simulator takes: %+v", sm)
 	}
 	bad := base
 	bad.Languages = []string{"en", "1"}
-	if sm := simulateRun([]Config{bad}, 3, bad.Capacity, 0); sm == nil || !strings.Contains(sm.Error, "language") {
+	if sm := simulateRun([]Config{bad}, 3, bad.slots(), 0); sm == nil || !strings.Contains(sm.Error, "language") {
 		t.Errorf("a language the simulator cannot take: %+v", sm)
 	}
 }

@@ -100,7 +100,7 @@ func runWorkers(ctx context.Context, cfg Config, n int, stderr io.Writer) (*Resu
 	total.CallsIdeal = idealCalls(workers, len(setup.Agents))
 	total.ChatsIdeal = idealChats(workers, len(setup.Agents)*cfg.Capacity, total.Dropped)
 	if !cfg.SkipSimulation {
-		total.Simulated = simulateRun(workers, len(setup.Agents), cfg.Capacity, total.Dropped)
+		total.Simulated = simulateRun(workers, len(setup.Agents), cfg.slots(), total.Dropped)
 	}
 	total.finish()
 	return total, nil
