@@ -259,9 +259,9 @@ func (h *Hub) stop(err error) {
 }
 
 // runInline runs req's cycle on the caller's goroutine (Config.Inline),
-// after any other caller's. The cycle also takes what waits in the inbox
-// first: a subscription's Close queues its unsubscribe there. A cycle that
-// fails stops the hub, as the loop's failure stops Run.
+// after any other caller's. Nothing goes through the inbox of an inline
+// hub: req is the cycle's one command. A cycle that fails stops the hub,
+// as the loop's failure stops Run.
 func (h *Hub) runInline(req *request) {
 	h.inline.Lock()
 	defer h.inline.Unlock()
@@ -269,7 +269,6 @@ func (h *Hub) runInline(req *request) {
 		h.answer(req, Reply{}, err)
 		return
 	}
-	h.popMore()
 	h.cyc.reqs = append(h.cyc.reqs, req)
 	if err := h.runCycle(); err != nil {
 		h.stop(err)

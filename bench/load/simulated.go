@@ -16,14 +16,15 @@ import (
 // own contacts: the same visitors, callers and emails (chatsOf, callsOf,
 // emailsOf: arrival times, languages, patience, chat, talk and handle
 // times), the same agents (their primary languages, their chat and email
-// slots, a call at a time beside them) and the same accept delay. The ideal queue (ideal.go) stands for runs where
-// any free slot may take any customer; the simulator stands for every run
-// that replays, among them those the ideal queue cannot: several
-// languages, where the router weighs a visitor's language against an
-// agent's load, and calls beside chats, where a call blocks an agent's new
-// chats, and emails beside either, which the hub assigns without an offer. The difference from the bench's own counts is what the real
-// server, its sockets and its clock cost the customers; the routing is the
-// same code.
+// slots, a call at a time beside them) and the same accept delay. The
+// ideal queue (ideal.go) stands for runs where any free slot may take any
+// customer; the simulator stands for every run that replays, among them
+// those the ideal queue cannot: several languages, where the router weighs
+// a visitor's language against an agent's load; calls beside chats, where
+// a call blocks an agent's new chats; emails beside either, which the hub
+// assigns without an offer. The difference from the bench's own counts is
+// what the real server, its sockets and its clock cost the customers; the
+// routing is the same code.
 type Simulated struct {
 	// Chats are the visitors' fates, Calls the callers', Emails the
 	// emails' (which never abandon); nil when the run has none.
@@ -42,8 +43,9 @@ type SimulatedContacts struct {
 	Abandoned int64 `json:"abandoned"`
 	// Offer is every contact's wait for its first offer, arrival to offer
 	// (an abandon may have had one): the simulated offer_latency_ms,
-	// call_offer_latency_ms, or email_assign_latency_ms. Answer is the answered contacts' arrival to
-	// their agent's accept: the simulated answer_latency_ms.
+	// call_offer_latency_ms, or email_assign_latency_ms. Answer is the
+	// answered contacts' arrival to their agent's accept: the simulated
+	// answer_latency_ms.
 	Offer  Summary `json:"offer_ms"`
 	Answer Summary `json:"answer_ms"`
 }
@@ -128,17 +130,16 @@ func simConfig(workers []Config, agents int, slots presence.Capacity) (sim.Confi
 		}
 	}
 	if w0.Calls <= 0 && w0.Emails <= 0 {
-		cfg.Capacity = slots[presence.Chat]
-		cfg.Arrivals = replayArrivals(workers)
-		return cfg, len(cfg.Arrivals) > 0
-	}
-	for _, m := range []struct {
-		media  presence.Media
-		rate   float64
-		handle time.Duration
-	}{{presence.Chat, w0.Rate, w0.ChatLength}, {presence.Voice, w0.Calls, w0.CallLength}, {presence.Email, w0.Emails, w0.EmailLength}} {
-		if m.rate > 0 {
-			cfg.Media = append(cfg.Media, sim.MediaShare{Media: m.media, Share: m.rate, Handle: m.handle, Capacity: slots[m.media]})
+		cfg.Capacity = slots[presence.Chat] // chats alone: no media
+	} else {
+		for _, m := range []struct {
+			media  presence.Media
+			rate   float64
+			handle time.Duration
+		}{{presence.Chat, w0.Rate, w0.ChatLength}, {presence.Voice, w0.Calls, w0.CallLength}, {presence.Email, w0.Emails, w0.EmailLength}} {
+			if m.rate > 0 {
+				cfg.Media = append(cfg.Media, sim.MediaShare{Media: m.media, Share: m.rate, Handle: m.handle, Capacity: slots[m.media]})
+			}
 		}
 	}
 	cfg.Arrivals = replayArrivals(workers)
