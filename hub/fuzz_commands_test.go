@@ -77,8 +77,7 @@ func runCommandsOn(t *testing.T, data []byte, inline bool) *cmdWorld {
 }
 
 // TestInlineHubIsTheLoop runs command sequences against a running hub and
-// an inline one: every step must be answered alike and send the same
-// frames, and the inline hub must pass every check the running one does.
+// an inline one (sameOnBoth).
 func TestInlineHubIsTheLoop(t *testing.T) {
 	const seed, runs = 20261123, 100
 	rng := rand.New(rand.NewPCG(seed, 8))
@@ -89,19 +88,35 @@ func TestInlineHubIsTheLoop(t *testing.T) {
 		}
 		t.Run(fmt.Sprintf("seq%03d", i), func(t *testing.T) {
 			t.Parallel()
-			loop, inline := runCommandsOn(t, data, false), runCommandsOn(t, data, true)
-			if t.Failed() {
-				return
-			}
-			if len(loop.record) != len(inline.record) {
-				t.Errorf("running hub recorded %d lines, inline %d", len(loop.record), len(inline.record))
-			}
-			for k := range min(len(loop.record), len(inline.record)) {
-				if loop.record[k] != inline.record[k] {
-					t.Fatalf("line %d differs:\nrunning: %s\ninline:  %s", k, loop.record[k], inline.record[k])
-				}
-			}
+			sameOnBoth(t, data)
 		})
+	}
+}
+
+// FuzzInlineHub is TestInlineHubIsTheLoop on the fuzzer's inputs, from
+// FuzzCommands' seeds.
+func FuzzInlineHub(f *testing.F) {
+	for _, s := range cmdSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(sameOnBoth)
+}
+
+// sameOnBoth runs data's commands against a running hub and an inline one:
+// every step must be answered alike and send the same frames, and the
+// inline hub must pass every check the running one does.
+func sameOnBoth(t *testing.T, data []byte) {
+	loop, inline := runCommandsOn(t, data, false), runCommandsOn(t, data, true)
+	if t.Failed() {
+		return
+	}
+	if len(loop.record) != len(inline.record) {
+		t.Errorf("running hub recorded %d lines, inline %d", len(loop.record), len(inline.record))
+	}
+	for k := range min(len(loop.record), len(inline.record)) {
+		if loop.record[k] != inline.record[k] {
+			t.Fatalf("line %d differs:\nrunning: %s\ninline:  %s", k, loop.record[k], inline.record[k])
+		}
 	}
 }
 
