@@ -40,18 +40,27 @@ func FuzzCommands(f *testing.F) {
 // TestCommandSequences runs pseudo-random inputs from a fixed seed through
 // the FuzzCommands driver, so that a plain `go test` exercises it.
 func TestCommandSequences(t *testing.T) {
-	const seed, runs = 20260302, 300
-	rng := rand.New(rand.NewPCG(seed, 7))
-	for i := range runs {
-		data := make([]byte, 24+rng.IntN(136))
-		for j := range data {
-			data[j] = byte(rng.Uint32())
-		}
+	for i, data := range cmdSequences(20260302, 7, 300) {
 		t.Run(fmt.Sprintf("seq%03d", i), func(t *testing.T) {
 			t.Parallel()
 			runCommands(t, data)
 		})
 	}
+}
+
+// cmdSequences returns n pseudo-random inputs for the FuzzCommands driver,
+// of 24 to 159 bytes, from the PCG stream (seed, stream).
+func cmdSequences(seed, stream uint64, n int) [][]byte {
+	rng := rand.New(rand.NewPCG(seed, stream))
+	out := make([][]byte, n)
+	for i := range out {
+		data := make([]byte, 24+rng.IntN(136))
+		for j := range data {
+			data[j] = byte(rng.Uint32())
+		}
+		out[i] = data
+	}
+	return out
 }
 
 // maxCmdSteps bounds the commands one input runs.
@@ -79,13 +88,7 @@ func runCommandsOn(t *testing.T, data []byte, inline bool) *cmdWorld {
 // TestInlineHubIsTheLoop runs command sequences against a running hub and
 // an inline one (sameOnBoth).
 func TestInlineHubIsTheLoop(t *testing.T) {
-	const seed, runs = 20261123, 100
-	rng := rand.New(rand.NewPCG(seed, 8))
-	for i := range runs {
-		data := make([]byte, 24+rng.IntN(136))
-		for j := range data {
-			data[j] = byte(rng.Uint32())
-		}
+	for i, data := range cmdSequences(20261123, 8, 100) {
 		t.Run(fmt.Sprintf("seq%03d", i), func(t *testing.T) {
 			t.Parallel()
 			sameOnBoth(t, data)

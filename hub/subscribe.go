@@ -150,16 +150,10 @@ func (s *Subscription) Close() {
 	if s.closed.Swap(true) {
 		return
 	}
-	if s.h.cfg.Inline {
-		if s.h.refusal() == nil {
-			s.h.runInline(&request{cmd: unsubscribe{s}})
-		}
-		return
-	}
-	select {
-	case s.h.inbox <- &request{cmd: unsubscribe{s}}:
-	default: // the loop drops it at the next event meant for it
-	}
+	// Submitted like a command nobody waits for. Refused (a full inbox, a
+	// stalled store), the hub drops s at the next event meant for it; a
+	// stopped hub has ended it already.
+	_ = s.h.Submit(unsubscribe{s}, func(Reply, error) {})
 }
 
 // Subscribe registers a subscription with filter f. It goes through the

@@ -119,7 +119,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.IntVar(&cfg.Capacity, "capacity", DefaultCapacity, "each agent's chat capacity")
 	fs.StringVar(&langs, "languages", DefaultLanguage, "agents' primary languages, comma separated, dealt round robin; visitors pick one at random")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
-	simulate := fs.Bool("simulate", true, "once the run is over, replay its visitors and callers in the simulator, beside the run's own figures (about 0.2 ms of CPU per contact)")
+	simulate := fs.Bool("simulate", true, "once the run is over, replay its visitors, callers and emails in the simulator, beside the run's own figures (about 0.1 ms per contact)")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process to sample for RSS and CPU (default: the local listener, if found)")
 	fs.DurationVar(&cfg.Hold, "hold", 0, "hold run: connect --agents and --visitors idle sockets, hold them this long, and measure the server's memory per socket (--rate: visitors connected per second, default 150)")
 	fs.IntVar(&cfg.Visitors, "visitors", 0, "hold run: idle visitor sockets (hello only, no chat)")

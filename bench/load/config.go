@@ -89,8 +89,8 @@ type Config struct {
 	// Seed seeds the arrival process and the draws.
 	Seed uint64
 	// SkipSimulation skips the simulator's replay of the run's contacts
-	// once it is over (Result.Simulated), which costs about 0.2 ms of CPU
-	// per contact: a minute for 300,000.
+	// once it is over (Result.Simulated), which takes about 0.1 ms of wall
+	// time per contact: half a minute for 300,000.
 	SkipSimulation bool
 	// ServerPID, when set, is the server's process, sampled for RSS and
 	// CPU from /proc. 0 means: look for the process listening on Addr's

@@ -57,8 +57,8 @@
 // auto) to an agent with a free email slot (--email-capacity each, 5 by
 // default); after the email's handle time (exponential, --email-length,
 // from a stream of its own as a call's talk time) the agent sends its
-// reply, ends the session and wraps up. --rate 0 with --calls or --emails runs them
-// alone.
+// reply, ends the session and wraps up. --rate 0 with --calls or --emails
+// runs them alone.
 //
 // # What is measured
 //

@@ -59,8 +59,15 @@ func callsOf(cfg Config) iter.Seq[plannedCall] {
 // callTalk is the talk time of call n of worker: exponential of mean
 // cfg.CallLength, from the call's own stream.
 func callTalk(cfg Config, worker, n int) time.Duration {
-	rng := rand.New(rand.NewPCG(cfg.Seed^0x74616c6b, uint64(n)<<8|uint64(worker)))
-	return time.Duration(rng.ExpFloat64() * float64(cfg.CallLength))
+	return ownDraw(cfg.Seed^0x74616c6b, worker, n, cfg.CallLength)
+}
+
+// ownDraw is an exponential time of mean from the stream of contact n of
+// worker alone (seed salted by the kind of contact): the same whoever
+// draws it, and whenever.
+func ownDraw(seed uint64, worker, n int, mean time.Duration) time.Duration {
+	rng := rand.New(rand.NewPCG(seed, uint64(n)<<8|uint64(worker)))
+	return time.Duration(rng.ExpFloat64() * float64(mean))
 }
 
 // A plannedChat is one visitor a worker opens: its number in the worker,
@@ -116,6 +123,5 @@ func emailsOf(cfg Config) iter.Seq[plannedEmail] {
 // emailHandle is the handle time of email n of worker: exponential of
 // mean cfg.EmailLength, from the email's own stream.
 func emailHandle(cfg Config, worker, n int) time.Duration {
-	rng := rand.New(rand.NewPCG(cfg.Seed^0x68616e64, uint64(n)<<8|uint64(worker)))
-	return time.Duration(rng.ExpFloat64() * float64(cfg.EmailLength))
+	return ownDraw(cfg.Seed^0x68616e64, worker, n, cfg.EmailLength)
 }

@@ -16,8 +16,9 @@ import (
 // call for the accept delay and its talk time. A caller whose patience
 // runs out before an agent answered (in the queue, or while the agent's
 // phone rings, when the bench's connector finds the call still queued and
-// hangs up) gives up. Set for runs of calls alone (no chats or emails for the agents), where the difference from
-// the bench's own counts is what the real server costs the callers.
+// hangs up) gives up. Set for runs of calls alone (no chats or emails for
+// the agents), where the difference from the bench's own counts is what
+// the real server costs the callers.
 type IdealCalls struct {
 	Calls     int64 `json:"calls"`
 	Answered  int64 `json:"answered"`

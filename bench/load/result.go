@@ -70,9 +70,9 @@ type Result struct {
 	// as many chat slots (ideal.go): set for runs of chats alone that
 	// dropped no visitor.
 	ChatsIdeal *IdealChats `json:"chats_ideal,omitempty"`
-	// Simulated is what the simulator makes of the same visitors, callers
-	// and agents (simulated.go): set for runs of chats, calls or both
-	// that post no emails and dropped no visitor.
+	// Simulated is what the simulator makes of the same visitors, callers,
+	// emails and agents (simulated.go): set for runs that dropped no
+	// visitor, unless SkipSimulation.
 	Simulated *Simulated `json:"simulated,omitempty"`
 	// Emails were posted and stored; EmailsAssigned assigned to an agent;
 	// EmailsEnded answered, ended and wrapped up.

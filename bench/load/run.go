@@ -237,19 +237,6 @@ func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time
 	}
 }
 
-// poisson calls arrival(1), arrival(2), … at the times of a Poisson
-// process of rate per second from start, drawn from rng, until d has
-// passed or ctx ends. arrival may draw from rng too: each call comes
-// between two gaps' draws.
-func poisson(ctx context.Context, rng *rand.Rand, rate float64, d time.Duration, start time.Time, arrival func(n int)) {
-	for n, at := range arrivalTimes(rng, rate, d) {
-		if !sleepUntil(ctx, start.Add(at)) {
-			return
-		}
-		arrival(n)
-	}
-}
-
 // draining reports whether the run still has work in flight in this
 // process: visitors, calls and emails being posted, calls and emails its
 // agents hold, and, when calls or emails come in, those still waiting in
