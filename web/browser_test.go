@@ -7,68 +7,21 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/switchboardhq/switchboard/internal/browsertest"
 	"github.com/switchboardhq/switchboard/server"
 )
 
-const chromium = "/usr/bin/chromium"
-
 // browser starts a headless Chromium with a fresh profile and returns a tab.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("no Chromium at " + chromium)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.Headless,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		// Both tabs must run their timers at full speed.
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.WindowSize(1366, 860),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
-	// Start the browser now, so that tabs made from ctx share it.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("starting %s: %v", chromium, err)
-	}
-	return ctx
-}
+func browser(t *testing.T) context.Context { return browsertest.New(t, 1366, 860) }
 
-// artifacts returns the folder for screenshots: $SWITCHBOARD_ARTIFACTS, or
-// a new temporary folder that outlives the test so it can be looked at.
-func artifacts(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("SWITCHBOARD_ARTIFACTS")
-	if dir == "" {
-		d, err := os.MkdirTemp("", "switchboard-web-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = d
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", dir)
-	return dir
-}
+// artifacts returns the folder for screenshots.
+func artifacts(t *testing.T) string { return browsertest.Artifacts(t) }
 
 // tab drives one browser tab in the test.
 type tab struct {
@@ -115,16 +68,8 @@ func (b *tab) within(d time.Duration, what, js string) {
 // shot saves a full-page screenshot as a PNG.
 func (b *tab) shot(name string) {
 	b.t.Helper()
-	img, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Errorf("%s: screenshot %s: %v", b.name, name, err)
-		return
-	}
 	b.n++
-	p := filepath.Join(b.dir, fmt.Sprintf("%s-%02d-%s.png", b.name, b.n, name))
-	if err := os.WriteFile(p, img, 0o644); err != nil {
-		b.t.Error(err)
-	}
+	browsertest.Shot(b.t, b.ctx, b.dir, fmt.Sprintf("%s-%02d-%s", b.name, b.n, name))
 }
 
 // errors returns the toasts the page shows, to explain a failure.
