@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/bench/internal/reporttest"
 )
 
 // TestBenchCallsAgainstServer runs calls over the HTTP API beside chats
@@ -91,6 +94,19 @@ func benchMain(t *testing.T, args ...string) (*Result, []byte) {
 		t.Fatal(err)
 	}
 	return &res, page
+}
+
+// inBrowser checks the report page in Chromium (reporttest.Check), in a
+// subtest that skips without a browser or in -short mode.
+func inBrowser(t *testing.T, name string, page []byte) {
+	t.Helper()
+	t.Run("browser", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), name+".html")
+		if err := os.WriteFile(path, page, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		reporttest.Check(t, reporttest.Page{Name: name, Path: path})
+	})
 }
 
 // reports checks that res's table holds each of inTable and its HTML

@@ -73,6 +73,7 @@ func TestBenchEmailsAgainstServer(t *testing.T) {
 
 	reports(t, res, page, []string{"email assign (POST → offer, auto)", "6 emails/s", "assigned", "the simulator, the same emails and agents"},
 		[]string{"email posted → assigned", "emails open"})
+	inBrowser(t, "bench-chats-calls-emails", page)
 }
 
 // TestBenchEmailsWaitForASlot: one agent with a few email slots

@@ -117,6 +117,7 @@ func TestBenchAgainstServer(t *testing.T) {
 	if err != nil || !bytes.Contains(page, []byte("<svg")) || !bytes.Contains(page, []byte("relay")) {
 		t.Errorf("html report: %v %.200s", err, page)
 	}
+	inBrowser(t, "bench-chats", page)
 	t.Logf("%s", errb.String())
 	t.Logf("chats %v messages %v offer %v relay %v errors %v", res["chats"], res["messages"], res["offer_latency_ms"], res["relay_latency_ms"], res["errors"])
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/switchboardhq/switchboard/bench/erlang"
 	"github.com/switchboardhq/switchboard/presence"
@@ -468,7 +469,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		writeIntervals(&b, r.Intervals)
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "note: %s\n", n)
+		writeWrapped(&b, "note: ", n, noteWidth)
 	}
 	fmt.Fprintf(&b, "ran %.2f s wall, %d hub commands (%.0f/s)\n",
 		r.WallSeconds, r.Commands, float64(r.Commands)/math.Max(r.WallSeconds, 1e-9))
@@ -658,4 +659,29 @@ type OfferStats struct {
 	// offer of theirs ring out, and the router offers a contact no more to
 	// an agent who declined or missed it.
 	Stranded int `json:"stranded"`
+}
+
+// noteWidth is where a note's lines wrap, in columns.
+const noteWidth = 100
+
+// writeWrapped writes prefix and text, wrapped at width columns between
+// words, its further lines indented under the text's start. A word longer
+// than the line gets a line of its own.
+func writeWrapped(b *strings.Builder, prefix, text string, width int) {
+	b.WriteString(prefix)
+	col, indent := len(prefix), strings.Repeat(" ", len(prefix))
+	for i, w := range strings.Fields(text) {
+		if n := utf8.RuneCountInString(w); i > 0 && col+1+n > width {
+			b.WriteString("\n" + indent + w)
+			col = len(indent) + n
+		} else {
+			if i > 0 {
+				b.WriteByte(' ')
+				col++
+			}
+			b.WriteString(w)
+			col += n
+		}
+	}
+	b.WriteByte('\n')
 }

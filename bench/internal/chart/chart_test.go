@@ -13,22 +13,57 @@ func TestLines(t *testing.T) {
 	}))
 	for _, want := range []string{
 		"queue &lt;over&gt; time", "busy &amp; idle", "120 s", "4 %",
-		// the highest point of the first series touches the top (y = pad)
-		`points="40.0,220.0 450.0,40.0 860.0,130.0"`,
+		// the highest point of the first series touches the plot's top
+		// (y = 8), 0 its bottom (y = 216); x runs from 56 to 884
+		`points="56.0,216.0 470.0,8.0 884.0,112.0"`,
+		// the legend is HTML, in the series' order and colours
+		`<div class="legend"><span><i style="background:#d62728"></i>waiting</span><span><i style="background:#1f77b4"></i>busy &amp; idle</span></div>`,
 	} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("svg lacks %q:\n%s", want, svg)
 		}
 	}
-	if strings.Count(svg, "<polyline") != 2 || !strings.HasSuffix(svg, "</svg>") {
+	if strings.Count(svg, "<polyline") != 2 || !strings.HasSuffix(svg, "</svg></figure>") {
 		t.Errorf("svg %s", svg)
 	}
 	// least raises the top: 2 drawn against 8 sits at a quarter.
-	if got := string(Lines("t", "1 s", "", 8, []Series{{"one", "#000", []float64{2, 2}}})); !strings.Contains(got, `points="40.0,175.0 860.0,175.0"`) {
+	if got := string(Lines("t", "1 s", "", 8, []Series{{"one", "#000", []float64{2, 2}}})); !strings.Contains(got, `points="56.0,164.0 884.0,164.0"`) {
 		t.Errorf("least 8: %s", got)
 	}
 	if got := string(Lines("t", "0 s", "", 1, []Series{{"one", "#000", []float64{3}}})); !strings.Contains(got, "too short") {
 		t.Errorf("one point: %s", got)
+	}
+}
+
+func TestBars(t *testing.T) {
+	svg := string(Bars("waits <ms>", []Bar{{"1 ms", 2}, {"2 ms", 0}, {"4 ms", 8}, {"8 ms", 1}, {"16 ms", 4}}))
+	for _, want := range []string{
+		"<figcaption>waits &lt;ms&gt;</figcaption>",
+		// the tallest bar fills the plot's height; an empty bucket is a bar of 0
+		`<rect x="387.2" y="8.0" width="165.1" height="208.0" fill="#1f77b4"><title>4 ms: 8</title></rect>`,
+		`<rect x="221.6" y="216.0" width="165.1" height="0.0" fill="#1f77b4"><title>2 ms: 0</title></rect>`,
+		// the y axis is the tallest bar's count; the x axis' ends and middle
+		`text-anchor="end">8</text>`, `<text x="56.0" y="232">1 ms</text>`,
+		`<text x="470.0" y="232" text-anchor="middle">4 ms</text>`, `<text x="884.0" y="232" text-anchor="end">16 ms</text>`,
+	} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("svg lacks %q:\n%s", want, svg)
+		}
+	}
+	if n := strings.Count(svg, `fill="#1f77b4"`); n != 5 {
+		t.Errorf("%d bars drawn, want 5", n)
+	}
+	// Two bars have no middle label; one has only its own.
+	if got := string(Bars("t", []Bar{{"1 ms", 1}, {"2 ms", 1}})); strings.Count(got, "<text") != 4 {
+		t.Errorf("two bars: %s", got)
+	}
+	if got := string(Bars("t", []Bar{{"1 ms", 1}})); strings.Count(got, "<text") != 3 {
+		t.Errorf("one bar: %s", got)
+	}
+	for _, empty := range [][]Bar{nil, {{"1 ms", 0}}} {
+		if got := string(Bars("t", empty)); !strings.Contains(got, `<p class="empty">no samples</p>`) || strings.Contains(got, "<svg") {
+			t.Errorf("no samples: %s", got)
+		}
 	}
 }
 
