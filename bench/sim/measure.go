@@ -44,6 +44,11 @@ type meter struct {
 	ivLen     float64
 	noIval    tally
 	noIvMedia tally
+	// with a schedule: agent i is on shift in interval k when i <
+	// schedule[k]; ivOvertime is the agent-time in interval k, inside the
+	// window, of agents off shift still holding contacts they took on it
+	schedule   []int
+	ivOvertime []float64
 	// waits of the counted answered calls: how many at once, and the rest
 	// in waitBins bins of width t·waitSpan/waitBins, bin j holding waits in
 	// (j·w, (j+1)·w]; longer waits are only in all. mediaWaits are the same
@@ -116,10 +121,14 @@ func (m *meter) tallies(c *call) [7]*tally {
 	return [7]*tally{&m.all, m.slot(c), &m.queues[c.queue], lang, ival, &m.media[c.media], ivMedia}
 }
 
-// profile sets the meter up for n profile intervals of length iv seconds.
-func (m *meter) profile(n int, iv float64) {
+// profile sets the meter up for n profile intervals of length iv seconds,
+// and schedule (nil: every agent on shift throughout).
+func (m *meter) profile(n int, iv float64, schedule []int) {
 	m.intervals, m.ivBusy, m.ivLen = make([]tally, n), make([]float64, n), iv
 	m.ivMedia = make([]tally, n*len(m.media))
+	if len(schedule) > 0 {
+		m.schedule, m.ivOvertime = schedule, make([]float64, n)
+	}
 }
 
 // slot returns the batch of a counted call.
@@ -187,10 +196,24 @@ func (m *meter) served(i, med int, from, to float64) {
 
 // occupied adds [from, to), during which agent i held at least one
 // contact, to its busy time, clipped to the window, if the run is blended
-// (otherwise served counts the agent's busy slot-time).
+// (otherwise served counts the agent's busy slot-time); and its part off
+// shift to the overtime. An agent off shift takes no contact, so what they
+// hold off shift they took on shift, and they work until its end.
 func (m *meter) occupied(i int, from, to float64) {
-	if lo, hi := math.Max(from, m.w0), math.Min(to, m.w1); m.blended && hi > lo {
+	lo, hi := math.Max(from, m.w0), math.Min(to, m.w1)
+	if hi <= lo {
+		return
+	}
+	if m.blended {
 		m.addBusy(i, lo, hi)
+	}
+	for n := len(m.ivOvertime); n > 0 && lo < hi; {
+		g, end := intervalOf(lo, m.ivLen)
+		end = math.Min(end, hi)
+		if i >= m.schedule[g%n] {
+			m.ivOvertime[g%n] += end - lo
+		}
+		lo = end
 	}
 }
 

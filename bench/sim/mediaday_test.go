@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -45,8 +46,9 @@ func TestMediaDayOneChatIsTheDay(t *testing.T) {
 
 // A blended day on a schedule: each interval's figures by media, within
 // each media's threshold, are those of the calls that arrived in it; its
-// occupancy is the time agents held any contact over their time on shift;
-// a media's occupancy is its busy slot-time over its slots on shift. A
+// occupancy is the time agents held any contact over their time worked, on
+// shift and after it finishing contacts (overtime, which the calls give
+// too); a media's occupancy is its busy slot-time over its slots worked. A
 // blend has no model, in any interval.
 func TestMediaDayRules(t *testing.T) {
 	const iv = 3600.0
@@ -101,13 +103,29 @@ func TestMediaDayRules(t *testing.T) {
 			lo = end
 		}
 	}
+	// The time each agent held any contact, by interval; and its part
+	// while the agent was off shift (agent a%05d is number n-1, on shift
+	// in interval k when n-1 < Schedule[k]): overtime.
 	occupied := make([]float64, len(cfg.Profile))
+	overtime := make([]float64, len(cfg.Profile))
 	mediaBusy := make([]float64, nm)
-	for _, spans := range byAgent {
+	for id, spans := range byAgent {
+		var n int
+		if _, err := fmt.Sscanf(id, "a%05d", &n); err != nil {
+			t.Fatal(err)
+		}
 		slices.SortFunc(spans, func(x, y span) int { return cmpFloat(x.from, y.from) })
 		end := math.Inf(-1)
 		for _, s := range spans {
 			clip(max(s.from, end), s.to, occupied)
+			for lo, hi := max(s.from, end, w0), min(s.to, w1); lo < hi; {
+				g, ivEnd := intervalOf(lo, iv)
+				ivEnd = min(ivEnd, hi)
+				if k := g % len(cfg.Profile); n-1 >= cfg.Schedule[k] {
+					overtime[k] += ivEnd - lo
+				}
+				lo = ivEnd
+			}
 			end = max(end, s.to)
 			one := []float64{0}
 			clip(s.from, s.to, one)
@@ -119,14 +137,18 @@ func TestMediaDayRules(t *testing.T) {
 		k := g % len(cfg.Profile)
 		onShift[k] += (min(float64(g+1)*iv, w1) - max(float64(g)*iv, w0)) * float64(cfg.Schedule[k])
 	}
-	var allShift float64
+	var allShift, allOvertime float64
 	for k, ir := range r.Intervals {
 		allShift += onShift[k]
+		allOvertime += overtime[k]
 		if ir.Erlang != nil {
 			t.Errorf("interval %d of a blend has a model: %+v", k, ir.Erlang)
 		}
-		if got, want := ir.Occupancy, occupied[k]/onShift[k]; math.Abs(got-want) > 1e-9 {
+		if got, want := ir.Occupancy, occupied[k]/(onShift[k]+overtime[k]); math.Abs(got-want) > 1e-9 || got > 1 {
 			t.Errorf("interval %d: occupancy %v, the calls say %v", k, got, want)
+		}
+		if math.Abs(ir.Overtime-overtime[k]) > 1e-6 {
+			t.Errorf("interval %d: overtime %v s, the calls say %v s", k, ir.Overtime, overtime[k])
 		}
 		if len(ir.Media) != nm {
 			t.Fatalf("interval %d: media %+v", k, ir.Media)
@@ -142,9 +164,16 @@ func TestMediaDayRules(t *testing.T) {
 			}
 		}
 	}
+	// Agents going off shift at 01:00 and at 02:00 hold chats and emails.
+	if overtime[1] > 0 || overtime[0] <= 0 || overtime[2] <= 0 {
+		t.Errorf("overtime by interval %v s: none expected in the second (9 agents, up from 3)", overtime)
+	}
+	if s := r.Simulated; math.Abs(s.OnShift-allShift) > 1e-6 || math.Abs(s.Overtime-allOvertime) > 1e-6 {
+		t.Errorf("on shift %v s and overtime %v s, the calls say %v and %v", s.OnShift, s.Overtime, allShift, allOvertime)
+	}
 	for j, mr := range r.Media {
-		if got, want := mr.Occupancy, mediaBusy[j]/(float64(mr.Capacity)*allShift); math.Abs(got-want) > 1e-9 {
-			t.Errorf("%s: occupancy %v, the calls say %v of its slots on shift", mr.Media, got, want)
+		if got, want := mr.Occupancy, mediaBusy[j]/(float64(mr.Capacity)*(allShift+allOvertime)); math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: occupancy %v, the calls say %v of its slots worked", mr.Media, got, want)
 		}
 	}
 }

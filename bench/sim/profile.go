@@ -107,9 +107,10 @@ func intervalOf(t, iv float64) (g int, end float64) {
 	return g, float64(g+1) * iv
 }
 
-// slotTimes returns, for each profile interval, the slot-time on shift
-// inside the measured window (agents on shift × capacity × time), over
-// every cycle; nil without a profile.
+// slotTimes returns, for each profile interval, the slot-time worked
+// inside the measured window, over every cycle: agents on shift ×
+// capacity × time, and the overtime of agents finishing contacts after
+// their shift (meter.occupied) × capacity; nil without a profile.
 func (d *driver) slotTimes() []float64 {
 	cfg := d.cfg
 	if len(cfg.Profile) == 0 {
@@ -122,6 +123,9 @@ func (d *driver) slotTimes() []float64 {
 		if hi > lo {
 			out[g%n] += (hi - lo) * float64(cfg.onShift(g%n)*cfg.Capacity)
 		}
+	}
+	for k, x := range d.m.ivOvertime {
+		out[k] += x * float64(cfg.Capacity)
 	}
 	return out
 }
@@ -188,10 +192,14 @@ type IntervalReport struct {
 	Rate   float64 `json:"rate"`
 	Agents int     `json:"agents"`
 	// Simulated are the figures of the contacts that arrived in it.
-	// Occupancy is the busy slot-time in it over the on-shift slot-time
-	// (agents going off shift finish their chats, so it may pass 1).
+	// Occupancy is the busy slot-time in it over the slot-time worked in
+	// it: on shift, and past the shift finishing contacts (Overtime).
 	Simulated Part    `json:"simulated"`
 	Occupancy float64 `json:"occupancy"`
+	// Overtime is the agent-time, seconds, of agents off shift in it
+	// finishing contacts they took on shift, over every cycle of the
+	// window; with a schedule only.
+	Overtime float64 `json:"overtime,omitempty"`
 	// Erlang is the model for the interval on its own, as if its rate and
 	// agents held steady (the stationary independent period-by-period
 	// approximation of workforce planning): Erlang C, or A with patience.
@@ -220,13 +228,16 @@ func (d *driver) reportIntervals(r *Report, slotTime []float64) {
 	cfg := d.cfg
 	iv := cfg.Interval.Seconds()
 	if len(cfg.Schedule) > 0 {
-		r.Notes = append(r.Notes, "occupancy is of the agents' time on shift; fairness is over the whole window, whatever each agent's shifts")
+		r.Notes = append(r.Notes, "occupancy is of the agents' time worked: on shift, and after it finishing contacts (overtime); fairness is over the whole window, whatever each agent's shifts")
 	}
 	theta, t := cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()
 	h, _ := cfg.serviceTime()
 	for k, rate := range cfg.Profile {
 		ir := IntervalReport{Start: float64(k) * iv, Rate: rate, Agents: cfg.onShift(k),
 			Simulated: d.m.intervals[k].part(), Occupancy: ratio(d.m.ivBusy[k], slotTime[k])}
+		if len(d.m.ivOvertime) > 0 {
+			ir.Overtime = d.m.ivOvertime[k]
+		}
 		if ir.Agents > 0 && !cfg.blended() {
 			if p, err := model(rate, h, ir.Agents*cfg.Capacity, t, theta); err == nil {
 				ir.Erlang = p

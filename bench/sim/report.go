@@ -124,6 +124,11 @@ type Measured struct {
 	Answered         int      `json:"answered"`
 	Abandoned        int      `json:"abandoned"`
 	Fairness         Fairness `json:"fairness"`
+	// With a schedule: OnShift is the agent-time on shift in the window and
+	// Overtime that of agents past their shift finishing contacts, seconds;
+	// occupancy is over both.
+	OnShift  float64 `json:"on_shift,omitempty"`
+	Overtime float64 `json:"overtime,omitempty"`
 }
 
 // Fairness is how evenly the work was spread over the agents in the window.
@@ -221,17 +226,23 @@ func (d *driver) report(wall time.Duration) *Report {
 		Wrapup: cfg.Wrapup.Seconds(), Patience: theta, Accept: string(cfg.Accept),
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
 		Queues: cfg.Queues, Languages: cfg.Languages, Profile: cfg.Profile, Interval: cfg.Interval.Seconds(), Schedule: cfg.Schedule}
-	// The slot-time on shift in the window: every agent's all along, or
-	// the schedule's.
+	// The slot-time worked in the window: every agent's all along, or the
+	// schedule's and the overtime after it.
 	slotTimes := d.slotTimes()
 	slotTime := float64(servers) * (d.w1 - d.w0)
+	var overtime float64
 	if len(cfg.Schedule) > 0 {
 		slotTime = 0
-		for _, x := range slotTimes {
+		for k, x := range slotTimes {
 			slotTime += x
+			overtime += d.m.ivOvertime[k]
 		}
 	}
 	r.Simulated = d.m.measured(cfg.Agents, cfg.Capacity, slotTime)
+	if len(cfg.Schedule) > 0 {
+		r.Simulated.OnShift = slotTime/float64(cfg.Capacity) - overtime
+		r.Simulated.Overtime = overtime
+	}
 	if cfg.Capacity > 1 {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
 	}
@@ -427,6 +438,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "fairness: Jain index of busy time %.4f; per agent handled min %d / mean %.1f / max %d, occupancy min %s / max %s\n",
 		f.Jain, f.HandledMin, f.HandledMean, f.HandledMax, pct(f.BusyMin), pct(f.BusyMax))
+	if s.OnShift > 0 {
+		fmt.Fprintf(&b, "shifts: %.1f agent-hours on shift, and %.2f (%s) after them finishing contacts\n",
+			s.OnShift/3600, s.Overtime/3600, pct(ratio(s.Overtime, s.OnShift)))
+	}
 	if len(r.Queues) > 0 {
 		fmt.Fprintf(&b, "\n%-16s %-9s %-7s %-18s %-18s %-9s %s\n", "queue", "rate/s", "agents", "service level", "ASA", "abandon", "model for the queue alone")
 		for _, q := range r.Queues {
