@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -80,9 +81,9 @@ func withinChart(what string, T float64, ss []chart.Series) template.HTML {
 func (r *Report) intervalCharts() chart.Section {
 	var sl, model, load, agents []float64
 	for _, iv := range r.Intervals {
-		sl = append(sl, 100*iv.Simulated.ServiceLevel)
-		m := 0.0
-		if iv.Erlang != nil {
+		sl = append(sl, slPct(iv.Simulated))
+		m := math.NaN() // no model: no contacts, or no steady state
+		if iv.Erlang != nil && iv.Rate > 0 {
 			m = 100 * iv.Erlang.ServiceLevel
 		}
 		model = append(model, m)
@@ -113,10 +114,10 @@ func (r *Report) blendedIntervalCharts(end string) chart.Section {
 	}
 	var load, agents []float64
 	for _, iv := range r.Intervals {
-		sl[0].Ys = append(sl[0].Ys, 100*iv.Simulated.ServiceLevel)
+		sl[0].Ys = append(sl[0].Ys, slPct(iv.Simulated))
 		work := 0.0
 		for j, m := range r.Media {
-			sl[j+1].Ys = append(sl[j+1].Ys, 100*iv.Media[j].Simulated.ServiceLevel)
+			sl[j+1].Ys = append(sl[j+1].Ys, slPct(iv.Media[j].Simulated))
 			work += iv.Rate / r.Input.Rate * m.AgentLoad // the media's share of the interval's rate
 		}
 		load = append(load, work)
@@ -126,4 +127,13 @@ func (r *Report) blendedIntervalCharts(end string) chart.Section {
 		chart.Lines("service level by interval and media, from the first to the last", end, "%.0f %%", 100, sl),
 		chart.Lines("offered load (agents of work) and agents on shift by interval", end, "", 1,
 			[]chart.Series{{Name: "agents of work", Color: "#d62728", Ys: load}, {Name: "agents on shift", Color: "#2ca02c", Ys: agents}})}}
+}
+
+// slPct is p's service level in percent, or NaN (a gap in its line) when
+// no contact arrived, so it has none.
+func slPct(p Part) float64 {
+	if p.Arrivals == 0 {
+		return math.NaN()
+	}
+	return 100 * p.ServiceLevel
 }

@@ -31,21 +31,27 @@ const (
 )
 
 // Series is one line: its name, colour and values, sampled at equal steps
-// from the left edge to the right.
+// from the left edge to the right. A NaN is a sample with no value (an
+// interval with no contacts, a model with no answer): the line breaks
+// there.
 type Series struct {
 	Name, Color string
 	Ys          []float64
 }
 
-// Lines draws series as polylines over a shared y axis from 0 to the
-// largest value, or to least when that is larger. The x axis runs from 0 to
-// xEnd, its label; yTop formats the top of the y axis ("%.0f" when empty).
+// Lines draws series over a shared y axis from 0 to the largest value, or
+// to least when that is larger. The x axis runs from 0 to xEnd, its label;
+// yTop formats the top of the y axis ("%.0f" when empty). Each series is a
+// group (class "series") of polylines, one per run of values between
+// gaps; a value alone between gaps is a dot.
 func Lines(title, xEnd, yTop string, least float64, ss []Series) template.HTML {
 	n, peak := 0, math.Max(least, 1e-9)
 	for _, s := range ss {
 		n = max(n, len(s.Ys))
 		for _, y := range s.Ys {
-			peak = math.Max(peak, y)
+			if !math.IsNaN(y) {
+				peak = math.Max(peak, y)
+			}
 		}
 	}
 	if n < 2 {
@@ -57,15 +63,35 @@ func Lines(title, xEnd, yTop string, least float64, ss []Series) template.HTML {
 	var b strings.Builder
 	open(&b)
 	yAxis(&b, fmt.Sprintf(yTop, peak))
+	x := func(i int) float64 { return left + plotW*float64(i)/float64(n-1) }
+	y := func(v float64) float64 { return baseline - plotH*v/peak }
 	for _, s := range ss {
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="`, template.HTMLEscapeString(s.Color))
-		for i, y := range s.Ys {
-			if i > 0 {
-				b.WriteByte(' ')
+		color := template.HTMLEscapeString(s.Color)
+		fmt.Fprintf(&b, `<g class="series" fill="none" stroke="%s" stroke-width="1.5">`, color)
+		for i := 0; i < len(s.Ys); {
+			if math.IsNaN(s.Ys[i]) {
+				i++
+				continue
 			}
-			fmt.Fprintf(&b, "%.1f,%.1f", left+plotW*float64(i)/float64(n-1), baseline-plotH*y/peak)
+			j := i + 1
+			for j < len(s.Ys) && !math.IsNaN(s.Ys[j]) {
+				j++
+			}
+			if j == i+1 {
+				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2" fill="%s"/>`, x(i), y(s.Ys[i]), color)
+			} else {
+				b.WriteString(`<polyline points="`)
+				for k := i; k < j; k++ {
+					if k > i {
+						b.WriteByte(' ')
+					}
+					fmt.Fprintf(&b, "%.1f,%.1f", x(k), y(s.Ys[k]))
+				}
+				b.WriteString(`"/>`)
+			}
+			i = j
 		}
-		b.WriteString(`"/>`)
+		b.WriteString(`</g>`)
 	}
 	xLabel(&b, left, "", "0")
 	xLabel(&b, width-right, anchorEnd, xEnd)

@@ -2,6 +2,7 @@ package chart
 
 import (
 	"html/template"
+	"math"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,16 @@ func TestLines(t *testing.T) {
 	}
 	if strings.Count(svg, "<polyline") != 2 || !strings.HasSuffix(svg, "</svg></figure>") {
 		t.Errorf("svg %s", svg)
+	}
+	// A NaN breaks its line: two runs of values, and a dot for one alone.
+	gaps := string(Lines("t", "1 s", "", 1, []Series{{"gaps", "#000", []float64{1, 2, math.NaN(), 2, math.NaN(), math.NaN(), 1, 1}}}))
+	for _, want := range []string{
+		`<g class="series" fill="none" stroke="#000" stroke-width="1.5"><polyline points="56.0,112.0 174.3,8.0"/>` +
+			`<circle cx="410.9" cy="8.0" r="2" fill="#000"/><polyline points="765.7,112.0 884.0,112.0"/></g>`,
+	} {
+		if !strings.Contains(gaps, want) {
+			t.Errorf("gaps: svg lacks %q:\n%s", want, gaps)
+		}
 	}
 	// least raises the top: 2 drawn against 8 sits at a quarter.
 	if got := string(Lines("t", "1 s", "", 8, []Series{{"one", "#000", []float64{2, 2}}})); !strings.Contains(got, `points="56.0,164.0 884.0,164.0"`) {

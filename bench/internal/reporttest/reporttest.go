@@ -92,26 +92,27 @@ const layoutCheck = `(() => {
     for (let a = 0; a < texts.length; a++) for (let b = a + 1; b < texts.length; b++) {
       if (overlap(texts[a].b, texts[b].b)) bad.push(name + ": the labels " + JSON.stringify(texts[a].s) + " and " + JSON.stringify(texts[b].s) + " overlap");
     }
-    const lines = [...svg.querySelectorAll("polyline")], bars = [...svg.querySelectorAll("rect[fill='#1f77b4']")];
-    if (!lines.length && !bars.length) bad.push(name + " draws nothing");
-    for (const l of lines) {
+    const series = [...svg.querySelectorAll("g.series")], bars = [...svg.querySelectorAll("rect[fill='#1f77b4']")];
+    if (!svg.querySelector("g.series > *") && !bars.length) bad.push(name + " draws nothing");
+    const point = (x, y) => {
+      if (isFinite(x) && isFinite(y) && inside({x: x, y: y, width: 0, height: 0}, vb)) return true;
+      bad.push(name + ": a line leaves the plot at (" + x + ", " + y + ")");
+      return false;
+    };
+    for (const l of svg.querySelectorAll("g.series polyline")) {
       const pts = l.points;
       if (pts.numberOfItems < 2) bad.push(name + " has a line of " + pts.numberOfItems + " point");
-      for (let k = 0; k < pts.numberOfItems; k++) {
-        const p = pts.getItem(k);
-        if (!isFinite(p.x) || !isFinite(p.y) || !inside({x: p.x, y: p.y, width: 0, height: 0}, vb)) {
-          bad.push(name + ": a line leaves the plot at (" + p.x + ", " + p.y + ")"); break;
-        }
-      }
+      for (let k = 0; k < pts.numberOfItems && point(pts.getItem(k).x, pts.getItem(k).y); k++) {}
     }
+    for (const c of svg.querySelectorAll("g.series circle")) point(c.cx.baseVal.value, c.cy.baseVal.value);
     for (const rect of bars) {
       if (!inside(rect.getBBox(), vb)) { bad.push(name + ": a bar leaves the plot"); break; }
     }
     const legend = [...fig.querySelectorAll(".legend > span")];
-    if (lines.length && legend.length !== lines.length) bad.push(name + " has " + lines.length + " lines and " + legend.length + " legend entries");
+    if (series.length && legend.length !== series.length) bad.push(name + " has " + series.length + " lines and " + legend.length + " legend entries");
     legend.forEach((e, k) => {
       const swatch = getComputedStyle(e.querySelector("i")).backgroundColor;
-      const line = lines[k] && getComputedStyle(lines[k]).stroke;
+      const line = series[k] && getComputedStyle(series[k]).stroke;
       if (!e.textContent.trim()) bad.push(name + ": a legend entry has no name");
       if (line && swatch !== line) bad.push(name + ": the legend's " + JSON.stringify(e.textContent) + " is " + swatch + ", its line " + line);
       const b = e.getBoundingClientRect();

@@ -2,6 +2,7 @@ package reporttest
 
 import (
 	"html/template"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,7 @@ func TestChartsPass(t *testing.T) {
 		{Name: "agents busy", Color: "#2ca02c", Ys: []float64{1, 2, 3, 4}},
 		{Name: "calls active", Color: "#9467bd", Ys: []float64{4, 3, 2, 1}},
 		{Name: "emails open", Color: "#8c564b", Ys: []float64{0, 0, 0, 0}},
+		{Name: "with gaps", Color: "#e377c2", Ys: []float64{math.NaN(), 5, math.NaN(), 8}},
 	}
 	table := strings.Repeat("x", 136) + "\nshort line\n"
 	err = chart.Page(f, "a report <with> everything", table,
@@ -63,7 +65,7 @@ func TestProblemsFound(t *testing.T) {
 <pre>` + "a table line far too long for the three hundred pixels its box is given, so that a reader must scroll it sideways" + `</pre>
 <figure><figcaption>clipped</figcaption><div class="legend"><span><i style="background:#d62728"></i>waiting</span><span><i style="background:#000000"></i>busy</span></div>
 <svg viewBox="0 0 900 240" width="900"><text x="880" y="20">a label past the right edge</text><text x="10" y="100">here</text><text x="12" y="102">over it</text><text x="40" y="230"> </text>
-<polyline fill="none" stroke="#d62728" points="40,10 950,20"/><polyline fill="none" stroke="#1f77b4" points="40,10 60,20"/></svg></figure>
+<g class="series" fill="none" stroke="#d62728"><polyline points="40,10 950,20"/></g><g class="series" fill="none" stroke="#1f77b4"><polyline points="40,10 60,20"/><circle cx="70" cy="250" r="2"/><polyline points="80,20"/></g></svg></figure>
 <figure><figcaption></figcaption><svg viewBox="0 0 900 240" width="200"><text x="1" y="20">a</text></svg></figure>
 <figure><figcaption>nothing</figcaption></figure>
 <div style="width:2000px">wide</div>
@@ -81,6 +83,8 @@ func TestProblemsFound(t *testing.T) {
 		`"clipped": the labels "here" and "over it" overlap`,
 		`"clipped" has an empty label`,
 		`"clipped": a line leaves the plot at (950, 20)`,
+		`"clipped": a line leaves the plot at (70, 250)`,
+		`"clipped" has a line of 1 point`,
 		`"clipped": the legend's "busy" is rgb(0, 0, 0), its line rgb(31, 119, 180)`,
 		"chart 2 has no title",
 		"chart 2 is drawn 200 × 53 px",
