@@ -9,18 +9,15 @@ import (
 	"github.com/switchboardhq/switchboard/session"
 )
 
-// queued returns the frames waiting on s's channel, without waiting.
+// queued returns the frames waiting on s's channel (drain), and whether
+// the channel is still open, without waiting.
 func queued(s *Subscription) (frames []Frame, open bool) {
-	for {
-		select {
-		case f, ok := <-s.C():
-			if !ok {
-				return frames, false
-			}
-			frames = append(frames, f)
-		default:
-			return frames, true
-		}
+	frames = drain(s)
+	select {
+	case _, ok := <-s.C(): // drain stopped at its end: closed
+		return frames, ok
+	default:
+		return frames, true
 	}
 }
 

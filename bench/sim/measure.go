@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"iter"
 	"math"
 
 	"github.com/switchboardhq/switchboard/presence"
@@ -44,9 +45,10 @@ type meter struct {
 	ivLen     float64
 	noIval    tally
 	noIvMedia tally
-	// with a schedule: agent i is on shift in interval k when i <
-	// schedule[k]; ivOvertime is the agent-time in interval k, inside the
-	// window, of agents off shift still holding contacts they took on it
+	// per profile interval, the agent-time in it, inside the window, of
+	// agents off shift still holding contacts they took on it (all 0
+	// without a schedule; agent i is on shift in interval k when i <
+	// schedule[k])
 	schedule   []int
 	ivOvertime []float64
 	// waits of the counted answered calls: how many at once, and the rest
@@ -126,8 +128,22 @@ func (m *meter) tallies(c *call) [7]*tally {
 func (m *meter) profile(n int, iv float64, schedule []int) {
 	m.intervals, m.ivBusy, m.ivLen = make([]tally, n), make([]float64, n), iv
 	m.ivMedia = make([]tally, n*len(m.media))
-	if len(schedule) > 0 {
-		m.schedule, m.ivOvertime = schedule, make([]float64, n)
+	m.schedule, m.ivOvertime = schedule, make([]float64, n)
+}
+
+// spans yields the profile intervals [lo, hi) crosses, each as its index
+// in the profile and the time of [lo, hi) inside it; nothing without a
+// profile.
+func (m *meter) spans(lo, hi float64) iter.Seq2[int, float64] {
+	return func(yield func(int, float64) bool) {
+		for n := len(m.intervals); n > 0 && lo < hi; {
+			g, end := intervalOf(lo, m.ivLen)
+			end = math.Min(end, hi)
+			if !yield(g%n, end-lo) {
+				return
+			}
+			lo = end
+		}
 	}
 }
 
@@ -207,13 +223,12 @@ func (m *meter) occupied(i int, from, to float64) {
 	if m.blended {
 		m.addBusy(i, lo, hi)
 	}
-	for n := len(m.ivOvertime); n > 0 && lo < hi; {
-		g, end := intervalOf(lo, m.ivLen)
-		end = math.Min(end, hi)
-		if i >= m.schedule[g%n] {
-			m.ivOvertime[g%n] += end - lo
+	if len(m.schedule) > 0 {
+		for k, d := range m.spans(lo, hi) {
+			if i >= m.schedule[k] {
+				m.ivOvertime[k] += d
+			}
 		}
-		lo = end
 	}
 }
 
@@ -221,11 +236,8 @@ func (m *meter) occupied(i int, from, to float64) {
 // the busy time of the profile intervals it spans.
 func (m *meter) addBusy(i int, lo, hi float64) {
 	m.busy[i] += hi - lo
-	for n := len(m.ivBusy); n > 0 && lo < hi; {
-		g, end := intervalOf(lo, m.ivLen)
-		end = math.Min(end, hi)
-		m.ivBusy[g%n] += end - lo
-		lo = end
+	for k, d := range m.spans(lo, hi) {
+		m.ivBusy[k] += d
 	}
 }
 

@@ -161,16 +161,16 @@ type MediaReport struct {
 
 // reportMedia fills r's media, for a blended run, and its input's load:
 // their loads in agents, with no run-wide capacity. With a schedule,
-// onShift is the agent-time on shift in the window (a media's slots are
-// its capacity times that).
-func (d *driver) reportMedia(r *Report, onShift float64) {
+// worked is the agent-time worked in the window, on shift and overtime (a
+// media's slots are its capacity times that).
+func (d *driver) reportMedia(r *Report, worked float64) {
 	window := d.w1 - d.w0
 	r.Input.Capacity, r.Input.Load = 0, 0
 	for i, m := range d.cfg.Media {
 		rate, h, k, t, _ := d.cfg.mediaQueue(i)
 		slotTime := float64(d.cfg.Agents*k) * window
 		if len(d.cfg.Schedule) > 0 {
-			slotTime = float64(k) * onShift
+			slotTime = float64(k) * worked
 		}
 		mr := MediaReport{Media: m.Media.String(), Rate: rate, Handle: m.Handle.Seconds(), Wrapup: m.Wrapup.Seconds(),
 			Capacity: k, SLThreshold: t, Load: rate * h, AgentLoad: rate * h / float64(k),

@@ -107,11 +107,10 @@ func intervalOf(t, iv float64) (g int, end float64) {
 	return g, float64(g+1) * iv
 }
 
-// slotTimes returns, for each profile interval, the slot-time worked
-// inside the measured window, over every cycle: agents on shift ×
-// capacity × time, and the overtime of agents finishing contacts after
-// their shift (meter.occupied) × capacity; nil without a profile.
-func (d *driver) slotTimes() []float64 {
+// shiftTimes returns, for each profile interval, the agent-time on shift
+// inside the measured window (agents on shift × time), over every cycle;
+// nil without a profile.
+func (d *driver) shiftTimes() []float64 {
 	cfg := d.cfg
 	if len(cfg.Profile) == 0 {
 		return nil
@@ -121,11 +120,8 @@ func (d *driver) slotTimes() []float64 {
 	for g := int(d.w0 / iv); float64(g)*iv < d.w1; g++ {
 		lo, hi := math.Max(float64(g)*iv, d.w0), math.Min(float64(g+1)*iv, d.w1)
 		if hi > lo {
-			out[g%n] += (hi - lo) * float64(cfg.onShift(g%n)*cfg.Capacity)
+			out[g%n] += (hi - lo) * float64(cfg.onShift(g%n))
 		}
-	}
-	for k, x := range d.m.ivOvertime {
-		out[k] += x * float64(cfg.Capacity)
 	}
 	return out
 }
@@ -222,9 +218,9 @@ type IntervalMedia struct {
 	Erlang *Prediction `json:"erlang,omitempty"`
 }
 
-// reportIntervals fills r's intervals, with slotTime the slot-time on
-// shift of each (slotTimes).
-func (d *driver) reportIntervals(r *Report, slotTime []float64) {
+// reportIntervals fills r's intervals, with worked the slot-time worked
+// in each: on shift and overtime.
+func (d *driver) reportIntervals(r *Report, worked []float64) {
 	cfg := d.cfg
 	iv := cfg.Interval.Seconds()
 	if len(cfg.Schedule) > 0 {
@@ -234,10 +230,7 @@ func (d *driver) reportIntervals(r *Report, slotTime []float64) {
 	h, _ := cfg.serviceTime()
 	for k, rate := range cfg.Profile {
 		ir := IntervalReport{Start: float64(k) * iv, Rate: rate, Agents: cfg.onShift(k),
-			Simulated: d.m.intervals[k].part(), Occupancy: ratio(d.m.ivBusy[k], slotTime[k])}
-		if len(d.m.ivOvertime) > 0 {
-			ir.Overtime = d.m.ivOvertime[k]
-		}
+			Simulated: d.m.intervals[k].part(), Occupancy: ratio(d.m.ivBusy[k], worked[k]), Overtime: d.m.ivOvertime[k]}
 		if ir.Agents > 0 && !cfg.blended() {
 			if p, err := model(rate, h, ir.Agents*cfg.Capacity, t, theta); err == nil {
 				ir.Erlang = p

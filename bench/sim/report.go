@@ -226,22 +226,20 @@ func (d *driver) report(wall time.Duration) *Report {
 		Wrapup: cfg.Wrapup.Seconds(), Patience: theta, Accept: string(cfg.Accept),
 		Duration: cfg.Duration.Seconds(), Warmup: cfg.Warmup.Seconds(), SLThreshold: t, Seed: cfg.Seed, Load: cfg.Rate * h,
 		Queues: cfg.Queues, Languages: cfg.Languages, Profile: cfg.Profile, Interval: cfg.Interval.Seconds(), Schedule: cfg.Schedule}
-	// The slot-time worked in the window: every agent's all along, or the
-	// schedule's and the overtime after it.
-	slotTimes := d.slotTimes()
+	// The slot-time worked in the window, by profile interval and in all:
+	// every agent's all along, or the schedule's and the overtime after it.
+	shift := d.shiftTimes()
+	worked := make([]float64, len(shift))
+	for k := range shift {
+		worked[k] = (shift[k] + d.m.ivOvertime[k]) * float64(cfg.Capacity)
+	}
 	slotTime := float64(servers) * (d.w1 - d.w0)
-	var overtime float64
 	if len(cfg.Schedule) > 0 {
-		slotTime = 0
-		for k, x := range slotTimes {
-			slotTime += x
-			overtime += d.m.ivOvertime[k]
-		}
+		slotTime = sum(worked)
 	}
 	r.Simulated = d.m.measured(cfg.Agents, cfg.Capacity, slotTime)
 	if len(cfg.Schedule) > 0 {
-		r.Simulated.OnShift = slotTime/float64(cfg.Capacity) - overtime
-		r.Simulated.Overtime = overtime
+		r.Simulated.OnShift, r.Simulated.Overtime = sum(shift), sum(d.m.ivOvertime)
 	}
 	if cfg.Capacity > 1 {
 		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
@@ -259,7 +257,7 @@ func (d *driver) report(wall time.Duration) *Report {
 	if cfg.blended() {
 		d.reportMedia(r, slotTime)
 		if len(cfg.Profile) > 0 {
-			d.reportIntervals(r, slotTimes)
+			d.reportIntervals(r, worked)
 		}
 		return r
 	}
@@ -279,7 +277,7 @@ func (d *driver) report(wall time.Duration) *Report {
 		}
 	}
 	if len(cfg.Profile) > 0 {
-		d.reportIntervals(r, slotTimes)
+		d.reportIntervals(r, worked)
 		return r
 	}
 	c, errC := erlang.ErlangC(cfg.Rate, h, servers, t)
@@ -305,7 +303,7 @@ func (d *driver) report(wall time.Duration) *Report {
 }
 
 // measured turns the tallies into the report's figures, with slotTime the
-// agents' slot-time on shift in the window, occupancy's denominator.
+// agents' slot-time worked in the window, occupancy's denominator.
 func (m *meter) measured(agents, capacity int, slotTime float64) Measured {
 	a := &m.all
 	out := Measured{
@@ -699,4 +697,12 @@ func writeWrapped(b *strings.Builder, prefix, text string, width int) {
 		}
 	}
 	b.WriteByte('\n')
+}
+
+// sum is the sum of xs.
+func sum(xs []float64) (total float64) {
+	for _, x := range xs {
+		total += x
+	}
+	return total
 }

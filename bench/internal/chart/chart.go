@@ -55,7 +55,7 @@ func Lines(title, xEnd, yTop string, least float64, ss []Series) template.HTML {
 		}
 	}
 	if n < 2 {
-		return figure(title, nil, "run too short for a chart")
+		return empty(title, "run too short for a chart")
 	}
 	if yTop == "" {
 		yTop = "%.0f"
@@ -115,7 +115,7 @@ func Bars(title string, bars []Bar) template.HTML {
 		peak = max(peak, bar.N)
 	}
 	if peak == 0 {
-		return figure(title, nil, "no samples")
+		return empty(title, "no samples")
 	}
 	var b strings.Builder
 	open(&b)
@@ -161,9 +161,8 @@ func xLabel(b *strings.Builder, x float64, anchor, s string) {
 	fmt.Fprintf(b, `<text x="%.1f" y="%g"%s>%s</text>`, x, baseline+16, anchor, template.HTMLEscapeString(s))
 }
 
-// figure wraps a plot with its title and its series' legend, or a note
-// in place of the plot when plot is not SVG.
-func figure(title string, legend []Series, plot string) template.HTML {
+// figure wraps an SVG plot with its title and its series' legend.
+func figure(title string, legend []Series, svg string) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<figure><figcaption>%s</figcaption>`, template.HTMLEscapeString(title))
 	if len(legend) > 0 {
@@ -173,13 +172,16 @@ func figure(title string, legend []Series, plot string) template.HTML {
 		}
 		b.WriteString(`</div>`)
 	}
-	if strings.HasPrefix(plot, "<svg") {
-		b.WriteString(plot)
-	} else {
-		fmt.Fprintf(&b, `<p class="empty">%s</p>`, template.HTMLEscapeString(plot))
-	}
+	b.WriteString(svg)
 	b.WriteString(`</figure>`)
 	return template.HTML(b.String())
+}
+
+// empty is a chart with nothing to plot: its title, and note in the
+// plot's place.
+func empty(title, note string) template.HTML {
+	return template.HTML(fmt.Sprintf(`<figure><figcaption>%s</figcaption><p class="empty">%s</p></figure>`,
+		template.HTMLEscapeString(title), template.HTMLEscapeString(note)))
 }
 
 // Section is a heading and the charts under it.
