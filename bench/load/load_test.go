@@ -25,7 +25,15 @@ func TestMain(m *testing.M) { os.Exit(leakcheck.Run(m, leakcheck.Config{Slack: 2
 // startServer runs a real server in process on a loopback port.
 func startServer(t *testing.T) string {
 	t.Helper()
-	srv, err := server.New(server.Config{AdminKey: "k", NoDemo: true})
+	return startServerWith(t, server.Config{})
+}
+
+// startServerWith runs a real server of cfg, with admin key "k" and no
+// demo, in process on a loopback port.
+func startServerWith(t *testing.T, cfg server.Config) string {
+	t.Helper()
+	cfg.AdminKey, cfg.NoDemo = "k", true
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // --tz on machines without a zone database
 
 	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/router"
@@ -38,7 +39,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	var r *Report
 	switch {
-	case o.targets.any() && len(o.cfg.Profile) > 0:
+	case o.targets.any() && (len(o.cfg.Profile) > 0 || len(o.cfg.Arrivals) > 0 && o.cfg.Interval > 0):
 		r, err = StaffProfile(ctx, o.cfg, o.targets)
 	case o.targets.any():
 		r, err = Staff(ctx, o.cfg, o.targets)
@@ -51,6 +52,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard simulate:", err)
 		return 1
+	}
+	if o.history != nil {
+		o.history.Observe(r)
 	}
 	if o.json {
 		enc := json.NewEncoder(stdout)
@@ -93,6 +97,7 @@ type options struct {
 	json    bool
 	quiet   bool
 	html    string
+	history *History // --history: the run replays it
 }
 
 // parseFlags reads the command line: times in seconds of simulated time.
@@ -109,6 +114,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "       take a value per media, e.g. --handle voice=240,chat=480,email=600 --capacity chat=3,email=5)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [--shrinkage X] [options above but --agents and --team]")
 		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
+		fmt.Fprintln(stderr, "   or: switchboard simulate --history DIR [--workspace W] [--from DAY|TIME] [--to DAY|TIME] [--tz ZONE] [--interval S]")
+		fmt.Fprintln(stderr, "       --agents N | --team ... | --schedule N1,... | a staffing target [--capacity N] [--sl-threshold S] [--accept manual ...]")
+		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given, beside what they met")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
@@ -221,11 +229,26 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	fs.BoolVar(&o.json, "json", false, "write JSON instead of a table")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
 	fs.StringVar(&o.html, "html", "", "also write an HTML report with charts to this file")
+	historyDir := fs.String("history", "", "replay a server's history: its exports folder (<data>/exports, one session document per file) or one workspace's folder in it; the history gives the arrivals, media, queues, languages, handle and wrap-up times, capacities and patience")
+	workspace := fs.String("workspace", "", "with --history: the workspace to replay, a folder of the exports (default: the only one)")
+	from := fs.String("from", "", "with --history: replay contacts from this day (2026-11-20) or time (RFC 3339), in --tz (default: from midnight before the first)")
+	to := fs.String("to", "", "with --history: replay contacts before this day or time (default: up to the last)")
+	tz := fs.String("tz", "UTC", "with --history: the time zone of --from, --to and the intervals' clock, e.g. Europe/Paris")
 	if err = fs.Parse(args); err != nil {
 		return
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *historyDir != "" {
+		if o.history, err = readHistoryFlags(*historyDir, *workspace, *from, *to, *tz, *seed, set); err != nil {
+			return o, err
+		}
+		media = slices.Clone(o.history.Media)
+	} else if name := firstSet(set, "workspace", "from", "to", "tz"); name != "" {
+		return o, fmt.Errorf("--%s goes with --history", name)
 	}
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
 		if v < 0 {
@@ -251,11 +274,11 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		return o, fmt.Errorf("--agents is required (≥ 1), or a staffing target (--target-sl, --target-asa, --max-abandon, --max-occupancy)")
 	case len(profile) > 0 && *rate != 0:
 		return o, fmt.Errorf("--rate with --profile: the profile gives the rates")
-	case len(profile) == 0 && *rate <= 0:
+	case o.history == nil && len(profile) == 0 && *rate <= 0:
 		return o, fmt.Errorf("--rate is required (> 0 per second), or --profile")
 	case *interval < 0:
 		return o, fmt.Errorf("--interval %g: want > 0", *interval)
-	case handle.all <= 0 && !(len(media) > 0 && handle.hasBy()):
+	case o.history == nil && handle.all <= 0 && !(len(media) > 0 && handle.hasBy()):
 		return o, fmt.Errorf("--handle is required (> 0 seconds)")
 	case *duration <= 0:
 		return o, fmt.Errorf("--duration %g: want > 0", *duration)
@@ -282,6 +305,10 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		Profile: profile, Interval: seconds(*interval), Schedule: schedule}
 	if len(media) == 0 {
 		o.cfg.Capacity = int(capacity.all)
+	}
+	if o.history != nil {
+		o.cfg.Duration = 0 // the history's
+		o.cfg = o.history.Config(o.cfg)
 	}
 	check := o.cfg
 	if staffing {
@@ -445,4 +472,44 @@ func parseTeam(v string) (Team, error) {
 		t.Languages = list(parts[2])
 	}
 	return t, nil
+}
+
+// historyRefuses are the flags that --history gives itself.
+var historyRefuses = []string{"rate", "profile", "handle", "handle-dist", "handle-cv", "media", "queues", "languages", "patience", "wrapup", "duration", "warmup"}
+
+// readHistoryFlags reads the history of --history dir, with the
+// command line's other --history flags; set holds the flags given.
+func readHistoryFlags(dir, workspace, from, to, tz string, seed uint64, set map[string]bool) (*History, error) {
+	if name := firstSet(set, historyRefuses...); name != "" {
+		return nil, fmt.Errorf("--%s with --history: the history gives it", name)
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("--tz %q: %v", tz, err)
+	}
+	o := HistoryOptions{Workspace: workspace, Location: loc, Seed: seed}
+	for _, t := range []struct {
+		name, v string
+		into    *time.Time
+	}{{"from", from, &o.From}, {"to", to, &o.To}} {
+		if t.v == "" {
+			continue
+		}
+		if *t.into, err = time.ParseInLocation(time.DateOnly, t.v, loc); err != nil {
+			if *t.into, err = time.Parse(time.RFC3339, t.v); err != nil {
+				return nil, fmt.Errorf("--%s %q: want a day (2026-11-20) or a time (2026-11-20T08:00:00Z)", t.name, t.v)
+			}
+		}
+	}
+	return ReadHistory(dir, o)
+}
+
+// firstSet returns the first of names that set holds, or "".
+func firstSet(set map[string]bool, names ...string) string {
+	for _, n := range names {
+		if set[n] {
+			return n
+		}
+	}
+	return ""
 }

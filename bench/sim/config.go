@@ -86,12 +86,17 @@ type Config struct {
 	// repeats. Rate must then be 0; it becomes the profile's mean.
 	Profile []float64
 	// Arrivals, when set, make the run a replay: its contacts are these,
-	// in order of arrival (a load test's own, say), each with its own
-	// media, language, handle time and patience, instead of draws. Rate
-	// must then be 0 (it becomes their number over Duration), Profile and
-	// Schedule nil, one queue at most and no warm-up; Duration must end
-	// after the last arrival (0: just after it). HandleDist and Patience
-	// then only shape the models' predictions beside the run.
+	// in order of arrival (a load test's own, or a contact center's
+	// history), each with its own media, queue, language, handle time and
+	// patience, instead of draws. Rate and Profile must then be 0 and nil
+	// (the rate becomes their number over Duration), with no warm-up;
+	// Duration must end after the last arrival (0: just after it). An
+	// Interval cuts the replay into intervals, as a profile's: Duration
+	// is rounded up to whole intervals, the Profile becomes the arrivals'
+	// rate in each (ArrivalProfile), for the report and its models, and a
+	// Schedule may staff them. HandleDist, Patience and the shares of
+	// Media, Queues and Languages then only shape the models' predictions
+	// beside the run.
 	Arrivals []Arrival
 	// Interval is the length of a Profile interval, at least a minute: 0
 	// means 30 minutes.
@@ -272,10 +277,10 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("%w: agents %d, but the teams have %d", ErrConfig, c.Agents, sum)
 		}
 	}
-	if err := c.checkProfile(); err != nil {
+	if err := c.checkArrivals(); err != nil {
 		return c, err
 	}
-	if err := c.checkArrivals(); err != nil {
+	if err := c.checkProfile(); err != nil {
 		return c, err
 	}
 	switch {

@@ -123,6 +123,20 @@
 // that that many are, Agents / (1 − Shrinkage) rounded up, and a staffed
 // day adds each interval's roster and its agent-hours.
 //
+// # A replay, and a contact center's history
+//
+// Config.Arrivals replace the draws with given contacts: a load test's own
+// (bench/load replays every run), or a contact center's past. ReadHistory
+// reads the session documents a server exported (<data>/exports) and
+// makes them a replay: each contact's queue entry, media, queue,
+// language and handle time as they were, its patience as the abandons
+// let it be estimated (History). Replayed with other agents or another
+// schedule, the day shows what those would have made of it; History.Observe
+// puts what the contacts met beside the run's figures, run-wide, by media
+// and by interval. An Interval cuts a replay into intervals, with the
+// arrivals' own rate in each as its profile, which a Schedule staffs and
+// StaffProfile can search.
+//
 // # The driver
 //
 // A discrete-event loop keeps a heap of the next arrival, ends of service

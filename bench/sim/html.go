@@ -41,6 +41,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	span := seconds(float64(max(len(r.samples)-1, 0)) * r.sampleEvery).Round(time.Second)
 	title := fmt.Sprintf("switchboard simulate — %d agents, %.4g contacts/s, handle %g s", r.Input.Agents, r.Input.Rate, r.Input.Handle)
+
 	if r.Input.Wrapup > 0 {
 		title += fmt.Sprintf(" + wrap-up %g s", r.Input.Wrapup)
 	}
@@ -57,6 +58,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 			}
 			waits = append(waits, withinChart(m.Media+": ", m.SLThreshold, ss))
 		}
+	}
+	if hr := r.History; hr != nil {
+		title += fmt.Sprintf(" — the history of %s, %s to %s", hr.Workspace, hr.From, hr.To)
 	}
 	sections := []chart.Section{{Heading: "Waits", Charts: waits},
 		chart.Section{Heading: "Queue and agents", Charts: []template.HTML{chart.Lines(
@@ -79,9 +83,12 @@ func withinChart(what string, T float64, ss []chart.Series) template.HTML {
 // intervalCharts draws a profile's intervals: service level simulated and
 // modelled, and the load against the agents on shift.
 func (r *Report) intervalCharts() chart.Section {
-	var sl, model, load, agents []float64
+	var sl, model, seen, load, agents []float64
 	for _, iv := range r.Intervals {
 		sl = append(sl, slPct(iv.Simulated))
+		if iv.Observed != nil {
+			seen = append(seen, slPct(*iv.Observed))
+		}
 		m := math.NaN() // no model: no contacts, or no steady state
 		if iv.Erlang != nil && iv.Rate > 0 {
 			m = 100 * iv.Erlang.ServiceLevel
@@ -94,12 +101,18 @@ func (r *Report) intervalCharts() chart.Section {
 	if len(r.Media) > 0 {
 		return r.blendedIntervalCharts(end)
 	}
+	ss := []chart.Series{{Name: "simulated", Color: "#1f77b4", Ys: sl}, {Name: "model, as if steady", Color: "#ff7f0e", Ys: model}}
+	if seen != nil {
+		ss = append(ss, chart.Series{Name: "observed in the history", Color: observedColor, Ys: seen})
+	}
 	return chart.Section{Heading: "Intervals", Charts: []template.HTML{
-		chart.Lines(fmt.Sprintf("service level (%g s) by interval, from the first to the last", r.Input.SLThreshold), end, "%.0f %%", 100,
-			[]chart.Series{{Name: "simulated", Color: "#1f77b4", Ys: sl}, {Name: "model, as if steady", Color: "#ff7f0e", Ys: model}}),
+		chart.Lines(fmt.Sprintf("service level (%g s) by interval, from the first to the last", r.Input.SLThreshold), end, "%.0f %%", 100, ss),
 		chart.Lines("offered load (erlangs) and chat slots on shift by interval", end, "", 1,
 			[]chart.Series{{Name: "offered load", Color: "#d62728", Ys: load}, {Name: "slots on shift", Color: "#2ca02c", Ys: agents}})}}
 }
+
+// observedColor is the line of what a replayed history's contacts met.
+const observedColor = "#2ca02c"
 
 // mediaColors are the media's lines, by their order in the report.
 var mediaColors = []string{"#9467bd", "#8c564b", "#e377c2"}
@@ -112,9 +125,12 @@ func (r *Report) blendedIntervalCharts(end string) chart.Section {
 	for j, m := range r.Media {
 		sl = append(sl, chart.Series{Name: fmt.Sprintf("%s (%g s)", m.Media, m.SLThreshold), Color: mediaColors[j%len(mediaColors)]})
 	}
-	var load, agents []float64
+	var seen, load, agents []float64
 	for _, iv := range r.Intervals {
 		sl[0].Ys = append(sl[0].Ys, slPct(iv.Simulated))
+		if iv.Observed != nil {
+			seen = append(seen, slPct(*iv.Observed))
+		}
 		work := 0.0
 		for j, m := range r.Media {
 			sl[j+1].Ys = append(sl[j+1].Ys, slPct(iv.Media[j].Simulated))
@@ -122,6 +138,9 @@ func (r *Report) blendedIntervalCharts(end string) chart.Section {
 		}
 		load = append(load, work)
 		agents = append(agents, float64(iv.Agents))
+	}
+	if seen != nil {
+		sl = append(sl, chart.Series{Name: "all, observed in the history", Color: observedColor, Ys: seen})
 	}
 	return chart.Section{Heading: "Intervals", Charts: []template.HTML{
 		chart.Lines("service level by interval and media, from the first to the last", end, "%.0f %%", 100, sl),

@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard/bench/internal/reporttest"
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // TestReportsInBrowser opens the HTML report of each kind of run in
@@ -20,6 +22,11 @@ func TestReportsInBrowser(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var pages []reporttest.Page
+	// A blended day, as a server would have exported it.
+	day := Config{Media: []MediaShare{{Media: presence.Voice, Share: 0.5, Handle: 240 * time.Second},
+		{Media: presence.Chat, Share: 0.4, Handle: 480 * time.Second, Capacity: 3}, {Media: presence.Email, Share: 0.1, Handle: 600 * time.Second, Capacity: 5}},
+		Profile: []float64{0.02, 0.1, 0.05}, Interval: time.Hour, Schedule: []int{4, 20, 10}, Duration: 3 * time.Hour, Warmup: -1, Patience: 2 * time.Minute, Seed: 2}
+	history, _, _ := simulatedHistory(t, day, day0.Add(8*time.Hour))
 	for _, c := range []struct{ name, args string }{
 		{"simulate-erlang-a", "--agents 20 --rate 0.06 --handle 300 --patience 120 --duration 40000"},
 		{"simulate-constant", "--agents 4 --rate 0.035 --handle 100 --handle-dist constant --duration 50000"},
@@ -30,6 +37,8 @@ func TestReportsInBrowser(t *testing.T) {
 		{"simulate-blend", "--media voice=0.5,chat=0.4,email=0.1 --handle voice=240,chat=480,email=600 --capacity chat=3,email=5 " +
 			"--sl-threshold voice=20,chat=60,email=3600 --profile 0.02,0.1,0.05 --interval 3600 --schedule 4,20,10 --duration 10800"},
 		{"simulate-staffing", "--rate 0.3 --handle 100 --target-sl 80% --duration 20000"},
+		{"simulate-history", "--history " + history + " --interval 3600 --sl-threshold voice=20,chat=60,email=3600 --capacity chat=3,email=5 " +
+			"--schedule 0,0,0,0,0,0,0,0,4,20,10,0,0,0,0,0,0,0,0,0,0,0,0,0"},
 	} {
 		path := filepath.Join(dir, c.name+".html")
 		var errb bytes.Buffer

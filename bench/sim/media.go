@@ -150,6 +150,8 @@ type MediaReport struct {
 	// slot-time over agents × Capacity × the window.
 	Simulated Part    `json:"simulated"`
 	Occupancy float64 `json:"occupancy"`
+	// Observed is what its contacts met in a replayed history.
+	Observed *Part `json:"observed,omitempty"`
 	// Dedicated is the fewest agents a team serving this media alone needs
 	// by the model (Erlang C, or A with patience) to reach a staffing
 	// search's targets, 0 outside a search or when it has no answer.
@@ -228,8 +230,12 @@ func writeMedia(b *strings.Builder, media []MediaReport) {
 		fmt.Fprintf(b, "%-7s %-9.4g %-14s %-9d %-10s %-17s %-12s %-9s %-10s %s\n", m.Media, m.Rate, fmt.Sprintf("%g+%g s", m.Handle, m.Wrapup), m.Capacity,
 			fmt.Sprintf("%.3g ag.", m.AgentLoad), fmt.Sprintf("%.1f %% (%gs)", 100*m.Simulated.ServiceLevel, m.SLThreshold),
 			fmt.Sprintf("%.3f s", m.Simulated.ASA), fmt.Sprintf("%.2f %%", 100*m.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*m.Occupancy), team)
+		if o := m.Observed; o != nil {
+			fmt.Fprintf(b, "%-7s %-9s %-14s %-9s %-10s %-17s %-12s %-9s\n", "", "", "(observed)", "", "",
+				fmt.Sprintf("%.1f %%", 100*o.ServiceLevel), fmt.Sprintf("%.3f s", o.ASA), fmt.Sprintf("%.2f %%", 100*o.AbandonRate))
+		}
 		if e := m.Erlang; e != nil {
-			fmt.Fprintf(b, "%-7s %-9s %-14s %-9s %-10s %-17s %-12s %-9s %-10s\n", "("+e.title()+")", "", "", "", "",
+			fmt.Fprintf(b, "%-7s %-9s %-14s %-9s %-10s %-17s %-12s %-9s %-10s\n", "", "", "("+e.title()+")", "", "",
 				fmt.Sprintf("%.1f %%", 100*e.ServiceLevel), fmt.Sprintf("%.3f s", e.ASA), fmt.Sprintf("%.2f %%", 100*e.AbandonRate), fmt.Sprintf("%.2f %%", 100*e.Occupancy))
 		}
 	}

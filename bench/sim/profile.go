@@ -192,6 +192,9 @@ type IntervalReport struct {
 	// it: on shift, and past the shift finishing contacts (Overtime).
 	Simulated Part    `json:"simulated"`
 	Occupancy float64 `json:"occupancy"`
+	// Observed is what the contacts that arrived in it met in a replayed
+	// history.
+	Observed *Part `json:"observed,omitempty"`
 	// Overtime is the agent-time, seconds, of agents off shift in it
 	// finishing contacts they took on shift, over every cycle of the
 	// window; with a schedule only.
@@ -267,14 +270,26 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 	if byMedia {
 		model = joinSome("SL by media (each its T)", model)
 	}
-	fmt.Fprintf(b, "\n%-9s %-9s %-7s %-22s %-22s %-9s %-10s %s\n", "interval", "rate/s", "agents", "service level (model)", "ASA (model)", "abandon", "occupancy", model)
+	observed := slices.ContainsFunc(ivs, func(iv IntervalReport) bool { return iv.Observed != nil })
+	seenSL := ""
+	if observed {
+		seenSL = fmt.Sprintf("%-11s ", "observed SL")
+	}
+	// A day with no model in any interval (a blend's) has no model column.
+	modelled := slices.ContainsFunc(ivs, func(iv IntervalReport) bool { return iv.Erlang != nil })
+	slHead, asaHead, w := "service level (model)", "ASA (model)", 22
+	if !modelled {
+		slHead, asaHead, w = "service level", "ASA", 13
+	}
+	fmt.Fprintf(b, "\n%-9s %-9s %-7s %-*s %s%-*s %-9s %-10s %s\n", "interval", "rate/s", "agents", w, slHead, seenSL, w, asaHead, "abandon", "occupancy", model)
 	for _, iv := range ivs {
 		sl := fmt.Sprintf("%.2f %%", 100*iv.Simulated.ServiceLevel)
 		asa := fmt.Sprintf("%.1f s", iv.Simulated.ASA)
-		if iv.Erlang != nil {
+		switch {
+		case iv.Erlang != nil:
 			sl += fmt.Sprintf(" (%.2f %%)", 100*iv.Erlang.ServiceLevel)
 			asa += fmt.Sprintf(" (%.1f s)", iv.Erlang.ASA)
-		} else {
+		case modelled:
 			sl += " (—)"
 			asa += " (—)"
 		}
@@ -302,12 +317,29 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 			}
 		}
 		m := joinSome(bySL, agents, roster)
-		fmt.Fprintf(b, "%02d:%02d     %-9.4g %-7d %-22s %-22s %-9s %-10s %s\n", start/3600, start%3600/60, iv.Rate, iv.Agents,
-			sl, asa, fmt.Sprintf("%.2f %%", 100*iv.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*iv.Occupancy), m)
+		if observed {
+			seenSL = fmt.Sprintf("%-11s ", "—")
+			if o := iv.Observed; o != nil && o.Arrivals > 0 {
+				seenSL = fmt.Sprintf("%-11s ", fmt.Sprintf("%.2f %%", 100*o.ServiceLevel))
+			}
+		}
+		fmt.Fprintf(b, "%-9s %-9.4g %-7d %-*s %s%-*s %-9s %-10s %s\n", clockLabel(start), iv.Rate, iv.Agents,
+			w, sl, seenSL, w, asa, fmt.Sprintf("%.2f %%", 100*iv.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*iv.Occupancy), m)
 	}
 }
 
 // joinSome joins the columns that are not empty, two spaces apart.
 func joinSome(cols ...string) string {
 	return strings.Join(slices.DeleteFunc(cols, func(c string) bool { return c == "" }), "  ")
+}
+
+// clockLabel is an interval's start, seconds into the cycle, as hh:mm,
+// with its day after the first one (a replay of several days): "d2 08:30".
+func clockLabel(start int) string {
+	day, s := start/86400, start%86400
+	l := fmt.Sprintf("%02d:%02d", s/3600, s%3600/60)
+	if day > 0 {
+		l = fmt.Sprintf("d%d %s", day+1, l)
+	}
+	return l
 }

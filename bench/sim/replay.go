@@ -17,6 +17,9 @@ type Arrival struct {
 	// Media is its media, one of the run's: chat in a run without
 	// Config.Media.
 	Media presence.Media
+	// Queue is the queue it arrives in, one of Config.Queues' names: ""
+	// in a run of one queue.
+	Queue string
 	// Language is the language it brings, one of Config.Languages' (any
 	// tag with the same base language): "" for none.
 	Language string
@@ -30,19 +33,21 @@ type Arrival struct {
 
 // checkArrivals validates a replayed run's arrival times and sets what
 // they make of the run: its window (Duration, up to the last arrival when
-// 0, and no warm-up) and its Rate (their number over the window). It runs
-// before the Rate is checked.
+// 0, and no warm-up) and its Rate (their number over the window); or,
+// with an Interval, its Profile: the window cut into intervals, whole, and
+// the arrivals' rate in each. It runs before the profile and the rate are
+// checked.
 func (c *Config) checkArrivals() error {
 	if len(c.Arrivals) == 0 {
 		return nil
 	}
 	switch {
-	case c.Rate != 0 || len(c.Profile) > 0 || len(c.Schedule) > 0:
-		return fmt.Errorf("%w: a replay (arrivals) takes no rate, profile or schedule: the arrivals are the load", ErrConfig)
+	case c.Rate != 0 || len(c.Profile) > 0:
+		return fmt.Errorf("%w: a replay (arrivals) takes no rate or profile: the arrivals are the load", ErrConfig)
 	case c.Warmup > 0:
 		return fmt.Errorf("%w: a replay (arrivals) has no warm-up: every arrival counts", ErrConfig)
-	case len(c.Queues) > 1:
-		return fmt.Errorf("%w: a replay (arrivals) has one queue", ErrConfig)
+	case len(c.Schedule) > 0 && c.Interval == 0:
+		return fmt.Errorf("%w: a replay's schedule needs an interval", ErrConfig)
 	}
 	for i, a := range c.Arrivals {
 		switch {
@@ -62,48 +67,87 @@ func (c *Config) checkArrivals() error {
 		return fmt.Errorf("%w: duration %v ends before the last arrival, at %v", ErrConfig, c.Duration, last)
 	}
 	c.Warmup = -1
-	c.Rate = float64(len(c.Arrivals)) / c.Duration.Seconds()
+	if c.Interval == 0 {
+		c.Rate = float64(len(c.Arrivals)) / c.Duration.Seconds()
+		return nil
+	}
+	if c.Interval.Seconds() < minInterval {
+		return fmt.Errorf("%w: interval %v (at least a minute)", ErrConfig, c.Interval)
+	}
+	n := (c.Duration + c.Interval - 1) / c.Interval
+	if n > maxIntervals {
+		return fmt.Errorf("%w: a replay of %v is %d intervals of %v (at most %d)", ErrConfig, c.Duration, n, c.Interval, maxIntervals)
+	}
+	c.Duration = n * c.Interval
+	c.Profile = ArrivalProfile(c.Arrivals, c.Interval)
+	c.Profile = append(c.Profile, make([]float64, int(n)-len(c.Profile))...) // the intervals after the last arrival
 	return nil
 }
 
-// checkArrivalsMix checks that every arrival's media and language are the
-// run's. It runs once the languages are normalized and the media defaulted.
+// ArrivalProfile is the arrivals' rate, per second, in each interval of
+// length iv from 0 to the last arrival's: what a replay cut into intervals
+// takes as its profile.
+func ArrivalProfile(arrivals []Arrival, iv time.Duration) []float64 {
+	if len(arrivals) == 0 || iv <= 0 {
+		return nil
+	}
+	out := make([]float64, arrivals[len(arrivals)-1].At/iv+1)
+	for _, a := range arrivals {
+		out[a.At/iv]++
+	}
+	for k := range out {
+		out[k] /= iv.Seconds()
+	}
+	return out
+}
+
+// checkArrivalsMix checks that every arrival's media, queue and language
+// are the run's. It runs once the queues and languages are checked and the
+// media defaulted.
 func (c *Config) checkArrivalsMix() error {
 	media := c.media()
 	for i, a := range c.Arrivals {
-		if _, _, err := c.arrivalMix(media, a); err != nil {
+		if _, _, _, err := c.arrivalMix(media, a); err != nil {
 			return fmt.Errorf("arrival %d: %w", i+1, err)
 		}
 	}
 	return nil
 }
 
-// arrivalMix returns a's media, an index into media (the run's), and its
-// language, an index into Languages (-1 for none), or an error when
-// either is not the run's.
-func (c *Config) arrivalMix(media []MediaShare, a Arrival) (m, lang int, err error) {
+// arrivalMix returns a's media, an index into media (the run's), its
+// queue, an index into Queues (0 with none), and its language, an index
+// into Languages (-1 for none), or an error when one is not the run's.
+func (c *Config) arrivalMix(media []MediaShare, a Arrival) (m, q, lang int, err error) {
 	m = slices.IndexFunc(media, func(s MediaShare) bool { return s.Media == a.Media })
 	if m < 0 {
-		return 0, 0, fmt.Errorf("%w: a %s contact, not among the run's media", ErrConfig, a.Media)
+		return 0, 0, 0, fmt.Errorf("%w: a %s contact, not among the run's media", ErrConfig, a.Media)
+	}
+	switch {
+	case a.Queue == "" && len(c.Queues) > 1:
+		return 0, 0, 0, fmt.Errorf("%w: no queue, in a run of %d queues", ErrConfig, len(c.Queues))
+	case a.Queue != "":
+		if q = slices.IndexFunc(c.Queues, func(s QueueShare) bool { return s.Name == a.Queue }); q < 0 {
+			return 0, 0, 0, fmt.Errorf("%w: queue %q, not among the run's queues", ErrConfig, a.Queue)
+		}
 	}
 	if a.Language == "" {
-		return m, -1, nil
+		return m, q, -1, nil
 	}
 	tag, err := languageTag(a.Language)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	if lang = slices.IndexFunc(c.Languages, func(l LanguageShare) bool { return l.Language == tag }); lang < 0 {
-		return 0, 0, fmt.Errorf("%w: it speaks %q, not among the run's languages", ErrConfig, a.Language)
+		return 0, 0, 0, fmt.Errorf("%w: it speaks %q, not among the run's languages", ErrConfig, a.Language)
 	}
-	return m, lang, nil
+	return m, q, lang, nil
 }
 
 // replay sets c up as arrival c.n of a replayed run (from 1): its media,
-// language, handle time and patience.
+// queue, language, handle time and patience.
 func (d *driver) replay(c *call) {
 	a := d.cfg.Arrivals[c.n-1]
-	c.media, c.lang, _ = d.cfg.arrivalMix(d.media, a) // checked by checkArrivalsMix
+	c.media, c.queue, c.lang, _ = d.cfg.arrivalMix(d.media, a) // checked by checkArrivalsMix
 	c.handle = a.Handle.Seconds()
 	if d.media[c.media].abandons() {
 		c.patience = a.Patience.Seconds()

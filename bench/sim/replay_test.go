@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,25 +103,70 @@ func TestReplayConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, mend := range map[string]func(*Config){
-		"a rate":              func(c *Config) { c.Rate = 1 },
-		"a profile":           func(c *Config) { c.Profile = []float64{1} },
-		"a warm-up":           func(c *Config) { c.Warmup = time.Second },
-		"two queues":          func(c *Config) { c.Queues = []QueueShare{{Name: "a", Share: 1}, {Name: "b", Share: 1}} },
-		"out of order":        func(c *Config) { c.Arrivals[0].At = 3 * time.Second },
-		"before the start":    func(c *Config) { c.Arrivals[0].At = -1 },
-		"no handle time":      func(c *Config) { c.Arrivals[1].Handle = 0 },
-		"negative patience":   func(c *Config) { c.Arrivals[1].Patience = -1 },
-		"a voice contact":     func(c *Config) { c.Arrivals[1].Media = presence.Voice },
-		"another language":    func(c *Config) { c.Arrivals[1].Language = "fr" },
-		"a bad language":      func(c *Config) { c.Arrivals[1].Language = "x" },
-		"too short":           func(c *Config) { c.Duration = 2 * time.Second },
-		"constant auto":       func(c *Config) { c.AcceptDist = Constant },
-		"a bad accept spread": func(c *Config) { c.Accept, c.AcceptDist = router.Manual, Lognormal },
+		"a rate":               func(c *Config) { c.Rate = 1 },
+		"a profile":            func(c *Config) { c.Profile = []float64{1} },
+		"a warm-up":            func(c *Config) { c.Warmup = time.Second },
+		"two queues, no queue": func(c *Config) { c.Queues = []QueueShare{{Name: "a", Share: 1}, {Name: "b", Share: 1}} },
+		"another queue": func(c *Config) {
+			c.Queues = []QueueShare{{Name: "a", Share: 1}}
+			c.Arrivals[0].Queue = "b"
+		},
+		"a schedule, no interval": func(c *Config) { c.Schedule = []int{2} },
+		"a short interval":        func(c *Config) { c.Interval = time.Second },
+		"too many intervals":      func(c *Config) { c.Interval, c.Duration = time.Minute, 2000*time.Minute },
+		"a schedule too short":    func(c *Config) { c.Interval, c.Duration, c.Schedule = time.Minute, 2*time.Minute, []int{2} },
+		"out of order":            func(c *Config) { c.Arrivals[0].At = 3 * time.Second },
+		"before the start":        func(c *Config) { c.Arrivals[0].At = -1 },
+		"no handle time":          func(c *Config) { c.Arrivals[1].Handle = 0 },
+		"negative patience":       func(c *Config) { c.Arrivals[1].Patience = -1 },
+		"a voice contact":         func(c *Config) { c.Arrivals[1].Media = presence.Voice },
+		"another language":        func(c *Config) { c.Arrivals[1].Language = "fr" },
+		"a bad language":          func(c *Config) { c.Arrivals[1].Language = "x" },
+		"too short":               func(c *Config) { c.Duration = 2 * time.Second },
+		"constant auto":           func(c *Config) { c.AcceptDist = Constant },
+		"a bad accept spread":     func(c *Config) { c.Accept, c.AcceptDist = router.Manual, Lognormal },
 	} {
 		c := ok()
 		mend(&c)
 		if _, err := c.withDefaults(); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: %v, want ErrConfig", name, err)
 		}
+	}
+}
+
+// TestReplayIntervals cuts a replay of two days into hours: the window
+// becomes whole hours, the profile the arrivals' rate in each, a schedule
+// staffs them, and each contact counts in the hour it arrived, in its own
+// queue; the table labels the second day's hours.
+func TestReplayIntervals(t *testing.T) {
+	h := func(x float64) time.Duration { return seconds(x * 3600) }
+	arrivals := []Arrival{
+		{At: h(0.5), Media: presence.Chat, Queue: "b", Handle: time.Minute},
+		{At: h(0.75), Media: presence.Chat, Queue: "a", Handle: time.Minute},
+		{At: h(2.2), Media: presence.Chat, Queue: "a", Handle: time.Minute},
+		{At: h(25.5), Media: presence.Chat, Queue: "b", Handle: time.Minute},
+	}
+	if p := ArrivalProfile(arrivals, time.Hour); len(p) != 26 || p[0] != 2.0/3600 || p[1] != 0 || p[2] != 1.0/3600 || p[25] != 1.0/3600 {
+		t.Fatalf("profile %v", p)
+	}
+	schedule := make([]int, 27)
+	schedule[0], schedule[2], schedule[25] = 1, 1, 2
+	cfg := Config{Handle: time.Minute, Interval: time.Hour, Duration: h(26.5), Schedule: schedule, Arrivals: arrivals,
+		Queues: []QueueShare{{Name: "a", Share: 1}, {Name: "b", Share: 1}}}
+	r := run(t, cfg)
+	if r.Input.Duration != 27*3600 || len(r.Intervals) != 27 || r.Input.Agents != 2 || r.Input.Warmup != 0 {
+		t.Fatalf("window %v s, %d intervals, %d agents, warm-up %v", r.Input.Duration, len(r.Intervals), r.Input.Agents, r.Input.Warmup)
+	}
+	for k, want := range map[int]int{0: 2, 1: 0, 2: 1, 25: 1, 26: 0} {
+		if iv := r.Intervals[k]; iv.Simulated.Arrivals != want || iv.Simulated.Answered != want || iv.Agents != schedule[k] {
+			t.Errorf("interval %d: %+v, want %d arrivals answered, %d agents", k, iv.Simulated, want, schedule[k])
+		}
+	}
+	if q := r.Queues; len(q) != 2 || q[0].Simulated.Arrivals != 2 || q[1].Simulated.Arrivals != 2 {
+		t.Errorf("queues %+v", q)
+	}
+	var table strings.Builder
+	if err := r.WriteTable(&table); err != nil || !strings.Contains(table.String(), "\nd2 01:00  ") || !strings.Contains(table.String(), "\n23:00  ") {
+		t.Errorf("table: %v\n%s", err, table.String())
 	}
 }

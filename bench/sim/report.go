@@ -53,6 +53,9 @@ type Report struct {
 	Intervals []IntervalReport `json:"intervals,omitempty"`
 	// Offers are the manual offers' counts, with the manual accept mode.
 	Offers *OfferStats `json:"offers,omitempty"`
+	// History is the history the run replayed, with what its contacts
+	// met there (History.Observe).
+	History *HistoryReport `json:"history,omitempty"`
 	// Notes explain missing predictions.
 	Notes []string `json:"notes,omitempty"`
 	// WallSeconds is how long the run took; Commands how many commands it
@@ -363,12 +366,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if in.Capacity > 1 {
 		agents += fmt.Sprintf(" × %d chats", in.Capacity)
 	}
-	rate := fmt.Sprintf("rate %g/s", in.Rate)
+	rate := fmt.Sprintf("rate %.4g/s", in.Rate)
 	if len(in.Profile) > 0 {
 		rate = fmt.Sprintf("a profile of %d intervals of %s (mean rate %.4g/s)", len(in.Profile), seconds(in.Interval), in.Rate)
 	}
-	fmt.Fprintf(&b, "switchboard simulate: %s, %s, handle %s, patience %s, seed %d\n",
-		agents, rate, handle, patience, in.Seed)
+	writeWrapped(&b, "switchboard simulate: ", fmt.Sprintf("%s, %s, handle %s, patience %s, seed %d",
+		agents, rate, handle, patience, in.Seed), noteWidth)
+	if r.History != nil {
+		r.History.write(&b)
+	}
 	if r.Staffing != nil {
 		r.Staffing.write(&b, in.SLThreshold, r.Media)
 	}
@@ -381,7 +387,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		load = "agents of work (a contact counts 1/capacity of its media)"
 	}
 	fmt.Fprintf(&b, "offered load %.4g %s; measured %s after %s of warm-up (simulated time)\n\n",
-		in.Load, load, seconds(in.Duration), seconds(in.Warmup))
+		in.Load, load, seconds(in.Duration).Round(time.Millisecond), seconds(in.Warmup).Round(time.Millisecond))
 	s := r.Simulated
 	model, p := "prediction", (*Prediction)(nil)
 	if r.Erlang != nil {
@@ -389,7 +395,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		model = p.title()
 	}
 	extra := r.ErlangC != nil
-	fmt.Fprintf(&b, "%-22s %-20s %-12s", "", "simulated", model)
+	fmt.Fprintf(&b, "%-22s %-20s", "", "simulated")
+	if r.History != nil {
+		fmt.Fprintf(&b, " %-12s", "observed")
+	}
+	fmt.Fprintf(&b, " %-12s", model)
 	if extra {
 		fmt.Fprintf(&b, " %-12s", "Erlang C")
 	}
@@ -397,8 +407,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, " %-12s", r.Approx.title())
 	}
 	b.WriteString("\n")
-	row := func(name, sim string, f func(erlang.Result) string) {
+	row := func(name, sim, observed string, f func(erlang.Result) string) {
 		fmt.Fprintf(&b, "%-22s %-20s", name, sim)
+		if r.History != nil {
+			fmt.Fprintf(&b, " %-12s", observed)
+		}
 		if p != nil {
 			fmt.Fprintf(&b, " %-12s", f(p.Result))
 		} else {
@@ -416,17 +429,25 @@ func (r *Report) WriteTable(w io.Writer) error {
 	sec := func(x float64) string { return fmt.Sprintf("%.3f s", x) }
 	slName := fmt.Sprintf("service level (%gs)", in.SLThreshold)
 	if len(r.Media) > 0 {
-		slName = "service level (T/media)"
+		slName = "service level (own T)"
 	}
-	row(slName, fmt.Sprintf("%s ±%.2f", pct(s.ServiceLevel), 100*s.ServiceLevelCI95),
+	var seen Part // observed in a history
+	if r.History != nil {
+		seen = r.History.Observed
+	}
+	row(slName, fmt.Sprintf("%s ±%.2f", pct(s.ServiceLevel), 100*s.ServiceLevelCI95), pct(seen.ServiceLevel),
 		func(e erlang.Result) string { return pct(e.ServiceLevel) })
-	row("ASA", fmt.Sprintf("%s ±%.3f", sec(s.ASA), s.ASACI95), func(e erlang.Result) string { return sec(e.ASA) })
-	row("abandon rate", pct(s.AbandonRate), func(e erlang.Result) string { return pct(e.AbandonRate) })
-	row("occupancy", pct(s.Occupancy), func(e erlang.Result) string { return pct(e.Occupancy) })
-	row("P(wait)", pct(s.ProbWait), func(e erlang.Result) string { return pct(e.ProbWait) })
+	row("ASA", fmt.Sprintf("%s ±%.3f", sec(s.ASA), s.ASACI95), sec(seen.ASA), func(e erlang.Result) string { return sec(e.ASA) })
+	row("abandon rate", pct(s.AbandonRate), pct(seen.AbandonRate), func(e erlang.Result) string { return pct(e.AbandonRate) })
+	row("occupancy", pct(s.Occupancy), "—", func(e erlang.Result) string { return pct(e.Occupancy) })
+	row("P(wait)", pct(s.ProbWait), "—", func(e erlang.Result) string { return pct(e.ProbWait) })
 	f := s.Fairness
 	fmt.Fprintf(&b, "\narrivals %d, answered %d, abandoned %d (± are 95 %% intervals, batch means)\n",
 		s.Arrivals, s.Answered, s.Abandoned)
+	if r.History != nil {
+		fmt.Fprintf(&b, "observed in the history: answered %d, abandoned %d (occupancy and P(wait) are not in the documents)\n",
+			seen.Answered, seen.Abandoned)
+	}
 	if o := r.Offers; o != nil {
 		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s); agents set away for missed offers %d times\n",
 			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), o.SetAway)

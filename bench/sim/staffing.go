@@ -219,13 +219,13 @@ func Staff(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 		h, _ := full.serviceTime()
 		k := full.Capacity
 		predict = func(c int) *Prediction {
-			p, err := model(cfg.Rate, h, c*k, t, theta)
+			p, err := model(full.Rate, h, c*k, t, theta)
 			if err != nil {
 				return nil
 			}
 			return p
 		}
-		lo, st.ModelAgents = fewestByModel(tg, cfg.Rate, h, k, t, theta)
+		lo, st.ModelAgents = fewestByModel(tg, full.Rate, h, k, t, theta)
 	}
 	if lo > MaxAgents {
 		return nil, fmt.Errorf("%w: the offered load needs more than %d agents", ErrConfig, MaxAgents)
@@ -519,27 +519,35 @@ func (st *Staffing) write(b *strings.Builder, t float64, media []MediaReport) {
 // reaches the targets once a busy interval spills into the next, with each
 // interval's search in IntervalReport.Staffing.
 //
-// cfg has a Profile and no Agents, Schedule or Teams. Every search runs for
-// cfg.Duration of simulated time, and so does the day's run.
+// cfg has a Profile, or Arrivals and an Interval (a replay, whose profile
+// is the arrivals' rate in each interval), and no Agents, Schedule or
+// Teams. Every search runs for cfg.Duration of simulated time (a
+// replay's, for DefaultDuration, on draws), and so does the day's run.
 func StaffProfile(ctx context.Context, cfg Config, tg Targets) (*Report, error) {
 	switch {
-	case len(cfg.Profile) == 0:
-		return nil, fmt.Errorf("%w: StaffProfile needs a profile", ErrConfig)
+	case len(cfg.Profile) == 0 && (len(cfg.Arrivals) == 0 || cfg.Interval == 0):
+		return nil, fmt.Errorf("%w: StaffProfile needs a profile, or a replay cut into intervals", ErrConfig)
 	case len(cfg.Schedule) > 0:
 		return nil, fmt.Errorf("%w: a schedule with staffing targets: the search makes the schedule", ErrConfig)
 	}
-	if _, err := staffable(cfg, tg); err != nil {
+	full, err := staffable(cfg, tg)
+	if err != nil {
 		return nil, err
 	}
-	plans := make([]*Staffing, len(cfg.Profile))
-	schedule := make([]int, len(cfg.Profile))
+	plans := make([]*Staffing, len(full.Profile))
+	schedule := make([]int, len(full.Profile))
 	progress := cfg.Progress
-	for k, rate := range cfg.Profile {
+	for k, rate := range full.Profile {
 		if rate == 0 {
 			continue
 		}
 		one := cfg
 		one.Profile, one.Interval, one.Rate = nil, 0, rate
+		if len(cfg.Arrivals) > 0 {
+			// A replay's interval is staffed on draws at the arrivals'
+			// rate there, for the default window.
+			one.Arrivals, one.Duration = nil, 0
+		}
 		if progress != nil {
 			one.Progress = func(p Progress) {
 				p.Interval = k + 1

@@ -1,0 +1,100 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/bench/sim"
+	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/server"
+)
+
+// TestHistoryOfABenchRun: a real server exports its sessions' documents
+// to its directory as a run of visitors, callers and emails goes through
+// it; `switchboard simulate --history` reads that directory back: every
+// contact of the run, with its media and fate, and replays them with the
+// run's agents.
+func TestHistoryOfABenchRun(t *testing.T) {
+	exports := t.TempDir()
+	addr := startServerWith(t, server.Config{ExportDir: exports, ExportDelay: -1})
+	cfg := Config{Addr: addr, AdminKey: "k", Agents: 2, Capacity: 2, Rate: 5, Calls: 1, Emails: 2,
+		Duration: 2 * time.Second, Seed: 3, ChatLength: 400 * time.Millisecond, MessageGap: 100 * time.Millisecond,
+		CallLength: 300 * time.Millisecond, EmailLength: 300 * time.Millisecond, Patience: 400 * time.Millisecond,
+		AcceptDelay: 20 * time.Millisecond, Drain: 10 * time.Second}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyLeaveRaces(t, res.Errors, true, true)
+	contacts := res.Visitors + res.Calls + res.Emails
+	if res.Visitors == 0 || res.Calls == 0 || res.Emails == 0 || res.Abandoned+res.CallsAbandoned == 0 {
+		t.Fatalf("visitors %d, calls %d, emails %d, abandoned %d + %d", res.Visitors, res.Calls, res.Emails, res.Abandoned, res.CallsAbandoned)
+	}
+	// Every session's document is written once it ends.
+	ws := filepath.Join(exports, res.Workspace)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(ws, "*.json"))
+		if int64(len(files)) >= contacts {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d documents exported for %d contacts", len(files), contacts)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	h, err := sim.ReadHistory(exports, sim.HistoryOptions{Workspace: res.Workspace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMedia := map[presence.Media]int64{}
+	for _, a := range h.Arrivals {
+		byMedia[a.Media]++
+	}
+	if int64(len(h.Arrivals)) != contacts || byMedia[presence.Chat] != res.Visitors || byMedia[presence.Voice] != res.Calls ||
+		byMedia[presence.Email] != res.Emails || h.Agents < 1 || h.Agents > cfg.Agents {
+		t.Fatalf("history: %d contacts %v of %d files, skipped %v, %d agents; the run: %d visitors, %d calls, %d emails",
+			len(h.Arrivals), byMedia, h.Files, h.Skipped, h.Agents, res.Visitors, res.Calls, res.Emails)
+	}
+	if h.Abandons == 0 || !(h.Patience > 0) {
+		t.Errorf("no patience from the history: %d abandons, %v", h.Abandons, h.Patience)
+	}
+
+	var out, errb bytes.Buffer
+	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--agents", "2", "--capacity", "chat=2,email=5",
+		"--accept", "manual", "--accept-delay", "0.02", "--quiet", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("simulate --history: exit %d: %s", code, errb.String())
+	}
+	var r sim.Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	seen := r.History.Observed
+	// What the documents say happened is what the bench saw: a contact
+	// left unanswered, or was answered. A visitor who leaves as its agent
+	// accepts may count on both sides (onlyLeaveRaces).
+	if left := res.Abandoned + res.CallsAbandoned; int64(seen.Arrivals) != contacts || int64(seen.Abandoned) > left+2 || int64(seen.Abandoned) < left-2 {
+		t.Errorf("observed %+v; the bench: %d contacts, %d abandoned", seen, contacts, left)
+	}
+	if r.Simulated.Arrivals != seen.Arrivals || r.Input.Agents != 2 || len(r.Media) != 3 {
+		t.Errorf("replay: %d arrivals of %d, %d agents, media %+v", r.Simulated.Arrivals, seen.Arrivals, r.Input.Agents, r.Media)
+	}
+	for _, m := range r.Media {
+		if m.Observed == nil || m.Observed.Arrivals == 0 {
+			t.Errorf("%s: observed %+v", m.Media, m.Observed)
+		}
+	}
+	t.Logf("the run: %d contacts, %d abandoned; observed %+v; replayed %+v", contacts, res.Abandoned+res.CallsAbandoned, seen, r.Simulated)
+	if os.Getenv("SWITCHBOARD_HISTORY_TABLE") != "" {
+		var table bytes.Buffer
+		if code := sim.Main([]string{"--history", exports, "--agents", "2", "--capacity", "chat=2,email=5", "--quiet"}, &table, &errb); code == 0 {
+			t.Log("\n" + table.String())
+		}
+	}
+}

@@ -1,0 +1,594 @@
+package sim
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
+)
+
+// A History is a contact center's own past, made a replay: the sessions
+// the server exported to its directory sink (export.DirSink: one session
+// metadata document per file, <dir>/<workspace>/<session>.json), each a
+// contact that entered a queue, in order of its entry. Replaying it with
+// other agents answers the planner's question about a day that happened:
+// what would it have been with these agents, or this schedule?
+//
+// What the documents say is taken as it is: when each contact entered its
+// queue, its media, queue and language, how long it waited, and whether an
+// agent took it; an answered contact's handle time is its assignment to
+// its end, and its wrap-up its end to its wrap-up. What they cannot say is
+// drawn, on the seed:
+//
+//   - Patience. An abandon's is its wait. An answered contact only shows
+//     that it would have waited longer than it did: it waits that, plus a
+//     draw from the patience left, exponential with the mean that the
+//     abandons give (the estimate with censored waits: all the waits over
+//     the abandons). With no abandon, contacts wait as long as it takes.
+//   - An abandon's handle time, which it never had: one of its media's
+//     answered contacts', drawn.
+//
+// Wrap-up in the replay is its media's mean; each agent's capacity for a
+// media is the most contacts of it any agent held at once in the history.
+// A transferred contact is one contact of its last queue, handled from
+// its first assignment to its end.
+type History struct {
+	// Dir is the directory read and Workspace the workspace replayed.
+	Dir, Workspace string
+	// Start is the replay's time 0: HistoryOptions.From, or midnight (in
+	// HistoryOptions.Location) of the day of the first contact. End is its
+	// end: HistoryOptions.To, or the midnight after the last contact. A
+	// replay is whole days, unless told otherwise.
+	Start, End time.Time
+	// Arrivals are the contacts, from Start.
+	Arrivals []Arrival
+	// Media are the media of the contacts, each with its share, its mean
+	// handle time and wrap-up and the capacity seen (the most at once).
+	Media []MediaShare
+	// Queues and Languages are the contacts' queues (names made ids: what
+	// is not a letter, digit, '-' or '_' becomes '_') and languages, with
+	// their shares; a queue's priority is its contacts' most common.
+	Queues    []QueueShare
+	Languages []LanguageShare
+	// HandleCV is the handle times' coefficient of variation, each over its
+	// media's mean.
+	HandleCV float64
+	// Patience is the estimated mean patience, from Abandons abandons (0:
+	// none).
+	Patience time.Duration
+	Abandons int
+	// Files is how many documents were read; Skipped counts those that
+	// are not contacts of the replay, by reason.
+	Files   int
+	Skipped map[string]int
+	// Agents is how many agents took contacts.
+	Agents int
+
+	past []pastContact
+}
+
+// HistoryOptions choose the part of a History to replay.
+type HistoryOptions struct {
+	// Workspace is the workspace, a folder of the directory: "" for the
+	// only one, or when the directory is a workspace's own folder.
+	Workspace string
+	// From and To bound the contacts' queue entries, [From, To): zero for
+	// no bound.
+	From, To time.Time
+	// Location is the replay's clock: nil for UTC.
+	Location *time.Location
+	// Seed seeds the draws.
+	Seed uint64
+}
+
+// pastContact is what a contact of a history did: its arrival (seconds from
+// Start), its media (an index into History.Media), and its wait when
+// answered.
+type pastContact struct {
+	at       float64
+	media    int
+	answered bool
+	wait     float64
+}
+
+// historyDoc is the part of a session metadata document a History reads.
+type historyDoc struct {
+	ID         string          `json:"id"`
+	Workspace  string          `json:"workspace"`
+	Media      *presence.Media `json:"media"`
+	Lang       string          `json:"lang"`
+	Queued     string          `json:"queued"`
+	Assigned   string          `json:"assigned"`
+	Ended      string          `json:"ended"`
+	WrappedUp  string          `json:"wrapped_up"`
+	Deflection *struct{}       `json:"deflection"`
+	Queue      struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Priority int    `json:"priority"`
+	} `json:"queue"`
+	Agent *struct {
+		ID string `json:"id"`
+	} `json:"agent"`
+}
+
+// historyContact is one document, read.
+type historyContact struct {
+	queued, assigned, ended, wrapped time.Time
+	media                            presence.Media
+	queue, lang, agent, id           string
+	priority                         int
+}
+
+// ReadHistory reads the history in dir.
+func ReadHistory(dir string, o HistoryOptions) (*History, error) {
+	ws, err := historyWorkspace(dir, o.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	loc := cmp.Or(o.Location, time.UTC)
+	h := &History{Dir: dir, Workspace: filepath.Base(ws), Skipped: map[string]int{}, End: o.To}
+	if !o.To.IsZero() && !o.From.IsZero() && !o.To.After(o.From) {
+		return nil, fmt.Errorf("%w: history: %v is not after %v", ErrConfig, o.To, o.From)
+	}
+	files, err := filepath.Glob(filepath.Join(ws, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var cs []historyContact
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), ".") {
+			continue // a sink's temporary file
+		}
+		h.Files++
+		c, skip, err := readHistoryDoc(f)
+		switch {
+		case err != nil:
+			return nil, err
+		case skip == "" && !o.From.IsZero() && c.queued.Before(o.From),
+			skip == "" && !o.To.IsZero() && !c.queued.Before(o.To):
+			skip = "outside the time asked"
+		}
+		if skip != "" {
+			h.Skipped[skip]++
+			continue
+		}
+		cs = append(cs, c)
+	}
+	if len(cs) == 0 {
+		return nil, fmt.Errorf("%w: history: no contact to replay in %s (%d files read)", ErrConfig, ws, h.Files)
+	}
+	slices.SortStableFunc(cs, func(a, b historyContact) int {
+		return cmp.Or(a.queued.Compare(b.queued), strings.Compare(a.id, b.id))
+	})
+	h.Start = o.From
+	if h.Start.IsZero() {
+		y, m, d := cs[0].queued.In(loc).Date()
+		h.Start = time.Date(y, m, d, 0, 0, 0, 0, loc)
+	}
+	if h.End.IsZero() {
+		y, m, d := cs[len(cs)-1].queued.In(loc).Date()
+		h.End = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	}
+	if err := h.build(cs, rand.New(rand.NewPCG(o.Seed, 0x68697374))); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// historyWorkspace returns the folder of workspace ws in dir: dir itself
+// when it holds documents and ws is "" or its own name.
+func historyWorkspace(dir, ws string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("%w: history: %v", ErrConfig, err)
+	}
+	var folders []string
+	docs := false
+	for _, e := range entries {
+		switch {
+		case e.IsDir() && !strings.HasPrefix(e.Name(), "."):
+			folders = append(folders, e.Name())
+		case strings.HasSuffix(e.Name(), ".json"):
+			docs = true
+		}
+	}
+	switch {
+	case docs && (ws == "" || ws == filepath.Base(filepath.Clean(dir))):
+		return dir, nil
+	case ws != "":
+		if !slices.Contains(folders, ws) {
+			return "", fmt.Errorf("%w: history: no workspace %q in %s (it has %s)", ErrConfig, ws, dir, listOr(folders, "none"))
+		}
+		return filepath.Join(dir, ws), nil
+	case len(folders) == 1:
+		return filepath.Join(dir, folders[0]), nil
+	case len(folders) == 0:
+		return "", fmt.Errorf("%w: history: %s holds no session documents (a server's exports folder, <data>/exports, or one workspace's folder in it)", ErrConfig, dir)
+	}
+	return "", fmt.Errorf("%w: history: %s holds %d workspaces (%s): choose one", ErrConfig, dir, len(folders), strings.Join(folders, ", "))
+}
+
+// listOr is xs joined with commas, or none when empty.
+func listOr(xs []string, none string) string {
+	if len(xs) == 0 {
+		return none
+	}
+	return strings.Join(xs, ", ")
+}
+
+// readHistoryDoc reads the document in file: the contact, or why it is
+// not one to replay.
+func readHistoryDoc(file string) (c historyContact, skip string, err error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return c, "", fmt.Errorf("%w: history: %v", ErrConfig, err)
+	}
+	var d historyDoc
+	if err := json.Unmarshal(b, &d); err != nil {
+		return c, "", fmt.Errorf("%w: history: %s: not a session document: %v", ErrConfig, file, err)
+	}
+	times := []struct {
+		s  string
+		at *time.Time
+	}{{d.Queued, &c.queued}, {d.Assigned, &c.assigned}, {d.Ended, &c.ended}, {d.WrappedUp, &c.wrapped}}
+	for _, t := range times {
+		if t.s == "" {
+			continue
+		}
+		if *t.at, err = time.Parse(time.RFC3339Nano, t.s); err != nil {
+			return c, "", fmt.Errorf("%w: history: %s: time %q: %v", ErrConfig, file, t.s, err)
+		}
+	}
+	switch {
+	case d.Media == nil || d.ID == "":
+		return c, "", fmt.Errorf("%w: history: %s: not a session document (no id or media)", ErrConfig, file)
+	case d.Deflection != nil:
+		return c, "deflected", nil
+	case c.queued.IsZero():
+		return c, "never queued", nil
+	case c.ended.IsZero():
+		return c, "not ended", nil
+	}
+	c.media, c.id, c.priority = *d.Media, d.ID, d.Queue.Priority
+	c.queue = queueName(cmp.Or(d.Queue.Name, d.Queue.ID))
+	if tag, err := languageTag(d.Lang); err == nil {
+		c.lang = tag
+	}
+	if d.Agent != nil {
+		c.agent = d.Agent.ID
+	}
+	return c, "", nil
+}
+
+// queueName makes a queue's name an id of the simulator (validName).
+func queueName(s string) string {
+	b := []byte(s)
+	for i, r := range b {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			b[i] = '_'
+		}
+	}
+	return cmp.Or(string(b[:min(len(b), 32)]), "queue")
+}
+
+// build makes the contacts cs, in order of entry, the replay.
+func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
+	type mediaStat struct {
+		n, wrapped       int
+		handles          []float64
+		wrapup, waitSum  float64
+		abandons, answer int
+	}
+	var stats [presence.NumMedia]mediaStat
+	queues, langs := map[string]int{}, map[string]int{}
+	prios := map[string]map[int]int{}
+	var risk float64 // the waits of every contact that may abandon
+	for _, c := range cs {
+		s := &stats[c.media]
+		s.n++
+		queues[c.queue]++
+		if prios[c.queue] == nil {
+			prios[c.queue] = map[int]int{}
+		}
+		prios[c.queue][c.priority]++
+		if c.lang != "" {
+			langs[c.lang]++
+		}
+		answered := !c.assigned.IsZero()
+		if answered {
+			s.answer++
+			s.handles = append(s.handles, max(c.ended.Sub(c.assigned).Seconds(), 0.001))
+			if !c.wrapped.IsZero() {
+				s.wrapped++
+				s.wrapup += max(c.wrapped.Sub(c.ended).Seconds(), 0)
+			}
+		}
+		if c.media == presence.Email {
+			continue
+		}
+		risk += waitOf(c).Seconds()
+		if !answered {
+			s.abandons++
+			h.Abandons++
+		}
+	}
+	if h.Abandons > 0 {
+		h.Patience = seconds(risk / float64(h.Abandons)).Round(time.Millisecond)
+	}
+	var mediaIndex [presence.NumMedia]int
+	var normed []float64 // handle times over their media's mean
+	for m := range presence.NumMedia {
+		s := &stats[m]
+		if s.n == 0 {
+			continue
+		}
+		if s.answer == 0 {
+			return fmt.Errorf("%w: history: no %s contact was answered, so none has a handle time to replay", ErrConfig, m)
+		}
+		mean := seconds(sum(s.handles) / float64(len(s.handles))).Round(time.Millisecond).Seconds()
+		for _, x := range s.handles {
+			normed = append(normed, x/mean)
+		}
+		ms := MediaShare{Media: m, Share: float64(s.n), Handle: seconds(mean), Capacity: 1}
+		if s.wrapped > 0 {
+			ms.Wrapup = seconds(s.wrapup / float64(s.wrapped)).Round(time.Millisecond)
+		}
+		mediaIndex[m] = len(h.Media)
+		h.Media = append(h.Media, ms)
+	}
+	h.HandleCV = math.Round(cv(normed)*1000) / 1000
+	h.capacities(cs, &mediaIndex)
+	for _, q := range slices.Sorted(maps.Keys(queues)) {
+		h.Queues = append(h.Queues, QueueShare{Name: q, Share: float64(queues[q]), Priority: mostCommon(prios[q])})
+	}
+	for _, l := range slices.Sorted(maps.Keys(langs)) {
+		h.Languages = append(h.Languages, LanguageShare{Language: l, Share: float64(langs[l])})
+	}
+	theta := h.Patience.Seconds()
+	for _, c := range cs {
+		at := c.queued.Sub(h.Start)
+		wait := waitOf(c)
+		a := Arrival{At: at, Media: c.media, Queue: c.queue, Language: c.lang}
+		p := pastContact{at: at.Seconds(), media: mediaIndex[c.media], answered: !c.assigned.IsZero(), wait: wait.Seconds()}
+		s := &stats[c.media]
+		if p.answered {
+			a.Handle = seconds(max(c.ended.Sub(c.assigned).Seconds(), 0.001))
+			if theta > 0 && c.media != presence.Email {
+				a.Patience = wait + seconds(rnd.ExpFloat64()*theta)
+			}
+		} else {
+			a.Handle = seconds(s.handles[rnd.IntN(len(s.handles))])
+			if c.media != presence.Email {
+				a.Patience = max(wait, time.Millisecond)
+			}
+		}
+		h.Arrivals = append(h.Arrivals, a)
+		h.past = append(h.past, p)
+	}
+	agents := map[string]bool{}
+	for _, c := range cs {
+		if c.agent != "" && !c.assigned.IsZero() {
+			agents[c.agent] = true
+		}
+	}
+	h.Agents = len(agents)
+	return nil
+}
+
+// waitOf is how long c waited: queue entry to assignment, or to its end.
+func waitOf(c historyContact) time.Duration {
+	end := c.assigned
+	if end.IsZero() {
+		end = c.ended
+	}
+	return max(end.Sub(c.queued), 0)
+}
+
+// capacities sets each media's capacity to the most of its contacts one
+// agent held at once, from assignment to wrap-up (or end).
+func (h *History) capacities(cs []historyContact, index *[presence.NumMedia]int) {
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	held := map[[2]string][]edge{}
+	for _, c := range cs {
+		if c.assigned.IsZero() || c.agent == "" {
+			continue
+		}
+		end := c.ended
+		if !c.wrapped.IsZero() {
+			end = c.wrapped
+		}
+		k := [2]string{c.agent, c.media.String()}
+		held[k] = append(held[k], edge{c.assigned, 1}, edge{end, -1})
+	}
+	for k, es := range held {
+		slices.SortFunc(es, func(a, b edge) int { return cmp.Or(a.at.Compare(b.at), a.delta-b.delta) }) // ends first
+		n, most := 0, 0
+		for _, e := range es {
+			n += e.delta
+			most = max(most, n)
+		}
+		m, _ := presence.ParseMedia(k[1])
+		if ms := &h.Media[index[m]]; m != presence.Voice && most > ms.Capacity {
+			ms.Capacity = min(most, MaxCapacity)
+		}
+	}
+}
+
+// mostCommon is the value counted most often, the smallest among equals.
+func mostCommon(counts map[int]int) int {
+	best, n := 0, -1
+	for v, c := range counts {
+		if c > n || c == n && v < best {
+			best, n = v, c
+		}
+	}
+	return best
+}
+
+// cv is xs' coefficient of variation (0 for fewer than two).
+func cv(xs []float64) float64 {
+	if len(xs) < 2 {
+		return 0
+	}
+	mean := sum(xs) / float64(len(xs))
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return math.Sqrt(ss/float64(len(xs)-1)) / mean
+}
+
+// Config returns base with the history as its load: the arrivals, and
+// the media (their handle times, wrap-ups and capacities: base's capacity
+// for chat, when set, and base.Media's capacities, when set, instead of
+// those seen), queues, languages, handle-time spread and patience they
+// show, for the models; an Interval of base's cuts it into intervals.
+// Base gives the agents, teams or schedule, the thresholds, the accept
+// mode and the seed.
+func (h *History) Config(base Config) Config {
+	c := base
+	c.Arrivals, c.Duration = h.Arrivals, h.End.Sub(h.Start)
+	c.Queues, c.Languages = h.Queues, h.Languages
+	c.Patience = h.Patience
+	c.HandleDist, c.HandleCV = Lognormal, h.HandleCV
+	if h.HandleCV < 0.01 {
+		c.HandleDist, c.HandleCV = Constant, 0
+	}
+	c.HandleCV = min(c.HandleCV, 10)
+	media := slices.Clone(h.Media)
+	for i := range media {
+		m := &media[i]
+		if j := slices.IndexFunc(base.Media, func(b MediaShare) bool { return b.Media == m.Media }); j >= 0 {
+			m.Capacity = cmp.Or(base.Media[j].Capacity, m.Capacity)
+			m.SLThreshold = base.Media[j].SLThreshold
+		}
+		if m.Media == presence.Chat && base.Capacity > 0 {
+			m.Capacity = base.Capacity
+		}
+	}
+	if len(media) == 1 && media[0].Media == presence.Chat {
+		m := media[0]
+		c.Media, c.Handle, c.Wrapup, c.Capacity = nil, m.Handle, m.Wrapup, m.Capacity
+		c.SLThreshold = cmp.Or(m.SLThreshold, c.SLThreshold)
+		return c
+	}
+	c.Media, c.Handle, c.Wrapup, c.Capacity = media, 0, 0, 0
+	return c
+}
+
+// HistoryReport is what a replayed history was, and did.
+type HistoryReport struct {
+	Dir       string `json:"dir"`
+	Workspace string `json:"workspace"`
+	// From and To are the replay's time 0 and its end.
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Files is how many documents were read, Contacts how many were
+	// replayed, and Skipped why the others were not.
+	Files    int            `json:"files"`
+	Contacts int            `json:"contacts"`
+	Skipped  map[string]int `json:"skipped,omitempty"`
+	// Agents is how many agents took contacts.
+	Agents int `json:"agents"`
+	// Patience is the estimated mean patience, seconds (0: no abandon),
+	// from Abandons abandons; HandleCV the handle times' spread.
+	Patience float64 `json:"patience"`
+	Abandons int     `json:"abandons"`
+	HandleCV float64 `json:"handle_cv"`
+	// Observed is what the contacts met in the history, with the
+	// definitions and thresholds of the simulated figures; each media's
+	// and each interval's are in Report.Media and Report.Intervals.
+	Observed Part `json:"observed"`
+}
+
+// Observe adds the history, and what its contacts met, to r, the report
+// of its replay.
+func (h *History) Observe(r *Report) {
+	skipped := h.Skipped
+	if len(skipped) == 0 {
+		skipped = nil
+	}
+	hr := &HistoryReport{Dir: h.Dir, Workspace: h.Workspace, From: h.Start.Format(time.RFC3339), To: h.End.Format(time.RFC3339),
+		Files: h.Files, Contacts: len(h.Arrivals), Skipped: skipped, Agents: h.Agents,
+		Patience: h.Patience.Seconds(), Abandons: h.Abandons, HandleCV: h.HandleCV}
+	threshold := func(m int) float64 {
+		name := h.Media[m].Media.String()
+		if j := slices.IndexFunc(r.Media, func(mr MediaReport) bool { return mr.Media == name }); j >= 0 {
+			return r.Media[j].SLThreshold
+		}
+		return r.Input.SLThreshold
+	}
+	all := tallyPast(h.past, func(pastContact) bool { return true }, threshold)
+	hr.Observed = all
+	for j := range r.Media {
+		m := slices.IndexFunc(h.Media, func(ms MediaShare) bool { return ms.Media.String() == r.Media[j].Media })
+		p := tallyPast(h.past, func(c pastContact) bool { return c.media == m }, threshold)
+		r.Media[j].Observed = &p
+	}
+	for k := range r.Intervals {
+		lo, hi := float64(k)*r.Input.Interval, float64(k+1)*r.Input.Interval
+		p := tallyPast(h.past, func(c pastContact) bool { return c.at >= lo && c.at < hi }, threshold)
+		r.Intervals[k].Observed = &p
+	}
+	r.History = hr
+}
+
+// tallyPast is the figures of the contacts in past that keep holds for,
+// each answered within its media's threshold.
+func tallyPast(past []pastContact, keep func(pastContact) bool, threshold func(media int) float64) Part {
+	var p Part
+	var waits float64
+	within := 0
+	for _, c := range past {
+		if !keep(c) {
+			continue
+		}
+		p.Arrivals++
+		if !c.answered {
+			p.Abandoned++
+			continue
+		}
+		p.Answered++
+		waits += c.wait
+		if c.wait <= threshold(c.media) {
+			within++
+		}
+	}
+	p.ServiceLevel = ratio(float64(within), float64(p.Arrivals))
+	p.ASA = ratio(waits, float64(p.Answered))
+	p.AbandonRate = ratio(float64(p.Abandoned), float64(p.Arrivals))
+	return p
+}
+
+// write adds the history's lines to a report's table.
+func (hr *HistoryReport) write(b *strings.Builder) {
+	var skipped []string
+	for _, why := range slices.Sorted(maps.Keys(hr.Skipped)) {
+		skipped = append(skipped, fmt.Sprintf("%d %s", hr.Skipped[why], why))
+	}
+	skip := ""
+	if len(skipped) > 0 {
+		skip = " (not replayed: " + strings.Join(skipped, ", ") + ")"
+	}
+	fmt.Fprintf(b, "history: %s, workspace %s\n", hr.Dir, hr.Workspace)
+	writeWrapped(b, "history: ", fmt.Sprintf("%s to %s: %d contacts of %d documents%s; %d agents took contacts",
+		hr.From, hr.To, hr.Contacts, hr.Files, skip, hr.Agents), noteWidth)
+	patience := "no contact abandoned: contacts wait as long as it takes"
+	if hr.Abandons > 0 {
+		patience = fmt.Sprintf("patience %.4g s on average, estimated from %d abandons", hr.Patience, hr.Abandons)
+	}
+	fmt.Fprintf(b, "history: %s; handle times' cv %.3g\n", patience, hr.HandleCV)
+}
