@@ -508,11 +508,17 @@ func validName(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+		if !idChar(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// idChar reports whether r may be in a queue id: a letter, a digit, '-'
+// or '_'.
+func idChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
 }
 
 // languageTag returns the base language of tag, lower case, or an error

@@ -274,7 +274,7 @@ func readHistoryDoc(file string) (c historyContact, skip string, err error) {
 func queueName(s string) string {
 	b := []byte(s)
 	for i, r := range b {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+		if !idChar(rune(r)) {
 			b[i] = '_'
 		}
 	}
@@ -284,14 +284,14 @@ func queueName(s string) string {
 // build makes the contacts cs, in order of entry, the replay.
 func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 	type mediaStat struct {
-		n, wrapped       int
-		handles          []float64
-		wrapup, waitSum  float64
-		abandons, answer int
+		n, wrapped, answer int
+		handles            []float64
+		wrapup             float64
 	}
 	var stats [presence.NumMedia]mediaStat
 	queues, langs := map[string]int{}, map[string]int{}
 	prios := map[string]map[int]int{}
+	agents := map[string]bool{}
 	var risk float64 // the waits of every contact that may abandon
 	for _, c := range cs {
 		s := &stats[c.media]
@@ -307,7 +307,10 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		answered := !c.assigned.IsZero()
 		if answered {
 			s.answer++
-			s.handles = append(s.handles, max(c.ended.Sub(c.assigned).Seconds(), 0.001))
+			s.handles = append(s.handles, handleOf(c).Seconds())
+			if c.agent != "" {
+				agents[c.agent] = true
+			}
 			if !c.wrapped.IsZero() {
 				s.wrapped++
 				s.wrapup += max(c.wrapped.Sub(c.ended).Seconds(), 0)
@@ -318,10 +321,10 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		}
 		risk += waitOf(c).Seconds()
 		if !answered {
-			s.abandons++
 			h.Abandons++
 		}
 	}
+	h.Agents = len(agents)
 	if h.Abandons > 0 {
 		h.Patience = seconds(risk / float64(h.Abandons)).Round(time.Millisecond)
 	}
@@ -362,7 +365,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		p := pastContact{at: at.Seconds(), media: mediaIndex[c.media], answered: !c.assigned.IsZero(), wait: wait.Seconds()}
 		s := &stats[c.media]
 		if p.answered {
-			a.Handle = seconds(max(c.ended.Sub(c.assigned).Seconds(), 0.001))
+			a.Handle = handleOf(c)
 			if theta > 0 && c.media != presence.Email {
 				a.Patience = wait + seconds(rnd.ExpFloat64()*theta)
 			}
@@ -375,14 +378,13 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		h.Arrivals = append(h.Arrivals, a)
 		h.past = append(h.past, p)
 	}
-	agents := map[string]bool{}
-	for _, c := range cs {
-		if c.agent != "" && !c.assigned.IsZero() {
-			agents[c.agent] = true
-		}
-	}
-	h.Agents = len(agents)
 	return nil
+}
+
+// handleOf is how long answered c's agent served it: assignment to end, at
+// least a millisecond.
+func handleOf(c historyContact) time.Duration {
+	return max(c.ended.Sub(c.assigned), time.Millisecond)
 }
 
 // waitOf is how long c waited: queue entry to assignment, or to its end.
@@ -401,7 +403,11 @@ func (h *History) capacities(cs []historyContact, index *[presence.NumMedia]int)
 		at    time.Time
 		delta int
 	}
-	held := map[[2]string][]edge{}
+	type holder struct {
+		agent string
+		media presence.Media
+	}
+	held := map[holder][]edge{}
 	for _, c := range cs {
 		if c.assigned.IsZero() || c.agent == "" {
 			continue
@@ -410,7 +416,7 @@ func (h *History) capacities(cs []historyContact, index *[presence.NumMedia]int)
 		if !c.wrapped.IsZero() {
 			end = c.wrapped
 		}
-		k := [2]string{c.agent, c.media.String()}
+		k := holder{c.agent, c.media}
 		held[k] = append(held[k], edge{c.assigned, 1}, edge{end, -1})
 	}
 	for k, es := range held {
@@ -420,8 +426,7 @@ func (h *History) capacities(cs []historyContact, index *[presence.NumMedia]int)
 			n += e.delta
 			most = max(most, n)
 		}
-		m, _ := presence.ParseMedia(k[1])
-		if ms := &h.Media[index[m]]; m != presence.Voice && most > ms.Capacity {
+		if ms := &h.Media[index[k.media]]; k.media != presence.Voice && most > ms.Capacity {
 			ms.Capacity = min(most, MaxCapacity)
 		}
 	}
@@ -524,53 +529,48 @@ func (h *History) Observe(r *Report) {
 	hr := &HistoryReport{Dir: h.Dir, Workspace: h.Workspace, From: h.Start.Format(time.RFC3339), To: h.End.Format(time.RFC3339),
 		Files: h.Files, Contacts: len(h.Arrivals), Skipped: skipped, Agents: h.Agents,
 		Patience: h.Patience.Seconds(), Abandons: h.Abandons, HandleCV: h.HandleCV}
-	threshold := func(m int) float64 {
-		name := h.Media[m].Media.String()
-		if j := slices.IndexFunc(r.Media, func(mr MediaReport) bool { return mr.Media == name }); j >= 0 {
-			return r.Media[j].SLThreshold
+	// One pass over the contacts, into the tallies the simulated figures
+	// use: run-wide, each media's (in h.Media's order), each interval's.
+	thresholds := make([]float64, len(h.Media))
+	for m, ms := range h.Media {
+		thresholds[m] = r.Input.SLThreshold
+		if j := slices.IndexFunc(r.Media, func(mr MediaReport) bool { return mr.Media == ms.Media.String() }); j >= 0 {
+			thresholds[m] = r.Media[j].SLThreshold
 		}
-		return r.Input.SLThreshold
 	}
-	all := tallyPast(h.past, func(pastContact) bool { return true }, threshold)
-	hr.Observed = all
+	var all tally
+	media, ivs := make([]tally, len(h.Media)), make([]tally, len(r.Intervals))
+	for _, c := range h.past {
+		ts := []*tally{&all, &media[c.media]}
+		if len(ivs) > 0 {
+			if g, _ := intervalOf(c.at, r.Input.Interval); g < len(ivs) {
+				ts = append(ts, &ivs[g])
+			}
+		}
+		for _, t := range ts {
+			t.arrivals++
+			if !c.answered {
+				t.abandoned++
+				continue
+			}
+			t.answered++
+			t.waitSum += c.wait
+			if c.wait <= thresholds[c.media] {
+				t.inT++
+			}
+		}
+	}
+	hr.Observed = all.part()
 	for j := range r.Media {
 		m := slices.IndexFunc(h.Media, func(ms MediaShare) bool { return ms.Media.String() == r.Media[j].Media })
-		p := tallyPast(h.past, func(c pastContact) bool { return c.media == m }, threshold)
+		p := media[m].part()
 		r.Media[j].Observed = &p
 	}
 	for k := range r.Intervals {
-		lo, hi := float64(k)*r.Input.Interval, float64(k+1)*r.Input.Interval
-		p := tallyPast(h.past, func(c pastContact) bool { return c.at >= lo && c.at < hi }, threshold)
+		p := ivs[k].part()
 		r.Intervals[k].Observed = &p
 	}
 	r.History = hr
-}
-
-// tallyPast is the figures of the contacts in past that keep holds for,
-// each answered within its media's threshold.
-func tallyPast(past []pastContact, keep func(pastContact) bool, threshold func(media int) float64) Part {
-	var p Part
-	var waits float64
-	within := 0
-	for _, c := range past {
-		if !keep(c) {
-			continue
-		}
-		p.Arrivals++
-		if !c.answered {
-			p.Abandoned++
-			continue
-		}
-		p.Answered++
-		waits += c.wait
-		if c.wait <= threshold(c.media) {
-			within++
-		}
-	}
-	p.ServiceLevel = ratio(float64(within), float64(p.Arrivals))
-	p.ASA = ratio(waits, float64(p.Answered))
-	p.AbandonRate = ratio(float64(p.Abandoned), float64(p.Arrivals))
-	return p
 }
 
 // write adds the history's lines to a report's table.
