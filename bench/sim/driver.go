@@ -30,6 +30,7 @@ type call struct {
 	visitor string
 	arrive  float64 // seconds since epoch
 	handle  float64 // seconds, drawn at arrival
+	wrapup  float64 // seconds of after-contact work once it ends
 	counted bool    // arrived inside the measured window
 	queue   int     // index into the run's queues
 	ival    int     // index into Config.Profile of its arrival's interval
@@ -179,15 +180,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // setup creates the queues and the agents, connected and available, each
 // with a subscription the driver reads its assignments from.
 func (d *driver) setup() error {
+	// The driver wraps every contact up itself, its wrap-up after its end;
+	// the hub's own timeout comes a minute after the longest and never
+	// fires.
+	wrapupTimeout := d.cfg.maxWrapup() + time.Minute
 	for i, q := range d.queues {
 		name, prio := "Simulated", 0
 		if len(d.cfg.Queues) > 0 {
 			name, prio = q, d.cfg.Queues[i].Priority
 		}
-		// The driver wraps every contact up itself, its wrap-up after
-		// its end; the hub's own timeout comes a minute later and never
-		// fires.
-		spec := hub.QueueSpec{Name: name, WrapupTimeout: d.cfg.maxWrapup() + time.Minute,
+		spec := hub.QueueSpec{Name: name, WrapupTimeout: wrapupTimeout,
 			Queue: router.Queue{ID: q, AcceptMode: d.cfg.Accept, OfferTimeout: d.cfg.OfferTimeout, ServiceLevel: d.cfg.SLThreshold, Priority: prio}}
 		if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
 			return err
@@ -359,7 +361,7 @@ func (d *driver) arrive() error {
 		d.replay(c)
 	} else {
 		c.media = pick(d.mediaPick, d.mediaCum)
-		c.handle = d.handleTime(c.media)
+		c.handle, c.wrapup = d.handleTime(c.media), d.media[c.media].Wrapup.Seconds()
 		c.queue, c.lang = pick(d.queuePick, d.queueCum), pick(d.langPick, d.langCum)
 		if d.cfg.Patience > 0 && d.media[c.media].abandons() {
 			c.patience = d.exp(d.patience, d.cfg.Patience.Seconds())
@@ -452,13 +454,13 @@ func (d *driver) finish(c *call, by hub.Party) error {
 
 // end ends agent i's contact c: the agent ends a chat or an email, the
 // telephony system reports a call ended by the agent. The agent wraps it
-// up after its media's wrap-up time, at once when that is 0.
+// up after c's wrap-up time, at once when that is 0.
 func (d *driver) end(i int, c *call) error {
 	if err := d.finish(c, hub.Party{Kind: session.KindAgent, ID: d.agents[i].id}); err != nil {
 		return err
 	}
-	if w := d.media[c.media].Wrapup; w > 0 {
-		d.schedule(event{at: d.now + w.Seconds(), kind: evWrapup, agent: i, call: c})
+	if c.wrapup > 0 {
+		d.schedule(event{at: d.now + c.wrapup, kind: evWrapup, agent: i, call: c})
 		return nil
 	}
 	return d.wrapup(i, c)

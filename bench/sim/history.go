@@ -37,8 +37,11 @@ import (
 //   - An abandon's handle time, which it never had: one of its media's
 //     answered contacts', drawn.
 //
-// Wrap-up in the replay is its media's mean; each agent's capacity for a
-// media is the most contacts of it any agent held at once in the history.
+// An answered contact's wrap-up is its own (end to wrap-up, at least a
+// millisecond; its media's mean when the history does not have it yet);
+// an abandon takes the wrap-up of the answered contact whose handle time
+// it draws. Each agent's capacity for a media is the most contacts of it
+// any agent held at once in the history.
 // A transferred contact is one contact of its last queue, handled from
 // its first assignment to its end.
 type History struct {
@@ -72,6 +75,9 @@ type History struct {
 	Skipped map[string]int
 	// Agents is how many agents took contacts.
 	Agents int
+	// Location is the replay's clock (HistoryOptions.Location, UTC when
+	// none): each interval's start is reported on it.
+	Location *time.Location
 
 	past []pastContact
 }
@@ -136,7 +142,7 @@ func ReadHistory(dir string, o HistoryOptions) (*History, error) {
 		return nil, err
 	}
 	loc := cmp.Or(o.Location, time.UTC)
-	h := &History{Dir: dir, Workspace: filepath.Base(ws), Skipped: map[string]int{}, End: o.To}
+	h := &History{Dir: dir, Workspace: filepath.Base(ws), Skipped: map[string]int{}, End: o.To, Location: loc}
 	if !o.To.IsZero() && !o.From.IsZero() && !o.To.After(o.From) {
 		return nil, fmt.Errorf("%w: history: %v is not after %v", ErrConfig, o.To, o.From)
 	}
@@ -286,6 +292,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 	type mediaStat struct {
 		n, wrapped, answer int
 		handles            []float64
+		wrapups            []time.Duration // each answered contact's, 0 when not wrapped up
 		wrapup             float64
 	}
 	var stats [presence.NumMedia]mediaStat
@@ -308,6 +315,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		if answered {
 			s.answer++
 			s.handles = append(s.handles, handleOf(c).Seconds())
+			s.wrapups = append(s.wrapups, wrapupOf(c))
 			if c.agent != "" {
 				agents[c.agent] = true
 			}
@@ -365,12 +373,13 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		p := pastContact{at: at.Seconds(), media: mediaIndex[c.media], answered: !c.assigned.IsZero(), wait: wait.Seconds()}
 		s := &stats[c.media]
 		if p.answered {
-			a.Handle = handleOf(c)
+			a.Handle, a.Wrapup = handleOf(c), wrapupOf(c)
 			if theta > 0 && c.media != presence.Email {
 				a.Patience = wait + seconds(rnd.ExpFloat64()*theta)
 			}
 		} else {
-			a.Handle = seconds(s.handles[rnd.IntN(len(s.handles))])
+			j := rnd.IntN(len(s.handles))
+			a.Handle, a.Wrapup = seconds(s.handles[j]), s.wrapups[j]
 			if c.media != presence.Email {
 				a.Patience = max(wait, time.Millisecond)
 			}
@@ -385,6 +394,16 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 // least a millisecond.
 func handleOf(c historyContact) time.Duration {
 	return max(c.ended.Sub(c.assigned), time.Millisecond)
+}
+
+// wrapupOf is answered c's wrap-up, end to wrap-up, at least a
+// millisecond (0 is the media's mean in a replay): 0 when c was not
+// wrapped up.
+func wrapupOf(c historyContact) time.Duration {
+	if c.wrapped.IsZero() {
+		return 0
+	}
+	return max(c.wrapped.Sub(c.ended), time.Millisecond)
 }
 
 // waitOf is how long c waited: queue entry to assignment, or to its end.
@@ -566,9 +585,11 @@ func (h *History) Observe(r *Report) {
 		p := media[m].part()
 		r.Media[j].Observed = &p
 	}
+	loc := cmp.Or(h.Location, time.UTC)
 	for k := range r.Intervals {
 		p := ivs[k].part()
 		r.Intervals[k].Observed = &p
+		r.Intervals[k].Clock = h.Start.Add(seconds(r.Intervals[k].Start)).In(loc).Format(time.RFC3339)
 	}
 	r.History = hr
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +110,8 @@ func TestHistoryIsTheRun(t *testing.T) {
 		}
 		if c.Answered {
 			handles = append(handles, c.Handle)
-			if d := a.Handle - seconds(c.Handle); d.Abs() > 2*time.Millisecond || a.Patience < seconds(c.Wait) {
+			if d := a.Handle - seconds(c.Handle); d.Abs() > 2*time.Millisecond || a.Patience < seconds(c.Wait) ||
+				(a.Wrapup-cfg.Wrapup).Abs() > 2*time.Millisecond {
 				t.Fatalf("answered arrival %d: %+v, call %+v", i+1, a, c)
 			}
 		} else if d := a.Patience - seconds(c.Wait); d.Abs() > 2*time.Millisecond {
@@ -199,7 +202,7 @@ func TestReadHistory(t *testing.T) {
 		deflected,
 		doc("s4", presence.Chat, "09:03:00", "09:03:10", "", "", "a2"),
 		doc("s5", presence.Chat, "", "", "09:04:00", "", ""),
-		doc("s6", presence.Chat, "09:04:50", "09:05:00", "09:08:00", "", "a1"),
+		doc("s6", presence.Chat, "09:04:50", "09:05:00", "09:08:00", "09:08:00", "a1"),
 		doc("e1", presence.Email, "09:02:00", "09:02:00", "09:32:00", "", "a2"),
 	} {
 		writeDoc(t, dir, m)
@@ -219,11 +222,13 @@ func TestReadHistory(t *testing.T) {
 		t.Errorf("patience %v from %d abandons, want 160 s from 1", h.Patience, h.Abandons)
 	}
 	s := func(x float64) time.Duration { return seconds(x) }
+	// Wrap-ups: s1's 30 s; s6's none, at least a millisecond; the email
+	// was not wrapped up, so it takes its media's (0).
 	want := []Arrival{
-		{At: s(9 * 3600), Media: presence.Chat, Handle: s(600)},
+		{At: s(9 * 3600), Media: presence.Chat, Handle: s(600), Wrapup: s(30)},
 		{At: s(9*3600 + 60), Media: presence.Chat, Handle: 0, Patience: s(120)},
 		{At: s(9*3600 + 120), Media: presence.Email, Handle: s(1800)},
-		{At: s(9*3600 + 290), Media: presence.Chat, Handle: s(180)},
+		{At: s(9*3600 + 290), Media: presence.Chat, Handle: s(180), Wrapup: time.Millisecond},
 	}
 	if len(h.Arrivals) != len(want) {
 		t.Fatalf("arrivals %+v", h.Arrivals)
@@ -234,12 +239,13 @@ func TestReadHistory(t *testing.T) {
 			t.Errorf("arrival %d: %+v, want %+v", i+1, a, w)
 		}
 		switch {
-		case w.Handle == 0: // an abandon: one of the answered chats' handle times
-			if a.Handle != s(600) && a.Handle != s(180) || a.Patience != w.Patience {
-				t.Errorf("abandon: handle %v, patience %v", a.Handle, a.Patience)
+		case w.Handle == 0: // an abandon: one of the answered chats' handle times, with its wrap-up
+			if a.Handle != s(600) && a.Handle != s(180) || a.Patience != w.Patience ||
+				a.Wrapup != map[time.Duration]time.Duration{s(600): s(30), s(180): time.Millisecond}[a.Handle] {
+				t.Errorf("abandon: handle %v, wrap-up %v, patience %v", a.Handle, a.Wrapup, a.Patience)
 			}
-		case a.Handle != w.Handle:
-			t.Errorf("arrival %d: handle %v, want %v", i+1, a.Handle, w.Handle)
+		case a.Handle != w.Handle || a.Wrapup != w.Wrapup:
+			t.Errorf("arrival %d: handle %v, wrap-up %v, want %v, %v", i+1, a.Handle, a.Wrapup, w.Handle, w.Wrapup)
 		}
 	}
 	if p := h.Arrivals[0].Patience; p <= s(30) {
@@ -249,7 +255,7 @@ func TestReadHistory(t *testing.T) {
 		t.Errorf("an email has a patience of %v", p)
 	}
 	chat, email := h.Media[0], h.Media[1]
-	if chat.Media != presence.Chat || chat.Share != 3 || chat.Handle != s(390) || chat.Wrapup != s(30) || chat.Capacity != 2 ||
+	if chat.Media != presence.Chat || chat.Share != 3 || chat.Handle != s(390) || chat.Wrapup != s(15) || chat.Capacity != 2 ||
 		email.Media != presence.Email || email.Share != 1 || email.Handle != s(1800) || email.Capacity != 1 {
 		t.Errorf("media %+v", h.Media)
 	}
@@ -380,5 +386,140 @@ func TestHistoryCommandLine(t *testing.T) {
 	var out, errs bytes.Buffer
 	if code := Main([]string{"--agents", "3", "--rate", "1", "--handle", "60", "--from", "2026-11-20"}, &out, &errs); code != 2 || !strings.Contains(errs.String(), "--from goes with --history") {
 		t.Errorf("--from alone: exit %d, %s", code, errs.String())
+	}
+}
+
+// TestHistoryAcrossDaylightSaving replays days on which Paris's clocks
+// change. Each interval is reported at its start on the history's clock:
+// the day of the spring change has 23 hours, 02:00 skipped; the autumn
+// change's has 25, 02:00 twice; the second day starts at its midnight.
+func TestHistoryAcrossDaylightSaving(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		day       time.Time
+		hours     int    // of the two days
+		third     string // the third interval's label and clock
+		thirdAt   string
+		fourth    string
+		nextDayAt int // the second day's first interval
+	}{
+		{time.Date(2026, 3, 29, 0, 0, 0, 0, paris), 47, "03:00 +02:00", "2026-03-29T03:00:00+02:00", "04:00", 23},
+		{time.Date(2026, 10, 25, 0, 0, 0, 0, paris), 49, "02:00", "2026-10-25T02:00:00+02:00", "02:00 +01:00", 25},
+	} {
+		dir := t.TempDir()
+		// A chat 10 minutes into every hour of the two days, answered at
+		// once and served 5 minutes.
+		n := 0
+		for at := tc.day.Add(10 * time.Minute); at.Before(tc.day.AddDate(0, 0, 2)); at = at.Add(time.Hour) {
+			n++
+			f := func(d time.Duration) string { return session.FormatTime(at.Add(d)) }
+			writeDoc(t, dir, session.Metadata{ID: fmt.Sprintf("s%03d", n), Workspace: "acme", Media: presence.Chat,
+				Queue: session.MetaQueue{ID: "q", Name: "Support"}, Queued: f(0), Assigned: f(0), Ended: f(5 * time.Minute),
+				WrappedUp: f(5 * time.Minute), Agent: &session.Ref{ID: "a1"}})
+		}
+		if n != tc.hours {
+			t.Fatalf("%d chats over two days from %v, want %d", n, tc.day, tc.hours)
+		}
+		var out, errs bytes.Buffer
+		if code := Main([]string{"--history", dir, "--tz", "Europe/Paris", "--agents", "1", "--interval", "3600", "--quiet", "--json"}, &out, &errs); code != 0 {
+			t.Fatalf("exit %d: %s", code, errs.String())
+		}
+		var r Report
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		ivs := r.Intervals
+		if len(ivs) != tc.hours || ivs[0].Clock != tc.day.Format(time.RFC3339) || ivs[2].Clock != tc.thirdAt {
+			t.Fatalf("%v: %d intervals, the first at %s, the third at %s", tc.day, len(ivs), ivs[0].Clock, ivs[2].Clock)
+		}
+		for k, iv := range ivs {
+			if iv.Observed == nil || iv.Observed.Arrivals != 1 || iv.Simulated.Arrivals != 1 {
+				t.Errorf("%v: interval %d (%s) does not hold its hour's chat", tc.day, k, iv.Clock)
+			}
+		}
+		labels := intervalLabels(ivs)
+		if labels[0] != "00:00" || labels[1] != "01:00" || labels[2] != tc.third || labels[3] != tc.fourth ||
+			labels[tc.nextDayAt] != "d2 00:00" || labels[len(labels)-1] != "d2 23:00" {
+			t.Errorf("%v: labels %q", tc.day, labels)
+		}
+		var table strings.Builder
+		if err := r.WriteTable(&table); err != nil {
+			t.Fatal(err)
+		}
+		if s := table.String(); !strings.Contains(s, "\n"+tc.third+" ") || !strings.Contains(s, "\nd2 23:00 ") {
+			t.Errorf("%v: the table's intervals:\n%s", tc.day, s)
+		}
+	}
+}
+
+// TestHistoryKeepsEachWrapup: a day on which most contacts are wrapped up
+// at once and one in five takes two and a half minutes of after-contact
+// work. Its history replays each contact with its own wrap-up, and meets
+// what the day met; with every wrap-up at the media's mean instead (what
+// the replay did before it kept each), the slots free up more evenly and
+// it meets less waiting than there was.
+func TestHistoryKeepsEachWrapup(t *testing.T) {
+	n := 2400
+	if raceOn || testing.Short() {
+		n = 1000
+	}
+	rnd := rand.New(rand.NewPCG(7, 7))
+	const agents, handle, rate = 6, 60.0, 0.85 * 6 / 90 // 85 % busy: h + w = 60 + 30 s
+	var arrivals []Arrival
+	at := 0.0
+	for range n {
+		at += rnd.ExpFloat64() / rate
+		a := Arrival{At: seconds(at), Media: presence.Chat, Handle: seconds(max(rnd.ExpFloat64()*handle, 0.001)),
+			Wrapup: time.Millisecond, Patience: seconds(rnd.ExpFloat64() * 120)}
+		if rnd.Float64() < 0.2 {
+			a.Wrapup = 150 * time.Second
+		}
+		arrivals = append(arrivals, a)
+	}
+	day := Config{Agents: agents, Handle: handle * time.Second, Arrivals: arrivals, Seed: 1}
+	start := day0.Add(8 * time.Hour)
+	dir := t.TempDir()
+	answered := map[int]bool{}
+	day.OnCall = func(c Call) {
+		own := day
+		own.Wrapup = arrivals[c.N-1].Wrapup
+		writeDoc(t, dir, callDoc(own, start, c))
+		answered[c.N] = c.Answered
+	}
+	was := run(t, day).Simulated
+
+	h, err := ReadHistory(dir, HistoryOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range h.Arrivals {
+		if w := arrivals[i].Wrapup; answered[i+1] && (a.Wrapup-w).Abs() > time.Millisecond {
+			t.Fatalf("answered arrival %d: wrap-up %v, want %v", i+1, a.Wrapup, w)
+		}
+	}
+	replay := h.Config(Config{Agents: agents, SLThreshold: 20 * time.Second, Seed: 9})
+	r := run(t, replay)
+	h.Observe(r)
+	seen, own := r.History.Observed, r.Simulated
+	if seen.Arrivals != was.Arrivals || seen.Abandoned != was.Abandoned {
+		t.Fatalf("observed %+v, want the day's %+v", seen, was)
+	}
+	if math.Abs(own.ServiceLevel-was.ServiceLevel) > 0.01 || relErr(own.ASA, was.ASA) > 0.05 || math.Abs(own.AbandonRate-was.AbandonRate) > 0.005 {
+		t.Errorf("replayed with each wrap-up: SL %.4f, ASA %.3f, abandoned %.4f; the day: %.4f, %.3f, %.4f",
+			own.ServiceLevel, own.ASA, own.AbandonRate, was.ServiceLevel, was.ASA, was.AbandonRate)
+	}
+	flat := replay
+	flat.Arrivals = slices.Clone(replay.Arrivals)
+	for i := range flat.Arrivals {
+		flat.Arrivals[i].Wrapup = 0 // the media's mean
+	}
+	mean := run(t, flat).Simulated
+	t.Logf("the day: SL %.4f ASA %.2f s abandoned %.4f; each wrap-up: %.4f %.2f s %.4f; the mean wrap-up (%v): %.4f %.2f s %.4f",
+		was.ServiceLevel, was.ASA, was.AbandonRate, own.ServiceLevel, own.ASA, own.AbandonRate, h.Media[0].Wrapup, mean.ServiceLevel, mean.ASA, mean.AbandonRate)
+	if !(relErr(mean.ASA, was.ASA) > 2*relErr(own.ASA, was.ASA) && mean.ASA < was.ASA) {
+		t.Errorf("the mean wrap-up's ASA %.3f s is not further below the day's %.3f s than each wrap-up's %.3f s", mean.ASA, was.ASA, own.ASA)
 	}
 }

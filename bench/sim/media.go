@@ -100,11 +100,14 @@ func (c *Config) media() []MediaShare {
 	return []MediaShare{{Media: presence.Chat, Share: 1, Handle: c.Handle, Wrapup: c.Wrapup, Capacity: c.Capacity, SLThreshold: c.SLThreshold}}
 }
 
-// maxWrapup is the longest wrap-up of the run's media.
+// maxWrapup is the longest wrap-up of the run's media and arrivals.
 func (c *Config) maxWrapup() time.Duration {
 	w := c.Wrapup
 	for _, m := range c.Media {
 		w = max(w, m.Wrapup)
+	}
+	for _, a := range c.Arrivals {
+		w = max(w, a.Wrapup)
 	}
 	return w
 }

@@ -182,8 +182,12 @@ func (d *driver) shift(g int) error {
 // IntervalReport is one interval of a profile, over every cycle of the
 // measured window.
 type IntervalReport struct {
-	// Start is when the interval starts, seconds into the cycle.
+	// Start is when the interval starts, seconds into the cycle. Clock is
+	// that time on a replayed history's clock (RFC 3339, with the offset
+	// of the day): across a change to or from daylight-saving time, it is
+	// not Start from midnight.
 	Start float64 `json:"start"`
+	Clock string  `json:"clock,omitempty"`
 	// Rate is its arrival rate per second and Agents the agents on shift.
 	Rate   float64 `json:"rate"`
 	Agents int     `json:"agents"`
@@ -281,8 +285,13 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 	if !modelled {
 		slHead, asaHead, w = "service level", "ASA", 13
 	}
-	fmt.Fprintf(b, "\n%-9s %-9s %-7s %-*s %s%-*s %-9s %-10s %s\n", "interval", "rate/s", "agents", w, slHead, seenSL, w, asaHead, "abandon", "occupancy", model)
-	for _, iv := range ivs {
+	labels := intervalLabels(ivs)
+	lw := 9
+	for _, l := range labels {
+		lw = max(lw, len(l))
+	}
+	fmt.Fprintf(b, "\n%-*s %-9s %-7s %-*s %s%-*s %-9s %-10s %s\n", lw, "interval", "rate/s", "agents", w, slHead, seenSL, w, asaHead, "abandon", "occupancy", model)
+	for k, iv := range ivs {
 		sl := fmt.Sprintf("%.2f %%", 100*iv.Simulated.ServiceLevel)
 		asa := fmt.Sprintf("%.1f s", iv.Simulated.ASA)
 		switch {
@@ -296,7 +305,6 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 		if iv.Simulated.Arrivals == 0 {
 			sl, asa = "—", "—"
 		}
-		start := int(iv.Start)
 		var bySL, agents string
 		if byMedia {
 			var parts []string
@@ -323,7 +331,7 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 				seenSL = fmt.Sprintf("%-11s ", fmt.Sprintf("%.2f %%", 100*o.ServiceLevel))
 			}
 		}
-		fmt.Fprintf(b, "%-9s %-9.4g %-7d %-*s %s%-*s %-9s %-10s %s\n", clockLabel(start), iv.Rate, iv.Agents,
+		fmt.Fprintf(b, "%-*s %-9.4g %-7d %-*s %s%-*s %-9s %-10s %s\n", lw, labels[k], iv.Rate, iv.Agents,
 			w, sl, seenSL, w, asa, fmt.Sprintf("%.2f %%", 100*iv.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*iv.Occupancy), m)
 	}
 }
@@ -331,6 +339,48 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 // joinSome joins the columns that are not empty, two spaces apart.
 func joinSome(cols ...string) string {
 	return strings.Join(slices.DeleteFunc(cols, func(c string) bool { return c == "" }), "  ")
+}
+
+// intervalLabels are the intervals' starts as the table shows them:
+// clockLabel of Start; or, in a replayed history, the wall clock of Clock,
+// its day counted in calendar days from the first interval's, and its
+// offset from UTC on the first interval after a change of it (to or from
+// daylight-saving time: an hour skipped, or one that comes twice).
+func intervalLabels(ivs []IntervalReport) []string {
+	out := make([]string, len(ivs))
+	var first, prev time.Time
+	for k, iv := range ivs {
+		t, err := time.Parse(time.RFC3339, iv.Clock)
+		if err != nil { // no clock: not a history's
+			out[k] = clockLabel(int(iv.Start))
+			continue
+		}
+		if first.IsZero() {
+			first, prev = t, t
+		}
+		l := t.Format("15:04")
+		if day := calendarDays(first, t); day > 0 {
+			l = fmt.Sprintf("d%d %s", day+1, l)
+		}
+		if _, off := t.Zone(); off != offsetOf(prev) {
+			l += " " + t.Format("Z07:00")
+		}
+		out[k], prev = l, t
+	}
+	return out
+}
+
+// calendarDays is how many calendar days b's date is after a's, each on
+// its own clock.
+func calendarDays(a, b time.Time) int {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return int(time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
+}
+
+func offsetOf(t time.Time) int {
+	_, off := t.Zone()
+	return off
 }
 
 // clockLabel is an interval's start, seconds into the cycle, as hh:mm,

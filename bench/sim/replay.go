@@ -25,6 +25,10 @@ type Arrival struct {
 	Language string
 	// Handle is how long its agent serves it once answered (> 0).
 	Handle time.Duration
+	// Wrapup is its agent's after-contact work once it ends, before the
+	// slot is free: 0 is its media's (MediaShare.Wrapup, or
+	// Config.Wrapup).
+	Wrapup time.Duration
 	// Patience is how long it waits for an agent to take it (to accept
 	// its offer, in the manual mode) before leaving: 0 means as long as it
 	// takes. An email never leaves.
@@ -57,6 +61,8 @@ func (c *Config) checkArrivals() error {
 			return fmt.Errorf("%w: arrival %d has a handle time of %v (want > 0)", ErrConfig, i+1, a.Handle)
 		case a.Patience < 0:
 			return fmt.Errorf("%w: arrival %d has a patience of %v (want ≥ 0)", ErrConfig, i+1, a.Patience)
+		case a.Wrapup < 0 || a.Wrapup > maxDelay:
+			return fmt.Errorf("%w: arrival %d has a wrap-up of %v (0 to %v)", ErrConfig, i+1, a.Wrapup, maxDelay)
 		}
 	}
 	last := c.Arrivals[len(c.Arrivals)-1].At
@@ -148,7 +154,10 @@ func (c *Config) arrivalMix(media []MediaShare, a Arrival) (m, q, lang int, err 
 func (d *driver) replay(c *call) {
 	a := d.cfg.Arrivals[c.n-1]
 	c.media, c.queue, c.lang, _ = d.cfg.arrivalMix(d.media, a) // checked by checkArrivalsMix
-	c.handle = a.Handle.Seconds()
+	c.handle, c.wrapup = a.Handle.Seconds(), d.media[c.media].Wrapup.Seconds()
+	if a.Wrapup > 0 {
+		c.wrapup = a.Wrapup.Seconds()
+	}
 	if d.media[c.media].abandons() {
 		c.patience = a.Patience.Seconds()
 	}

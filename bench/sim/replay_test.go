@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -47,6 +48,46 @@ func TestReplayByHand(t *testing.T) {
 	}
 	if want := 5 / (5*time.Second + 1).Seconds(); math.Abs(r.Input.Rate-want) > 1e-9 {
 		t.Errorf("rate %v, want %v", r.Input.Rate, want)
+	}
+}
+
+// TestReplayWrapups: an arrival's own wrap-up holds its agent's slot that
+// long after it ends; one without (0) takes its media's, and a run's
+// queues give the hub a wrap-up timeout past the longest, so that the hub
+// never wraps one up before the replay does.
+func TestReplayWrapups(t *testing.T) {
+	s := func(x float64) time.Duration { return seconds(x) }
+	cfg := Config{Agents: 1, Accept: router.Auto, Media: []MediaShare{{Media: presence.Chat, Share: 1, Handle: s(10), Capacity: 1, Wrapup: s(5)}},
+		Arrivals: []Arrival{
+			{At: 0, Handle: s(10), Wrapup: s(300), Media: presence.Chat},  // ends at 10, wrapped up at 310
+			{At: s(1), Handle: s(10), Media: presence.Chat},               // answered at 310, ends at 320, wrapped up at 325
+			{At: s(2), Handle: s(10), Wrapup: s(1), Media: presence.Chat}, // answered at 325, ends at 335, wrapped up at 336
+			{At: s(3), Handle: s(10), Media: presence.Chat},               // answered at 336
+		}}
+	want := map[int]float64{1: 0, 2: 309, 3: 323, 4: 333}
+	got := map[int]float64{}
+	cfg.OnCall = func(c Call) {
+		if !c.Answered {
+			t.Errorf("contact %d left: %+v", c.N, c)
+		}
+		got[c.N] = c.Wait
+	}
+	r := run(t, cfg)
+	for n, w := range want {
+		if math.Abs(got[n]-w) > 1e-6 {
+			t.Errorf("contact %d waited %.3f s, want %.3f", n, got[n], w)
+		}
+	}
+	if r.Simulated.Answered != 4 {
+		t.Errorf("%d answered, want 4", r.Simulated.Answered)
+	}
+	bad := cfg
+	bad.OnCall = nil
+	for _, w := range []time.Duration{-time.Second, maxDelay + time.Second} {
+		bad.Arrivals = []Arrival{{At: 0, Handle: s(1), Wrapup: w}}
+		if _, err := Run(context.Background(), bad); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "wrap-up") {
+			t.Errorf("an arrival's wrap-up of %v: %v", w, err)
+		}
 	}
 }
 
