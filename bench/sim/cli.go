@@ -115,8 +115,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [--shrinkage X] [options above but --agents and --team]")
 		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --history DIR [--workspace W] [--from DAY|TIME] [--to DAY|TIME] [--tz ZONE] [--interval S]")
-		fmt.Fprintln(stderr, "       --agents N | --team ... | --schedule N1,... | a staffing target [--capacity N] [--sl-threshold S] [--accept manual ...]")
-		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given, beside what they met")
+		fmt.Fprintln(stderr, "       --agents N | --team ... | --schedule N1,... | --schedule seen | a staffing target [--capacity N] [--sl-threshold S] [--accept manual ...]")
+		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given (seen: as many as worked in each interval), beside what they met")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
@@ -196,7 +196,12 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	interval := fs.Float64("interval", 0, "length of a --profile interval, seconds (default 1800)")
 	var schedule []int
-	fs.Func("schedule", "agents on shift in each --profile interval, e.g. 0,4,9,12 (default: --agents in every one)", func(v string) error {
+	scheduleSeen := false
+	fs.Func("schedule", "agents on shift in each --profile interval, e.g. 0,4,9,12 (default: --agents in every one); with --history and --interval, 'seen': in each interval the agents the history shows working (who took a contact in it, or held one through it)", func(v string) error {
+		if scheduleSeen = v == "seen"; scheduleSeen {
+			schedule = nil
+			return nil
+		}
 		return parseList(v, "agents", &schedule, func(x string) (int, bool) {
 			n, err := strconv.Atoi(x)
 			return n, err == nil && n >= 0
@@ -249,6 +254,15 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		media = slices.Clone(o.history.Media)
 	} else if name := firstSet(set, "workspace", "from", "to", "tz"); name != "" {
 		return o, fmt.Errorf("--%s goes with --history", name)
+	}
+	if scheduleSeen {
+		switch {
+		case o.history == nil:
+			return o, fmt.Errorf("--schedule seen goes with --history: the agents a history shows working")
+		case *interval <= 0:
+			return o, fmt.Errorf("--schedule seen needs --interval: the agents seen working in each")
+		}
+		schedule = o.history.Working(seconds(*interval))
 	}
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
 		if v < 0 {

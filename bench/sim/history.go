@@ -80,6 +80,52 @@ type History struct {
 	Location *time.Location
 
 	past []pastContact
+	work []workSpan
+}
+
+// workSpan is an agent holding a contact, from its assignment to its
+// wrap-up (or end), from Start.
+type workSpan struct {
+	agent    string
+	from, to time.Duration
+}
+
+// Working is, for each interval of length iv from Start to End (the last
+// one whole, as a replay cuts it), how many agents the documents show
+// working in it: those who took a contact in it, or held one through all
+// of it. The documents do not say when agents were logged in, so this is
+// what a replay "as it was" can staff each interval with (--schedule
+// seen). An agent on shift who took nothing in an interval and held
+// nothing through it is not seen, which happens when contacts are few. An
+// agent finishing after their shift a contact taken before it is not
+// counted, unless the contact lasts the whole interval.
+func (h *History) Working(iv time.Duration) []int {
+	if iv <= 0 {
+		return nil
+	}
+	n := int((h.End.Sub(h.Start) + iv - 1) / iv)
+	seen := make([]map[string]bool, n)
+	add := func(k int, agent string) {
+		if k < 0 || k >= n {
+			return
+		}
+		if seen[k] == nil {
+			seen[k] = map[string]bool{}
+		}
+		seen[k][agent] = true
+	}
+	for _, w := range h.work {
+		k := int(w.from / iv)
+		add(k, w.agent)
+		for k++; time.Duration(k+1)*iv <= w.to; k++ {
+			add(k, w.agent)
+		}
+	}
+	out := make([]int, n)
+	for k := range seen {
+		out[k] = len(seen[k])
+	}
+	return out
 }
 
 // HistoryOptions choose the part of a History to replay.
@@ -318,6 +364,11 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 			s.wrapups = append(s.wrapups, wrapupOf(c))
 			if c.agent != "" {
 				agents[c.agent] = true
+				until := c.wrapped
+				if until.IsZero() {
+					until = c.ended
+				}
+				h.work = append(h.work, workSpan{agent: c.agent, from: c.assigned.Sub(h.Start), to: until.Sub(h.Start)})
 			}
 			if !c.wrapped.IsZero() {
 				s.wrapped++
@@ -586,7 +637,11 @@ func (h *History) Observe(r *Report) {
 		r.Media[j].Observed = &p
 	}
 	loc := cmp.Or(h.Location, time.UTC)
+	working := h.Working(seconds(r.Input.Interval))
 	for k := range r.Intervals {
+		if k < len(working) {
+			r.Intervals[k].AgentsSeen = working[k]
+		}
 		p := ivs[k].part()
 		r.Intervals[k].Observed = &p
 		r.Intervals[k].Clock = h.Start.Add(seconds(r.Intervals[k].Start)).In(loc).Format(time.RFC3339)

@@ -523,3 +523,73 @@ func TestHistoryKeepsEachWrapup(t *testing.T) {
 		t.Errorf("the mean wrap-up's ASA %.3f s is not further below the day's %.3f s than each wrap-up's %.3f s", mean.ASA, was.ASA, own.ASA)
 	}
 }
+
+// TestHistoryAsItWas replays a day that ran on a schedule with the
+// agents its history shows working in each hour (--schedule seen): in the
+// busy hours they are the schedule, and the replay meets what the day
+// met. In a quiet hour, agents on shift who took nothing are not seen.
+func TestHistoryAsItWas(t *testing.T) {
+	schedule := []int{3, 6, 10, 10, 5, 4}
+	handle := 180.0
+	profile := make([]float64, len(schedule))
+	for k, n := range schedule {
+		profile[k] = 0.9 * float64(n) / handle // 90 % busy
+	}
+	profile[5] = 0.0005 // two contacts an hour for four agents
+	cfg := Config{Agents: 10, Handle: seconds(handle), HandleDist: Lognormal, HandleCV: 1, Patience: 2 * time.Minute,
+		Profile: profile, Interval: time.Hour, Schedule: schedule, Duration: 6 * time.Hour, Warmup: -1,
+		SLThreshold: 20 * time.Second, Seed: 11}
+	dir, r0, _ := simulatedHistory(t, cfg, day0.Add(8*time.Hour))
+	h, err := ReadHistory(dir, HistoryOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := h.Working(time.Hour)
+	if len(seen) != 24 || seen[7] != 0 || seen[14] != 0 {
+		t.Fatalf("agents seen by the hour: %v", seen)
+	}
+	for k, n := range schedule[:5] {
+		if seen[8+k] != n {
+			t.Errorf("%02d:00: %d agents seen working, %d on shift (seen %v)", 8+k, seen[8+k], n, seen[8:14])
+		}
+	}
+	if seen[13] >= schedule[5] {
+		t.Errorf("the quiet hour: %d agents seen of %d on shift", seen[13], schedule[5])
+	}
+
+	var out, errs bytes.Buffer
+	if code := Main([]string{"--history", dir, "--interval", "3600", "--schedule", "seen", "--quiet", "--json"}, &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	var r Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Input.Schedule, seen) || r.Intervals[10].AgentsSeen != 10 || r.Intervals[10].Agents != 10 {
+		t.Fatalf("the replay's schedule %v, want %v; 10:00 %+v", r.Input.Schedule, seen, r.Intervals[10])
+	}
+	was, sim := r0.Simulated, r.Simulated
+	if math.Abs(sim.ServiceLevel-was.ServiceLevel) > 0.02 || math.Abs(sim.AbandonRate-was.AbandonRate) > 0.01 || relErr(sim.ASA, was.ASA) > 0.15 {
+		t.Errorf("as it was: SL %.4f, ASA %.2f s, abandoned %.4f; the day: %.4f, %.2f s, %.4f",
+			sim.ServiceLevel, sim.ASA, sim.AbandonRate, was.ServiceLevel, was.ASA, was.AbandonRate)
+	}
+	t.Logf("as it was: SL %.4f, ASA %.2f s, abandoned %.4f; the day: %.4f, %.2f s, %.4f",
+		sim.ServiceLevel, sim.ASA, sim.AbandonRate, was.ServiceLevel, was.ASA, was.AbandonRate)
+
+	var table strings.Builder
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "agents seen") {
+		t.Errorf("the table has no agents seen:\n%s", table.String())
+	}
+	for _, args := range [][]string{
+		{"--agents", "3", "--rate", "1", "--handle", "60", "--schedule", "seen"},
+		{"--history", dir, "--schedule", "seen"},
+	} {
+		var out, errs bytes.Buffer
+		if code := Main(args, &out, &errs); code != 2 || !strings.Contains(errs.String(), "--schedule seen") {
+			t.Errorf("%v: exit %d, %s", args, code, errs.String())
+		}
+	}
+}

@@ -197,8 +197,10 @@ type IntervalReport struct {
 	Simulated Part    `json:"simulated"`
 	Occupancy float64 `json:"occupancy"`
 	// Observed is what the contacts that arrived in it met in a replayed
-	// history.
-	Observed *Part `json:"observed,omitempty"`
+	// history, and AgentsSeen how many agents the history shows working
+	// in it (History.Working; absent when none).
+	Observed   *Part `json:"observed,omitempty"`
+	AgentsSeen int   `json:"agents_seen,omitempty"`
 	// Overtime is the agent-time, seconds, of agents off shift in it
 	// finishing contacts they took on shift, over every cycle of the
 	// window; with a schedule only.
@@ -277,7 +279,7 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 	observed := slices.ContainsFunc(ivs, func(iv IntervalReport) bool { return iv.Observed != nil })
 	seenSL := ""
 	if observed {
-		seenSL = fmt.Sprintf("%-11s ", "observed SL")
+		seenSL = fmt.Sprintf("%-11s %-11s ", "observed SL", "agents seen")
 	}
 	// A day with no model in any interval (a blend's) has no model column.
 	modelled := slices.ContainsFunc(ivs, func(iv IntervalReport) bool { return iv.Erlang != nil })
@@ -326,9 +328,9 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 		}
 		m := joinSome(bySL, agents, roster)
 		if observed {
-			seenSL = fmt.Sprintf("%-11s ", "—")
+			seenSL = fmt.Sprintf("%-11s %-11d ", "—", iv.AgentsSeen)
 			if o := iv.Observed; o != nil && o.Arrivals > 0 {
-				seenSL = fmt.Sprintf("%-11s ", fmt.Sprintf("%.2f %%", 100*o.ServiceLevel))
+				seenSL = fmt.Sprintf("%-11s %-11d ", fmt.Sprintf("%.2f %%", 100*o.ServiceLevel), iv.AgentsSeen)
 			}
 		}
 		fmt.Fprintf(b, "%-*s %-9.4g %-7d %-*s %s%-*s %-9s %-10s %s\n", lw, labels[k], iv.Rate, iv.Agents,
