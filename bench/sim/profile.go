@@ -364,7 +364,8 @@ func intervalLabels(ivs []IntervalReport) []string {
 		if day := calendarDays(first, t); day > 0 {
 			l = fmt.Sprintf("d%d %s", day+1, l)
 		}
-		if _, off := t.Zone(); off != offsetOf(prev) {
+		_, off := t.Zone()
+		if _, before := prev.Zone(); off != before {
 			l += " " + t.Format("Z07:00")
 		}
 		out[k], prev = l, t
@@ -378,11 +379,6 @@ func calendarDays(a, b time.Time) int {
 	ay, am, ad := a.Date()
 	by, bm, bd := b.Date()
 	return int(time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
-}
-
-func offsetOf(t time.Time) int {
-	_, off := t.Zone()
-	return off
 }
 
 // clockLabel is an interval's start, seconds into the cycle, as hh:mm,
