@@ -248,6 +248,7 @@ func (h *Hub) presenceCheck(a *agentInfo) {
 	if st := (presenceSnap{status: p.Status(), reason: p.Reason()}); st != a.stored {
 		a.stored = st
 		h.storeAgent(a)
+		h.logStatus(a.profile.ID, st, h.cyc.now)
 	}
 	if snap == a.sent {
 		return
@@ -265,6 +266,11 @@ func (h *Hub) presenceCheck(a *agentInfo) {
 		f.Load[presence.Media(m).String()] = MediaLoad{Active: snap.active[m], Capacity: snap.cap[m]}
 	}
 	h.emit(FramePresence, f, t)
+}
+
+// logStatus logs agent's own status st, set at at, with the next commit.
+func (h *Hub) logStatus(agent string, st presenceSnap, at time.Time) {
+	h.cyc.statuses = append(h.cyc.statuses, StatusChange{Agent: agent, At: at, Status: st.status, Reason: st.reason})
 }
 
 // flushStats sends one queue_stats frame to the supervisors for the queues

@@ -23,6 +23,7 @@ type cycle struct {
 	deleted  []Entity
 	messages []Message
 	exports  []*sessState // metadata to export at commit (export.go)
+	statuses []StatusChange
 	// touched since the last flush: cards and presence to send
 	touchedSessions []*sessState
 	touchedAgents   []*agentInfo
@@ -57,7 +58,8 @@ func (c *cycle) reset() {
 	clear(c.visitors)
 	clear(c.deleted)
 	clear(c.exports)
-	c.visitors, c.deleted, c.exports = c.visitors[:0], c.deleted[:0], c.exports[:0]
+	clear(c.statuses)
+	c.visitors, c.deleted, c.exports, c.statuses = c.visitors[:0], c.deleted[:0], c.exports[:0], c.statuses[:0]
 	c.reqs, c.replies, c.errs, c.events, c.arena = c.reqs[:0], c.replies[:0], c.errs[:0], c.events[:0], c.arena[:0]
 	c.sessions, c.agents, c.queues, c.messages = c.sessions[:0], c.agents[:0], c.queues[:0], c.messages[:0]
 	c.statsQueues = c.statsQueues[:0]

@@ -74,6 +74,14 @@ func (p *PebbleStore) Commit(b *Batch) error {
 	for _, e := range b.Exports {
 		pb.PutExport(p.ws, e.Due, e.Session, e.Doc)
 	}
+	for _, st := range b.Statuses {
+		v, err := json.Marshal(st)
+		if err != nil {
+			pb.Reset()
+			return fmt.Errorf("hub: encoding the status change of agent %s: %w", st.Agent, err)
+		}
+		pb.PutStatus(p.ws, st.At, st.Agent, v)
+	}
 	cp, err := json.Marshal(Checkpoint{NextOfferID: b.NextOfferID, LastSessionID: b.LastSessionID})
 	if err != nil {
 		pb.Reset()

@@ -299,11 +299,15 @@ func (c ListAgents) apply(h *Hub, now time.Time) (Reply, error) {
 type DeleteAgent struct{ ID string }
 
 func (c DeleteAgent) apply(h *Hub, now time.Time) (Reply, error) {
-	if _, err := h.agent(c.ID); err != nil {
+	a, err := h.agent(c.ID)
+	if err != nil {
 		return Reply{}, err
 	}
 	if err := h.r.DeleteAgent(c.ID, now); err != nil {
 		return Reply{}, err
+	}
+	if a.stored.status != presence.Offline { // the log keeps them: they go offline
+		h.logStatus(c.ID, presenceSnap{status: presence.Offline, reason: "deleted"}, now)
 	}
 	delete(h.agents, c.ID)
 	h.cyc.deleted = append(h.cyc.deleted, Entity{Kind: KindAgent, ID: c.ID})

@@ -25,7 +25,9 @@ import (
 //   - Queues, with their specs, and agents, with their profiles and
 //     memberships. Agents come back offline (nobody is connected after a
 //     restart), keeping the reason of their stored status; they are routed
-//     to again once they reconnect and set themselves available.
+//     to again once they reconnect and set themselves available. The
+//     status log has those who were not offline go offline at the
+//     restart.
 //   - Open sessions in id (creation) order. Waiting ones go back to their
 //     queues with their original enqueue time and in their original order,
 //     without deflection, excluding the agents who declined, missed or
@@ -178,8 +180,17 @@ func (h *Hub) recoverAgents(rs Recoverable, now time.Time) error {
 			// router's pools and counts do not depend on.
 			_ = pa.SetStatusBy(presence.Offline, rec.Reason)
 		}
-		h.agents[rec.ID] = &agentInfo{profile: pa.Profile, queues: h.r.AgentQueues(rec.ID),
+		a := &agentInfo{profile: pa.Profile, queues: h.r.AgentQueues(rec.ID),
 			stored: presenceSnap{status: rec.Status, reason: rec.Reason}}
+		h.agents[rec.ID] = a
+		if rec.Status != presence.Offline {
+			// They were on when the server stopped: the log puts them
+			// offline as of the restart (when they went is not known),
+			// with the first commit.
+			a.stored = presenceSnap{status: presence.Offline, reason: pa.Reason()}
+			h.storeAgent(a)
+			h.logStatus(rec.ID, a.stored, now)
+		}
 		h.recovered.Agents++
 		return nil
 	})

@@ -313,9 +313,11 @@ func checkRecovered(t *testing.T, th *testHub, w *world) {
 	if after.Offer < b.Offer || after.LastID < b.LastID {
 		t.Errorf("next offer %d last id %x, want at least %d %x", after.Offer, after.LastID, b.Offer, b.LastID)
 	}
+	// Agents come back offline, and their records and the status log say
+	// so with the first commit.
 	th.on(func(h *Hub, _ time.Time) {
 		for id, a := range h.agents {
-			if p := h.r.Agent(id); p.Status() != presence.Offline || a.stored.status == presence.Offline {
+			if p := h.r.Agent(id); p.Status() != presence.Offline || a.stored.status != presence.Offline {
 				t.Errorf("agent %s: status %s, stored %s", id, p.Status(), a.stored.status)
 			}
 		}

@@ -217,6 +217,7 @@ func (h *Hub) commit() error {
 	}
 	b.Deleted = append(b.Deleted, c.deleted...)
 	b.Messages = append(b.Messages, c.messages...)
+	b.Statuses = append(b.Statuses, c.statuses...)
 	if err := h.commitExports(b); err != nil {
 		return err
 	}

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Kind names the kind of a stored entity.
@@ -37,6 +40,17 @@ type Message struct {
 	Value   []byte
 }
 
+// StatusChange is an agent setting their own status (or the hub setting
+// it for them: offline after their last socket's grace, or at a restart),
+// logged so that what agents did is known after the fact: when they were
+// logged in and available, and why they were away.
+type StatusChange struct {
+	Agent  string          `json:"agent"`
+	At     time.Time       `json:"at"`
+	Status presence.Status `json:"status"`
+	Reason string          `json:"reason,omitempty"`
+}
+
 // Batch is what one cycle of the loop changed. It is reused from cycle to
 // cycle: a Store must copy what it keeps before Commit returns.
 type Batch struct {
@@ -46,6 +60,8 @@ type Batch struct {
 	Messages []Message
 	// Exports are metadata exports to store as pending (see Exporter).
 	Exports []Export
+	// Statuses are agents' status changes to log.
+	Statuses []StatusChange
 	// NextOfferID is the router's next offer id after the batch, so that
 	// offer ids stay unique across restarts.
 	NextOfferID uint64
@@ -55,7 +71,7 @@ type Batch struct {
 
 // Empty reports whether the batch holds no change.
 func (b *Batch) Empty() bool {
-	return len(b.Entities) == 0 && len(b.Deleted) == 0 && len(b.Messages) == 0 && len(b.Exports) == 0
+	return len(b.Entities) == 0 && len(b.Deleted) == 0 && len(b.Messages) == 0 && len(b.Exports) == 0 && len(b.Statuses) == 0
 }
 
 func (b *Batch) reset() {
@@ -63,7 +79,9 @@ func (b *Batch) reset() {
 	clear(b.Messages)
 	clear(b.Deleted)
 	clear(b.Exports)
+	clear(b.Statuses)
 	b.Entities, b.Messages, b.Deleted, b.Exports = b.Entities[:0], b.Messages[:0], b.Deleted[:0], b.Exports[:0]
+	b.Statuses = b.Statuses[:0]
 }
 
 // Store makes the hub's changes durable. Commit writes a whole batch
@@ -80,6 +98,7 @@ type MemStore struct {
 	entities map[Kind]map[string][]byte
 	messages map[string][]Message
 	exports  []Export
+	statuses []StatusChange
 	commits  int
 	fail     error
 }
@@ -128,6 +147,7 @@ func (m *MemStore) Commit(b *Batch) error {
 		e.Doc = slices.Clone(e.Doc)
 		m.exports = append(m.exports, e)
 	}
+	m.statuses = append(m.statuses, b.Statuses...)
 	m.commits++
 	return nil
 }
@@ -138,6 +158,13 @@ func (m *MemStore) Get(kind Kind, id string) ([]byte, bool) {
 	defer m.mu.Unlock()
 	v, ok := m.entities[kind][id]
 	return slices.Clone(v), ok
+}
+
+// Statuses returns the agents' status changes logged, in commit order.
+func (m *MemStore) Statuses() []StatusChange {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.statuses)
 }
 
 // Messages returns copies of the messages stored under session, in order.

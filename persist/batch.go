@@ -186,6 +186,14 @@ func (b *Batch) DeleteExport(ws string, due time.Time, sessionID string) {
 	b.del(b.key)
 }
 
+// PutStatus logs agent agentID's own status changing at at, with the
+// payload val. Two changes of one agent at the same instant are one entry:
+// the last put.
+func (b *Batch) PutStatus(ws string, at time.Time, agentID string, val []byte) {
+	b.key = keyStatus(b.key[:0], ws, at, agentID)
+	b.set(b.key, val)
+}
+
 // errForeignBatch is returned by Commit for a batch of another store.
 var errForeignBatch = errors.New("persist: batch belongs to another store")
 

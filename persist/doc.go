@@ -39,6 +39,7 @@
 //	'w' str(ws) 'k'                          checkpoint              PutCheckpoint
 //	'w' str(ws) 'm' str(sess) u64(seq)       message                 AppendMessage
 //	'w' str(ws) 'o' str(sess)                empty (open index)      PutSession(open=true)
+//	'w' str(ws) 'p' time(at) str(agent)      agent status change     PutStatus
 //	'w' str(ws) 'q' str(queue)               queue record            PutQueue
 //	'w' str(ws) 's' str(sess)                session record          PutSession
 //	'w' str(ws) 'v' str(visitor)             visitor record          PutVisitor
@@ -49,6 +50,9 @@
 // recovery walks it and seeks each record, and never reads a finished
 // session. Messages sit apart from session records, so that rewriting a
 // session never touches its transcript and scanning sessions skips them.
+// The agents' status changes are a log in time order, kept whatever
+// becomes of the agent, so that their past (logged-in time, away reasons)
+// can be read back for any span of time.
 //
 // # Session cache
 //

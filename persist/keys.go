@@ -33,6 +33,7 @@ const (
 	subCheckpoint = 'k'
 	subMessage    = 'm'
 	subOpen       = 'o'
+	subStatus     = 'p'
 	subQueue      = 'q'
 	subSession    = 's'
 	subVisitor    = 'v'
@@ -225,6 +226,11 @@ func keyContact(dst []byte, ws, contactKey, sessionID string) []byte {
 // keyExport is the key of the pending export of session sessionID due at due.
 func keyExport(dst []byte, ws string, due time.Time, sessionID string) []byte {
 	return appendStr(appendTime(appendTable(dst, ws, subExport), due), sessionID)
+}
+
+// keyStatus is the key of agent agentID's own status changing at at.
+func keyStatus(dst []byte, ws string, at time.Time, agentID string) []byte {
+	return appendStr(appendTime(appendTable(dst, ws, subStatus), at), agentID)
 }
 
 // tokenValue encodes what a token hash points at.

@@ -262,6 +262,43 @@ func readExportKey(b []byte) (due time.Time, sessionID string, ok bool) {
 	return due, sessionID, ok
 }
 
+// ScanStatuses calls fn for the status changes of workspace ws logged at
+// from or later and before to (no bound when zero), in time order (then
+// agent id order), from the one after (after, afterAgent) when after is
+// not zero: a page's last entry, to read the next page.
+func (s *Store) ScanStatuses(ws string, from, to, after time.Time, afterAgent string, fn func(at time.Time, agentID string, val []byte) error) error {
+	prefix := appendTable(nil, ws, subStatus)
+	sp := span{lo: appendTime(bytes.Clone(prefix), from), hi: prefixEnd(prefix)}
+	if from.IsZero() {
+		sp.lo = prefix
+	}
+	if !to.IsZero() {
+		sp.hi = appendTime(bytes.Clone(prefix), to)
+	}
+	if !after.IsZero() {
+		// The smallest key after the page's last: its key and one 0 byte.
+		next := append(keyStatus(nil, ws, after, afterAgent), 0)
+		if bytes.Compare(next, sp.lo) > 0 {
+			sp.lo = next
+		}
+	}
+	if bytes.Compare(sp.lo, sp.hi) >= 0 {
+		return nil
+	}
+	_, err := s.walk(sp, func(k, v []byte) error {
+		at, rest, ok := readTime(k[len(prefix):])
+		if !ok {
+			return malformed(k)
+		}
+		agentID, _, ok := readStr(rest)
+		if !ok {
+			return malformed(k)
+		}
+		return fn(at, agentID, v)
+	})
+	return err
+}
+
 // ScanAllExports calls fn for the pending exports of every workspace:
 // workspace by workspace in id order, each in due order. (Each hub schedules
 // its own workspace's exports, so no caller needs one global due order.)

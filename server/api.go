@@ -433,6 +433,80 @@ func (s *Server) getTranscript(w http.ResponseWriter, r *http.Request, c caller,
 	writeJSON(w, http.StatusOK, map[string]any{"session": se.ID, "messages": msgs})
 }
 
+// getStatuses serves GET /v1/agent-statuses?from=&to=&agent= with limit
+// and cursor: the log of the agents' own status changes (hub.StatusChange)
+// logged from `from` and before `to` (RFC 3339; no bound when absent), in
+// time order. A supervisor, or the workspace's key, reads every agent's;
+// an agent their own.
+func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request, c caller, ws *workspace) {
+	q := r.URL.Query()
+	limit := 1000
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			s.refuse(w, "bad_request", "limit is 1..10000")
+			return
+		}
+		limit = n
+	}
+	var span [2]time.Time
+	for i, name := range [...]string{"from", "to"} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				s.refuse(w, "bad_request", name+" is not an RFC 3339 time: "+v)
+				return
+			}
+			span[i] = t
+		}
+	}
+	if !span[0].IsZero() && !span[1].IsZero() && !span[1].After(span[0]) {
+		s.refuse(w, "bad_request", "to is not after from")
+		return
+	}
+	var after time.Time
+	var afterAgent string
+	if v := q.Get("cursor"); v != "" {
+		ns, agent, ok := strings.Cut(v, ":")
+		n, err := strconv.ParseInt(ns, 10, 64)
+		if !ok || err != nil {
+			s.refuse(w, "bad_request", "cursor "+v+" is not one this endpoint gave")
+			return
+		}
+		after, afterAgent = time.Unix(0, n).UTC(), agent
+	}
+	agent := q.Get("agent")
+	if c.agent != "" && !c.super {
+		if agent != "" && agent != c.agent {
+			s.refuse(w, "forbidden", "an agent reads their own statuses")
+			return
+		}
+		agent = c.agent
+	}
+	out := []json.RawMessage{}
+	var last [2]string
+	err := s.store.ScanStatuses(ws.rec.ID, span[0], span[1], after, afterAgent, func(at time.Time, id string, val []byte) error {
+		if agent != "" && id != agent {
+			return nil
+		}
+		out = append(out, bytes.Clone(val))
+		last = [2]string{strconv.FormatInt(at.UnixNano(), 10), id}
+		if len(out) == limit {
+			return persist.ErrStop
+		}
+		return nil
+	})
+	if err != nil {
+		s.refuse(w, "unavailable", "reading the status log")
+		return
+	}
+	page := map[string]any{"statuses": out}
+	if len(out) == limit {
+		page["cursor"] = last[0] + ":" + last[1]
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
 // searchSessions serves GET /v1/sessions?state=&queue=&status=&contact=
 // with limit and cursor (session ids; newest first).
 func (s *Server) searchSessions(w http.ResponseWriter, r *http.Request, c caller, ws *workspace) {

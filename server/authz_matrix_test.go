@@ -454,6 +454,16 @@ func azWorkspaceIsOwn(t *testing.T, c azCred, body map[string]any, _ azIDs) {
 	}
 }
 
+// azStatusesOfTheAgent: an agent reads their own status changes only.
+func azStatusesOfTheAgent(t *testing.T, c azCred, body map[string]any, _ azIDs) {
+	list, _ := body["statuses"].([]any)
+	for _, v := range list {
+		if a := str(v.(map[string]any), "agent"); c.name == "agent" && a != "zoe" {
+			t.Errorf("%s: read %s's status changes", c.name, a)
+		}
+	}
+}
+
 // azHTTPMatrix: every endpoint, with the expected status per credential in
 // the column order of azCredNames (none basic unknown visitor-secret
 // widget-key, then acme's agent supervisor api-key admin+ws, then admin
@@ -504,6 +514,10 @@ var azHTTPMatrix = []azHTTPRow{
 		want: "401 401 401 401 401  403 200 200 200  404 404 404 404 404  404"},
 	{route: "GET /v1/stats", method: "GET", path: "/v1/stats",
 		want: "401 401 401 401 401  200 200 200 200  200 200 200 200 200  404"},
+	{route: "GET /v1/agent-statuses", method: "GET", path: "/v1/agent-statuses", check: azStatusesOfTheAgent,
+		want: "401 401 401 401 401  200 200 200 200  200 200 200 200 200  404"},
+	{route: "GET /v1/agent-statuses", method: "GET", path: "/v1/agent-statuses?agent=sue", // someone else's
+		want: "401 401 401 401 401  403 200 200 200  200 200 200 403 200  404"},
 	{route: "GET /v1/workspace", method: "GET", path: "/v1/workspace", check: azWorkspaceIsOwn,
 		want: "401 401 401 401 401  403 403 200 200  200 200 200 403 403  404"},
 	{route: "PATCH /v1/workspace", method: "PATCH", path: "/v1/workspace", body: `{"name":"Renamed"}`, check: azWorkspaceIsOwn,

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/sessions/{id}/transcript", s.api("sessions.transcript", anyCaller, s.getTranscript))
 	m.HandleFunc("GET /v1/sessions/{id}/metadata", s.api("sessions.metadata", anyCaller, s.getMetadata))
 	m.HandleFunc("GET /v1/stats", s.api("stats", anyCaller, s.getStats))
+	m.HandleFunc("GET /v1/agent-statuses", s.api("agents.statuses", anyCaller, s.getStatuses))
 	m.HandleFunc("GET /v1/workspace", s.api("workspace.get", integration, s.getWorkspace))
 	m.HandleFunc("PATCH /v1/workspace", s.api("workspace.patch", integration, s.patchWorkspace))
 	m.HandleFunc("PUT /v1/workspaces/{id}", s.api("workspaces.put", adminOnly, s.putWorkspaces))

@@ -1,0 +1,86 @@
+package hub
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
+)
+
+// TestStatusLog: every change of an agent's own status is logged with the
+// commit of its cycle, at the hub's time: set by the agent, offline after
+// the last socket's grace, and offline when deleted while on. What the hub
+// derives from the agent's load (busy, after-call work) is not logged.
+func TestStatusLog(t *testing.T) {
+	th := newTestHub(t, Config{Router: router.Config{Grace: 10 * time.Second}})
+	th.setup(QueueSpec{Queue: router.Queue{ID: "support", AcceptMode: router.Auto}}, "ana", "bo")
+	agent := th.sub(Filter{Agent: "ana"})
+	th.clock.Advance(time.Minute)
+	th.do(StartSession{Channel: "web_chat", Queue: "support", VisitorID: "v1", Text: "hi"})
+	th.do(SetPresence{Agent: "ana", Status: presence.Away})
+	th.clock.Advance(5 * time.Minute)
+	th.do(SetPresence{Agent: "ana", Status: presence.Available})
+	th.do(SetPresence{Agent: "ana", Status: presence.Available}) // no change, no entry
+	th.do(AgentDisconnect{Agent: "ana"})
+	th.clock.Advance(10 * time.Second)
+	for f := next(t, agent, FramePresence); f.str("status") != "offline"; f = next(t, agent, FramePresence) {
+	}
+	th.do(DeleteAgent{ID: "bo"})
+	m := time.Minute
+	want := []StatusChange{
+		{Agent: "ana", At: t0, Status: presence.Available},
+		{Agent: "bo", At: t0, Status: presence.Available},
+		{Agent: "ana", At: t0.Add(m), Status: presence.Away},
+		{Agent: "ana", At: t0.Add(6 * m), Status: presence.Available},
+		{Agent: "ana", At: t0.Add(6*m + 10*time.Second), Status: presence.Offline, Reason: router.ReasonOffline},
+		{Agent: "bo", At: t0.Add(6*m + 10*time.Second), Status: presence.Offline, Reason: "deleted"},
+	}
+	if got := th.store.Statuses(); !slices.EqualFunc(got, want, func(a, b StatusChange) bool {
+		return a.Agent == b.Agent && a.At.Equal(b.At) && a.Status == b.Status && a.Reason == b.Reason
+	}) {
+		t.Errorf("status log:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestStatusLogAcrossARestart: an agent on when the server stops goes
+// offline in the log at the restart, written with the first commit, and
+// the log on Pebble reads back in time order.
+func TestStatusLogAcrossARestart(t *testing.T) {
+	st := openPebble(t, vfs.NewMem(), "db")
+	clock := NewManualClock(t0)
+	th := runPebbleHub(t, st, clock)
+	th.setup(QueueSpec{}, "ana", "bo")
+	clock.Advance(time.Minute)
+	th.do(SetPresence{Agent: "bo", Status: presence.Offline})
+	if err := th.halt(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	th = runPebbleHub(t, st, clock)
+	th.do(PutQueue{Spec: QueueSpec{Queue: router.Queue{ID: "other"}, Name: "Other"}}) // the first commit
+	type entry struct {
+		agent string
+		at    time.Time
+		body  string
+	}
+	var got []entry
+	if err := st.ScanStatuses(testWS, time.Time{}, time.Time{}, time.Time{}, "", func(at time.Time, agent string, val []byte) error {
+		got = append(got, entry{agent, at, string(val)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	restart := t0.Add(time.Hour + time.Minute)
+	want := []entry{
+		{"ana", t0, `{"agent":"ana","at":"2026-03-02T10:00:00Z","status":"available"}`},
+		{"bo", t0, `{"agent":"bo","at":"2026-03-02T10:00:00Z","status":"available"}`},
+		{"bo", t0.Add(time.Minute), `{"agent":"bo","at":"2026-03-02T10:01:00Z","status":"offline"}`},
+		{"ana", restart, `{"agent":"ana","at":"2026-03-02T11:01:00Z","status":"offline"}`},
+	}
+	if !slices.EqualFunc(got, want, func(a, b entry) bool { return a.agent == b.agent && a.at.Equal(b.at) && a.body == b.body }) {
+		t.Errorf("status log:\n got %+v\nwant %+v", got, want)
+	}
+}

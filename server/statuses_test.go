@@ -1,0 +1,93 @@
+package server
+
+import (
+	"net/url"
+	"testing"
+	"time"
+)
+
+// TestAgentStatusesOverHTTP: GET /v1/agent-statuses reads the agents'
+// status changes back in time order, within from and to, a page at a
+// time; an agent reads their own; bad queries are refused with a problem
+// document.
+func TestAgentStatusesOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	ana := e.available("ana")
+	e.clock.Advance(time.Minute)
+	ana.ok(map[string]any{"type": "presence", "status": "away"})
+	e.clock.Advance(time.Minute)
+	ana.ok(map[string]any{"type": "presence", "status": "available"})
+	e.available("ben")
+
+	list := func(key, query string) []map[string]any {
+		t.Helper()
+		code, body := e.apiAs(key, "GET", "/v1/agent-statuses?"+query, "")
+		if code != 200 {
+			t.Fatalf("%s: %d %v", query, code, body)
+		}
+		var out []map[string]any
+		for _, v := range body["statuses"].([]any) {
+			out = append(out, v.(map[string]any))
+		}
+		return out
+	}
+	at := func(d time.Duration) string { return t0.Add(d).Format(time.RFC3339) }
+	want := [][2]string{{at(0), "available"}, {at(time.Minute), "away"}, {at(2 * time.Minute), "available"}}
+	got := list(testAdmin, "agent=ana")
+	if len(got) != len(want) {
+		t.Fatalf("ana's statuses: %v", got)
+	}
+	for i, w := range want {
+		if str(got[i], "agent") != "ana" || str(got[i], "at") != w[0] || str(got[i], "status") != w[1] {
+			t.Errorf("ana's status %d: %v, want %v", i, got[i], w)
+		}
+	}
+	all := list(testAdmin, "")
+	if len(all) != 4 || str(all[3], "agent") != "ben" {
+		t.Errorf("every agent's: %v", all)
+	}
+	span := url.Values{"from": {at(30 * time.Second)}, "to": {at(2 * time.Minute)}}
+	if got := list(testAdmin, span.Encode()); len(got) != 1 || str(got[0], "status") != "away" {
+		t.Errorf("from 0:30 to 2:00: %v", got)
+	}
+
+	// Pages of one.
+	var pages []string
+	for cursor := ""; ; {
+		q := url.Values{"limit": {"1"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		code, body := e.api("GET", "/v1/agent-statuses?"+q.Encode(), "")
+		page, _ := body["statuses"].([]any)
+		if code != 200 || len(page) > 1 {
+			t.Fatalf("page after %q: %d %v", cursor, code, body)
+		}
+		for _, s := range page {
+			pages = append(pages, str(s.(map[string]any), "agent")+" "+str(s.(map[string]any), "status"))
+		}
+		cursor = str(body, "cursor")
+		if cursor == "" {
+			break
+		}
+	}
+	if len(pages) != 4 || pages[0] != "ana available" || pages[1] != "ana away" || pages[3] != "ben available" {
+		t.Errorf("pages of one: %v", pages)
+	}
+
+	// An agent reads their own.
+	tok := e.srv.DemoTokens()["ana"]
+	if got := list(tok, ""); len(got) != 3 {
+		t.Errorf("ana reads %d status changes, want her 3", len(got))
+	}
+	if code, body := e.apiAs(tok, "GET", "/v1/agent-statuses?agent=ben", ""); code != 403 || str(body, "code") != "forbidden" {
+		t.Errorf("ana reads ben's: %d %v", code, body)
+	}
+
+	for _, q := range []string{"from=yesterday", "to=2026-03-02", "limit=0", "limit=10001", "cursor=abc",
+		url.Values{"from": {at(time.Minute)}, "to": {at(time.Minute)}}.Encode()} {
+		if code, body := e.api("GET", "/v1/agent-statuses?"+q, ""); code != 400 || str(body, "code") != "bad_request" {
+			t.Errorf("%s: %d %v", q, code, body)
+		}
+	}
+}
