@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -91,6 +95,67 @@ func TestHistoryOfABenchRun(t *testing.T) {
 		}
 	}
 	t.Logf("the run: %d contacts, %d abandoned; observed %+v; replayed %+v", contacts, res.Abandoned+res.CallsAbandoned, seen, r.Simulated)
+
+	// The agents' status log, a page of one at a time, saved as it comes,
+	// staffs the replay minute by minute (--schedule available).
+	var log bytes.Buffer
+	for cursor, pages := "", 0; ; pages++ {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/agent-statuses?limit=1&cursor="+url.QueryEscape(cursor), nil)
+		req.Header.Set("Authorization", "Bearer k")
+		req.Header.Set("Switchboard-Workspace", res.Workspace)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var page struct{ Cursor string }
+		if resp.StatusCode != 200 || json.Unmarshal(body, &page) != nil || pages > 100 {
+			t.Fatalf("the status log after %q: %d %s", cursor, resp.StatusCode, body)
+		}
+		log.Write(append(body, '\n'))
+		if cursor = page.Cursor; cursor == "" {
+			break
+		}
+	}
+	statuses := filepath.Join(t.TempDir(), "statuses.json")
+	if err := os.WriteFile(statuses, log.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := h.Start.Add(h.Arrivals[0].At).Truncate(time.Minute)
+	out.Reset()
+	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses,
+		"--from", start.Format(time.RFC3339), "--to", start.Add(10 * time.Minute).Format(time.RFC3339), "--interval", "60",
+		"--schedule", "available", "--capacity", "chat=2,email=5", "--accept", "manual", "--accept-delay", "0.02", "--quiet", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("simulate --statuses --schedule available: exit %d: %s", code, errb.String())
+	}
+	r = sim.Report{}
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if a := r.Intervals[0].AgentsAvailable; r.History.StatusesAgents != cfg.Agents || !(a > 0 && a <= float64(cfg.Agents)) || r.Simulated.Arrivals != seen.Arrivals {
+		t.Errorf("on the status log: %d agents in it, the first minute %g available, %d arrivals of %d",
+			r.History.StatusesAgents, a, r.Simulated.Arrivals, seen.Arrivals)
+	}
+	for k, iv := range r.Intervals {
+		if r.Input.Schedule[k] != int(math.Round(iv.AgentsAvailable)) {
+			t.Errorf("minute %d: %g agents available, %d on the schedule", k, iv.AgentsAvailable, r.Input.Schedule[k])
+		}
+	}
+	// The bench's agents set themselves available; the hub sets them
+	// offline once their sockets' grace has run out.
+	entries, err := sim.ReadStatuses(statuses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := map[string]bool{}
+	for _, e := range entries {
+		if !first[e.Agent] && e.Status != "available" || first[e.Agent] && (e.Status != "offline" || e.Reason != "disconnected") {
+			t.Errorf("status log: %+v", e)
+		}
+		first[e.Agent] = true
+	}
+	t.Logf("the status log: %d changes; agents available by the minute from %s: %v", r.History.Statuses, start.Format(time.TimeOnly), r.Input.Schedule)
 	if os.Getenv("SWITCHBOARD_HISTORY_TABLE") != "" {
 		var table bytes.Buffer
 		if code := sim.Main([]string{"--history", exports, "--agents", "2", "--capacity", "chat=2,email=5", "--quiet"}, &table, &errb); code == 0 {

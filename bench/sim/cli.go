@@ -115,8 +115,10 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [--shrinkage X] [options above but --agents and --team]")
 		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --history DIR [--workspace W] [--from DAY|TIME] [--to DAY|TIME] [--tz ZONE] [--interval S]")
-		fmt.Fprintln(stderr, "       --agents N | --team ... | --schedule N1,... | --schedule seen | a staffing target [--capacity N] [--sl-threshold S] [--accept manual ...]")
-		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given (seen: as many as worked in each interval), beside what they met")
+		fmt.Fprintln(stderr, "       [--statuses FILE] --agents N | --team ... | --schedule N1,... | --schedule seen | --schedule available | a staffing target")
+		fmt.Fprintln(stderr, "       [--capacity N] [--sl-threshold S] [--accept manual ...]")
+		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given, beside what they met; seen: as many")
+		fmt.Fprintln(stderr, "       as worked in each interval; available: as many as the status log (GET /v1/agent-statuses) shows available")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
@@ -196,12 +198,13 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	interval := fs.Float64("interval", 0, "length of a --profile interval, seconds (default 1800)")
 	var schedule []int
-	scheduleSeen := false
-	fs.Func("schedule", "agents on shift in each --profile interval, e.g. 0,4,9,12 (default: --agents in every one); with --history and --interval, 'seen': in each interval the agents the history shows working (who took a contact in it, or held one through it)", func(v string) error {
-		if scheduleSeen = v == "seen"; scheduleSeen {
-			schedule = nil
+	scheduleFrom := "" // seen or available: from the history
+	fs.Func("schedule", "agents on shift in each --profile interval, e.g. 0,4,9,12 (default: --agents in every one); with --history and --interval, 'seen': in each interval the agents the history shows working (who took a contact in it, or held one through it), or with --statuses 'available': the agents its status log shows available in it, on average, rounded to whole agents (so intervals short beside the shifts keep their edges)", func(v string) error {
+		if v == "seen" || v == "available" {
+			scheduleFrom, schedule = v, nil
 			return nil
 		}
+		scheduleFrom = ""
 		return parseList(v, "agents", &schedule, func(x string) (int, bool) {
 			n, err := strconv.Atoi(x)
 			return n, err == nil && n >= 0
@@ -238,6 +241,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	workspace := fs.String("workspace", "", "with --history: the workspace to replay, a folder of the exports (default: the only one)")
 	from := fs.String("from", "", "with --history: replay contacts from this day (2026-11-20) or time (RFC 3339), in --tz (default: from midnight before the first)")
 	to := fs.String("to", "", "with --history: replay contacts before this day or time (default: up to the last)")
+	statuses := fs.String("statuses", "", "with --history: the agents' status log, saved from GET /v1/agent-statuses (its pages as they come); each interval then reports the agents available in it, and --schedule available staffs it with them")
 	tz := fs.String("tz", "UTC", "with --history: the time zone of --from, --to and the intervals' clock, e.g. Europe/Paris")
 	if err = fs.Parse(args); err != nil {
 		return
@@ -252,17 +256,28 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 			return o, err
 		}
 		media = slices.Clone(o.history.Media)
-	} else if name := firstSet(set, "workspace", "from", "to", "tz"); name != "" {
+	} else if name := firstSet(set, "workspace", "from", "to", "tz", "statuses"); name != "" {
 		return o, fmt.Errorf("--%s goes with --history", name)
 	}
-	if scheduleSeen {
-		switch {
-		case o.history == nil:
-			return o, fmt.Errorf("--schedule seen goes with --history: the agents a history shows working")
-		case *interval <= 0:
-			return o, fmt.Errorf("--schedule seen needs --interval: the agents seen working in each")
+	if *statuses != "" {
+		if o.history.Statuses, err = ReadStatuses(*statuses); err != nil {
+			return o, err
 		}
+	}
+	switch {
+	case scheduleFrom == "":
+	case o.history == nil:
+		return o, fmt.Errorf("--schedule %s goes with --history: it is the agents a history shows in each interval", scheduleFrom)
+	case *interval <= 0:
+		return o, fmt.Errorf("--schedule %s needs --interval: the intervals to count the agents in", scheduleFrom)
+	case scheduleFrom == "seen":
 		schedule = o.history.Working(seconds(*interval))
+	case len(o.history.Statuses) == 0:
+		return o, fmt.Errorf("--schedule available needs --statuses: the agents' status log")
+	default:
+		for _, n := range o.history.Available(o.history.Statuses, seconds(*interval)) {
+			schedule = append(schedule, int(math.Round(n)))
+		}
 	}
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
 		if v < 0 {

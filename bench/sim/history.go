@@ -78,6 +78,9 @@ type History struct {
 	// Location is the replay's clock (HistoryOptions.Location, UTC when
 	// none): each interval's start is reported on it.
 	Location *time.Location
+	// Statuses is the agents' status log, when given (ReadStatuses): each
+	// interval then reports the agents available in it (Available).
+	Statuses []StatusChange
 
 	past []pastContact
 	work []workSpan
@@ -587,6 +590,10 @@ type HistoryReport struct {
 	// definitions and thresholds of the simulated figures; each media's
 	// and each interval's are in Report.Media and Report.Intervals.
 	Observed Part `json:"observed"`
+	// Statuses is how many entries of the agents' status log were read,
+	// of how many agents (--statuses).
+	Statuses       int `json:"statuses,omitempty"`
+	StatusesAgents int `json:"statuses_agents,omitempty"`
 }
 
 // Observe adds the history, and what its contacts met, to r, the report
@@ -638,9 +645,21 @@ func (h *History) Observe(r *Report) {
 	}
 	loc := cmp.Or(h.Location, time.UTC)
 	working := h.Working(seconds(r.Input.Interval))
+	var available []float64
+	if len(h.Statuses) > 0 {
+		available = h.Available(h.Statuses, seconds(r.Input.Interval))
+		agents := map[string]bool{}
+		for _, e := range h.Statuses {
+			agents[e.Agent] = true
+		}
+		hr.Statuses, hr.StatusesAgents = len(h.Statuses), len(agents)
+	}
 	for k := range r.Intervals {
 		if k < len(working) {
 			r.Intervals[k].AgentsSeen = working[k]
+		}
+		if k < len(available) {
+			r.Intervals[k].AgentsAvailable = available[k]
 		}
 		p := ivs[k].part()
 		r.Intervals[k].Observed = &p
@@ -667,4 +686,7 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 		patience = fmt.Sprintf("patience %.4g s on average, estimated from %d abandons", hr.Patience, hr.Abandons)
 	}
 	fmt.Fprintf(b, "history: %s; handle times' cv %.3g\n", patience, hr.HandleCV)
+	if hr.Statuses > 0 {
+		fmt.Fprintf(b, "history: the status log: %d changes of %d agents' status\n", hr.Statuses, hr.StatusesAgents)
+	}
 }

@@ -524,11 +524,11 @@ func TestHistoryKeepsEachWrapup(t *testing.T) {
 	}
 }
 
-// TestHistoryAsItWas replays a day that ran on a schedule with the
-// agents its history shows working in each hour (--schedule seen): in the
-// busy hours they are the schedule, and the replay meets what the day
-// met. In a quiet hour, agents on shift who took nothing are not seen.
-func TestHistoryAsItWas(t *testing.T) {
+// scheduledDay is a history of 6 hours from 08:00 on a schedule, 90 %
+// busy but in its last hour, which has two contacts for four agents. It
+// returns the schedule, the history's folder and the day's report.
+func scheduledDay(t *testing.T) ([]int, string, *Report) {
+	t.Helper()
 	schedule := []int{3, 6, 10, 10, 5, 4}
 	handle := 180.0
 	profile := make([]float64, len(schedule))
@@ -540,6 +540,15 @@ func TestHistoryAsItWas(t *testing.T) {
 		Profile: profile, Interval: time.Hour, Schedule: schedule, Duration: 6 * time.Hour, Warmup: -1,
 		SLThreshold: 20 * time.Second, Seed: 11}
 	dir, r0, _ := simulatedHistory(t, cfg, day0.Add(8*time.Hour))
+	return schedule, dir, r0
+}
+
+// TestHistoryAsItWas replays a day that ran on a schedule with the
+// agents its history shows working in each hour (--schedule seen): in the
+// busy hours they are the schedule, and the replay meets what the day
+// met. In a quiet hour, agents on shift who took nothing are not seen.
+func TestHistoryAsItWas(t *testing.T) {
+	schedule, dir, r0 := scheduledDay(t)
 	h, err := ReadHistory(dir, HistoryOptions{Seed: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -201,6 +201,9 @@ type IntervalReport struct {
 	// in it (History.Working; absent when none).
 	Observed   *Part `json:"observed,omitempty"`
 	AgentsSeen int   `json:"agents_seen,omitempty"`
+	// AgentsAvailable is how many agents the history's status log shows
+	// available in it, on average (History.Available; with --statuses).
+	AgentsAvailable float64 `json:"agents_available,omitempty"`
 	// Overtime is the agent-time, seconds, of agents off shift in it
 	// finishing contacts they took on shift, over every cycle of the
 	// window; with a schedule only.
@@ -281,6 +284,10 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 	if observed {
 		seenSL = fmt.Sprintf("%-11s %-11s ", "observed SL", "agents seen")
 	}
+	avail := slices.ContainsFunc(ivs, func(iv IntervalReport) bool { return iv.AgentsAvailable > 0 })
+	if avail {
+		seenSL += fmt.Sprintf("%-9s ", "available")
+	}
 	// A day with no model in any interval (a blend's) has no model column.
 	modelled := slices.ContainsFunc(ivs, func(iv IntervalReport) bool { return iv.Erlang != nil })
 	slHead, asaHead, w := "service level (model)", "ASA (model)", 22
@@ -332,6 +339,9 @@ func writeIntervals(b *strings.Builder, ivs []IntervalReport) {
 			if o := iv.Observed; o != nil && o.Arrivals > 0 {
 				seenSL = fmt.Sprintf("%-11s %-11d ", fmt.Sprintf("%.2f %%", 100*o.ServiceLevel), iv.AgentsSeen)
 			}
+		}
+		if avail {
+			seenSL += fmt.Sprintf("%-9.4g ", iv.AgentsAvailable)
 		}
 		fmt.Fprintf(b, "%-*s %-9.4g %-7d %-*s %s%-*s %-9s %-10s %s\n", lw, labels[k], iv.Rate, iv.Agents,
 			w, sl, seenSL, w, asa, fmt.Sprintf("%.2f %%", 100*iv.Simulated.AbandonRate), fmt.Sprintf("%.2f %%", 100*iv.Occupancy), m)

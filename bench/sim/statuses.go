@@ -1,0 +1,130 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"time"
+)
+
+// StatusChange is one entry of a server's agent status log (GET
+// /v1/agent-statuses): agent Agent set their own status to Status at At.
+type StatusChange struct {
+	Agent  string    `json:"agent"`
+	At     time.Time `json:"at"`
+	Status string    `json:"status"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// statusNames are the statuses an agent sets, or the hub for them.
+var statusNames = []string{"offline", "available", "away"}
+
+// ReadStatuses reads a status log saved from GET /v1/agent-statuses: its
+// pages as they come ({"statuses": [...], "cursor": ...}, one after the
+// other), a JSON array of entries, or one entry per line. The entries
+// come back in time order.
+func ReadStatuses(path string) ([]StatusChange, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: statuses: %w", ErrConfig, err)
+	}
+	var out []StatusChange
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for n := 1; ; n++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%w: statuses %s: value %d: %w", ErrConfig, path, n, err)
+		}
+		var page struct {
+			Statuses *[]StatusChange `json:"statuses"`
+		}
+		var entries []StatusChange
+		switch raw = bytes.TrimSpace(raw); {
+		case len(raw) > 0 && raw[0] == '[':
+			err = json.Unmarshal(raw, &entries)
+		case json.Unmarshal(raw, &page) == nil && page.Statuses != nil:
+			entries = *page.Statuses
+		default:
+			var one StatusChange
+			err = json.Unmarshal(raw, &one)
+			entries = []StatusChange{one}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: statuses %s: value %d: %w", ErrConfig, path, n, err)
+		}
+		for _, e := range entries {
+			if e.Agent == "" || e.At.IsZero() || !slices.Contains(statusNames, e.Status) {
+				return nil, fmt.Errorf("%w: statuses %s: value %d: %+v is not a status change (agent, at, status: offline, available or away)", ErrConfig, path, n, e)
+			}
+		}
+		out = append(out, entries...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: statuses %s: no status change in it", ErrConfig, path)
+	}
+	slices.SortStableFunc(out, func(a, b StatusChange) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+// Available is, for each interval of length iv from Start to End (the
+// last one whole, as a replay cuts it), how many agents the status log
+// shows available in it on average: the agent-time spent available over
+// the interval's length. An agent is available from the change that says
+// so (before Start too) to their next change; the log should start before
+// the history does, or an agent available since earlier is not counted
+// until their next change.
+func (h *History) Available(log []StatusChange, iv time.Duration) []float64 {
+	if iv <= 0 {
+		return nil
+	}
+	n := int((h.End.Sub(h.Start) + iv - 1) / iv)
+	out := make([]float64, n)
+	end := h.Start.Add(time.Duration(n) * iv)
+	add := func(from, to time.Time) { // an agent available from from to to
+		from, to = maxTime(from, h.Start), minTime(to, end)
+		for from.Before(to) {
+			k := int(from.Sub(h.Start) / iv)
+			stop := minTime(to, h.Start.Add(time.Duration(k+1)*iv))
+			out[k] += stop.Sub(from).Seconds()
+			from = stop
+		}
+	}
+	since := map[string]time.Time{} // available since, by agent
+	for _, e := range log {
+		if t, ok := since[e.Agent]; ok {
+			add(t, e.At)
+			delete(since, e.Agent)
+		}
+		if e.Status == "available" {
+			since[e.Agent] = e.At
+		}
+	}
+	for _, t := range since {
+		add(t, end)
+	}
+	for k := range out {
+		out[k] = math.Round(out[k]/iv.Seconds()*1000) / 1000
+	}
+	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
