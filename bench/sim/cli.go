@@ -198,8 +198,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	interval := fs.Float64("interval", 0, "length of a --profile interval, seconds (default 1800)")
 	var schedule []int
-	scheduleFrom := "" // seen or available: from the history
-	fs.Func("schedule", "agents on shift in each --profile interval, e.g. 0,4,9,12 (default: --agents in every one); with --history and --interval, 'seen': in each interval the agents the history shows working (who took a contact in it, or held one through it), or with --statuses 'available': the agents its status log shows available in it, on average, rounded to whole agents (so intervals short beside the shifts keep their edges)", func(v string) error {
+	scheduleFrom := ""  // seen or available: from the history
+	var shifts [][]Span // --schedule available: the status log's
+	fs.Func("schedule", "agents on shift in each --profile interval, e.g. 0,4,9,12 (default: --agents in every one); with --history and --interval, 'seen': in each interval the agents the history shows working (who took a contact in it, or held one through it), or with --statuses 'available': each agent on shift while its status log shows them available, to the second", func(v string) error {
 		if v == "seen" || v == "available" {
 			scheduleFrom, schedule = v, nil
 			return nil
@@ -275,8 +276,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	case len(o.history.Statuses) == 0:
 		return o, fmt.Errorf("--schedule available needs --statuses: the agents' status log")
 	default:
-		for _, n := range o.history.Available(o.history.Statuses, seconds(*interval)) {
-			schedule = append(schedule, int(math.Round(n)))
+		if shifts = o.history.Shifts(o.history.Statuses); len(shifts) == 0 {
+			return o, fmt.Errorf("--schedule available: the status log has no agent available from %s to %s", o.history.Start.Format(time.RFC3339), o.history.End.Format(time.RFC3339))
 		}
 	}
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
@@ -295,11 +296,11 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		return o, fmt.Errorf("--shrinkage goes with a staffing target (--target-sl, --target-asa, --max-abandon, --max-occupancy)")
 	case staffing && *agents != 0:
 		return o, fmt.Errorf("--agents with a staffing target: the search finds the agents; give one or the other")
-	case staffing && len(schedule) > 0:
+	case staffing && (len(schedule) > 0 || scheduleFrom != ""):
 		return o, fmt.Errorf("--schedule with a staffing target: the search makes the schedule")
 	case staffing && len(teams) > 0:
 		return o, fmt.Errorf("--team with a staffing target: the search sizes one pool of agents")
-	case !staffing && *agents <= 0 && len(teams) == 0 && len(schedule) == 0:
+	case !staffing && *agents <= 0 && len(teams) == 0 && len(schedule) == 0 && len(shifts) == 0:
 		return o, fmt.Errorf("--agents is required (≥ 1), or a staffing target (--target-sl, --target-asa, --max-abandon, --max-occupancy)")
 	case len(profile) > 0 && *rate != 0:
 		return o, fmt.Errorf("--rate with --profile: the profile gives the rates")
@@ -331,7 +332,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
 		Duration: seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
 		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
-		Profile: profile, Interval: seconds(*interval), Schedule: schedule}
+		Profile: profile, Interval: seconds(*interval), Schedule: schedule, Shifts: shifts}
 	if len(media) == 0 {
 		o.cfg.Capacity = int(capacity.all)
 	}

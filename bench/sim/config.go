@@ -108,6 +108,14 @@ type Config struct {
 	// 0 (it becomes the largest entry) or must equal the largest entry;
 	// it does not go with Teams.
 	Schedule []int
+	// Shifts, in a replay cut into intervals, are when each agent was on
+	// shift (History.Shifts, from a status log): agent i is available in
+	// the spans of Shifts[i] (in order, apart) and away otherwise,
+	// finishing the contacts they have. Agents is len(Shifts). It goes
+	// with neither a Schedule nor Teams; each interval's agents on shift,
+	// for the report and its models, are their mean in it, rounded.
+	Shifts     [][]Span
+	shiftMeans []float64 // by interval, set by checkShifts
 	// Wrapup is the after-contact work of every contact: once a chat ends,
 	// its agent keeps the slot this long before the hub's Wrapup frees it
 	// (0: at once, as in M/M/c). The models then take handle plus wrap-up
@@ -281,6 +289,9 @@ func (c Config) withDefaults() (Config, error) {
 		return c, err
 	}
 	if err := c.checkProfile(); err != nil {
+		return c, err
+	}
+	if err := c.checkShifts(); err != nil {
 		return c, err
 	}
 	switch {

@@ -158,6 +158,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	d.sampleEvery = d.w1 / samplesPerRun
 	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds(), thresholds)
 	d.m.profile(len(cfg.Profile), cfg.Interval.Seconds(), cfg.Schedule)
+	d.m.shifts = cfg.Shifts
 	d.m.blended = cfg.blended()
 	// The hub is inline: each command runs on this goroutine, and the
 	// driver moves the clock before the command whose cycle fires the
@@ -216,6 +217,7 @@ func (d *driver) setup() error {
 	if len(d.cfg.Schedule) > 0 {
 		d.schedule(event{at: 0, kind: evShift, agent: 0})
 	}
+	d.scheduleShifts()
 	d.schedule(event{at: d.nextArrival(0), kind: evArrival})
 	return nil
 }
@@ -323,6 +325,9 @@ func (d *driver) loop(start time.Time) error {
 			err = d.back(e.agent)
 		case evConnect:
 			err = d.connect(e.call)
+		case evOn, evOff:
+			d.setClock()
+			err = d.setShift(e.agent, e.kind == evOff)
 		}
 		if err == nil {
 			err = d.drain()

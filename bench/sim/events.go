@@ -15,6 +15,8 @@ const (
 	evTick                // the hub's clock reaches a deadline of its own (an offer's expiry)
 	evBack                // an agent set away for missed offers is available again
 	evConnect             // the telephony system reports a call connected
+	evOn                  // an agent's shift starts (Config.Shifts)
+	evOff                 // an agent's shift ends
 )
 
 // event is one scheduled event. Times are seconds of simulated time since

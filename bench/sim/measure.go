@@ -47,9 +47,10 @@ type meter struct {
 	noIvMedia tally
 	// per profile interval, the agent-time in it, inside the window, of
 	// agents off shift still holding contacts they took on it (all 0
-	// without a schedule; agent i is on shift in interval k when i <
-	// schedule[k])
+	// without a schedule or shifts; agent i is on shift in interval k
+	// when i < schedule[k], or in the spans of shifts[i])
 	schedule   []int
+	shifts     [][]Span
 	ivOvertime []float64
 	// waits of the counted answered calls: how many at once, and the rest
 	// in waitBins bins of width t·waitSpan/waitBins, bin j holding waits in
@@ -223,7 +224,14 @@ func (m *meter) occupied(i int, from, to float64) {
 	if m.blended {
 		m.addBusy(i, lo, hi)
 	}
-	if len(m.schedule) > 0 {
+	switch {
+	case len(m.shifts) > 0:
+		for _, off := range offShift(m.shifts[i], lo, hi) {
+			for k, d := range m.spans(off[0], off[1]) {
+				m.ivOvertime[k] += d
+			}
+		}
+	case len(m.schedule) > 0:
 		for k, d := range m.spans(lo, hi) {
 			if i >= m.schedule[k] {
 				m.ivOvertime[k] += d

@@ -174,7 +174,7 @@ func (d *driver) reportMedia(r *Report, worked float64) {
 	for i, m := range d.cfg.Media {
 		rate, h, k, t, _ := d.cfg.mediaQueue(i)
 		slotTime := float64(d.cfg.Agents*k) * window
-		if len(d.cfg.Schedule) > 0 {
+		if d.cfg.rostered() {
 			slotTime = float64(k) * worked
 		}
 		mr := MediaReport{Media: m.Media.String(), Rate: rate, Handle: m.Handle.Seconds(), Wrapup: m.Wrapup.Seconds(),

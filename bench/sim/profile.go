@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/switchboardhq/switchboard/hub"
-	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Bounds of a profile.
@@ -84,7 +81,10 @@ func (c *Config) checkProfile() error {
 
 // onShift is how many agents are on shift in profile interval k.
 func (c *Config) onShift(k int) int {
-	if len(c.Schedule) == 0 {
+	switch {
+	case len(c.shiftMeans) > 0:
+		return int(math.Round(c.shiftMeans[k]))
+	case len(c.Schedule) == 0:
 		return c.Agents
 	}
 	return c.Schedule[k]
@@ -117,6 +117,17 @@ func (d *driver) shiftTimes() []float64 {
 	}
 	iv, n := cfg.Interval.Seconds(), len(cfg.Profile)
 	out := make([]float64, n)
+	if len(cfg.Shifts) > 0 {
+		for _, spans := range cfg.Shifts {
+			for _, s := range spans {
+				lo, hi := math.Max(s.From.Seconds(), d.w0), math.Min(s.To.Seconds(), d.w1)
+				for k, t := range intervalParts(lo, hi, iv, n) {
+					out[k] += t
+				}
+			}
+		}
+		return out
+	}
 	for g := int(d.w0 / iv); float64(g)*iv < d.w1; g++ {
 		lo, hi := math.Max(float64(g)*iv, d.w0), math.Min(float64(g+1)*iv, d.w1)
 		if hi > lo {
@@ -158,17 +169,8 @@ func (d *driver) shift(g int) error {
 	n := d.cfg.onShift(k)
 	d.setClock()
 	for i := range d.agents {
-		a := &d.agents[i]
-		if away := i >= n; away != a.away {
-			status := presence.Available
-			if away {
-				status = presence.Away
-			}
-			if err := d.do(hub.SetPresence{Agent: a.id, Status: status}); err != nil {
-				return err
-			}
-			a.away = away
-			a.missedAway = a.missedAway && away // coming on shift, available
+		if err := d.setShift(i, i >= n); err != nil {
+			return err
 		}
 	}
 	// After the window, shifts go on while contacts wait: those that came
@@ -235,7 +237,7 @@ type IntervalMedia struct {
 func (d *driver) reportIntervals(r *Report, worked []float64) {
 	cfg := d.cfg
 	iv := cfg.Interval.Seconds()
-	if len(cfg.Schedule) > 0 {
+	if cfg.rostered() {
 		r.Notes = append(r.Notes, "occupancy is of the agents' time worked: on shift, and after it finishing contacts (overtime); fairness is over the whole window, whatever each agent's shifts")
 	}
 	theta, t := cfg.Patience.Seconds(), cfg.SLThreshold.Seconds()

@@ -237,11 +237,17 @@ func (d *driver) report(wall time.Duration) *Report {
 		worked[k] = (shift[k] + d.m.ivOvertime[k]) * float64(cfg.Capacity)
 	}
 	slotTime := float64(servers) * (d.w1 - d.w0)
-	if len(cfg.Schedule) > 0 {
+	if cfg.rostered() {
 		slotTime = sum(worked)
 	}
 	r.Simulated = d.m.measured(cfg.Agents, cfg.Capacity, slotTime)
-	if len(cfg.Schedule) > 0 {
+	if len(cfg.Shifts) > 0 { // the agents on shift in each interval, as a schedule
+		r.Input.Schedule = make([]int, len(cfg.Profile))
+		for k := range r.Input.Schedule {
+			r.Input.Schedule[k] = cfg.onShift(k)
+		}
+	}
+	if cfg.rostered() {
 		r.Simulated.OnShift, r.Simulated.Overtime = sum(shift), sum(d.m.ivOvertime)
 	}
 	if cfg.Capacity > 1 {

@@ -1,0 +1,177 @@
+package sim
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/presence"
+)
+
+// Span is a time an agent is on shift, from the start of the run: [From,
+// To).
+type Span struct {
+	From, To time.Duration
+}
+
+// checkShifts validates Config.Shifts, once the profile is checked, and
+// sets Agents and each interval's mean of agents on shift from them.
+func (c *Config) checkShifts() error {
+	if len(c.Shifts) == 0 {
+		return nil
+	}
+	switch {
+	case len(c.Arrivals) == 0 || len(c.Profile) == 0:
+		return fmt.Errorf("%w: shifts go with a replay (arrivals) cut into intervals", ErrConfig)
+	case len(c.Schedule) > 0:
+		return fmt.Errorf("%w: shifts and a schedule: the shifts are the schedule", ErrConfig)
+	case len(c.Teams) > 0:
+		return fmt.Errorf("%w: shifts with teams: each shift is one agent's, whatever their team", ErrConfig)
+	case len(c.Shifts) > MaxAgents:
+		return fmt.Errorf("%w: shifts of %d agents (at most %d)", ErrConfig, len(c.Shifts), MaxAgents)
+	case c.Agents == 0:
+		c.Agents = len(c.Shifts)
+	case c.Agents != len(c.Shifts):
+		return fmt.Errorf("%w: agents %d, but shifts of %d", ErrConfig, c.Agents, len(c.Shifts))
+	}
+	iv := c.Interval.Seconds()
+	c.shiftMeans = make([]float64, len(c.Profile))
+	any := false
+	for i, spans := range c.Shifts {
+		for j, s := range spans {
+			if s.From < 0 || s.To <= s.From || j > 0 && s.From < spans[j-1].To {
+				return fmt.Errorf("%w: agent %d's shift %d, %v to %v: shifts run forward, one after the other, from 0", ErrConfig, i+1, j+1, s.From, s.To)
+			}
+			for k, d := range intervalParts(s.From.Seconds(), s.To.Seconds(), iv, len(c.Profile)) {
+				c.shiftMeans[k] += d / iv
+				any = true
+			}
+		}
+	}
+	if !any {
+		return fmt.Errorf("%w: the shifts put no agent on shift in the run", ErrConfig)
+	}
+	c.Shifts = slices.Clone(c.Shifts)
+	return nil
+}
+
+// rostered reports whether agents come on and off shift: a Schedule, or
+// Shifts.
+func (c *Config) rostered() bool { return len(c.Schedule) > 0 || len(c.Shifts) > 0 }
+
+// intervalParts yields the intervals of length iv, of the n from 0, that
+// [lo, hi) crosses, each with the time of [lo, hi) inside it.
+func intervalParts(lo, hi, iv float64, n int) func(yield func(int, float64) bool) {
+	return func(yield func(int, float64) bool) {
+		hi = math.Min(hi, float64(n)*iv)
+		for lo < hi {
+			g, end := intervalOf(lo, iv)
+			stop := math.Min(end, hi)
+			if !yield(g, stop-lo) {
+				return
+			}
+			lo = stop
+		}
+	}
+}
+
+// offShift returns the parts of [lo, hi) outside spans.
+func offShift(spans []Span, lo, hi float64) [][2]float64 {
+	var out [][2]float64
+	for _, s := range spans {
+		from, to := s.From.Seconds(), s.To.Seconds()
+		if to <= lo {
+			continue
+		}
+		if from >= hi {
+			break
+		}
+		if from > lo {
+			out = append(out, [2]float64{lo, from})
+		}
+		lo = math.Max(lo, to)
+		if lo >= hi {
+			return out
+		}
+	}
+	if lo < hi {
+		out = append(out, [2]float64{lo, hi})
+	}
+	return out
+}
+
+// scheduleShifts schedules each agent's coming on and going off shift
+// (Config.Shifts): off at 0 unless a shift starts then.
+func (d *driver) scheduleShifts() {
+	for i, spans := range d.cfg.Shifts {
+		if len(spans) == 0 || spans[0].From > 0 {
+			d.schedule(event{at: 0, kind: evOff, agent: i})
+		}
+		for _, s := range spans {
+			if s.From > 0 {
+				d.schedule(event{at: s.From.Seconds(), kind: evOn, agent: i})
+			}
+			d.schedule(event{at: s.To.Seconds(), kind: evOff, agent: i})
+		}
+	}
+}
+
+// setShift puts agent i on shift, available, or off it, away, finishing
+// the contacts they have. An agent coming on shift takes what waits for
+// it at once.
+func (d *driver) setShift(i int, away bool) error {
+	a := &d.agents[i]
+	if away == a.away {
+		return nil
+	}
+	status := presence.Available
+	if away {
+		status = presence.Away
+	}
+	if err := d.do(hub.SetPresence{Agent: a.id, Status: status}); err != nil {
+		return err
+	}
+	a.away = away
+	a.missedAway = a.missedAway && away // coming on shift, available
+	return nil
+}
+
+// Shifts are the agents' shifts in the history's window by its status log
+// (an agent is on shift while available), for Config.Shifts: one agent
+// per agent of the log available in the window, in the order their first
+// shift in it starts (then by id).
+func (h *History) Shifts(log []StatusChange) [][]Span {
+	byAgent := map[string][]Span{}
+	add := func(agent string, from, to time.Time) {
+		from, to = maxTime(from, h.Start), minTime(to, h.End)
+		if from.Before(to) {
+			byAgent[agent] = append(byAgent[agent], Span{From: from.Sub(h.Start), To: to.Sub(h.Start)})
+		}
+	}
+	since := map[string]time.Time{}
+	for _, e := range log {
+		if t, ok := since[e.Agent]; ok {
+			add(e.Agent, t, e.At)
+			delete(since, e.Agent)
+		}
+		if e.Status == "available" {
+			since[e.Agent] = e.At
+		}
+	}
+	for a, t := range since {
+		add(a, t, h.End)
+	}
+	agents := slices.SortedFunc(maps.Keys(byAgent), func(a, b string) int {
+		return cmp.Or(cmp.Compare(byAgent[a][0].From, byAgent[b][0].From), strings.Compare(a, b))
+	})
+	out := make([][]Span, len(agents))
+	for i, a := range agents {
+		out[i] = byAgent[a]
+	}
+	return out
+}

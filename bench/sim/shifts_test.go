@@ -1,0 +1,107 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
+)
+
+// TestReplayShifts follows three chats through two agents of one slot who
+// come on and go off shift at their own times, within one interval: an
+// agent takes what waits as their shift starts, finishes past its end
+// what they hold (overtime), and takes nothing off shift.
+func TestReplayShifts(t *testing.T) {
+	s := func(x float64) time.Duration { return seconds(x) }
+	cfg := Config{Accept: router.Auto, Interval: time.Minute,
+		Media: []MediaShare{{Media: presence.Chat, Share: 1, Handle: s(10), Capacity: 1}},
+		Arrivals: []Arrival{
+			{At: 0, Handle: s(15), Media: presence.Chat},     // agent 1 takes it at 10, serves it to 25: 5 s past the shift
+			{At: s(12), Handle: s(10), Media: presence.Chat}, // agent 1 off shift when free at 25: taken at 30, to 40
+			{At: s(25), Handle: s(5), Media: presence.Chat},  // agent 2's shift starts at 50
+		},
+		Shifts: [][]Span{{{s(10), s(20)}, {s(30), s(40)}}, {{s(50), s(70)}}}}
+	waits := map[int]float64{}
+	agents := map[int]string{}
+	cfg.OnCall = func(c Call) {
+		waits[c.N], agents[c.N] = c.Wait, c.Agent
+	}
+	r := run(t, cfg)
+	for n, w := range map[int]float64{1: 10, 2: 18, 3: 25} {
+		if math.Abs(waits[n]-w) > 1e-6 {
+			t.Errorf("chat %d waited %.3f s, want %.3f (agent %s)", n, waits[n], w, agents[n])
+		}
+	}
+	if agents[1] != "a00001" || agents[2] != "a00001" || agents[3] != "a00002" {
+		t.Errorf("agents %v", agents)
+	}
+	// On shift in the 60 s window: 10 + 10 + 10 s; the overtime 5 s.
+	if m := r.Simulated; math.Abs(m.OnShift-30) > 1e-6 || math.Abs(m.Overtime-5) > 1e-6 || m.Answered != 3 {
+		t.Errorf("on shift %.3f s, overtime %.3f s, %d answered", m.OnShift, m.Overtime, m.Answered)
+	}
+	if !slices.Equal(r.Input.Schedule, []int{1}) || r.Input.Agents != 2 {
+		t.Errorf("agents %d, schedule %v: want 2, and a mean of 0.5 on shift rounded to [1]", r.Input.Agents, r.Input.Schedule)
+	}
+}
+
+// TestShiftsConfig: shifts are a replay's, one agent each, forward in
+// time, and replace a schedule.
+func TestShiftsConfig(t *testing.T) {
+	s := func(x float64) time.Duration { return seconds(x) }
+	replay := Config{Interval: time.Minute, Handle: s(10), Arrivals: []Arrival{{At: 0, Handle: s(5), Media: presence.Chat}},
+		Shifts: [][]Span{{{0, s(30)}}}}
+	if _, err := Run(context.Background(), replay); err != nil {
+		t.Fatalf("a replay on one shift: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		mod  func(c *Config)
+		want string
+	}{
+		"no replay":       {func(c *Config) { c.Arrivals, c.Rate, c.Duration, c.Interval = nil, 1, time.Minute, 0 }, "go with a replay"},
+		"no interval":     {func(c *Config) { c.Interval = 0 }, "go with a replay"},
+		"and a schedule":  {func(c *Config) { c.Schedule = []int{1} }, "the shifts are the schedule"},
+		"and teams":       {func(c *Config) { c.Teams = []Team{{Agents: 1}} }, "with teams"},
+		"agents":          {func(c *Config) { c.Agents = 2 }, "shifts of 1"},
+		"backwards":       {func(c *Config) { c.Shifts = [][]Span{{{s(20), s(10)}}} }, "run forward"},
+		"overlapping":     {func(c *Config) { c.Shifts = [][]Span{{{0, s(20)}, {s(10), s(30)}}} }, "run forward"},
+		"before the run":  {func(c *Config) { c.Shifts = [][]Span{{{-s(10), s(30)}}} }, "run forward"},
+		"after the run":   {func(c *Config) { c.Shifts = [][]Span{{{s(120), s(130)}}} }, "no agent on shift"},
+		"nobody on shift": {func(c *Config) { c.Shifts = [][]Span{nil} }, "no agent on shift"},
+	} {
+		c := replay
+		tc.mod(&c)
+		if _, err := Run(context.Background(), c); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+// TestHistoryShifts: a status log's shifts within the history's window,
+// one agent each, in the order their first shift starts.
+func TestHistoryShifts(t *testing.T) {
+	h := &History{Start: day0, End: day0.Add(24 * time.Hour)}
+	hm := func(x float64) time.Duration { return time.Duration(x * float64(time.Hour)) }
+	at := func(x float64) time.Time { return day0.Add(hm(x)) }
+	log := []StatusChange{
+		{Agent: "d", At: at(-5), Status: "available"},
+		{Agent: "c", At: at(-2), Status: "available"},
+		{Agent: "d", At: at(-1), Status: "offline"},
+		{Agent: "a", At: at(8), Status: "available"},
+		{Agent: "b", At: at(9.5), Status: "available"},
+		{Agent: "a", At: at(10), Status: "away"},
+		{Agent: "a", At: at(10.5), Status: "available"},
+		{Agent: "c", At: at(11), Status: "offline"},
+		{Agent: "a", At: at(12), Status: "offline"},
+		{Agent: "e", At: at(25), Status: "available"},
+	}
+	want := [][]Span{{{0, hm(11)}}, {{hm(8), hm(10)}, {hm(10.5), hm(12)}}, {{hm(9.5), hm(24)}}}
+	if got := h.Shifts(log); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("shifts %v, want %v", got, want)
+	}
+}
