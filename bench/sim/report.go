@@ -73,6 +73,9 @@ type Report struct {
 	// media in a blended run, each in units of its own threshold (a nil
 	// model where it has none).
 	mediaWithin, mediaWithinModel [][]float64
+	// shifts: the run's agents were on Config.Shifts (the table says why
+	// contacts were left waiting).
+	shifts bool
 }
 
 // Input echoes the run's parameters, in seconds.
@@ -255,6 +258,10 @@ func (d *driver) report(wall time.Duration) *Report {
 	}
 	d.reportParts(r)
 	r.within, r.samples, r.sampleEvery = d.m.answeredWithin(), d.samples, d.sampleEvery
+	if left := len(d.calls) - d.busy; len(cfg.Shifts) > 0 && left > 0 {
+		r.shifts = true
+		r.Notes = append(r.Notes, fmt.Sprintf("%d contacts were still waiting when the last shift ended: neither answered nor abandoned, they count against the service level", left))
+	}
 	if cfg.Accept == router.Manual {
 		r.Input.AcceptDelay, r.Input.Miss = cfg.AcceptDelay.Seconds(), cfg.Miss
 		r.Input.OfferTimeout, r.Input.BackAfter = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds()
@@ -457,7 +464,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if o := r.Offers; o != nil {
 		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s); agents set away for missed offers %d times\n",
 			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), o.SetAway)
-		if o.Stranded > 0 {
+		if o.Stranded > 0 && !r.shifts {
 			fmt.Fprintf(&b, "%d contacts were left waiting: every agent had missed them, and a missed contact is not offered to its agent again\n", o.Stranded)
 		}
 	}

@@ -105,3 +105,27 @@ func TestHistoryShifts(t *testing.T) {
 		t.Errorf("shifts %v, want %v", got, want)
 	}
 }
+
+// TestShiftsLeaveContactsWaiting: contacts that arrive after the last
+// shift ended are neither answered nor abandoned, and the report says so.
+func TestShiftsLeaveContactsWaiting(t *testing.T) {
+	s := func(x float64) time.Duration { return seconds(x) }
+	cfg := Config{Accept: router.Manual, Interval: time.Minute,
+		Media: []MediaShare{{Media: presence.Chat, Share: 1, Handle: s(10), Capacity: 1}, {Media: presence.Email, Share: 1, Handle: s(10), Capacity: 1}},
+		Arrivals: []Arrival{{At: 0, Handle: s(5), Media: presence.Chat}, {At: s(20), Handle: s(5), Media: presence.Email},
+			{At: s(21), Handle: s(5), Media: presence.Chat}},
+		Shifts: [][]Span{{{0, s(10)}}}}
+	r := run(t, cfg)
+	if m := r.Simulated; m.Arrivals != 3 || m.Answered != 1 || m.Abandoned != 0 || !slices.ContainsFunc(r.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "2 contacts were still waiting when the last shift ended")
+	}) {
+		t.Errorf("%+v, notes %q", m, r.Notes)
+	}
+	var table strings.Builder
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(table.String(), "every agent had missed them") {
+		t.Errorf("the table blames missed offers:\n%s", table.String())
+	}
+}
