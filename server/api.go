@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -433,6 +434,21 @@ func (s *Server) getTranscript(w http.ResponseWriter, r *http.Request, c caller,
 	writeJSON(w, http.StatusOK, map[string]any{"session": se.ID, "messages": msgs})
 }
 
+// queryLimit reads a listing's limit: def when absent, else 1..most; it
+// refuses anything else with bad_request.
+func (s *Server) queryLimit(w http.ResponseWriter, q url.Values, def, most int) (int, bool) {
+	v := q.Get("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		s.refuse(w, "bad_request", "limit is 1.."+strconv.Itoa(most))
+		return 0, false
+	}
+	return n, true
+}
+
 // getStatuses serves GET /v1/agent-statuses?from=&to=&agent= with limit
 // and cursor: the log of the agents' own status changes (hub.StatusChange)
 // logged from `from` and before `to` (RFC 3339; no bound when absent), in
@@ -440,14 +456,9 @@ func (s *Server) getTranscript(w http.ResponseWriter, r *http.Request, c caller,
 // an agent their own.
 func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request, c caller, ws *workspace) {
 	q := r.URL.Query()
-	limit := 1000
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			s.refuse(w, "bad_request", "limit is 1..10000")
-			return
-		}
-		limit = n
+	limit, ok := s.queryLimit(w, q, 1000, 10000)
+	if !ok {
+		return
 	}
 	var span [2]time.Time
 	for i, name := range [...]string{"from", "to"} {
@@ -511,14 +522,9 @@ func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request, c caller, w
 // with limit and cursor (session ids; newest first).
 func (s *Server) searchSessions(w http.ResponseWriter, r *http.Request, c caller, ws *workspace) {
 	q := r.URL.Query()
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			s.refuse(w, "bad_request", "limit is 1..500")
-			return
-		}
-		limit = n
+	limit, ok := s.queryLimit(w, q, 50, 500)
+	if !ok {
+		return
 	}
 	state, queue, status, contact := q.Get("state"), q.Get("queue"), q.Get("status"), q.Get("contact")
 	var wantState *session.State

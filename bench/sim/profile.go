@@ -117,14 +117,9 @@ func (d *driver) shiftTimes() []float64 {
 	}
 	iv, n := cfg.Interval.Seconds(), len(cfg.Profile)
 	out := make([]float64, n)
-	if len(cfg.Shifts) > 0 {
-		for _, spans := range cfg.Shifts {
-			for _, s := range spans {
-				lo, hi := math.Max(s.From.Seconds(), d.w0), math.Min(s.To.Seconds(), d.w1)
-				for k, t := range intervalParts(lo, hi, iv, n) {
-					out[k] += t
-				}
-			}
+	if len(cfg.Shifts) > 0 { // a replay's: its window is its intervals
+		for k, m := range meanOnShift(cfg.Shifts, iv, n) {
+			out[k] = m * iv
 		}
 		return out
 	}

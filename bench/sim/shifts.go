@@ -39,25 +39,33 @@ func (c *Config) checkShifts() error {
 	case c.Agents != len(c.Shifts):
 		return fmt.Errorf("%w: agents %d, but shifts of %d", ErrConfig, c.Agents, len(c.Shifts))
 	}
-	iv := c.Interval.Seconds()
-	c.shiftMeans = make([]float64, len(c.Profile))
-	any := false
 	for i, spans := range c.Shifts {
 		for j, s := range spans {
 			if s.From < 0 || s.To <= s.From || j > 0 && s.From < spans[j-1].To {
 				return fmt.Errorf("%w: agent %d's shift %d, %v to %v: shifts run forward, one after the other, from 0", ErrConfig, i+1, j+1, s.From, s.To)
 			}
-			for k, d := range intervalParts(s.From.Seconds(), s.To.Seconds(), iv, len(c.Profile)) {
-				c.shiftMeans[k] += d / iv
-				any = true
-			}
 		}
 	}
-	if !any {
+	c.shiftMeans = meanOnShift(c.Shifts, c.Interval.Seconds(), len(c.Profile))
+	if !slices.ContainsFunc(c.shiftMeans, func(x float64) bool { return x > 0 }) {
 		return fmt.Errorf("%w: the shifts put no agent on shift in the run", ErrConfig)
 	}
 	c.Shifts = slices.Clone(c.Shifts)
 	return nil
+}
+
+// meanOnShift is, for each of the n intervals of length iv seconds from
+// 0, the agent-time on shift in it over its length.
+func meanOnShift(shifts [][]Span, iv float64, n int) []float64 {
+	out := make([]float64, n)
+	for _, spans := range shifts {
+		for _, s := range spans {
+			for k, d := range intervalParts(s.From.Seconds(), s.To.Seconds(), iv, n) {
+				out[k] += d / iv
+			}
+		}
+	}
+	return out
 }
 
 // rostered reports whether agents come on and off shift: a Schedule, or

@@ -75,42 +75,17 @@ func ReadStatuses(path string) ([]StatusChange, error) {
 
 // Available is, for each interval of length iv from Start to End (the
 // last one whole, as a replay cuts it), how many agents the status log
-// shows available in it on average: the agent-time spent available over
-// the interval's length. An agent is available from the change that says
-// so (before Start too) to their next change; the log should start before
-// the history does, or an agent available since earlier is not counted
-// until their next change.
+// shows available in it on average: the agent-time of their Shifts in it
+// over its length. The log should start before the history does, or an
+// agent available since earlier is not counted until their next change.
 func (h *History) Available(log []StatusChange, iv time.Duration) []float64 {
 	if iv <= 0 {
 		return nil
 	}
 	n := int((h.End.Sub(h.Start) + iv - 1) / iv)
-	out := make([]float64, n)
-	end := h.Start.Add(time.Duration(n) * iv)
-	add := func(from, to time.Time) { // an agent available from from to to
-		from, to = maxTime(from, h.Start), minTime(to, end)
-		for from.Before(to) {
-			k := int(from.Sub(h.Start) / iv)
-			stop := minTime(to, h.Start.Add(time.Duration(k+1)*iv))
-			out[k] += stop.Sub(from).Seconds()
-			from = stop
-		}
-	}
-	since := map[string]time.Time{} // available since, by agent
-	for _, e := range log {
-		if t, ok := since[e.Agent]; ok {
-			add(t, e.At)
-			delete(since, e.Agent)
-		}
-		if e.Status == "available" {
-			since[e.Agent] = e.At
-		}
-	}
-	for _, t := range since {
-		add(t, end)
-	}
+	out := meanOnShift(h.Shifts(log), iv.Seconds(), n)
 	for k := range out {
-		out[k] = math.Round(out[k]/iv.Seconds()*1000) / 1000
+		out[k] = math.Round(out[k]*1000) / 1000
 	}
 	return out
 }
