@@ -118,7 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "       [--statuses FILE] --agents N | --team ... | --schedule N1,... | --schedule seen | --schedule available | a staffing target")
 		fmt.Fprintln(stderr, "       [--capacity N] [--sl-threshold S] [--accept manual ...]")
 		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given, beside what they met; seen: as many")
-		fmt.Fprintln(stderr, "       as worked in each interval; available: as many as the status log (GET /v1/agent-statuses) shows available")
+		fmt.Fprintln(stderr, "       as worked in each interval; available: each agent while the status log (GET /v1/agent-statuses) says so")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
