@@ -591,9 +591,11 @@ type HistoryReport struct {
 	// and each interval's are in Report.Media and Report.Intervals.
 	Observed Part `json:"observed"`
 	// Statuses is how many entries of the agents' status log were read,
-	// of how many agents (--statuses).
-	Statuses       int `json:"statuses,omitempty"`
-	StatusesAgents int `json:"statuses_agents,omitempty"`
+	// of how many agents (--statuses); Occupancy is the agents' busy time
+	// over the time they worked, by the log and the documents.
+	Statuses       int     `json:"statuses,omitempty"`
+	StatusesAgents int     `json:"statuses_agents,omitempty"`
+	Occupancy      float64 `json:"occupancy,omitempty"`
 }
 
 // Observe adds the history, and what its contacts met, to r, the report
@@ -653,6 +655,11 @@ func (h *History) Observe(r *Report) {
 			agents[e.Agent] = true
 		}
 		hr.Statuses, hr.StatusesAgents = len(h.Statuses), len(agents)
+		capacity := r.Input.Capacity // a single media's; 0 in a blend
+		if len(r.Media) > 0 {
+			capacity = 0
+		}
+		hr.Occupancy = h.occupancy(h.Statuses, capacity)
 	}
 	for k := range r.Intervals {
 		if k < len(working) {

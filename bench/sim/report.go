@@ -452,14 +452,21 @@ func (r *Report) WriteTable(w io.Writer) error {
 		func(e erlang.Result) string { return pct(e.ServiceLevel) })
 	row("ASA", fmt.Sprintf("%s ±%.3f", sec(s.ASA), s.ASACI95), sec(seen.ASA), func(e erlang.Result) string { return sec(e.ASA) })
 	row("abandon rate", pct(s.AbandonRate), pct(seen.AbandonRate), func(e erlang.Result) string { return pct(e.AbandonRate) })
-	row("occupancy", pct(s.Occupancy), "—", func(e erlang.Result) string { return pct(e.Occupancy) })
+	seenOcc := "—" // not in the documents: with a status log only
+	if r.History != nil && r.History.Statuses > 0 {
+		seenOcc = pct(r.History.Occupancy)
+	}
+	row("occupancy", pct(s.Occupancy), seenOcc, func(e erlang.Result) string { return pct(e.Occupancy) })
 	row("P(wait)", pct(s.ProbWait), "—", func(e erlang.Result) string { return pct(e.ProbWait) })
 	f := s.Fairness
 	fmt.Fprintf(&b, "\narrivals %d, answered %d, abandoned %d (± are 95 %% intervals, batch means)\n",
 		s.Arrivals, s.Answered, s.Abandoned)
 	if r.History != nil {
-		fmt.Fprintf(&b, "observed in the history: answered %d, abandoned %d (occupancy and P(wait) are not in the documents)\n",
-			seen.Answered, seen.Abandoned)
+		missing := "occupancy and P(wait) are not in the documents"
+		if r.History.Statuses > 0 {
+			missing = "occupancy from the status log; P(wait) is not in the documents"
+		}
+		fmt.Fprintf(&b, "observed in the history: answered %d, abandoned %d (%s)\n", seen.Answered, seen.Abandoned, missing)
 	}
 	if o := r.Offers; o != nil {
 		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s); agents set away for missed offers %d times\n",

@@ -154,6 +154,19 @@ func (d *driver) setShift(i int, away bool) error {
 // per agent of the log available in the window, in the order their first
 // shift in it starts (then by id).
 func (h *History) Shifts(log []StatusChange) [][]Span {
+	byAgent := h.shiftsByAgent(log)
+	agents := slices.SortedFunc(maps.Keys(byAgent), func(a, b string) int {
+		return cmp.Or(cmp.Compare(byAgent[a][0].From, byAgent[b][0].From), strings.Compare(a, b))
+	})
+	out := make([][]Span, len(agents))
+	for i, a := range agents {
+		out[i] = byAgent[a]
+	}
+	return out
+}
+
+// shiftsByAgent are the log's shifts in the history's window, by agent id.
+func (h *History) shiftsByAgent(log []StatusChange) map[string][]Span {
 	byAgent := map[string][]Span{}
 	add := func(agent string, from, to time.Time) {
 		from, to = maxTime(from, h.Start), minTime(to, h.End)
@@ -174,12 +187,58 @@ func (h *History) Shifts(log []StatusChange) [][]Span {
 	for a, t := range since {
 		add(a, t, h.End)
 	}
-	agents := slices.SortedFunc(maps.Keys(byAgent), func(a, b string) int {
-		return cmp.Or(cmp.Compare(byAgent[a][0].From, byAgent[b][0].From), strings.Compare(a, b))
-	})
-	out := make([][]Span, len(agents))
-	for i, a := range agents {
-		out[i] = byAgent[a]
+	return byAgent
+}
+
+// occupancy is what the agents' status log and the documents say the
+// agents' occupancy was: their busy time (each answered contact from its
+// assignment to its wrap-up) over the time they worked (on shift, and past
+// it holding contacts). With capacity, it is a single media's: each
+// contact holds one of capacity slots. Without (0), a blend's: an agent is
+// busy while holding any contact.
+func (h *History) occupancy(log []StatusChange, capacity int) float64 {
+	window := h.End.Sub(h.Start)
+	clip := func(s Span) Span { return Span{From: max(s.From, 0), To: min(s.To, window)} }
+	busySpans := map[string][]Span{}
+	var slotTime time.Duration
+	for _, w := range h.work {
+		s := clip(Span{From: w.from, To: w.to})
+		if s.To > s.From {
+			busySpans[w.agent] = append(busySpans[w.agent], s)
+			slotTime += s.To - s.From
+		}
 	}
-	return out
+	shifts := h.shiftsByAgent(log)
+	var busy, worked time.Duration
+	for a, spans := range busySpans {
+		busy += unionLength(spans)
+		worked += unionLength(append(slices.Clone(spans), shifts[a]...))
+	}
+	for a, spans := range shifts {
+		if busySpans[a] == nil {
+			worked += unionLength(spans)
+		}
+	}
+	if capacity > 0 {
+		return ratio(slotTime.Seconds(), float64(capacity)*worked.Seconds())
+	}
+	return ratio(busy.Seconds(), worked.Seconds())
+}
+
+// unionLength is how long the spans cover, counting overlaps once.
+func unionLength(spans []Span) time.Duration {
+	slices.SortFunc(spans, func(a, b Span) int { return cmp.Compare(a.From, b.From) })
+	var total, end time.Duration
+	for i, s := range spans {
+		if i == 0 || s.From > end {
+			total += s.To - s.From
+			end = s.To
+			continue
+		}
+		if s.To > end {
+			total += s.To - end
+			end = s.To
+		}
+	}
+	return total
 }

@@ -129,3 +129,27 @@ func TestShiftsLeaveContactsWaiting(t *testing.T) {
 		t.Errorf("the table blames missed offers:\n%s", table.String())
 	}
 }
+
+// TestHistoryOccupancy works out by hand what a status log and the
+// documents say the occupancy was: busy time (overlapping chats once for
+// a blend, each in its slot for a single media) over the time worked (on
+// shift, or past it holding a contact).
+func TestHistoryOccupancy(t *testing.T) {
+	m := func(x float64) time.Duration { return time.Duration(x * float64(time.Minute)) }
+	h := &History{Start: day0, End: day0.Add(time.Hour), work: []workSpan{
+		{agent: "a", from: 0, to: m(10)}, {agent: "a", from: m(5), to: m(20)}, {agent: "b", from: m(30), to: m(40)},
+		{agent: "c", from: m(50), to: m(70)}, // no shift in the log: worked while busy, to the end of the window
+	}}
+	log := []StatusChange{
+		{Agent: "a", At: day0, Status: "available"}, {Agent: "b", At: day0.Add(m(20)), Status: "available"},
+		{Agent: "a", At: day0.Add(m(30)), Status: "offline"},
+	}
+	// Busy slot-time 10 + 15 + 10 + 10 min; worked 30 (a) + 40 (b) + 10 (c).
+	if got := h.occupancy(log, 2); math.Abs(got-45.0/(2*80)) > 1e-9 {
+		t.Errorf("a single media of 2 slots: %v, want %v", got, 45.0/160)
+	}
+	// Busy agent-time 20 (a) + 10 (b) + 10 (c).
+	if got := h.occupancy(log, 0); math.Abs(got-40.0/80) > 1e-9 {
+		t.Errorf("a blend: %v, want 0.5", got)
+	}
+}

@@ -152,13 +152,19 @@ func TestHistoryWithItsStatusLog(t *testing.T) {
 	if r.History.Statuses != 20 || r.History.StatusesAgents != 10 {
 		t.Errorf("the log read: %d changes of %d agents", r.History.Statuses, r.History.StatusesAgents)
 	}
+	// The log and the documents give the day's occupancy back.
+	t.Logf("occupancy: observed %.4f, the day %.4f, the replay %.4f", r.History.Occupancy, r0.Simulated.Occupancy, r.Simulated.Occupancy)
+	if o := r.History.Occupancy; math.Abs(o-r0.Simulated.Occupancy) > 0.002 || math.Abs(o-r.Simulated.Occupancy) > 0.01 {
+		t.Errorf("observed occupancy %.4f; the day's %.4f, the replay's %.4f", o, r0.Simulated.Occupancy, r.Simulated.Occupancy)
+	}
 	was, sim := r0.Simulated, r.Simulated
 	if math.Abs(sim.ServiceLevel-was.ServiceLevel) > 0.02 || math.Abs(sim.AbandonRate-was.AbandonRate) > 0.01 || relErr(sim.ASA, was.ASA) > 0.15 {
 		t.Errorf("on the log's schedule: SL %.4f, ASA %.2f s, abandoned %.4f; the day: %.4f, %.2f s, %.4f",
 			sim.ServiceLevel, sim.ASA, sim.AbandonRate, was.ServiceLevel, was.ASA, was.AbandonRate)
 	}
 	_, table := simulate("--schedule", "available")
-	if !strings.Contains(table, "available") || !strings.Contains(table, "the status log: 20 changes of 10 agents' status") {
+	if !strings.Contains(table, "available") || !strings.Contains(table, "the status log: 20 changes of 10 agents' status") ||
+		!strings.Contains(table, "occupancy from the status log") {
 		t.Errorf("the table:\n%s", table)
 	}
 	for _, args := range [][]string{
