@@ -27,6 +27,7 @@ var httpFuzzRoutes = []struct{ method, path string }{
 	{"PUT", "/v1/workspaces/{}"},
 	{"DELETE", "/v1/queues/{}"},
 	{"DELETE", "/v1/agents/{}"},
+	{"GET", "/v1/agent-statuses?{}"},
 }
 
 var (
@@ -53,6 +54,8 @@ func FuzzHTTPBodies(f *testing.F) {
 	}
 	f.Add(uint8(5), "contact=email:a@b.c&state=3&queue=sales&limit=-4", "")
 	f.Add(uint8(6), "../../etc/passwd", "")
+	f.Add(uint8(13), "from=2026-11-20T00:00:00Z&to=2026-11-19&limit=0&cursor=9223372036854775807:ana&agent=ana", "")
+	f.Add(uint8(13), "cursor=-1:&from=0001-01-01T00:00:00Z", "")
 	f.Cleanup(func() {
 		if fuzzSrv != nil {
 			_ = fuzzSrv.Close()
