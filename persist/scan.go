@@ -243,7 +243,7 @@ func (s *Store) RecentByContact(ws, contactKey string, limit int) ([]string, err
 func (s *Store) ScanExports(ws string, fn func(due time.Time, sessionID string, val []byte) error) error {
 	lo := appendTable(nil, ws, subExport)
 	_, err := s.walk(span{lo: lo, hi: prefixEnd(lo)}, func(k, v []byte) error {
-		due, sessionID, ok := readExportKey(k[len(lo):])
+		due, sessionID, ok := readTimeID(k[len(lo):])
 		if !ok {
 			return malformed(k)
 		}
@@ -252,14 +252,15 @@ func (s *Store) ScanExports(ws string, fn func(due time.Time, sessionID string, 
 	return err
 }
 
-// readExportKey decodes the part of an export key after its table prefix.
-func readExportKey(b []byte) (due time.Time, sessionID string, ok bool) {
-	due, rest, ok := readTime(b)
+// readTimeID decodes the part of an export or status key after its table
+// prefix: a time and an id (a session's, an agent's).
+func readTimeID(b []byte) (at time.Time, id string, ok bool) {
+	at, rest, ok := readTime(b)
 	if !ok {
 		return time.Time{}, "", false
 	}
-	sessionID, _, ok = readStr(rest)
-	return due, sessionID, ok
+	id, _, ok = readStr(rest)
+	return at, id, ok
 }
 
 // ScanStatuses calls fn for the status changes of workspace ws logged at
@@ -286,11 +287,7 @@ func (s *Store) ScanStatuses(ws string, from, to, after time.Time, afterAgent st
 		return nil
 	}
 	_, err := s.walk(sp, func(k, v []byte) error {
-		at, rest, ok := readTime(k[len(prefix):])
-		if !ok {
-			return malformed(k)
-		}
-		agentID, _, ok := readStr(rest)
+		at, agentID, ok := readTimeID(k[len(prefix):])
 		if !ok {
 			return malformed(k)
 		}
@@ -307,7 +304,7 @@ func (s *Store) ScanAllExports(fn func(ws string, due time.Time, sessionID strin
 		lo := append(bytes.Clone(prefix), subExport)
 		hi := prefixEnd(lo)
 		for ok := it.SeekGE(lo); ok && bytes.Compare(it.Key(), hi) < 0; ok = it.Next() {
-			due, sessionID, good := readExportKey(it.Key()[len(lo):])
+			due, sessionID, good := readTimeID(it.Key()[len(lo):])
 			if !good {
 				return false, malformed(it.Key())
 			}

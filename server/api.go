@@ -495,13 +495,14 @@ func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request, c caller, w
 		agent = c.agent
 	}
 	out := []json.RawMessage{}
-	var last [2]string
+	var lastAt time.Time // the page's last entry: the cursor of a full page
+	var lastAgent string
 	err := s.store.ScanStatuses(ws.rec.ID, span[0], span[1], after, afterAgent, func(at time.Time, id string, val []byte) error {
 		if agent != "" && id != agent {
 			return nil
 		}
 		out = append(out, bytes.Clone(val))
-		last = [2]string{strconv.FormatInt(at.UnixNano(), 10), id}
+		lastAt, lastAgent = at, id
 		if len(out) == limit {
 			return persist.ErrStop
 		}
@@ -513,7 +514,7 @@ func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request, c caller, w
 	}
 	page := map[string]any{"statuses": out}
 	if len(out) == limit {
-		page["cursor"] = last[0] + ":" + last[1]
+		page["cursor"] = strconv.FormatInt(lastAt.UnixNano(), 10) + ":" + lastAgent
 	}
 	writeJSON(w, http.StatusOK, page)
 }

@@ -276,7 +276,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	case len(o.history.Statuses) == 0:
 		return o, fmt.Errorf("--schedule available needs --statuses: the agents' status log")
 	default:
-		if shifts = o.history.Shifts(o.history.Statuses); len(shifts) == 0 {
+		if shifts = o.history.Shifts(); len(shifts) == 0 {
 			return o, fmt.Errorf("--schedule available: the status log has no agent available from %s to %s", o.history.Start.Format(time.RFC3339), o.history.End.Format(time.RFC3339))
 		}
 	}

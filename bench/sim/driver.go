@@ -157,8 +157,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	d.initHandles()
 	d.sampleEvery = d.w1 / samplesPerRun
 	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds(), thresholds)
-	d.m.profile(len(cfg.Profile), cfg.Interval.Seconds(), cfg.Schedule)
-	d.m.shifts = cfg.Shifts
+	d.m.profile(len(cfg.Profile), cfg.Interval.Seconds(), cfg.Schedule, cfg.Shifts)
 	d.m.blended = cfg.blended()
 	// The hub is inline: each command runs on this goroutine, and the
 	// driver moves the clock before the command whose cycle fires the

@@ -86,10 +86,11 @@ type History struct {
 	work []workSpan
 }
 
-// workSpan is an agent holding a contact, from its assignment to its
-// wrap-up (or end), from Start.
+// workSpan is an agent holding a contact of a media, from its assignment
+// to its wrap-up (or end), from Start.
 type workSpan struct {
 	agent    string
+	media    presence.Media
 	from, to time.Duration
 }
 
@@ -371,7 +372,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 				if until.IsZero() {
 					until = c.ended
 				}
-				h.work = append(h.work, workSpan{agent: c.agent, from: c.assigned.Sub(h.Start), to: until.Sub(h.Start)})
+				h.work = append(h.work, workSpan{agent: c.agent, media: c.media, from: c.assigned.Sub(h.Start), to: until.Sub(h.Start)})
 			}
 			if !c.wrapped.IsZero() {
 				s.wrapped++
@@ -412,7 +413,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		h.Media = append(h.Media, ms)
 	}
 	h.HandleCV = math.Round(cv(normed)*1000) / 1000
-	h.capacities(cs, &mediaIndex)
+	h.capacities(&mediaIndex)
 	for _, q := range slices.Sorted(maps.Keys(queues)) {
 		h.Queues = append(h.Queues, QueueShare{Name: q, Share: float64(queues[q]), Priority: mostCommon(prios[q])})
 	}
@@ -470,10 +471,10 @@ func waitOf(c historyContact) time.Duration {
 }
 
 // capacities sets each media's capacity to the most of its contacts one
-// agent held at once, from assignment to wrap-up (or end).
-func (h *History) capacities(cs []historyContact, index *[presence.NumMedia]int) {
+// agent held at once (the work spans: assignment to wrap-up, or end).
+func (h *History) capacities(index *[presence.NumMedia]int) {
 	type edge struct {
-		at    time.Time
+		at    time.Duration
 		delta int
 	}
 	type holder struct {
@@ -481,19 +482,12 @@ func (h *History) capacities(cs []historyContact, index *[presence.NumMedia]int)
 		media presence.Media
 	}
 	held := map[holder][]edge{}
-	for _, c := range cs {
-		if c.assigned.IsZero() || c.agent == "" {
-			continue
-		}
-		end := c.ended
-		if !c.wrapped.IsZero() {
-			end = c.wrapped
-		}
-		k := holder{c.agent, c.media}
-		held[k] = append(held[k], edge{c.assigned, 1}, edge{end, -1})
+	for _, w := range h.work {
+		k := holder{w.agent, w.media}
+		held[k] = append(held[k], edge{w.from, 1}, edge{w.to, -1})
 	}
 	for k, es := range held {
-		slices.SortFunc(es, func(a, b edge) int { return cmp.Or(a.at.Compare(b.at), a.delta-b.delta) }) // ends first
+		slices.SortFunc(es, func(a, b edge) int { return cmp.Or(cmp.Compare(a.at, b.at), a.delta-b.delta) }) // ends first
 		n, most := 0, 0
 		for _, e := range es {
 			n += e.delta
@@ -649,7 +643,8 @@ func (h *History) Observe(r *Report) {
 	working := h.Working(seconds(r.Input.Interval))
 	var available []float64
 	if len(h.Statuses) > 0 {
-		available = h.Available(h.Statuses, seconds(r.Input.Interval))
+		shifts := h.shiftsByAgent()
+		available = h.available(shifts, seconds(r.Input.Interval))
 		agents := map[string]bool{}
 		for _, e := range h.Statuses {
 			agents[e.Agent] = true
@@ -659,7 +654,7 @@ func (h *History) Observe(r *Report) {
 		if len(r.Media) > 0 {
 			capacity = 0
 		}
-		hr.Occupancy = h.occupancy(h.Statuses, capacity)
+		hr.Occupancy = h.occupancy(shifts, capacity)
 	}
 	for k := range r.Intervals {
 		if k < len(working) {

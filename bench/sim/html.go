@@ -41,7 +41,6 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	span := seconds(float64(max(len(r.samples)-1, 0)) * r.sampleEvery).Round(time.Second)
 	title := fmt.Sprintf("switchboard simulate — %d agents, %.4g contacts/s, handle %g s", r.Input.Agents, r.Input.Rate, r.Input.Handle)
-
 	if r.Input.Wrapup > 0 {
 		title += fmt.Sprintf(" + wrap-up %g s", r.Input.Wrapup)
 	}

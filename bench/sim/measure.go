@@ -125,20 +125,26 @@ func (m *meter) tallies(c *call) [7]*tally {
 }
 
 // profile sets the meter up for n profile intervals of length iv seconds,
-// and schedule (nil: every agent on shift throughout).
-func (m *meter) profile(n int, iv float64, schedule []int) {
+// and schedule or shifts (nil: every agent on shift throughout).
+func (m *meter) profile(n int, iv float64, schedule []int, shifts [][]Span) {
 	m.intervals, m.ivBusy, m.ivLen = make([]tally, n), make([]float64, n), iv
 	m.ivMedia = make([]tally, n*len(m.media))
-	m.schedule, m.ivOvertime = schedule, make([]float64, n)
+	m.schedule, m.shifts, m.ivOvertime = schedule, shifts, make([]float64, n)
 }
 
-// spans yields the profile intervals [lo, hi) crosses, each as its index
-// in the profile and the time of [lo, hi) inside it; nothing without a
-// profile.
+// spans yields the profile intervals [lo, hi) crosses (intervalParts);
+// nothing without a profile.
 func (m *meter) spans(lo, hi float64) iter.Seq2[int, float64] {
+	return intervalParts(lo, hi, m.ivLen, len(m.intervals))
+}
+
+// intervalParts yields the intervals of length iv that [lo, hi) crosses,
+// each as its index in a profile of n that repeats (g mod n) and the time
+// of [lo, hi) inside it; nothing when n is 0.
+func intervalParts(lo, hi, iv float64, n int) iter.Seq2[int, float64] {
 	return func(yield func(int, float64) bool) {
-		for n := len(m.intervals); n > 0 && lo < hi; {
-			g, end := intervalOf(lo, m.ivLen)
+		for n > 0 && lo < hi {
+			g, end := intervalOf(lo, iv)
 			end = math.Min(end, hi)
 			if !yield(g%n, end-lo) {
 				return

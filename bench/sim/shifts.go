@@ -55,12 +55,12 @@ func (c *Config) checkShifts() error {
 }
 
 // meanOnShift is, for each of the n intervals of length iv seconds from
-// 0, the agent-time on shift in it over its length.
+// 0, the agent-time on shift in it over its length (none after the n).
 func meanOnShift(shifts [][]Span, iv float64, n int) []float64 {
 	out := make([]float64, n)
 	for _, spans := range shifts {
 		for _, s := range spans {
-			for k, d := range intervalParts(s.From.Seconds(), s.To.Seconds(), iv, n) {
+			for k, d := range intervalParts(s.From.Seconds(), math.Min(s.To.Seconds(), float64(n)*iv), iv, n) {
 				out[k] += d / iv
 			}
 		}
@@ -71,22 +71,6 @@ func meanOnShift(shifts [][]Span, iv float64, n int) []float64 {
 // rostered reports whether agents come on and off shift: a Schedule, or
 // Shifts.
 func (c *Config) rostered() bool { return len(c.Schedule) > 0 || len(c.Shifts) > 0 }
-
-// intervalParts yields the intervals of length iv, of the n from 0, that
-// [lo, hi) crosses, each with the time of [lo, hi) inside it.
-func intervalParts(lo, hi, iv float64, n int) func(yield func(int, float64) bool) {
-	return func(yield func(int, float64) bool) {
-		hi = math.Min(hi, float64(n)*iv)
-		for lo < hi {
-			g, end := intervalOf(lo, iv)
-			stop := math.Min(end, hi)
-			if !yield(g, stop-lo) {
-				return
-			}
-			lo = stop
-		}
-	}
-}
 
 // offShift returns the parts of [lo, hi) outside spans.
 func offShift(spans []Span, lo, hi float64) [][2]float64 {
@@ -150,11 +134,11 @@ func (d *driver) setShift(i int, away bool) error {
 }
 
 // Shifts are the agents' shifts in the history's window by its status log
-// (an agent is on shift while available), for Config.Shifts: one agent
-// per agent of the log available in the window, in the order their first
-// shift in it starts (then by id).
-func (h *History) Shifts(log []StatusChange) [][]Span {
-	byAgent := h.shiftsByAgent(log)
+// (Statuses; an agent is on shift while available), for Config.Shifts:
+// one agent per agent of the log available in the window, in the order
+// their first shift in it starts (then by id).
+func (h *History) Shifts() [][]Span {
+	byAgent := h.shiftsByAgent()
 	agents := slices.SortedFunc(maps.Keys(byAgent), func(a, b string) int {
 		return cmp.Or(cmp.Compare(byAgent[a][0].From, byAgent[b][0].From), strings.Compare(a, b))
 	})
@@ -165,17 +149,18 @@ func (h *History) Shifts(log []StatusChange) [][]Span {
 	return out
 }
 
-// shiftsByAgent are the log's shifts in the history's window, by agent id.
-func (h *History) shiftsByAgent(log []StatusChange) map[string][]Span {
+// shiftsByAgent are the status log's shifts in the history's window, by
+// agent id.
+func (h *History) shiftsByAgent() map[string][]Span {
 	byAgent := map[string][]Span{}
+	window := h.End.Sub(h.Start)
 	add := func(agent string, from, to time.Time) {
-		from, to = maxTime(from, h.Start), minTime(to, h.End)
-		if from.Before(to) {
-			byAgent[agent] = append(byAgent[agent], Span{From: from.Sub(h.Start), To: to.Sub(h.Start)})
+		if s := (Span{From: max(from.Sub(h.Start), 0), To: min(to.Sub(h.Start), window)}); s.From < s.To {
+			byAgent[agent] = append(byAgent[agent], s)
 		}
 	}
 	since := map[string]time.Time{}
-	for _, e := range log {
+	for _, e := range h.Statuses {
 		if t, ok := since[e.Agent]; ok {
 			add(e.Agent, t, e.At)
 			delete(since, e.Agent)
@@ -190,13 +175,13 @@ func (h *History) shiftsByAgent(log []StatusChange) map[string][]Span {
 	return byAgent
 }
 
-// occupancy is what the agents' status log and the documents say the
-// agents' occupancy was: their busy time (each answered contact from its
-// assignment to its wrap-up) over the time they worked (on shift, and past
-// it holding contacts). With capacity, it is a single media's: each
-// contact holds one of capacity slots. Without (0), a blend's: an agent is
-// busy while holding any contact.
-func (h *History) occupancy(log []StatusChange, capacity int) float64 {
+// occupancy is what the agents' shifts by the status log (shiftsByAgent)
+// and the documents say the agents' occupancy was: their busy time (each
+// answered contact from its assignment to its wrap-up) over the time they
+// worked (on shift, and past it holding contacts). With capacity, it is a
+// single media's: each contact holds one of capacity slots. Without (0),
+// a blend's: an agent is busy while holding any contact.
+func (h *History) occupancy(shifts map[string][]Span, capacity int) float64 {
 	window := h.End.Sub(h.Start)
 	clip := func(s Span) Span { return Span{From: max(s.From, 0), To: min(s.To, window)} }
 	busySpans := map[string][]Span{}
@@ -208,7 +193,6 @@ func (h *History) occupancy(log []StatusChange, capacity int) float64 {
 			slotTime += s.To - s.From
 		}
 	}
-	shifts := h.shiftsByAgent(log)
 	var busy, worked time.Duration
 	for a, spans := range busySpans {
 		busy += unionLength(spans)

@@ -101,7 +101,8 @@ func TestHistoryShifts(t *testing.T) {
 		{Agent: "e", At: at(25), Status: "available"},
 	}
 	want := [][]Span{{{0, hm(11)}}, {{hm(8), hm(10)}, {hm(10.5), hm(12)}}, {{hm(9.5), hm(24)}}}
-	if got := h.Shifts(log); !slices.EqualFunc(got, want, slices.Equal) {
+	h.Statuses = log
+	if got := h.Shifts(); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("shifts %v, want %v", got, want)
 	}
 }
@@ -145,11 +146,12 @@ func TestHistoryOccupancy(t *testing.T) {
 		{Agent: "a", At: day0.Add(m(30)), Status: "offline"},
 	}
 	// Busy slot-time 10 + 15 + 10 + 10 min; worked 30 (a) + 40 (b) + 10 (c).
-	if got := h.occupancy(log, 2); math.Abs(got-45.0/(2*80)) > 1e-9 {
+	h.Statuses = log
+	if got := h.occupancy(h.shiftsByAgent(), 2); math.Abs(got-45.0/(2*80)) > 1e-9 {
 		t.Errorf("a single media of 2 slots: %v, want %v", got, 45.0/160)
 	}
 	// Busy agent-time 20 (a) + 10 (b) + 10 (c).
-	if got := h.occupancy(log, 0); math.Abs(got-40.0/80) > 1e-9 {
+	if got := h.occupancy(h.shiftsByAgent(), 0); math.Abs(got-40.0/80) > 1e-9 {
 		t.Errorf("a blend: %v, want 0.5", got)
 	}
 }

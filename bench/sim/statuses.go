@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -75,31 +76,23 @@ func ReadStatuses(path string) ([]StatusChange, error) {
 
 // Available is, for each interval of length iv from Start to End (the
 // last one whole, as a replay cuts it), how many agents the status log
-// shows available in it on average: the agent-time of their Shifts in it
-// over its length. The log should start before the history does, or an
-// agent available since earlier is not counted until their next change.
-func (h *History) Available(log []StatusChange, iv time.Duration) []float64 {
+// (Statuses) shows available in it on average: the agent-time of their
+// Shifts in it over its length. The log should start before the history
+// does, or an agent available since earlier is not counted until their
+// next change.
+func (h *History) Available(iv time.Duration) []float64 {
+	return h.available(h.shiftsByAgent(), iv)
+}
+
+// available is Available of the shifts by agent.
+func (h *History) available(shifts map[string][]Span, iv time.Duration) []float64 {
 	if iv <= 0 {
 		return nil
 	}
 	n := int((h.End.Sub(h.Start) + iv - 1) / iv)
-	out := meanOnShift(h.Shifts(log), iv.Seconds(), n)
+	out := meanOnShift(slices.Collect(maps.Values(shifts)), iv.Seconds(), n)
 	for k := range out {
 		out[k] = math.Round(out[k]*1000) / 1000
 	}
 	return out
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

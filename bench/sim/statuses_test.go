@@ -87,7 +87,8 @@ func TestHistoryAvailable(t *testing.T) {
 		{Agent: "a", At: at("12:00"), Status: "offline"},
 		{Agent: "a", At: at("12:15"), Status: "offline"},
 	}
-	got := h.Available(log, time.Hour)
+	h.Statuses = log
+	got := h.Available(time.Hour)
 	want := make([]float64, 24)
 	for k := range 11 {
 		want[k] = 1 // c, from midnight to 11:00
@@ -99,7 +100,7 @@ func TestHistoryAvailable(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("available by the hour:\n got %v\nwant %v", got, want)
 	}
-	if got := h.Available(log, 0); got != nil {
+	if got := h.Available(0); got != nil {
 		t.Errorf("no interval: %v", got)
 	}
 }
