@@ -100,18 +100,10 @@ func TestHistoryOfABenchRun(t *testing.T) {
 	// staffs the replay minute by minute (--schedule available).
 	var log bytes.Buffer
 	for cursor, pages := "", 0; ; pages++ {
-		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/agent-statuses?limit=1&cursor="+url.QueryEscape(cursor), nil)
-		req.Header.Set("Authorization", "Bearer k")
-		req.Header.Set("Switchboard-Workspace", res.Workspace)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		code, body := apiGet(t, addr, res.Workspace, "/v1/agent-statuses?limit=1&cursor="+url.QueryEscape(cursor))
 		var page struct{ Cursor string }
-		if resp.StatusCode != 200 || json.Unmarshal(body, &page) != nil || pages > 100 {
-			t.Fatalf("the status log after %q: %d %s", cursor, resp.StatusCode, body)
+		if code != 200 || json.Unmarshal(body, &page) != nil || pages > 100 {
+			t.Fatalf("the status log after %q: %d %s", cursor, code, body)
 		}
 		log.Write(append(body, '\n'))
 		if cursor = page.Cursor; cursor == "" {
@@ -158,10 +150,53 @@ func TestHistoryOfABenchRun(t *testing.T) {
 		first[e.Agent] = true
 	}
 	t.Logf("the status log: %d changes; agents available by the minute from %s: %v", r.History.Statuses, start.Format(time.TimeOnly), r.Input.Schedule)
+
+	// The server's agents (GET /v1/agents) give each agent of the log
+	// their own queues, languages and capacities (--profiles).
+	code, body := apiGet(t, addr, res.Workspace, "/v1/agents")
+	agents := filepath.Join(t.TempDir(), "agents.json")
+	if err := os.WriteFile(agents, body, 0o600); err != nil || code != 200 {
+		t.Fatalf("GET /v1/agents: %d %s (%v)", code, body, err)
+	}
+	out.Reset()
+	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--profiles", agents,
+		"--from", start.Format(time.RFC3339), "--to", start.Add(10 * time.Minute).Format(time.RFC3339), "--interval", "60",
+		"--schedule", "available", "--accept", "manual", "--accept-delay", "0.02", "--quiet", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("simulate --profiles: exit %d: %s", code, errb.String())
+	}
+	own := sim.Report{}
+	if err := json.Unmarshal(out.Bytes(), &own); err != nil {
+		t.Fatal(err)
+	}
+	if ro := own.History.Roster; ro == nil || ro.Profiled != cfg.Agents || ro.Unknown != 0 || ro.Idle != 0 || ro.Profiles != 1 ||
+		len(own.Teams) != 1 || own.Teams[0].Capacity["chat"] != cfg.Capacity || own.Teams[0].Capacity["voice"] != 1 ||
+		own.Simulated.Arrivals != seen.Arrivals {
+		t.Errorf("the roster %+v, teams %+v, %d arrivals of %d", own.History.Roster, own.Teams, own.Simulated.Arrivals, seen.Arrivals)
+	}
+	t.Logf("with the agents' own profiles: teams %+v; replayed %+v", own.Teams, own.Simulated)
 	if os.Getenv("SWITCHBOARD_HISTORY_TABLE") != "" {
 		var table bytes.Buffer
 		if code := sim.Main([]string{"--history", exports, "--agents", "2", "--capacity", "chat=2,email=5", "--quiet"}, &table, &errb); code == 0 {
 			t.Log("\n" + table.String())
 		}
 	}
+}
+
+// apiGet reads path of workspace ws from the server at addr with the
+// admin key: the status code and the body.
+func apiGet(t *testing.T, addr, ws, path string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("Switchboard-Workspace", ws)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
 }

@@ -115,10 +115,11 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [--shrinkage X] [options above but --agents and --team]")
 		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --history DIR [--workspace W] [--from DAY|TIME] [--to DAY|TIME] [--tz ZONE] [--interval S]")
-		fmt.Fprintln(stderr, "       [--statuses FILE] --agents N | --team ... | --schedule N1,... | --schedule seen | --schedule available | a staffing target")
+		fmt.Fprintln(stderr, "       [--statuses FILE [--profiles FILE]] --agents N | --team ... | --schedule N1,... | --schedule seen | --schedule available | a staffing target")
 		fmt.Fprintln(stderr, "       [--capacity N] [--sl-threshold S] [--accept manual ...]")
 		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given, beside what they met; seen: as many")
-		fmt.Fprintln(stderr, "       as worked in each interval; available: each agent while the status log (GET /v1/agent-statuses) says so")
+		fmt.Fprintln(stderr, "       as worked in each interval; available: each agent while the status log (GET /v1/agent-statuses) says so,")
+		fmt.Fprintln(stderr, "       with --profiles (GET /v1/agents) serving their own queues, in their own languages, at their own capacities")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
@@ -243,6 +244,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	from := fs.String("from", "", "with --history: replay contacts from this day (2026-11-20) or time (RFC 3339), in --tz (default: from midnight before the first)")
 	to := fs.String("to", "", "with --history: replay contacts before this day or time (default: up to the last)")
 	statuses := fs.String("statuses", "", "with --history: the agents' status log, saved from GET /v1/agent-statuses (its pages as they come); each interval then reports the agents available in it, and --schedule available staffs it with them")
+	profiles := fs.String("profiles", "", "with --history, --statuses and --schedule available: the server's agents, saved from GET /v1/agents; each agent on shift then serves their own queues, speaks their own languages and holds their own capacities")
 	tz := fs.String("tz", "UTC", "with --history: the time zone of --from, --to and the intervals' clock, e.g. Europe/Paris")
 	if err = fs.Parse(args); err != nil {
 		return
@@ -257,7 +259,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 			return o, err
 		}
 		media = slices.Clone(o.history.Media)
-	} else if name := firstSet(set, "workspace", "from", "to", "tz", "statuses"); name != "" {
+	} else if name := firstSet(set, "workspace", "from", "to", "tz", "statuses", "profiles"); name != "" {
 		return o, fmt.Errorf("--%s goes with --history", name)
 	}
 	if *statuses != "" {
@@ -279,6 +281,13 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		if shifts = o.history.Shifts(); len(shifts) == 0 {
 			return o, fmt.Errorf("--schedule available: the status log has no agent available from %s to %s", o.history.Start.Format(time.RFC3339), o.history.End.Format(time.RFC3339))
 		}
+	}
+	var roster *Roster
+	if *profiles != "" {
+		if roster, err = readRoster(o.history, *profiles, scheduleFrom, set); err != nil {
+			return o, err
+		}
+		shifts, teams = roster.Shifts, roster.Teams
 	}
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
 		if v < 0 {
@@ -326,6 +335,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		m.Capacity = int(capacity.by[m.Media])
 		if m.Media == presence.Chat && !capacity.set[m.Media] {
 			m.Capacity = int(capacity.all) // a plain --capacity is chat's
+		}
+		if roster != nil {
+			m.Capacity = roster.Capacity[m.Media] // most agents', for the models
 		}
 	}
 	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(handle.all), Wrapup: seconds(wrapup.all), Patience: seconds(*patience),
@@ -532,6 +544,33 @@ func readHistoryFlags(dir, workspace, from, to, tz string, seed uint64, set map[
 		}
 	}
 	return ReadHistory(dir, o)
+}
+
+// readRoster reads --profiles path and makes h's roster of the status
+// log's agents with them, for --schedule available (scheduleFrom); set
+// holds the flags given.
+func readRoster(h *History, path, scheduleFrom string, set map[string]bool) (*Roster, error) {
+	switch {
+	case scheduleFrom != "available":
+		return nil, fmt.Errorf("--profiles goes with --history, --statuses and --schedule available: it gives each agent of the status log their own queues, languages and capacities")
+	case set["team"]:
+		return nil, fmt.Errorf("--team with --profiles: the agents' profiles make the teams")
+	case set["capacity"]:
+		return nil, fmt.Errorf("--capacity with --profiles: each agent holds their own")
+	}
+	p, err := ReadProfiles(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := h.Roster(p)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Shifts) == 0 {
+		return nil, fmt.Errorf("--profiles: no agent on shift serves the history's queues and media (%s)", r)
+	}
+	h.Profiles = p
+	return &r, nil
 }
 
 // firstSet returns the first of names that set holds, or "".

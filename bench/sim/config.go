@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -111,11 +112,13 @@ type Config struct {
 	// Shifts, in a replay cut into intervals, are when each agent was on
 	// shift (History.Shifts, from a status log): agent i is available in
 	// the spans of Shifts[i] (in order, apart) and away otherwise,
-	// finishing the contacts they have. Agents is len(Shifts). It goes
-	// with neither a Schedule nor Teams; each interval's agents on shift,
-	// for the report and its models, are their mean in it, rounded.
+	// finishing the contacts they have. Agents is len(Shifts). It does not
+	// go with a Schedule; with Teams (not interleaved), the shifts are the
+	// agents' team after team (History.Roster). Each interval's agents on
+	// shift, for the report and its models, are their mean in it, rounded.
 	Shifts     [][]Span
 	shiftMeans []float64 // by interval, set by checkShifts
+	shiftSlots []float64 // the same of slots, with agents of their own capacities
 	// Wrapup is the after-contact work of every contact: once a chat ends,
 	// its agent keeps the slot this long before the hub's Wrapup frees it
 	// (0: at once, as in M/M/c). The models then take handle plus wrap-up
@@ -211,6 +214,11 @@ type Team struct {
 	// Languages they speak, the first as primary, the rest secondary:
 	// nil means none (every visitor with a language is a mismatch).
 	Languages []string
+	// Capacity is how many contacts of each media each of them holds at
+	// once: nil means each media's own (Capacity, MediaShare.Capacity);
+	// otherwise a media it does not name is one they do not take. A
+	// replay's roster gives agents their own (History.Roster).
+	Capacity map[presence.Media]int
 }
 
 // Call is one contact's fate. Times are seconds of simulated time since the
@@ -356,6 +364,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Capacity == 0 {
 		c.Capacity = 1
 	}
+	if err := c.checkTeamCapacities(); err != nil {
+		return c, err
+	}
 	switch {
 	case c.Warmup == 0:
 		c.Warmup = c.Duration / 10
@@ -474,7 +485,7 @@ func (c *Config) checkMix() error {
 		}
 		c.Teams[i] = t
 	}
-	if len(c.Teams) > 0 && !served["*"] {
+	if len(c.Teams) > 0 && !served["*"] && len(c.Shifts) == 0 { // a roster's queues may have had no one
 		for _, q := range c.queueNames() {
 			if !served[q] {
 				return fmt.Errorf("%w: no team serves queue %q", ErrConfig, q)
@@ -499,7 +510,12 @@ func (c *Config) exponentialService() bool { return c.HandleDist == Exponential 
 
 // slots is how many contacts the agents serve at once, all told: the
 // number of agents the models count (see Capacity).
-func (c *Config) slots() int { return c.Agents * c.Capacity }
+func (c *Config) slots() int {
+	if c.ownCapacities() && !c.blended() {
+		return int(sum(c.agentSlots()))
+	}
+	return c.Agents * c.Capacity
+}
 
 // queueNames are the run's queue ids.
 func (c *Config) queueNames() []string {
@@ -544,6 +560,52 @@ func languageTag(tag string) (string, error) {
 		return "", fmt.Errorf("%w: language %q (a tag such as en or pt-BR)", ErrConfig, tag)
 	}
 	return b, nil
+}
+
+// checkTeamCapacities validates the teams' own capacities, once the
+// media are checked, and copies them.
+func (c *Config) checkTeamCapacities() error {
+	media := c.media()
+	for i := range c.Teams {
+		t := &c.Teams[i]
+		if t.Capacity == nil {
+			continue
+		}
+		takes := false
+		for m, n := range t.Capacity {
+			switch {
+			case !slices.ContainsFunc(media, func(s MediaShare) bool { return s.Media == m }):
+				return fmt.Errorf("%w: team %d has a capacity for %s, which is not among the run's media", ErrConfig, i+1, m)
+			case n < 0 || n > MaxCapacity:
+				return fmt.Errorf("%w: team %d's %s capacity %d (0..%d contacts at once)", ErrConfig, i+1, m, n, MaxCapacity)
+			case m == presence.Voice && n > 1:
+				return fmt.Errorf("%w: team %d's voice capacity %d: a call is exclusive, an agent takes one at a time", ErrConfig, i+1, n)
+			}
+			takes = takes || n > 0
+		}
+		if !takes {
+			return fmt.Errorf("%w: team %d takes no contact: a capacity of 0 for every media", ErrConfig, i+1)
+		}
+		t.Capacity = maps.Clone(t.Capacity)
+	}
+	if c.ownCapacities() && !c.blended() && len(c.Shifts) > 0 {
+		c.shiftSlots = meanOnShift(c.Shifts, c.agentSlots(), c.Interval.Seconds(), len(c.Profile))
+	}
+	return nil
+}
+
+// capacity is how many contacts of media m an agent of team ti holds at
+// once.
+func (c *Config) capacity(ti int, m MediaShare) int {
+	if ti < len(c.Teams) && c.Teams[ti].Capacity != nil {
+		return c.Teams[ti].Capacity[m.Media]
+	}
+	return m.Capacity
+}
+
+// ownCapacities reports whether some team has its own capacities.
+func (c *Config) ownCapacities() bool {
+	return slices.ContainsFunc(c.Teams, func(t Team) bool { return t.Capacity != nil })
 }
 
 // agentTeams is the team of each agent, in the order the agents are

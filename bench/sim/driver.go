@@ -159,6 +159,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	d.m = newMeter(cfg.Agents, len(d.queues), len(cfg.Languages), d.w0, d.w1, cfg.SLThreshold.Seconds(), thresholds)
 	d.m.profile(len(cfg.Profile), cfg.Interval.Seconds(), cfg.Schedule, cfg.Shifts)
 	d.m.blended = cfg.blended()
+	if cfg.perAgent() {
+		d.m.own(d.slotWeights())
+	}
 	// The hub is inline: each command runs on this goroutine, and the
 	// driver moves the clock before the command whose cycle fires the
 	// deadlines it passed (tick).
@@ -227,7 +230,7 @@ func (d *driver) addAgent(i int, queues []string) error {
 	a := &d.agents[i]
 	p := presence.Profile{ID: a.id, Name: "Agent " + a.id[1:], Languages: a.langs}
 	for _, m := range d.media {
-		p.Capacity[m.Media] = m.Capacity
+		p.Capacity[m.Media] = d.cfg.capacity(a.team, m)
 	}
 	if err := d.do(hub.PutAgent{Profile: p, Queues: queues}); err != nil {
 		return err

@@ -81,9 +81,13 @@ type History struct {
 	// Statuses is the agents' status log, when given (ReadStatuses): each
 	// interval then reports the agents available in it (Available).
 	Statuses []StatusChange
+	// Profiles are the server's agents, when given (ReadProfiles): a
+	// replay on the log's shifts then gives each their own (Roster).
+	Profiles map[string]AgentProfile
 
-	past []pastContact
-	work []workSpan
+	past     []pastContact
+	work     []workSpan
+	queueIDs map[string]string // the server's queue ids, to the replay's names
 }
 
 // workSpan is an agent holding a contact of a media, from its assignment
@@ -182,6 +186,7 @@ type historyContact struct {
 	queued, assigned, ended, wrapped time.Time
 	media                            presence.Media
 	queue, lang, agent, id           string
+	queueID                          string // the server's id of the queue
 	priority                         int
 }
 
@@ -316,7 +321,7 @@ func readHistoryDoc(file string) (c historyContact, skip string, err error) {
 		return c, "not ended", nil
 	}
 	c.media, c.id, c.priority = *d.Media, d.ID, d.Queue.Priority
-	c.queue = queueName(cmp.Or(d.Queue.Name, d.Queue.ID))
+	c.queue, c.queueID = queueName(cmp.Or(d.Queue.Name, d.Queue.ID)), d.Queue.ID
 	if tag, err := languageTag(d.Lang); err == nil {
 		c.lang = tag
 	}
@@ -350,10 +355,14 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 	prios := map[string]map[int]int{}
 	agents := map[string]bool{}
 	var risk float64 // the waits of every contact that may abandon
+	h.queueIDs = map[string]string{}
 	for _, c := range cs {
 		s := &stats[c.media]
 		s.n++
 		queues[c.queue]++
+		if c.queueID != "" {
+			h.queueIDs[c.queueID] = c.queue
+		}
 		if prios[c.queue] == nil {
 			prios[c.queue] = map[int]int{}
 		}
@@ -590,6 +599,20 @@ type HistoryReport struct {
 	Statuses       int     `json:"statuses,omitempty"`
 	StatusesAgents int     `json:"statuses_agents,omitempty"`
 	Occupancy      float64 `json:"occupancy,omitempty"`
+	// Roster is what the agents' own profiles gave the replay, when given
+	// (--profiles, History.Profiles).
+	Roster *RosterReport `json:"roster,omitempty"`
+}
+
+// RosterReport is a replay's roster (Roster): how many agents on shift
+// had their own profile, how many the server no longer knew, how many were
+// left out, and in how many profiles (teams) the agents came.
+type RosterReport struct {
+	Profiled int `json:"profiled"`
+	Unknown  int `json:"unknown"`
+	Idle     int `json:"idle"`
+	Profiles int `json:"profiles"`
+	text     string
 }
 
 // Observe adds the history, and what its contacts met, to r, the report
@@ -650,11 +673,21 @@ func (h *History) Observe(r *Report) {
 			agents[e.Agent] = true
 		}
 		hr.Statuses, hr.StatusesAgents = len(h.Statuses), len(agents)
-		capacity := r.Input.Capacity // a single media's; 0 in a blend
-		if len(r.Media) > 0 {
-			capacity = 0
+		var capacity func(agent string) int // a single media's; nil in a blend
+		if len(r.Media) == 0 {
+			capacity = func(agent string) int {
+				if p, ok := h.Profiles[agent]; ok { // their own
+					return min(max(p.Capacity[presence.Chat.String()], 0), MaxCapacity)
+				}
+				return r.Input.Capacity
+			}
 		}
 		hr.Occupancy = h.occupancy(shifts, capacity)
+	}
+	if h.Profiles != nil {
+		if roster, err := h.Roster(h.Profiles); err == nil {
+			hr.Roster = &RosterReport{Profiled: roster.Profiled, Unknown: roster.Unknown, Idle: roster.Idle, Profiles: len(roster.Teams), text: roster.String()}
+		}
 	}
 	for k := range r.Intervals {
 		if k < len(working) {
@@ -690,5 +723,8 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 	fmt.Fprintf(b, "history: %s; handle times' cv %.3g\n", patience, hr.HandleCV)
 	if hr.Statuses > 0 {
 		fmt.Fprintf(b, "history: the status log: %d changes of %d agents' status\n", hr.Statuses, hr.StatusesAgents)
+	}
+	if hr.Roster != nil {
+		writeWrapped(b, "history: ", "the roster: "+hr.Roster.text, noteWidth)
 	}
 }

@@ -52,6 +52,12 @@ type meter struct {
 	schedule   []int
 	shifts     [][]Span
 	ivOvertime []float64
+	// with agents of their own capacities (weights, the slots each
+	// holds: a single media's capacity, 1 in a blend): the overtime's
+	// slot-time by interval, and each agent's overtime
+	weights        []float64
+	ivSlotOvertime []float64
+	overtime       []float64
 	// waits of the counted answered calls: how many at once, and the rest
 	// in waitBins bins of width t·waitSpan/waitBins, bin j holding waits in
 	// (j·w, (j+1)·w]; longer waits are only in all. mediaWaits are the same
@@ -235,6 +241,10 @@ func (m *meter) occupied(i int, from, to float64) {
 		for _, off := range offShift(m.shifts[i], lo, hi) {
 			for k, d := range m.spans(off[0], off[1]) {
 				m.ivOvertime[k] += d
+				if m.weights != nil {
+					m.ivSlotOvertime[k] += d * m.weights[i]
+					m.overtime[i] += d
+				}
 			}
 		}
 	case len(m.schedule) > 0:
@@ -253,6 +263,12 @@ func (m *meter) addBusy(i int, lo, hi float64) {
 	for k, d := range m.spans(lo, hi) {
 		m.ivBusy[k] += d
 	}
+}
+
+// own sets the meter up for agents of their own capacities: weights are
+// the slots each holds (own: a single media's capacity, 1 in a blend).
+func (m *meter) own(weights []float64) {
+	m.weights, m.ivSlotOvertime, m.overtime = weights, make([]float64, len(m.ivOvertime)), make([]float64, len(weights))
 }
 
 // closeBusy counts the services still running when the run stops.

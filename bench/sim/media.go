@@ -171,11 +171,18 @@ type MediaReport struct {
 func (d *driver) reportMedia(r *Report, worked float64) {
 	window := d.w1 - d.w0
 	r.Input.Capacity, r.Input.Load = 0, 0
+	var agentWorked []float64
+	if d.m.weights != nil {
+		agentWorked = d.agentWorked()
+	}
 	for i, m := range d.cfg.Media {
 		rate, h, k, t, _ := d.cfg.mediaQueue(i)
 		slotTime := float64(d.cfg.Agents*k) * window
 		if d.cfg.rostered() {
 			slotTime = float64(k) * worked
+		}
+		if d.m.weights != nil {
+			slotTime = d.mediaSlotTime(i, agentWorked)
 		}
 		mr := MediaReport{Media: m.Media.String(), Rate: rate, Handle: m.Handle.Seconds(), Wrapup: m.Wrapup.Seconds(),
 			Capacity: k, SLThreshold: t, Load: rate * h, AgentLoad: rate * h / float64(k),

@@ -118,7 +118,7 @@ func (d *driver) shiftTimes() []float64 {
 	iv, n := cfg.Interval.Seconds(), len(cfg.Profile)
 	out := make([]float64, n)
 	if len(cfg.Shifts) > 0 { // a replay's: its window is its intervals
-		for k, m := range meanOnShift(cfg.Shifts, iv, n) {
+		for k, m := range meanOnShift(cfg.Shifts, nil, iv, n) {
 			out[k] = m * iv
 		}
 		return out
@@ -241,7 +241,7 @@ func (d *driver) reportIntervals(r *Report, worked []float64) {
 		ir := IntervalReport{Start: float64(k) * iv, Rate: rate, Agents: cfg.onShift(k),
 			Simulated: d.m.intervals[k].part(), Occupancy: ratio(d.m.ivBusy[k], worked[k]), Overtime: d.m.ivOvertime[k]}
 		if ir.Agents > 0 && !cfg.blended() {
-			if p, err := model(rate, h, ir.Agents*cfg.Capacity, t, theta); err == nil {
+			if p, err := model(rate, h, cfg.slotsOnShift(k), t, theta); err == nil {
 				ir.Erlang = p
 			}
 		}

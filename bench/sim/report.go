@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -204,6 +205,9 @@ type TeamReport struct {
 	Agents    int      `json:"agents"`
 	Queues    []string `json:"queues"`
 	Languages []string `json:"languages"`
+	// Capacity is the team's own capacity by media, when it has one
+	// (Team.Capacity).
+	Capacity map[string]int `json:"capacity,omitempty"`
 	// Occupancy is the team's busy agent-time over its agent-time in the
 	// window; Handled the calls its agents answered there.
 	Occupancy float64 `json:"occupancy"`
@@ -243,7 +247,17 @@ func (d *driver) report(wall time.Duration) *Report {
 	if cfg.rostered() {
 		slotTime = sum(worked)
 	}
-	r.Simulated = d.m.measured(cfg.Agents, cfg.Capacity, slotTime)
+	weights := d.m.weights
+	if weights == nil {
+		weights = slices.Repeat([]float64{float64(cfg.Capacity)}, cfg.Agents)
+	} else { // agents of their own capacities: each counts their own slots
+		worked = d.ownWorked(shift)
+		slotTime = 0
+		for i, w := range d.agentWorked() {
+			slotTime += weights[i] * w
+		}
+	}
+	r.Simulated = d.m.measured(weights, slotTime)
 	if len(cfg.Shifts) > 0 { // the agents on shift in each interval, as a schedule
 		r.Input.Schedule = make([]int, len(cfg.Profile))
 		for k := range r.Input.Schedule {
@@ -253,7 +267,10 @@ func (d *driver) report(wall time.Duration) *Report {
 	if cfg.rostered() {
 		r.Simulated.OnShift, r.Simulated.Overtime = sum(shift), sum(d.m.ivOvertime)
 	}
-	if cfg.Capacity > 1 {
+	switch {
+	case cfg.ownCapacities() && !cfg.blended():
+		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's own chat slots as that many agents (%d in all): a chat takes as long however many others its agent has", servers))
+	case cfg.Capacity > 1:
 		r.Notes = append(r.Notes, fmt.Sprintf("the models count each agent's %d chat slots as %d agents (%d in all): a chat takes as long however many others its agent has", cfg.Capacity, cfg.Capacity, servers))
 	}
 	d.reportParts(r)
@@ -320,7 +337,7 @@ func (d *driver) report(wall time.Duration) *Report {
 
 // measured turns the tallies into the report's figures, with slotTime the
 // agents' slot-time worked in the window, occupancy's denominator.
-func (m *meter) measured(agents, capacity int, slotTime float64) Measured {
+func (m *meter) measured(weights []float64, slotTime float64) Measured {
 	a := &m.all
 	out := Measured{
 		ServiceLevel: ratio(float64(a.inT), float64(a.arrivals)),
@@ -343,11 +360,11 @@ func (m *meter) measured(agents, capacity int, slotTime float64) Measured {
 		sq += b * b
 		f.HandledMin = min(f.HandledMin, m.handled[i])
 		f.HandledMax = max(f.HandledMax, m.handled[i])
-		f.BusyMin = math.Min(f.BusyMin, b/window/float64(capacity))
-		f.BusyMax = math.Max(f.BusyMax, b/window/float64(capacity))
+		f.BusyMin = math.Min(f.BusyMin, b/window/weights[i])
+		f.BusyMax = math.Max(f.BusyMax, b/window/weights[i])
 	}
-	f.Jain = ratio(busy*busy, float64(agents)*sq)
-	f.HandledMean = float64(a.answered) / float64(agents)
+	f.Jain = ratio(busy*busy, float64(len(weights))*sq)
+	f.HandledMean = float64(a.answered) / float64(len(weights))
 	out.Fairness = f
 	out.Occupancy = ratio(busy, slotTime)
 	return out
@@ -490,6 +507,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 				asa += " (" + sec(q.Erlang.ASA) + ")"
 			}
 			alone := "—, shares agents"
+			if q.Dedicated { // a blend's, or a roster's: no model of its own
+				alone = "—"
+			}
 			switch {
 			case q.Erlang != nil:
 				alone = q.Erlang.title() + " in ( )"
@@ -514,9 +534,26 @@ func (r *Report) WriteTable(w io.Writer) error {
 		writeMedia(&b, r.Media)
 	}
 	if len(r.Teams) > 0 {
-		fmt.Fprintf(&b, "\n%-7s %-24s %-14s %-10s %s\n", "agents", "queues", "languages", "occupancy", "handled")
+		own := slices.ContainsFunc(r.Teams, func(t TeamReport) bool { return t.Capacity != nil })
+		capacity := func(t TeamReport) string {
+			if !own {
+				return ""
+			}
+			var parts []string
+			for m := range presence.NumMedia {
+				if n, ok := t.Capacity[m.String()]; ok {
+					parts = append(parts, fmt.Sprintf("%s %d", m, n))
+				}
+			}
+			return fmt.Sprintf("%-22s ", cmp.Or(strings.Join(parts, ", "), "the media's"))
+		}
+		head := ""
+		if own {
+			head = fmt.Sprintf("%-22s ", "capacity")
+		}
+		fmt.Fprintf(&b, "\n%-7s %-24s %-14s %s%-10s %s\n", "agents", "queues", "languages", head, "occupancy", "handled")
 		for _, tm := range r.Teams {
-			fmt.Fprintf(&b, "%-7d %-24s %-14s %-10s %d\n", tm.Agents, strings.Join(tm.Queues, ","), strings.Join(tm.Languages, ","), pct(tm.Occupancy), tm.Handled)
+			fmt.Fprintf(&b, "%-7d %-24s %-14s %s%-10s %d\n", tm.Agents, strings.Join(tm.Queues, ","), strings.Join(tm.Languages, ","), capacity(tm), pct(tm.Occupancy), tm.Handled)
 		}
 	}
 	if len(r.Intervals) > 0 {
@@ -545,18 +582,20 @@ func (d *driver) reportParts(r *Report) {
 		for qi, q := range d.queues {
 			qr := QueueReport{Name: q, Rate: cfg.Rate * share(d.queueCum, qi), Dedicated: true,
 				Simulated: d.m.queues[qi].part()}
-			for _, tm := range teams {
+			slots := 0
+			for ti, tm := range teams {
 				if !serves(tm, q) {
 					pooled = false
 					continue
 				}
 				qr.Agents += tm.Agents
+				slots += tm.Agents * cfg.capacity(ti, d.media[0])
 				if len(tm.Queues) != 1 && len(d.queues) > 1 {
 					qr.Dedicated = false
 				}
 			}
-			if qr.Dedicated && !cfg.blended() {
-				if p, err := model(qr.Rate, h, qr.Agents*cfg.Capacity, t, theta); err == nil {
+			if qr.Dedicated && !cfg.blended() && len(cfg.Shifts) == 0 { // a roster's team is not on all along
+				if p, err := model(qr.Rate, h, slots, t, theta); err == nil {
 					qr.Erlang = p
 				} else {
 					r.Notes = append(r.Notes, fmt.Sprintf("queue %s: %v", q, err))
@@ -601,8 +640,18 @@ func (d *driver) reportParts(r *Report) {
 		return
 	}
 	window := d.w1 - d.w0
+	var worked []float64 // each agent's, counted one by one
+	if d.m.weights != nil {
+		worked = d.agentWorked()
+	}
 	for ti, tm := range teams {
 		tr := TeamReport{Agents: tm.Agents, Queues: tm.Queues, Languages: tm.Languages}
+		if tm.Capacity != nil {
+			tr.Capacity = map[string]int{}
+			for _, m := range d.media {
+				tr.Capacity[m.Media.String()] = tm.Capacity[m.Media]
+			}
+		}
 		if tr.Queues == nil {
 			tr.Queues = d.queues
 		}
@@ -616,7 +665,16 @@ func (d *driver) reportParts(r *Report) {
 				tr.Handled += d.m.handled[i]
 			}
 		}
-		tr.Occupancy = ratio(busy, float64(tm.Agents*cfg.Capacity)*window)
+		slotTime := float64(tm.Agents*cfg.Capacity) * window
+		if d.m.weights != nil {
+			slotTime = 0
+			for i, a := range d.agents {
+				if a.team == ti {
+					slotTime += d.m.weights[i] * worked[i]
+				}
+			}
+		}
+		tr.Occupancy = ratio(busy, slotTime)
 		r.Teams = append(r.Teams, tr)
 	}
 }

@@ -30,8 +30,8 @@ func (c *Config) checkShifts() error {
 		return fmt.Errorf("%w: shifts go with a replay (arrivals) cut into intervals", ErrConfig)
 	case len(c.Schedule) > 0:
 		return fmt.Errorf("%w: shifts and a schedule: the shifts are the schedule", ErrConfig)
-	case len(c.Teams) > 0:
-		return fmt.Errorf("%w: shifts with teams: each shift is one agent's, whatever their team", ErrConfig)
+	case len(c.Teams) > 0 && c.InterleaveTeams:
+		return fmt.Errorf("%w: shifts with interleaved teams: agent i's shift is Shifts[i], the agents team after team", ErrConfig)
 	case len(c.Shifts) > MaxAgents:
 		return fmt.Errorf("%w: shifts of %d agents (at most %d)", ErrConfig, len(c.Shifts), MaxAgents)
 	case c.Agents == 0:
@@ -46,7 +46,7 @@ func (c *Config) checkShifts() error {
 			}
 		}
 	}
-	c.shiftMeans = meanOnShift(c.Shifts, c.Interval.Seconds(), len(c.Profile))
+	c.shiftMeans = meanOnShift(c.Shifts, nil, c.Interval.Seconds(), len(c.Profile))
 	if !slices.ContainsFunc(c.shiftMeans, func(x float64) bool { return x > 0 }) {
 		return fmt.Errorf("%w: the shifts put no agent on shift in the run", ErrConfig)
 	}
@@ -55,13 +55,18 @@ func (c *Config) checkShifts() error {
 }
 
 // meanOnShift is, for each of the n intervals of length iv seconds from
-// 0, the agent-time on shift in it over its length (none after the n).
-func meanOnShift(shifts [][]Span, iv float64, n int) []float64 {
+// 0, the agent-time on shift in it over its length (none after the n);
+// with weights, each agent's counts weights[i] times.
+func meanOnShift(shifts [][]Span, weights []float64, iv float64, n int) []float64 {
 	out := make([]float64, n)
-	for _, spans := range shifts {
+	for i, spans := range shifts {
+		w := 1.0
+		if weights != nil {
+			w = weights[i]
+		}
 		for _, s := range spans {
 			for k, d := range intervalParts(s.From.Seconds(), math.Min(s.To.Seconds(), float64(n)*iv), iv, n) {
-				out[k] += d / iv
+				out[k] += w * d / iv
 			}
 		}
 	}
@@ -139,14 +144,20 @@ func (d *driver) setShift(i int, away bool) error {
 // their first shift in it starts (then by id).
 func (h *History) Shifts() [][]Span {
 	byAgent := h.shiftsByAgent()
-	agents := slices.SortedFunc(maps.Keys(byAgent), func(a, b string) int {
-		return cmp.Or(cmp.Compare(byAgent[a][0].From, byAgent[b][0].From), strings.Compare(a, b))
-	})
+	agents := shiftOrder(byAgent)
 	out := make([][]Span, len(agents))
 	for i, a := range agents {
 		out[i] = byAgent[a]
 	}
 	return out
+}
+
+// shiftOrder is the agents of byAgent in the order their first shift
+// starts, then by id.
+func shiftOrder(byAgent map[string][]Span) []string {
+	return slices.SortedFunc(maps.Keys(byAgent), func(a, b string) int {
+		return cmp.Or(cmp.Compare(byAgent[a][0].From, byAgent[b][0].From), strings.Compare(a, b))
+	})
 }
 
 // shiftsByAgent are the status log's shifts in the history's window, by
@@ -179,9 +190,10 @@ func (h *History) shiftsByAgent() map[string][]Span {
 // and the documents say the agents' occupancy was: their busy time (each
 // answered contact from its assignment to its wrap-up) over the time they
 // worked (on shift, and past it holding contacts). With capacity, it is a
-// single media's: each contact holds one of capacity slots. Without (0),
-// a blend's: an agent is busy while holding any contact.
-func (h *History) occupancy(shifts map[string][]Span, capacity int) float64 {
+// single media's: each contact holds one of an agent's capacity(agent)
+// slots. Without (nil), a blend's: an agent is busy while holding any
+// contact.
+func (h *History) occupancy(shifts map[string][]Span, capacity func(agent string) int) float64 {
 	window := h.End.Sub(h.Start)
 	clip := func(s Span) Span { return Span{From: max(s.From, 0), To: min(s.To, window)} }
 	busySpans := map[string][]Span{}
@@ -194,17 +206,24 @@ func (h *History) occupancy(shifts map[string][]Span, capacity int) float64 {
 		}
 	}
 	var busy, worked time.Duration
+	var slots float64 // the slot-time worked
+	add := func(a string, d time.Duration) {
+		worked += d
+		if capacity != nil {
+			slots += float64(capacity(a)) * d.Seconds()
+		}
+	}
 	for a, spans := range busySpans {
 		busy += unionLength(spans)
-		worked += unionLength(append(slices.Clone(spans), shifts[a]...))
+		add(a, unionLength(append(slices.Clone(spans), shifts[a]...)))
 	}
 	for a, spans := range shifts {
 		if busySpans[a] == nil {
-			worked += unionLength(spans)
+			add(a, unionLength(spans))
 		}
 	}
-	if capacity > 0 {
-		return ratio(slotTime.Seconds(), float64(capacity)*worked.Seconds())
+	if capacity != nil {
+		return ratio(slotTime.Seconds(), slots)
 	}
 	return ratio(busy.Seconds(), worked.Seconds())
 }

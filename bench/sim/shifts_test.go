@@ -59,6 +59,11 @@ func TestShiftsConfig(t *testing.T) {
 	if _, err := Run(context.Background(), replay); err != nil {
 		t.Fatalf("a replay on one shift: %v", err)
 	}
+	own := replay
+	own.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Chat: 2}}}
+	if _, err := Run(context.Background(), own); err != nil {
+		t.Fatalf("a replay on one shift of an agent of their own capacity: %v", err)
+	}
 	for name, tc := range map[string]struct {
 		mod  func(c *Config)
 		want string
@@ -66,7 +71,11 @@ func TestShiftsConfig(t *testing.T) {
 		"no replay":       {func(c *Config) { c.Arrivals, c.Rate, c.Duration, c.Interval = nil, 1, time.Minute, 0 }, "go with a replay"},
 		"no interval":     {func(c *Config) { c.Interval = 0 }, "go with a replay"},
 		"and a schedule":  {func(c *Config) { c.Schedule = []int{1} }, "the shifts are the schedule"},
-		"and teams":       {func(c *Config) { c.Teams = []Team{{Agents: 1}} }, "with teams"},
+		"interleaved":     {func(c *Config) { c.Teams, c.InterleaveTeams = []Team{{Agents: 1}}, true }, "interleaved teams"},
+		"teams of more":   {func(c *Config) { c.Teams = []Team{{Agents: 2}} }, "shifts of 1"},
+		"no capacity":     {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Chat: 0}}} }, "takes no contact"},
+		"voice capacity":  {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Voice: 1}}} }, "not among the run's media"},
+		"too many":        {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Chat: 21}}} }, "capacity 21"},
 		"agents":          {func(c *Config) { c.Agents = 2 }, "shifts of 1"},
 		"backwards":       {func(c *Config) { c.Shifts = [][]Span{{{s(20), s(10)}}} }, "run forward"},
 		"overlapping":     {func(c *Config) { c.Shifts = [][]Span{{{0, s(20)}, {s(10), s(30)}}} }, "run forward"},
@@ -147,11 +156,16 @@ func TestHistoryOccupancy(t *testing.T) {
 	}
 	// Busy slot-time 10 + 15 + 10 + 10 min; worked 30 (a) + 40 (b) + 10 (c).
 	h.Statuses = log
-	if got := h.occupancy(h.shiftsByAgent(), 2); math.Abs(got-45.0/(2*80)) > 1e-9 {
+	if got := h.occupancy(h.shiftsByAgent(), func(string) int { return 2 }); math.Abs(got-45.0/(2*80)) > 1e-9 {
 		t.Errorf("a single media of 2 slots: %v, want %v", got, 45.0/160)
 	}
+	// Each agent their own slots: 30 × 3 (a) + 40 × 2 (b) + 10 × 1 (c).
+	own := map[string]int{"a": 3, "b": 2, "c": 1}
+	if got := h.occupancy(h.shiftsByAgent(), func(a string) int { return own[a] }); math.Abs(got-45.0/180) > 1e-9 {
+		t.Errorf("agents of their own capacities: %v, want %v", got, 45.0/180)
+	}
 	// Busy agent-time 20 (a) + 10 (b) + 10 (c).
-	if got := h.occupancy(h.shiftsByAgent(), 0); math.Abs(got-40.0/80) > 1e-9 {
+	if got := h.occupancy(h.shiftsByAgent(), nil); math.Abs(got-40.0/80) > 1e-9 {
 		t.Errorf("a blend: %v, want 0.5", got)
 	}
 }

@@ -30,48 +30,43 @@ var statusNames = []string{"offline", "available", "away"}
 // other), a JSON array of entries, or one entry per line. The entries
 // come back in time order.
 func ReadStatuses(path string) ([]StatusChange, error) {
+	out, err := readEntries(path, "statuses", func(e StatusChange) error {
+		if e.Agent == "" || e.At.IsZero() || !slices.Contains(statusNames, e.Status) {
+			return fmt.Errorf("not a status change (agent, at, status: offline, available or away)")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(a, b StatusChange) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+// readFile reads the file of a listing endpoint's entries (key).
+func readFile(path, key string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: statuses: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrConfig, key, err)
 	}
-	var out []StatusChange
+	return data, nil
+}
+
+// eachValue calls fn with each JSON value in data, numbered from 1, until
+// it fails.
+func eachValue(data []byte, fn func(n int, raw json.RawMessage) error) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	for n := 1; ; n++ {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); errors.Is(err, io.EOF) {
-			break
+			return nil
 		} else if err != nil {
-			return nil, fmt.Errorf("%w: statuses %s: value %d: %w", ErrConfig, path, n, err)
+			return fmt.Errorf("value %d: %w", n, err)
 		}
-		var page struct {
-			Statuses *[]StatusChange `json:"statuses"`
+		if err := fn(n, bytes.TrimSpace(raw)); err != nil {
+			return fmt.Errorf("value %d: %w", n, err)
 		}
-		var entries []StatusChange
-		switch raw = bytes.TrimSpace(raw); {
-		case len(raw) > 0 && raw[0] == '[':
-			err = json.Unmarshal(raw, &entries)
-		case json.Unmarshal(raw, &page) == nil && page.Statuses != nil:
-			entries = *page.Statuses
-		default:
-			var one StatusChange
-			err = json.Unmarshal(raw, &one)
-			entries = []StatusChange{one}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: statuses %s: value %d: %w", ErrConfig, path, n, err)
-		}
-		for _, e := range entries {
-			if e.Agent == "" || e.At.IsZero() || !slices.Contains(statusNames, e.Status) {
-				return nil, fmt.Errorf("%w: statuses %s: value %d: %+v is not a status change (agent, at, status: offline, available or away)", ErrConfig, path, n, e)
-			}
-		}
-		out = append(out, entries...)
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: statuses %s: no status change in it", ErrConfig, path)
-	}
-	slices.SortStableFunc(out, func(a, b StatusChange) int { return a.At.Compare(b.At) })
-	return out, nil
 }
 
 // Available is, for each interval of length iv from Start to End (the
@@ -90,7 +85,7 @@ func (h *History) available(shifts map[string][]Span, iv time.Duration) []float6
 		return nil
 	}
 	n := int((h.End.Sub(h.Start) + iv - 1) / iv)
-	out := meanOnShift(slices.Collect(maps.Values(shifts)), iv.Seconds(), n)
+	out := meanOnShift(slices.Collect(maps.Values(shifts)), nil, iv.Seconds(), n)
 	for k := range out {
 		out[k] = math.Round(out[k]*1000) / 1000
 	}

@@ -132,17 +132,7 @@ func TestHistoryWithItsStatusLog(t *testing.T) {
 	}
 	simulate := func(args ...string) (Report, string) {
 		t.Helper()
-		var out, errs bytes.Buffer
-		if code := Main(append([]string{"--history", dir, "--statuses", statuses, "--interval", "3600", "--quiet"}, args...), &out, &errs); code != 0 {
-			t.Fatalf("simulate %v: exit %d: %s", args, code, errs.String())
-		}
-		var r Report
-		if slices.Contains(args, "--json") {
-			if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return r, out.String()
+		return simulateMain(t, append([]string{"--history", dir, "--statuses", statuses, "--interval", "3600", "--quiet"}, args...)...)
 	}
 	r, _ := simulate("--schedule", "available", "--json")
 	want := make([]int, 24)
@@ -178,4 +168,21 @@ func TestHistoryWithItsStatusLog(t *testing.T) {
 			t.Errorf("%v: exit %d, %s", args, code, errs.String())
 		}
 	}
+}
+
+// simulateMain runs switchboard simulate with args, which must succeed:
+// its report, when args ask for JSON, and its output.
+func simulateMain(t *testing.T, args ...string) (Report, string) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	if code := Main(args, &out, &errs); code != 0 {
+		t.Fatalf("simulate %v: exit %d: %s", args, code, errs.String())
+	}
+	var r Report
+	if slices.Contains(args, "--json") {
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r, out.String()
 }
