@@ -154,10 +154,11 @@ type HistoryOptions struct {
 // Start), its media (an index into History.Media), and its wait when
 // answered.
 type pastContact struct {
-	at       float64
-	media    int
-	answered bool
-	wait     float64
+	at          float64
+	media       int
+	answered    bool
+	wait        float64
+	lang, agent string
 }
 
 // historyDoc is the part of a session metadata document a History reads.
@@ -434,7 +435,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		at := c.queued.Sub(h.Start)
 		wait := waitOf(c)
 		a := Arrival{At: at, Media: c.media, Queue: c.queue, Language: c.lang}
-		p := pastContact{at: at.Seconds(), media: mediaIndex[c.media], answered: !c.assigned.IsZero(), wait: wait.Seconds()}
+		p := pastContact{at: at.Seconds(), media: mediaIndex[c.media], answered: !c.assigned.IsZero(), wait: wait.Seconds(), lang: c.lang, agent: c.agent}
 		s := &stats[c.media]
 		if p.answered {
 			a.Handle, a.Wrapup = handleOf(c), wrapupOf(c)
@@ -452,6 +453,20 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		h.past = append(h.past, p)
 	}
 	return nil
+}
+
+// past adds what past contact c met to t, with threshold T.
+func (t *tally) past(c pastContact, threshold float64) {
+	t.arrivals++
+	if !c.answered {
+		t.abandoned++
+		return
+	}
+	t.answered++
+	t.waitSum += c.wait
+	if c.wait <= threshold {
+		t.inT++
+	}
 }
 
 // handleOf is how long answered c's agent served it: assignment to end, at
@@ -644,19 +659,11 @@ func (h *History) Observe(r *Report) {
 			}
 		}
 		for _, t := range ts {
-			t.arrivals++
-			if !c.answered {
-				t.abandoned++
-				continue
-			}
-			t.answered++
-			t.waitSum += c.wait
-			if c.wait <= thresholds[c.media] {
-				t.inT++
-			}
+			t.past(c, thresholds[c.media])
 		}
 	}
 	hr.Observed = all.part()
+	h.observeLanguages(r, thresholds)
 	for j := range r.Media {
 		m := slices.IndexFunc(h.Media, func(ms MediaShare) bool { return ms.Media.String() == r.Media[j].Media })
 		p := media[m].part()

@@ -198,6 +198,22 @@ type LanguageReport struct {
 	// MatchRate is the fraction of answered calls whose agent spoke the
 	// visitor's language.
 	MatchRate float64 `json:"match_rate"`
+	// Observed is what its contacts met in a replayed history.
+	Observed *ObservedLanguage `json:"observed,omitempty"`
+}
+
+// ObservedLanguage is what a replayed history's contacts of one language
+// met, and, with the agents' profiles (History.Profiles), in whose
+// language their agents answered them: the agent's primary, a secondary,
+// or another; Unknown counts those answered by agents without a profile,
+// left out of MatchRate.
+type ObservedLanguage struct {
+	Part
+	Primary   int     `json:"primary,omitempty"`
+	Secondary int     `json:"secondary,omitempty"`
+	Other     int     `json:"other,omitempty"`
+	Unknown   int     `json:"unknown,omitempty"`
+	MatchRate float64 `json:"match_rate,omitempty"`
 }
 
 // TeamReport is one team of a run.
@@ -528,6 +544,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for _, l := range r.Languages {
 			fmt.Fprintf(&b, "%-10s %-9.4g %-9d %-10s %-10s %-14s %d / %d / %d\n", l.Language, l.Rate, l.Speakers,
 				pct(l.Simulated.ServiceLevel), sec(l.Simulated.ASA), pct(l.MatchRate), l.Primary, l.Secondary, l.Other)
+			if o := l.Observed; o != nil {
+				match, tiers := "", ""
+				if o.Primary+o.Secondary+o.Other > 0 {
+					match, tiers = pct(o.MatchRate), fmt.Sprintf("%d / %d / %d", o.Primary, o.Secondary, o.Other)
+				}
+				if o.Unknown > 0 {
+					tiers += fmt.Sprintf(" (%d by agents without a profile)", o.Unknown)
+				}
+				fmt.Fprintf(&b, "%-10s %-9s %-9s %-10s %-10s %-14s %s\n", "", "(observed)", "", pct(o.ServiceLevel), sec(o.ASA), match, strings.TrimSpace(tiers))
+			}
 		}
 	}
 	if len(r.Media) > 0 {

@@ -210,3 +210,37 @@ func (r Roster) String() string {
 	}
 	return b.String()
 }
+
+// observeLanguages adds to r's languages what the history's contacts of
+// each met (thresholds by the history's media), and, with the agents'
+// profiles, in whose language their agents answered them.
+func (h *History) observeLanguages(r *Report, thresholds []float64) {
+	for i := range r.Languages {
+		l := &r.Languages[i]
+		var t tally
+		o := &ObservedLanguage{}
+		for _, c := range h.past {
+			if c.lang != l.Language {
+				continue
+			}
+			t.past(c, thresholds[c.media])
+			if !c.answered || h.Profiles == nil {
+				continue
+			}
+			p, ok := h.Profiles[c.agent]
+			switch tier := p.Languages.Normalize().Tier(c.lang); {
+			case !ok:
+				o.Unknown++
+			case tier == presence.TierPrimary:
+				o.Primary++
+			case tier == presence.TierSecondary:
+				o.Secondary++
+			default:
+				o.Other++
+			}
+		}
+		o.Part = t.part()
+		o.MatchRate = ratio(float64(o.Primary+o.Secondary), float64(o.Primary+o.Secondary+o.Other))
+		l.Observed = o
+	}
+}

@@ -227,17 +227,29 @@ func TestHistoryWithProfiles(t *testing.T) {
 	}
 	for i, tm := range own.Teams {
 		day := r0.Teams[i]
+		t.Logf("team %d: handled %d, occupancy %.4f; the day %d, %.4f; pooled %+v", i+1, tm.Handled, tm.Occupancy, day.Handled, day.Occupancy, pooled.Queues[i].Simulated)
 		if !slices.Equal(tm.Queues, day.Queues) || !slices.Equal(tm.Languages, day.Languages) || tm.Agents != day.Agents ||
 			relErr(float64(tm.Handled), float64(day.Handled)) > 0.05 || math.Abs(tm.Occupancy-day.Occupancy) > 0.03 {
 			t.Errorf("team %d: %+v; the day's %+v", i+1, tm, day)
 		}
+	}
+	// In whose language the contacts were answered, by the documents and
+	// the agents' profiles, is what the day counted; the replay with the
+	// profiles comes close, and without them every agent speaks it all.
+	for i, l := range own.Languages {
+		day, o := r0.Languages[i], l.Observed
+		if o == nil || o.Primary != day.Primary || o.Secondary != day.Secondary || o.Other != day.Other || o.Unknown != 0 ||
+			o.Arrivals != day.Simulated.Arrivals || math.Abs(l.MatchRate-o.MatchRate) > 0.05 || pooled.Languages[i].MatchRate != 1 {
+			t.Errorf("language %s: observed %+v; the day's %+v; replayed %.4f, pooled %.4f", l.Language, o, day, l.MatchRate, pooled.Languages[i].MatchRate)
+		}
+		t.Logf("%s in language: the day %.4f, observed %.4f, replayed %.4f, pooled %.4f", l.Language, day.MatchRate, o.MatchRate, l.MatchRate, pooled.Languages[i].MatchRate)
 	}
 	if h := own.History.Roster; h == nil || h.Profiled != 7 || h.Profiles != 2 || h.Unknown != 0 || h.Idle != 0 {
 		t.Errorf("roster %+v", own.History.Roster)
 	}
 	_, table := simulate("--profiles", agentsFile)
 	if !strings.Contains(table, "the roster: 7 agents on shift with their own queues, languages") ||
-		!strings.Contains(table, "chat 2") {
+		!strings.Contains(table, "chat 2") || !strings.Contains(table, "(observed)") {
 		t.Errorf("the table:\n%s", table)
 	}
 	for _, args := range [][]string{
