@@ -58,7 +58,7 @@ func (c PutAgent) apply(h *Hub, now time.Time) (Reply, error) {
 	}
 	a := h.agents[p.ID]
 	if a == nil {
-		a = &agentInfo{}
+		a = &agentInfo{shown: presence.Offline, since: now}
 		h.agents[p.ID] = a
 	}
 	a.profile = h.r.Agent(p.ID).Profile // normalized

@@ -246,9 +246,15 @@ func (h *Hub) presenceCheck(a *agentInfo) {
 		snap.active[m] = p.Active(presence.Media(m))
 	}
 	if st := (presenceSnap{status: p.Status(), reason: p.Reason()}); st != a.stored {
+		if st.status != a.stored.status {
+			a.storedSince = h.cyc.now
+		}
 		a.stored = st
 		h.storeAgent(a)
 		h.logStatus(a.profile.ID, st, h.cyc.now)
+	}
+	if snap.status != a.shown {
+		a.shown, a.since = snap.status, h.cyc.now
 	}
 	if snap == a.sent {
 		return
@@ -261,7 +267,8 @@ func (h *Hub) presenceCheck(a *agentInfo) {
 	if !h.wanted(t) {
 		return
 	}
-	f := presenceFrame{Type: FramePresence, Status: snap.status, Reason: snap.reason, Load: make(map[string]MediaLoad, presence.NumMedia)}
+	f := presenceFrame{Type: FramePresence, Status: snap.status, Reason: snap.reason, Load: make(map[string]MediaLoad, presence.NumMedia),
+		StatusSince: session.FormatTime(a.since)}
 	for m := range snap.active {
 		f.Load[presence.Media(m).String()] = MediaLoad{Active: snap.active[m], Capacity: snap.cap[m]}
 	}

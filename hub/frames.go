@@ -42,10 +42,12 @@ type MediaLoad struct {
 }
 
 type presenceFrame struct {
-	Type   string               `json:"type"`
-	Status presence.Status      `json:"status"`
-	Load   map[string]MediaLoad `json:"load"`
-	Reason string               `json:"reason,omitempty"`
+	Type   string          `json:"type"`
+	Status presence.Status `json:"status"`
+	// StatusSince is when Status last changed.
+	StatusSince string               `json:"status_since,omitempty"`
+	Load        map[string]MediaLoad `json:"load"`
+	Reason      string               `json:"reason,omitempty"`
 }
 
 // QueueStat is one queue in a queue_stats frame.

@@ -14,17 +14,20 @@ import (
 
 // AgentView is an agent as a welcome frame and the HTTP API show it.
 type AgentView struct {
-	ID        string               `json:"id"`
-	Name      string               `json:"name"`
-	Role      presence.Role        `json:"role"`
-	Status    presence.Status      `json:"status"`
-	Reason    string               `json:"reason,omitempty"`
-	Languages presence.Languages   `json:"languages"`
-	Expertise []string             `json:"expertise"`
-	Capacity  map[string]int       `json:"capacity"`
-	Load      map[string]MediaLoad `json:"load"`
-	Queues    []string             `json:"queues"`
-	Online    bool                 `json:"online"`
+	ID     string          `json:"id"`
+	Name   string          `json:"name"`
+	Role   presence.Role   `json:"role"`
+	Status presence.Status `json:"status"`
+	// StatusSince is when Status last changed: absent for an agent
+	// recovered offline from a record that did not keep it.
+	StatusSince string               `json:"status_since,omitempty"`
+	Reason      string               `json:"reason,omitempty"`
+	Languages   presence.Languages   `json:"languages"`
+	Expertise   []string             `json:"expertise"`
+	Capacity    map[string]int       `json:"capacity"`
+	Load        map[string]MediaLoad `json:"load"`
+	Queues      []string             `json:"queues"`
+	Online      bool                 `json:"online"`
 }
 
 // OfferView is a pending offer with its card.
@@ -57,6 +60,9 @@ func (h *Hub) agentView(a *agentInfo) AgentView {
 	}
 	if p != nil {
 		v.Status, v.Reason, v.Online = p.Effective(), p.Reason(), p.Connections() > 0
+	}
+	if !a.since.IsZero() {
+		v.StatusSince = session.FormatTime(a.since)
 	}
 	return v
 }

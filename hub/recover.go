@@ -181,13 +181,17 @@ func (h *Hub) recoverAgents(rs Recoverable, now time.Time) error {
 			_ = pa.SetStatusBy(presence.Offline, rec.Reason)
 		}
 		a := &agentInfo{profile: pa.Profile, queues: h.r.AgentQueues(rec.ID),
-			stored: presenceSnap{status: rec.Status, reason: rec.Reason}}
+			stored: presenceSnap{status: rec.Status, reason: rec.Reason}, shown: presence.Offline}
+		if t, err := time.Parse(time.RFC3339Nano, rec.Since); err == nil {
+			a.storedSince, a.since = t, t
+		}
 		h.agents[rec.ID] = a
 		if rec.Status != presence.Offline {
 			// They were on when the server stopped: the log puts them
 			// offline as of the restart (when they went is not known),
 			// with the first commit.
 			a.stored = presenceSnap{status: presence.Offline, reason: pa.Reason()}
+			a.storedSince, a.since = now, now
 			h.storeAgent(a)
 			h.logStatus(rec.ID, a.stored, now)
 		}

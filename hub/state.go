@@ -24,8 +24,13 @@ type agentInfo struct {
 	queues  []string
 	sent    presenceSnap // what the agent was last told
 	stored  presenceSnap // status and reason last stored
-	dirty   bool
-	touched bool
+	// shown is the status others see (Effective) and since when;
+	// storedSince is when the agent's own status (stored) last changed
+	shown       presence.Status
+	since       time.Time
+	storedSince time.Time
+	dirty       bool
+	touched     bool
 	// flagged: some session of the agent shows "agent disconnected".
 	flagged bool
 }
@@ -168,6 +173,9 @@ type agentRecord struct {
 	Queues    []string           `json:"queues"`
 	Status    presence.Status    `json:"status"`
 	Reason    string             `json:"reason,omitempty"`
+	// Since is when Status last changed (absent in records stored before
+	// it was kept).
+	Since string `json:"since,omitempty"`
 }
 
 func (h *Hub) encodeAgent(a *agentInfo) ([]byte, error) {
@@ -179,6 +187,9 @@ func (h *Hub) encodeAgent(a *agentInfo) ([]byte, error) {
 	}
 	if p := h.r.Agent(a.profile.ID); p != nil {
 		rec.Status, rec.Reason = p.Status(), p.Reason()
+	}
+	if !a.storedSince.IsZero() {
+		rec.Since = session.FormatTime(a.storedSince)
 	}
 	return json.Marshal(rec)
 }

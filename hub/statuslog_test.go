@@ -83,4 +83,52 @@ func TestStatusLogAcrossARestart(t *testing.T) {
 	if !slices.EqualFunc(got, want, func(a, b entry) bool { return a.agent == b.agent && a.at.Equal(b.at) && a.body == b.body }) {
 		t.Errorf("status log:\n got %+v\nwant %+v", got, want)
 	}
+	// Offline since the restart, or since they went before the stop.
+	for agent, since := range map[string]string{"ana": "2026-03-02T11:01:00.000Z", "bo": "2026-03-02T10:01:00.000Z"} {
+		if v := th.do(ListAgents{ID: agent}).Data.(AgentView); v.Status != presence.Offline || v.StatusSince != since {
+			t.Errorf("%s after the restart: %s since %s, want offline since %s", agent, v.Status, v.StatusSince, since)
+		}
+	}
+}
+
+// TestStatusSince: an agent's view and presence frames say since when the
+// status others see has been what it is, derived statuses (busy) included;
+// a change of load or profile that leaves it as it is does not restart it.
+func TestStatusSince(t *testing.T) {
+	th := newTestHub(t, Config{})
+	th.setup(QueueSpec{Queue: router.Queue{ID: "support", AcceptMode: router.Auto}})
+	th.do(PutAgent{Profile: presence.Profile{ID: "cy", Name: "Cy", Capacity: presence.Capacity{presence.Chat: 1}}, Queues: []string{"support"}})
+	agent := th.sub(Filter{Agent: "cy"})
+	th.do(AgentConnect{Agent: "cy"})
+	since := func() string {
+		t.Helper()
+		return th.do(ListAgents{ID: "cy"}).Data.(AgentView).StatusSince
+	}
+	if got := since(); got != "2026-03-02T10:00:00.000Z" {
+		t.Fatalf("a new agent's status since %q, want its creation", got)
+	}
+	th.clock.Advance(time.Minute)
+	th.do(SetPresence{Agent: "cy", Status: presence.Available})
+	if f := next(t, agent, FramePresence); f.str("status") != "available" || f.str("status_since") != "2026-03-02T10:01:00.000Z" {
+		t.Fatalf("presence %v", f)
+	}
+	th.clock.Advance(time.Minute)
+	rep := th.do(StartSession{Channel: "web_chat", Queue: "support", VisitorID: "v1", Text: "hi"})
+	if f := next(t, agent, FramePresence); f.str("status") != "busy" || f.str("status_since") != "2026-03-02T10:02:00.000Z" {
+		t.Fatalf("presence with a chat: %v", f)
+	}
+	th.clock.Advance(time.Minute)
+	th.do(PutAgent{Profile: presence.Profile{ID: "cy", Name: "Cy Renamed", Capacity: presence.Capacity{presence.Chat: 1}}, Queues: []string{"support"}})
+	if got := since(); got != "2026-03-02T10:02:00.000Z" {
+		t.Errorf("renamed while busy: since %q, want 10:02", got)
+	}
+	th.clock.Advance(time.Minute)
+	th.do(End{Session: rep.Session, By: Party{Kind: "agent", ID: "cy"}})
+	th.clock.Advance(time.Minute) // busy through the wrap-up too
+	th.do(Wrapup{Agent: "cy", Session: rep.Session, Code: "solved"})
+	for f := next(t, agent, FramePresence); f.str("status") != "available"; f = next(t, agent, FramePresence) {
+	}
+	if got := since(); got != "2026-03-02T10:05:00.000Z" {
+		t.Errorf("free again: since %q, want 10:05", got)
+	}
 }

@@ -42,6 +42,11 @@ func TestAgentStatusesOverHTTP(t *testing.T) {
 			t.Errorf("ana's status %d: %v, want %v", i, got[i], w)
 		}
 	}
+	// The agent's view says since when they have been in their status.
+	if code, body := e.apiAs(testAdmin, "GET", "/v1/agents/ana", ""); code != 200 || str(body, "status") != "available" ||
+		str(body, "status_since") != "2026-03-02T12:02:00.000Z" {
+		t.Errorf("GET /v1/agents/ana: %d %v", code, body)
+	}
 	all := list(testAdmin, "")
 	if len(all) != 4 || str(all[3], "agent") != "ben" {
 		t.Errorf("every agent's: %v", all)

@@ -194,6 +194,9 @@ func TestBrowserChatFlow(t *testing.T) {
 	sup.do(chromedp.Navigate(hs.URL + "/supervisor?token=" + tokens["sam"]))
 	sup.until("queue stats", `document.querySelectorAll('#queues-body tr').length >= 2`)
 	sup.until("agents", `document.querySelector('#agents-body').textContent.includes('Ana Ruiz')`)
+	// Each agent's time in their status (status_since), ticking.
+	sup.until("time in status", `/^\d+:\d\d$/.test([...document.querySelectorAll('#agents-body tr')]
+		.find((r) => r.textContent.includes('Ana Ruiz'))?.querySelector('.js-duration[data-since]')?.textContent || '')`)
 	sup.until("the live session", fmt.Sprintf(`!!document.querySelector('#sessions .card[data-session=%q] button.join')`, session))
 	sup.shot("board")
 

@@ -5,7 +5,7 @@
 
 import { Socket, wsURL, connectionBanner } from './socket.js';
 import { h, clear, svg, toast } from './dom.js';
-import { renderCard, tickDurations, isEnded, contactName, humanize, formatDuration } from './cards.js';
+import { renderCard, tickDurations, isEnded, contactName, humanize, formatDuration, elapsed } from './cards.js';
 import { takeToken, forget, signIn } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
@@ -188,7 +188,7 @@ function onAgentStatus(f) {
 /** agentsView merges agent_status frames with what the live cards show. */
 function agentsView() {
   const view = new Map();
-  for (const [id, a] of state.agents) view.set(id, { id, name: a.name || id, status: a.status || '', load: a.load, sessions: 0 });
+  for (const [id, a] of state.agents) view.set(id, { id, name: a.name || id, status: a.status || '', since: a.status_since || '', load: a.load, sessions: 0 });
   for (const c of state.cards.values()) {
     if (!c.agent?.id || isEnded(c)) continue;
     const a = view.get(c.agent.id) || { id: c.agent.id, name: c.agent.name || c.agent.id, status: '', sessions: 0 };
@@ -202,7 +202,10 @@ function agentsView() {
 function renderAgents() {
   const rows = agentsView().map((a) => h('tr', { 'data-agent': a.id },
     h('th', { scope: 'row', text: a.name }),
-    h('td', {}, h('span', { class: 'pill', 'data-status': a.status || 'unknown', text: a.status ? humanize(a.status) : '—' })),
+    h('td', {}, h('span', { class: 'pill', 'data-status': a.status || 'unknown', text: a.status ? humanize(a.status) : '—' }),
+      a.since ? ' ' : '',
+      a.since ? h('span', { class: 'muted js-duration', 'data-since': a.since, title: `since ${a.since}`, 'aria-label': 'Time in status',
+        text: formatDuration(elapsed(a.since)) }) : ''),
     h('td', {}, loadText(a.load)),
     h('td', { class: 'num', text: String(a.sessions) })));
   clear($('agents-body'), rows);
