@@ -117,6 +117,8 @@ func TestBrowserChatFlow(t *testing.T) {
 	}
 	agent.do(chromedp.Click(`input[name=presence][value=available]`))
 	agent.until("available", `document.querySelector('#status-pill').dataset.status === 'available'`)
+	agent.until("time in status", `(() => { const el = document.querySelector('#status-since');
+		return !el.hidden && !!el.dataset.since && /^\d+:\d\d$/.test(el.textContent); })()`)
 	agent.shot("signed-in")
 
 	vctx, cancel := chromedp.NewContext(ctx)

@@ -85,7 +85,7 @@ const banner = connectionBanner($('conn'));
 
 const handlers = {
   welcome: onWelcome,
-  presence: (f) => setPresence(f.status, f.load, f.reason),
+  presence: (f) => setPresence(f.status, f.load, f.reason, f.status_since),
   offer: onOffer,
   offer_revoked: onOfferRevoked,
   card: (f) => f.card && upsertCard(f.card),
@@ -116,7 +116,7 @@ function onWelcome(f) {
   $('me').textContent = state.me.name || state.me.id || '';
   $('supervisor-link').hidden = state.me.role !== 'supervisor';
   $('presence').hidden = false;
-  setPresence(state.me.status, state.me.load);
+  setPresence(state.me.status, state.me.load, '', state.me.status_since);
 
   const cards = new Map();
   for (const c of arr(f.cards)) if (c?.session) cards.set(c.session, c);
@@ -140,8 +140,14 @@ function onWelcome(f) {
   renderAll();
 }
 
-function setPresence(status, load, reason) {
+function setPresence(status, load, reason, since) {
   if (typeof status === 'string' && status) state.status = status;
+  if (typeof since === 'string' && since) {
+    const el = $('status-since');
+    el.dataset.since = since;
+    el.textContent = formatDuration(elapsed(since));
+    el.hidden = false;
+  }
   if (['available', 'away', 'offline'].includes(state.status)) state.chosen = state.status;
   if (load && typeof load === 'object') state.load = load;
   for (const r of document.querySelectorAll('input[name=presence]')) r.checked = r.value === state.chosen;
