@@ -107,7 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
 		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X] [--wrapup S]")
-		fmt.Fprintln(stderr, "       [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S]]")
+		fmt.Fprintln(stderr, "       [--accept manual [--accept-delay S [--accept-dist constant]] [--miss X] [--offer-timeout S] [--back-after S]]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fmt.Fprintln(stderr, "       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]] (a day's arrival rates by interval, instead of --rate)")
 		fmt.Fprintln(stderr, "       [--media voice=SHARE,chat=SHARE,email=SHARE] (blended agents; then --handle, --wrapup, --capacity and --sl-threshold")
@@ -227,6 +227,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	})
 	accept := fs.String("accept", string(router.Auto), "accept mode: auto (the hub assigns) or manual (agents accept offers)")
 	acceptDelay := fs.Float64("accept-delay", 0, "manual: mean time an agent takes to accept an offer, seconds (exponential)")
+	acceptDist := fs.String("accept-dist", "", "manual: the accept delays' distribution, exponential (default) or constant (every offer accepted after --accept-delay)")
 	fraction("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%", &o.miss)
 	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
 	backAfter := fs.Float64("back-after", 0, "manual: how long an agent the hub set away for missed offers takes to come back, seconds (default 60)")
@@ -341,7 +342,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		}
 	}
 	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(handle.all), Wrapup: seconds(wrapup.all), Patience: seconds(*patience),
-		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
+		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), AcceptDist: HandleDist(*acceptDist), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
 		Duration: seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
 		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
 		Profile: profile, Interval: seconds(*interval), Schedule: schedule, Shifts: shifts}

@@ -169,6 +169,8 @@ func TestManualRefused(t *testing.T) {
 		{"--accept", "manual", "--miss", "x"},
 		{"--accept", "manual", "--offer-timeout", "-1"},
 		{"--accept", "manual", "--back-after", "-3"},
+		{"--accept-dist", "constant"},
+		{"--accept", "manual", "--accept-dist", "uniform"},
 	} {
 		var out, errb bytes.Buffer
 		full := append([]string{"--agents", "3", "--rate", "0.02", "--handle", "90", "--quiet"}, args...)
@@ -190,5 +192,19 @@ func TestManualRefused(t *testing.T) {
 	if code := Main([]string{"--agents", "3", "--rate", "0.02", "--handle", "90", "--accept", "manual", "--duration", "20000", "--quiet"}, &out, &errb); code != 0 ||
 		!strings.Contains(out.String(), "manual accept:") || !strings.Contains(out.String(), "offers (warm-up included):") {
 		t.Errorf("table (exit %d):\n%s", code, out.String())
+	}
+	// Accepted always after 4 s: none within 3 s; drawn with a mean of 4 s,
+	// fewer than half once some wait for an agent.
+	for dist, within := range map[string][2]float64{"constant": {0, 0}, "exponential": {0.15, 0.65}} {
+		out.Reset()
+		if code := Main([]string{"--agents", "3", "--rate", "0.02", "--handle", "90", "--accept", "manual", "--accept-delay", "4", "--accept-dist", dist,
+			"--sl-threshold", "3", "--duration", "20000", "--json", "--quiet"}, &out, &errb); code != 0 {
+			t.Fatalf("%s: exit %d: %s", dist, code, errb.String())
+		}
+		var r Report
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil || r.Input.AcceptDist != dist ||
+			r.Simulated.ServiceLevel < within[0] || r.Simulated.ServiceLevel > within[1] {
+			t.Errorf("%s: accept %q, within 3 s %v (%v)", dist, r.Input.AcceptDist, r.Simulated.ServiceLevel, err)
+		}
 	}
 }

@@ -93,6 +93,7 @@ type Input struct {
 	// the time an agent set away for missed offers takes to come back.
 	Accept       string  `json:"accept"`
 	AcceptDelay  float64 `json:"accept_delay,omitempty"`
+	AcceptDist   string  `json:"accept_dist,omitempty"` // exponential or constant
 	Miss         float64 `json:"miss,omitempty"`
 	OfferTimeout float64 `json:"offer_timeout,omitempty"`
 	BackAfter    float64 `json:"back_after,omitempty"`
@@ -296,7 +297,7 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d contacts were still waiting when the last shift ended: neither answered nor abandoned, they count against the service level", left))
 	}
 	if cfg.Accept == router.Manual {
-		r.Input.AcceptDelay, r.Input.Miss = cfg.AcceptDelay.Seconds(), cfg.Miss
+		r.Input.AcceptDelay, r.Input.AcceptDist, r.Input.Miss = cfg.AcceptDelay.Seconds(), string(cfg.AcceptDist), cfg.Miss
 		r.Input.OfferTimeout, r.Input.BackAfter = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds()
 		offers := d.offers
 		offers.Stranded = len(d.calls) - d.busy // still waiting
@@ -425,8 +426,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		r.Staffing.write(&b, in.SLThreshold, r.Media)
 	}
 	if in.Accept == string(router.Manual) {
-		fmt.Fprintf(&b, "manual accept: %g s to accept on average, %g %% of offers missed, offers ring %g s, an agent set away for 3 missed in a row is back after %g s\n",
-			in.AcceptDelay, 100*in.Miss, in.OfferTimeout, in.BackAfter)
+		accept := fmt.Sprintf("%g s to accept on average", in.AcceptDelay)
+		if in.AcceptDist == string(Constant) {
+			accept = fmt.Sprintf("%g s to accept, always", in.AcceptDelay)
+		}
+		fmt.Fprintf(&b, "manual accept: %s, %g %% of offers missed, offers ring %g s, an agent set away for 3 missed in a row is back after %g s\n",
+			accept, 100*in.Miss, in.OfferTimeout, in.BackAfter)
 	}
 	load := "erlangs"
 	if len(r.Media) > 0 {
