@@ -284,11 +284,13 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		}
 	}
 	var roster *Roster
+	var agentIDs []string
 	if *profiles != "" {
 		if roster, err = readRoster(o.history, *profiles, scheduleFrom, set); err != nil {
 			return o, err
 		}
 		shifts, teams = roster.Shifts, roster.Teams
+		agentIDs = roster.IDs
 	}
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
 		if v < 0 {
@@ -345,7 +347,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), AcceptDist: HandleDist(*acceptDist), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
 		Duration: seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
 		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
-		Profile: profile, Interval: seconds(*interval), Schedule: schedule, Shifts: shifts}
+		Profile: profile, Interval: seconds(*interval), Schedule: schedule, Shifts: shifts, AgentIDs: agentIDs}
 	if len(media) == 0 {
 		o.cfg.Capacity = int(capacity.all)
 	}

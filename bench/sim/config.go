@@ -118,6 +118,10 @@ type Config struct {
 	// shift, for the report and its models, are their mean in it, rounded.
 	Shifts     [][]Span
 	shiftMeans []float64 // by interval, set by checkShifts
+	// AgentIDs name the agents, in order: nil means a00001, a00002, …. A
+	// replay's roster gives the agents their own (Roster.IDs), so that the
+	// router breaks ties between them as it did.
+	AgentIDs   []string
 	shiftSlots []float64 // the same of slots, with agents of their own capacities
 	// Wrapup is the after-contact work of every contact: once a chat ends,
 	// its agent keeps the slot this long before the hub's Wrapup frees it
@@ -300,6 +304,9 @@ func (c Config) withDefaults() (Config, error) {
 		return c, err
 	}
 	if err := c.checkShifts(); err != nil {
+		return c, err
+	}
+	if err := c.checkAgentIDs(); err != nil {
 		return c, err
 	}
 	switch {
@@ -560,6 +567,25 @@ func languageTag(tag string) (string, error) {
 		return "", fmt.Errorf("%w: language %q (a tag such as en or pt-BR)", ErrConfig, tag)
 	}
 	return b, nil
+}
+
+// checkAgentIDs validates AgentIDs: one per agent, each used once.
+func (c *Config) checkAgentIDs() error {
+	if c.AgentIDs == nil {
+		return nil
+	}
+	if len(c.AgentIDs) != c.Agents {
+		return fmt.Errorf("%w: %d agent ids for %d agents", ErrConfig, len(c.AgentIDs), c.Agents)
+	}
+	seen := make(map[string]bool, len(c.AgentIDs))
+	for _, id := range c.AgentIDs {
+		if id == "" || len(id) > 64 || seen[id] {
+			return fmt.Errorf("%w: agent id %q: each agent's own, 1 to 64 bytes", ErrConfig, id)
+		}
+		seen[id] = true
+	}
+	c.AgentIDs = slices.Clone(c.AgentIDs)
+	return nil
 }
 
 // checkTeamCapacities validates the teams' own capacities, once the

@@ -211,7 +211,11 @@ func (d *driver) setup() error {
 		if len(t.Languages) > 0 {
 			langs = presence.Languages{Primary: t.Languages[0], Secondary: t.Languages[1:]}.Normalize()
 		}
-		d.agents = append(d.agents, agentState{id: fmt.Sprintf("a%05d", len(d.agents)+1), team: ti, langs: langs})
+		id := fmt.Sprintf("a%05d", len(d.agents)+1)
+		if d.cfg.AgentIDs != nil {
+			id = d.cfg.AgentIDs[len(d.agents)]
+		}
+		d.agents = append(d.agents, agentState{id: id, team: ti, langs: langs})
 		if err := d.addAgent(len(d.agents)-1, queues); err != nil {
 			return err
 		}
@@ -229,6 +233,9 @@ func (d *driver) setup() error {
 func (d *driver) addAgent(i int, queues []string) error {
 	a := &d.agents[i]
 	p := presence.Profile{ID: a.id, Name: "Agent " + a.id[1:], Languages: a.langs}
+	if d.cfg.AgentIDs != nil {
+		p.Name = a.id
+	}
 	for _, m := range d.media {
 		p.Capacity[m.Media] = d.cfg.capacity(a.team, m)
 	}

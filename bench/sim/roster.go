@@ -90,6 +90,9 @@ func readEntries[T any](path, key string, check func(T) error) ([]T, error) {
 type Roster struct {
 	Shifts [][]Span
 	Teams  []Team
+	// IDs are the agents' own ids, in the order of Shifts, for
+	// Config.AgentIDs.
+	IDs []string
 	// Profiled is how many agents have their own profile. Unknown is how
 	// many the server no longer knows (deleted since): they serve every
 	// queue and speak every language of the history, as in a replay
@@ -153,6 +156,7 @@ func (h *History) Roster(profiles map[string]AgentProfile) (Roster, error) {
 	for _, ids := range members {
 		for _, id := range ids {
 			r.Shifts = append(r.Shifts, byAgent[id])
+			r.IDs = append(r.IDs, id)
 		}
 	}
 	r.Capacity = map[presence.Media]int{}

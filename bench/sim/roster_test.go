@@ -30,9 +30,13 @@ func TestReplayOwnCapacities(t *testing.T) {
 			{Agents: 1, Capacity: map[presence.Media]int{presence.Chat: 1}},
 		},
 		Shifts: [][]Span{{{0, s(60)}}, {{0, s(20)}}}}
-	waits := map[int]float64{}
-	cfg.OnCall = func(c Call) { waits[c.N] = c.Wait }
+	cfg.AgentIDs = []string{"ann", "bob"} // their own ids
+	waits, agents := map[int]float64{}, map[int]string{}
+	cfg.OnCall = func(c Call) { waits[c.N], agents[c.N] = c.Wait, c.Agent }
 	r := run(t, cfg)
+	if agents[4] != "ann" {
+		t.Errorf("the fourth chat's agent %q, want ann", agents[4])
+	}
 	// Agent 1 takes two chats at 0, agent 2 one: the fourth waits for
 	// agent 1 at 30 (agent 2 holds one at most, and is off shift from 20).
 	if got := []float64{waits[1], waits[2], waits[3], waits[4]}; !slices.Equal(got, []float64{0, 0, 0, 30}) {
@@ -57,7 +61,7 @@ func TestReplayOwnCapacities(t *testing.T) {
 	}
 	// The same agents at the run's capacity, 2 each: the fourth chat waits
 	// for no one.
-	cfg.Teams = nil
+	cfg.Teams, cfg.AgentIDs = nil, nil
 	clear(waits)
 	run(t, cfg)
 	if waits[4] != 0 {
@@ -143,8 +147,8 @@ func TestHistoryRoster(t *testing.T) {
 		return []Span{{From: time.Duration(from * float64(time.Hour)), To: 17 * time.Hour}}
 	}
 	// ann and cat, then bob, then fay.
-	if fmt.Sprint(r.Shifts) != fmt.Sprint([][]Span{shift(8), shift(8.2), shift(8.1), shift(8.5)}) {
-		t.Errorf("shifts %v", r.Shifts)
+	if fmt.Sprint(r.Shifts) != fmt.Sprint([][]Span{shift(8), shift(8.2), shift(8.1), shift(8.5)}) || !slices.Equal(r.IDs, []string{"ann", "cat", "bob", "fay"}) {
+		t.Errorf("shifts %v of %v", r.Shifts, r.IDs)
 	}
 	if r.Profiled != 3 || r.Unknown != 1 || r.Idle != 2 || r.Capacity[presence.Chat] != 2 || r.Capacity[presence.Voice] != 1 ||
 		!slices.Equal(r.Mixed, []presence.Media{presence.Chat}) {

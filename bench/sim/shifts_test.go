@@ -77,6 +77,8 @@ func TestShiftsConfig(t *testing.T) {
 		"voice capacity":  {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Voice: 1}}} }, "not among the run's media"},
 		"too many":        {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Chat: 21}}} }, "capacity 21"},
 		"agents":          {func(c *Config) { c.Agents = 2 }, "shifts of 1"},
+		"two ids":         {func(c *Config) { c.AgentIDs = []string{"ann", "bob"} }, "2 agent ids for 1 agents"},
+		"an empty id":     {func(c *Config) { c.AgentIDs = []string{""} }, "agent id"},
 		"backwards":       {func(c *Config) { c.Shifts = [][]Span{{{s(20), s(10)}}} }, "run forward"},
 		"overlapping":     {func(c *Config) { c.Shifts = [][]Span{{{0, s(20)}, {s(10), s(30)}}} }, "run forward"},
 		"before the run":  {func(c *Config) { c.Shifts = [][]Span{{{-s(10), s(30)}}} }, "run forward"},
