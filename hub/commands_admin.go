@@ -58,7 +58,7 @@ func (c PutAgent) apply(h *Hub, now time.Time) (Reply, error) {
 	}
 	a := h.agents[p.ID]
 	if a == nil {
-		a = &agentInfo{shown: presence.Offline, since: now}
+		a = &agentInfo{since: now} // offline, as sent's zero status
 		h.agents[p.ID] = a
 	}
 	a.profile = h.r.Agent(p.ID).Profile // normalized

@@ -253,11 +253,11 @@ func (h *Hub) presenceCheck(a *agentInfo) {
 		h.storeAgent(a)
 		h.logStatus(a.profile.ID, st, h.cyc.now)
 	}
-	if snap.status != a.shown {
-		a.shown, a.since = snap.status, h.cyc.now
-	}
 	if snap == a.sent {
 		return
+	}
+	if snap.status != a.sent.status {
+		a.since = h.cyc.now
 	}
 	a.sent = snap
 	if len(h.supervisors) > 0 {

@@ -181,7 +181,7 @@ func (h *Hub) recoverAgents(rs Recoverable, now time.Time) error {
 			_ = pa.SetStatusBy(presence.Offline, rec.Reason)
 		}
 		a := &agentInfo{profile: pa.Profile, queues: h.r.AgentQueues(rec.ID),
-			stored: presenceSnap{status: rec.Status, reason: rec.Reason}, shown: presence.Offline}
+			stored: presenceSnap{status: rec.Status, reason: rec.Reason}}
 		if t, err := time.Parse(time.RFC3339Nano, rec.Since); err == nil {
 			a.storedSince, a.since = t, t
 		}

@@ -24,9 +24,8 @@ type agentInfo struct {
 	queues  []string
 	sent    presenceSnap // what the agent was last told
 	stored  presenceSnap // status and reason last stored
-	// shown is the status others see (Effective) and since when;
-	// storedSince is when the agent's own status (stored) last changed
-	shown       presence.Status
+	// since is when the status others see (sent.status) last changed;
+	// storedSince when the agent's own status (stored) last changed
 	since       time.Time
 	storedSince time.Time
 	dirty       bool

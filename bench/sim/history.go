@@ -641,7 +641,8 @@ func (h *History) Observe(r *Report) {
 		Files: h.Files, Contacts: len(h.Arrivals), Skipped: skipped, Agents: h.Agents,
 		Patience: h.Patience.Seconds(), Abandons: h.Abandons, HandleCV: h.HandleCV}
 	// One pass over the contacts, into the tallies the simulated figures
-	// use: run-wide, each media's (in h.Media's order), each interval's.
+	// use: run-wide, each media's (in h.Media's order), each interval's,
+	// each language's (in r.Languages' order).
 	thresholds := make([]float64, len(h.Media))
 	for m, ms := range h.Media {
 		thresholds[m] = r.Input.SLThreshold
@@ -651,6 +652,11 @@ func (h *History) Observe(r *Report) {
 	}
 	var all tally
 	media, ivs := make([]tally, len(h.Media)), make([]tally, len(r.Intervals))
+	langs, langTallies := make([]ObservedLanguage, len(r.Languages)), make([]tally, len(r.Languages))
+	langIndex := make(map[string]int, len(r.Languages))
+	for j, l := range r.Languages {
+		langIndex[l.Language] = j
+	}
 	for _, c := range h.past {
 		ts := []*tally{&all, &media[c.media]}
 		if len(ivs) > 0 {
@@ -658,12 +664,23 @@ func (h *History) Observe(r *Report) {
 				ts = append(ts, &ivs[g])
 			}
 		}
+		if j, ok := langIndex[c.lang]; ok {
+			ts = append(ts, &langTallies[j])
+			if c.answered && h.Profiles != nil {
+				langs[j].answeredBy(h.Profiles, c)
+			}
+		}
 		for _, t := range ts {
 			t.past(c, thresholds[c.media])
 		}
 	}
 	hr.Observed = all.part()
-	h.observeLanguages(r, thresholds)
+	for j := range r.Languages {
+		o := &langs[j]
+		o.Part = langTallies[j].part()
+		o.MatchRate = ratio(float64(o.Primary+o.Secondary), float64(o.Primary+o.Secondary+o.Other))
+		r.Languages[j].Observed = o
+	}
 	for j := range r.Media {
 		m := slices.IndexFunc(h.Media, func(ms MediaShare) bool { return ms.Media.String() == r.Media[j].Media })
 		p := media[m].part()
@@ -684,7 +701,7 @@ func (h *History) Observe(r *Report) {
 		if len(r.Media) == 0 {
 			capacity = func(agent string) int {
 				if p, ok := h.Profiles[agent]; ok { // their own
-					return min(max(p.Capacity[presence.Chat.String()], 0), MaxCapacity)
+					return p.capacity(presence.Chat)
 				}
 				return r.Input.Capacity
 			}

@@ -75,8 +75,9 @@ func (d *driver) ownWorked(shift []float64) []float64 {
 			out[k] = m * iv
 		}
 	} else {
+		slots := sum(w)
 		for k := range shift {
-			out[k] = shift[k] / float64(cfg.Agents) * sum(w)
+			out[k] = shift[k] / float64(cfg.Agents) * slots
 		}
 	}
 	for k := range out {

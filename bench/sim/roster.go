@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -44,9 +45,9 @@ func ReadProfiles(path string) (map[string]AgentProfile, error) {
 // array of entries or one entry. It returns the entries in the order
 // read, each checked by check.
 func readEntries[T any](path, key string, check func(T) error) ([]T, error) {
-	data, err := readFile(path, key)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %s: %w", ErrConfig, key, err)
 	}
 	var out []T
 	err = eachValue(data, func(n int, raw json.RawMessage) error {
@@ -171,8 +172,7 @@ func (h *History) Roster(profiles map[string]AgentProfile) (Roster, error) {
 
 // profileTeam is agent p as a team of one in the replay: the history's
 // queues among theirs, their languages, and their capacity for each of
-// its media (a voice call is exclusive, and a replay's capacities are at
-// most MaxCapacity). It is false when p serves none of the history's
+// its media. It is false when p serves none of the history's
 // queues or takes none of its media.
 func (h *History) profileTeam(p AgentProfile) (Team, bool) {
 	t := Team{Agents: 1, Capacity: map[presence.Media]int{}}
@@ -189,14 +189,22 @@ func (h *History) profileTeam(p AgentProfile) (Team, bool) {
 	}
 	takes := false
 	for _, m := range h.Media {
-		n := min(max(p.Capacity[m.Media.String()], 0), MaxCapacity)
-		if m.Media == presence.Voice {
-			n = min(n, 1)
-		}
+		n := p.capacity(m.Media)
 		t.Capacity[m.Media] = n
 		takes = takes || n > 0
 	}
 	return t, len(t.Queues) > 0 && takes
+}
+
+// capacity is how many contacts of media m agent p holds at once in a
+// replay: a voice call is exclusive, and a replay's capacities are at most
+// MaxCapacity.
+func (p AgentProfile) capacity(m presence.Media) int {
+	limit := MaxCapacity
+	if m == presence.Voice {
+		limit = 1
+	}
+	return min(max(p.Capacity[m.String()], 0), limit)
 }
 
 // String is the roster for a report's note.
@@ -215,36 +223,19 @@ func (r Roster) String() string {
 	return b.String()
 }
 
-// observeLanguages adds to r's languages what the history's contacts of
-// each met (thresholds by the history's media), and, with the agents'
-// profiles, in whose language their agents answered them.
-func (h *History) observeLanguages(r *Report, thresholds []float64) {
-	for i := range r.Languages {
-		l := &r.Languages[i]
-		var t tally
-		o := &ObservedLanguage{}
-		for _, c := range h.past {
-			if c.lang != l.Language {
-				continue
-			}
-			t.past(c, thresholds[c.media])
-			if !c.answered || h.Profiles == nil {
-				continue
-			}
-			p, ok := h.Profiles[c.agent]
-			switch tier := p.Languages.Normalize().Tier(c.lang); {
-			case !ok:
-				o.Unknown++
-			case tier == presence.TierPrimary:
-				o.Primary++
-			case tier == presence.TierSecondary:
-				o.Secondary++
-			default:
-				o.Other++
-			}
-		}
-		o.Part = t.part()
-		o.MatchRate = ratio(float64(o.Primary+o.Secondary), float64(o.Primary+o.Secondary+o.Other))
-		l.Observed = o
+// answeredBy counts answered contact c of o's language by its agent's
+// languages in profiles: the agent's primary, a secondary, another, or an
+// agent without a profile.
+func (o *ObservedLanguage) answeredBy(profiles map[string]AgentProfile, c pastContact) {
+	p, ok := profiles[c.agent]
+	switch tier := p.Languages.Normalize().Tier(c.lang); {
+	case !ok:
+		o.Unknown++
+	case tier == presence.TierPrimary:
+		o.Primary++
+	case tier == presence.TierSecondary:
+		o.Secondary++
+	default:
+		o.Other++
 	}
 }

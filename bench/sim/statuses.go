@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"slices"
 	"time"
 )
@@ -41,15 +40,6 @@ func ReadStatuses(path string) ([]StatusChange, error) {
 	}
 	slices.SortStableFunc(out, func(a, b StatusChange) int { return a.At.Compare(b.At) })
 	return out, nil
-}
-
-// readFile reads the file of a listing endpoint's entries (key).
-func readFile(path, key string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrConfig, key, err)
-	}
-	return data, nil
 }
 
 // eachValue calls fn with each JSON value in data, numbered from 1, until
