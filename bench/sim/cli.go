@@ -267,6 +267,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		if o.history.Statuses, err = ReadStatuses(*statuses); err != nil {
 			return o, err
 		}
+		// The replay's own misses set its agents away: the log's aways
+		// for missed offers are not taken a second time.
+		o.history.ReplaysMissed = router.AcceptMode(*accept) == router.Manual && o.miss > 0
 	}
 	switch {
 	case scheduleFrom == "":

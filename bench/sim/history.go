@@ -84,6 +84,12 @@ type History struct {
 	// Profiles are the server's agents, when given (ReadProfiles): a
 	// replay on the log's shifts then gives each their own (Roster).
 	Profiles map[string]AgentProfile
+	// ReplaysMissed says the replay sets agents away for missed offers
+	// itself (manual accept with misses, Config.Miss): its shifts (Shifts,
+	// Roster) then keep an agent on through the log's aways for missed
+	// offers, which would otherwise be counted twice. What the history
+	// observed (Observe, Available) keeps them.
+	ReplaysMissed bool
 
 	past     []pastContact
 	work     []workSpan
@@ -614,6 +620,12 @@ type HistoryReport struct {
 	Statuses       int     `json:"statuses,omitempty"`
 	StatusesAgents int     `json:"statuses_agents,omitempty"`
 	Occupancy      float64 `json:"occupancy,omitempty"`
+	// MissedAways is how many times in the window the log shows the hub
+	// setting an agent away for missed offers; ReplaysMissed that the
+	// replay left these to its own misses (History.ReplaysMissed) instead
+	// of taking the agents off shift for them.
+	MissedAways   int  `json:"missed_aways,omitempty"`
+	ReplaysMissed bool `json:"replays_missed,omitempty"`
 	// Roster is what the agents' own profiles gave the replay, when given
 	// (--profiles, History.Profiles).
 	Roster *RosterReport `json:"roster,omitempty"`
@@ -690,8 +702,10 @@ func (h *History) Observe(r *Report) {
 	working := h.Working(seconds(r.Input.Interval))
 	var available []float64
 	if len(h.Statuses) > 0 {
-		shifts := h.shiftsByAgent()
+		shifts := h.shiftsByAgent(false)
 		available = h.available(shifts, seconds(r.Input.Interval))
+		hr.MissedAways = h.missedAways()
+		hr.ReplaysMissed = h.ReplaysMissed && hr.MissedAways > 0
 		agents := map[string]bool{}
 		for _, e := range h.Statuses {
 			agents[e.Agent] = true
@@ -747,6 +761,17 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 	fmt.Fprintf(b, "history: %s; handle times' cv %.3g\n", patience, hr.HandleCV)
 	if hr.Statuses > 0 {
 		fmt.Fprintf(b, "history: the status log: %d changes of %d agents' status\n", hr.Statuses, hr.StatusesAgents)
+	}
+	if hr.MissedAways > 0 {
+		times := fmt.Sprintf("%d times", hr.MissedAways)
+		if hr.MissedAways == 1 {
+			times = "once"
+		}
+		how := "the replay takes them off shift for it, as the log does"
+		if hr.ReplaysMissed {
+			how = "the replay keeps them on shift and sets them away for its own misses (--miss)"
+		}
+		writeWrapped(b, "history: ", fmt.Sprintf("the hub set agents away for missed offers %s; %s", times, how), noteWidth)
 	}
 	if hr.Roster != nil {
 		writeWrapped(b, "history: ", "the roster: "+hr.Roster.text, noteWidth)

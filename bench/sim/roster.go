@@ -112,7 +112,7 @@ type Roster struct {
 // own profile in profiles (by agent id).
 func (h *History) Roster(profiles map[string]AgentProfile) (Roster, error) {
 	var r Roster
-	byAgent := h.shiftsByAgent()
+	byAgent := h.shiftsByAgent(h.ReplaysMissed)
 	var langs []string
 	for _, l := range h.Languages {
 		langs = append(langs, l.Language)

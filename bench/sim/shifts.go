@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/hub"
 	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // Span is a time an agent is on shift, from the start of the run: [From,
@@ -143,7 +144,7 @@ func (d *driver) setShift(i int, away bool) error {
 // one agent per agent of the log available in the window, in the order
 // their first shift in it starts (then by id).
 func (h *History) Shifts() [][]Span {
-	byAgent := h.shiftsByAgent()
+	byAgent := h.shiftsByAgent(h.ReplaysMissed)
 	agents := shiftOrder(byAgent)
 	out := make([][]Span, len(agents))
 	for i, a := range agents {
@@ -161,8 +162,10 @@ func shiftOrder(byAgent map[string][]Span) []string {
 }
 
 // shiftsByAgent are the status log's shifts in the history's window, by
-// agent id.
-func (h *History) shiftsByAgent() map[string][]Span {
+// agent id. With replaysMissed, an agent's away for missed offers does
+// not end their shift, nor does their coming back start one: the replay
+// sets its agents away for its own misses.
+func (h *History) shiftsByAgent(replaysMissed bool) map[string][]Span {
 	byAgent := map[string][]Span{}
 	window := h.End.Sub(h.Start)
 	add := func(agent string, from, to time.Time) {
@@ -171,8 +174,19 @@ func (h *History) shiftsByAgent() map[string][]Span {
 		}
 	}
 	since := map[string]time.Time{}
+	folded := map[string]bool{} // on shift through an away for missed offers
 	for _, e := range h.Statuses {
-		if t, ok := since[e.Agent]; ok {
+		t, on := since[e.Agent]
+		switch {
+		case replaysMissed && on && e.Status == "away" && e.Reason == router.ReasonMissed:
+			folded[e.Agent] = true
+			continue
+		case folded[e.Agent] && e.Status == "available":
+			delete(folded, e.Agent)
+			continue
+		}
+		delete(folded, e.Agent)
+		if on {
 			add(e.Agent, t, e.At)
 			delete(since, e.Agent)
 		}
@@ -184,6 +198,18 @@ func (h *History) shiftsByAgent() map[string][]Span {
 		add(a, t, h.End)
 	}
 	return byAgent
+}
+
+// missedAways is how many times in the window the status log shows the
+// hub setting an agent away for missed offers.
+func (h *History) missedAways() int {
+	n := 0
+	for _, e := range h.Statuses {
+		if e.Status == "away" && e.Reason == router.ReasonMissed && !e.At.Before(h.Start) && e.At.Before(h.End) {
+			n++
+		}
+	}
+	return n
 }
 
 // occupancy is what the agents' shifts by the status log (shiftsByAgent)

@@ -116,6 +116,40 @@ func TestHistoryShifts(t *testing.T) {
 	if got := h.Shifts(); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("shifts %v, want %v", got, want)
 	}
+
+	// The hub sets f away for missed offers twice and g once; g goes
+	// offline before coming back. A replay that misses offers itself keeps
+	// them on through these; a plain one takes them off, as the log says.
+	missed := func(agent string, x float64) StatusChange {
+		return StatusChange{Agent: agent, At: at(x), Status: "away", Reason: "missed_offers"}
+	}
+	h.Statuses = append(log,
+		StatusChange{Agent: "f", At: at(13), Status: "available"},
+		StatusChange{Agent: "g", At: at(13.5), Status: "available"},
+		missed("f", 14), StatusChange{Agent: "f", At: at(14.25), Status: "available"},
+		missed("g", 14.5), missed("h", 14.6),
+		StatusChange{Agent: "g", At: at(15), Status: "offline"},
+		missed("f", 16), StatusChange{Agent: "f", At: at(16.5), Status: "available"},
+		StatusChange{Agent: "f", At: at(17), Status: "away", Reason: "lunch"},
+		StatusChange{Agent: "f", At: at(18), Status: "available"},
+		StatusChange{Agent: "f", At: at(19), Status: "offline"},
+		missed("f", 25))
+	plain := append(slices.Clone(want),
+		[]Span{{hm(13), hm(14)}, {hm(14.25), hm(16)}, {hm(16.5), hm(17)}, {hm(18), hm(19)}}, []Span{{hm(13.5), hm(14.5)}})
+	folded := append(slices.Clone(want), []Span{{hm(13), hm(17)}, {hm(18), hm(19)}}, []Span{{hm(13.5), hm(15)}})
+	if got := h.Shifts(); !slices.EqualFunc(got, plain, slices.Equal) {
+		t.Errorf("shifts with aways for missed offers %v, want %v", got, plain)
+	}
+	h.ReplaysMissed = true
+	if got := h.Shifts(); !slices.EqualFunc(got, folded, slices.Equal) {
+		t.Errorf("shifts of a replay that misses offers itself %v, want %v", got, folded)
+	}
+	if got := h.shiftsByAgent(false)["f"]; !slices.Equal(got, plain[3]) {
+		t.Errorf("f's shifts as observed %v, want %v", got, plain[3])
+	}
+	if n := h.missedAways(); n != 4 {
+		t.Errorf("%d aways for missed offers in the window, want 4", n)
+	}
 }
 
 // TestShiftsLeaveContactsWaiting: contacts that arrive after the last
@@ -158,16 +192,16 @@ func TestHistoryOccupancy(t *testing.T) {
 	}
 	// Busy slot-time 10 + 15 + 10 + 10 min; worked 30 (a) + 40 (b) + 10 (c).
 	h.Statuses = log
-	if got := h.occupancy(h.shiftsByAgent(), func(string) int { return 2 }); math.Abs(got-45.0/(2*80)) > 1e-9 {
+	if got := h.occupancy(h.shiftsByAgent(false), func(string) int { return 2 }); math.Abs(got-45.0/(2*80)) > 1e-9 {
 		t.Errorf("a single media of 2 slots: %v, want %v", got, 45.0/160)
 	}
 	// Each agent their own slots: 30 × 3 (a) + 40 × 2 (b) + 10 × 1 (c).
 	own := map[string]int{"a": 3, "b": 2, "c": 1}
-	if got := h.occupancy(h.shiftsByAgent(), func(a string) int { return own[a] }); math.Abs(got-45.0/180) > 1e-9 {
+	if got := h.occupancy(h.shiftsByAgent(false), func(a string) int { return own[a] }); math.Abs(got-45.0/180) > 1e-9 {
 		t.Errorf("agents of their own capacities: %v, want %v", got, 45.0/180)
 	}
 	// Busy agent-time 20 (a) + 10 (b) + 10 (c).
-	if got := h.occupancy(h.shiftsByAgent(), nil); math.Abs(got-40.0/80) > 1e-9 {
+	if got := h.occupancy(h.shiftsByAgent(false), nil); math.Abs(got-40.0/80) > 1e-9 {
 		t.Errorf("a blend: %v, want 0.5", got)
 	}
 }

@@ -66,7 +66,7 @@ func eachValue(data []byte, fn func(n int, raw json.RawMessage) error) error {
 // does, or an agent available since earlier is not counted until their
 // next change.
 func (h *History) Available(iv time.Duration) []float64 {
-	return h.available(h.shiftsByAgent(), iv)
+	return h.available(h.shiftsByAgent(false), iv)
 }
 
 // available is Available of the shifts by agent.

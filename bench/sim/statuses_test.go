@@ -158,6 +158,29 @@ func TestHistoryWithItsStatusLog(t *testing.T) {
 		!strings.Contains(table, "occupancy from the status log") {
 		t.Errorf("the table:\n%s", table)
 	}
+	// The hub set a00001 away for missed offers for a minute: a replay
+	// that misses offers itself leaves that to its own misses.
+	missed := filepath.Join(t.TempDir(), "missed.json")
+	_ = enc.Encode(StatusChange{Agent: "a00001", At: start.Add(30 * time.Minute), Status: "away", Reason: "missed_offers"})
+	_ = enc.Encode(StatusChange{Agent: "a00001", At: start.Add(31 * time.Minute), Status: "available"})
+	if err := os.WriteFile(missed, lines.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args  []string
+		folds bool
+	}{{nil, false}, {[]string{"--accept", "manual"}, false}, {[]string{"--accept", "manual", "--miss", "5%"}, true}} {
+		args := append([]string{"--history", dir, "--statuses", missed, "--interval", "3600", "--schedule", "available", "--quiet"}, c.args...)
+		r, _ := simulateMain(t, append(args, "--json")...)
+		_, table := simulateMain(t, args...)
+		line := "away for missed offers once; the replay takes them off shift"
+		if c.folds {
+			line = "away for missed offers once; the replay keeps them on shift"
+		}
+		if r.History.MissedAways != 1 || r.History.ReplaysMissed != c.folds || !strings.Contains(table, line) {
+			t.Errorf("%v: %d aways for missed offers, left to the replay %v; the table:\n%s", c.args, r.History.MissedAways, r.History.ReplaysMissed, table)
+		}
+	}
 	for _, args := range [][]string{
 		{"--agents", "3", "--rate", "1", "--handle", "60", "--statuses", statuses},
 		{"--history", dir, "--interval", "3600", "--schedule", "available"},
