@@ -36,6 +36,7 @@
 //	'w' str(ws) 'a' str(agent)               agent record            PutAgent
 //	'w' str(ws) 'c' str(contact) str(sess)   empty                   IndexContact
 //	'w' str(ws) 'e' time(due) str(sess)      export payload          PutExport
+//	'w' str(ws) 'h' str(agent) time(at)      agent status change     PutStatus (by agent)
 //	'w' str(ws) 'k'                          checkpoint              PutCheckpoint
 //	'w' str(ws) 'm' str(sess) u64(seq)       message                 AppendMessage
 //	'w' str(ws) 'o' str(sess)                empty (open index)      PutSession(open=true)
@@ -52,7 +53,9 @@
 // session never touches its transcript and scanning sessions skips them.
 // The agents' status changes are a log in time order, kept whatever
 // becomes of the agent, so that their past (logged-in time, away reasons)
-// can be read back for any span of time.
+// can be read back for any span of time; the same entries by agent ('h')
+// read one agent's past without the others'. PruneStatuses drops both
+// before a time (the server's status retention).
 //
 // # Session cache
 //

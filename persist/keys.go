@@ -30,6 +30,7 @@ const (
 	subAgent      = 'a'
 	subContact    = 'c'
 	subExport     = 'e'
+	subByAgent    = 'h'
 	subCheckpoint = 'k'
 	subMessage    = 'm'
 	subOpen       = 'o'
@@ -231,6 +232,18 @@ func keyExport(dst []byte, ws string, due time.Time, sessionID string) []byte {
 // keyStatus is the key of agent agentID's own status changing at at.
 func keyStatus(dst []byte, ws string, at time.Time, agentID string) []byte {
 	return appendStr(appendTime(appendTable(dst, ws, subStatus), at), agentID)
+}
+
+// prefixAgentStatuses is the prefix of agent agentID's status changes in
+// the by-agent index of the status log.
+func prefixAgentStatuses(dst []byte, ws, agentID string) []byte {
+	return appendStr(appendTable(dst, ws, subByAgent), agentID)
+}
+
+// keyAgentStatus is the by-agent index's key of agent agentID's own status
+// changing at at: keyStatus's entry, found by agent.
+func keyAgentStatus(dst []byte, ws, agentID string, at time.Time) []byte {
+	return appendTime(prefixAgentStatuses(dst, ws, agentID), at)
 }
 
 // tokenValue encodes what a token hash points at.

@@ -26,9 +26,12 @@ var (
 	ErrStop = errors.New("persist: stop scan")
 )
 
-// SchemaVersion is the version of the key layout in keys.go. Open refuses a
-// store written with another version.
-const SchemaVersion = 1
+// SchemaVersion is the version of the key layout in keys.go. Open upgrades a
+// store of an earlier version (migrateSchema) and refuses a later one.
+//
+//	1  the first layout
+//	2  the status log also by agent ('h')
+const SchemaVersion = 2
 
 // Store is the hub's durable state in one Pebble database. Its methods are
 // safe for concurrent use; see the package documentation for the contract.
@@ -74,8 +77,8 @@ func openDB(dir string, po *pebble.Options) (db *pebble.DB, err error) {
 	return pebble.Open(dir, po)
 }
 
-// checkSchema writes the schema version into a new store and refuses a store
-// of another version.
+// checkSchema writes the schema version into a new store, upgrades a store
+// of an earlier version and refuses one of a later version.
 func (s *Store) checkSchema() (err error) {
 	defer recoverFatal(&err)
 	v, closer, err := s.db.Get(keySchema)
@@ -89,11 +92,18 @@ func (s *Store) checkSchema() (err error) {
 	if err != nil {
 		return fmt.Errorf("persist: read schema version: %w", err)
 	}
-	defer closer.Close()
-	if len(v) != 4 || binary.BigEndian.Uint32(v) != SchemaVersion {
-		return fmt.Errorf("persist: store has schema version %x, this build reads %d", v, SchemaVersion)
+	ver, stored := uint32(0), fmt.Sprintf("%x", v)
+	if len(v) == 4 {
+		ver = binary.BigEndian.Uint32(v)
 	}
-	return nil
+	_ = closer.Close()
+	switch {
+	case ver == SchemaVersion:
+		return nil
+	case ver >= 1 && ver < SchemaVersion:
+		return s.migrateSchema(ver)
+	}
+	return fmt.Errorf("persist: store has schema version %s, this build reads 1 to %d", stored, SchemaVersion)
 }
 
 // Close waits for the calls in flight, then closes the database. Every later

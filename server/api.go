@@ -497,17 +497,22 @@ func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request, c caller, w
 	out := []json.RawMessage{}
 	var lastAt time.Time // the page's last entry: the cursor of a full page
 	var lastAgent string
-	err := s.store.ScanStatuses(ws.rec.ID, span[0], span[1], after, afterAgent, func(at time.Time, id string, val []byte) error {
-		if agent != "" && id != agent {
-			return nil
-		}
+	add := func(at time.Time, id string, val []byte) error {
 		out = append(out, bytes.Clone(val))
 		lastAt, lastAgent = at, id
 		if len(out) == limit {
 			return persist.ErrStop
 		}
 		return nil
-	})
+	}
+	var err error
+	if agent == "" {
+		err = s.store.ScanStatuses(ws.rec.ID, span[0], span[1], after, afterAgent, add)
+	} else { // the log by agent: one agent's past without the others'
+		err = s.store.ScanAgentStatuses(ws.rec.ID, agent, span[0], span[1], after, afterAgent, func(at time.Time, val []byte) error {
+			return add(at, agent, val)
+		})
+	}
 	if err != nil {
 		s.refuse(w, "unavailable", "reading the status log")
 		return

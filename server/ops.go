@@ -19,6 +19,7 @@ type metrics struct {
 	closes    *prometheus.CounterVec
 	httpCalls *prometheus.CounterVec
 	pushes    *prometheus.HistogramVec
+	pruned    prometheus.Counter
 }
 
 // pushBuckets bound the push latencies: fine from 0.1 ms to 20 ms, where
@@ -43,8 +44,10 @@ func newMetrics() *metrics {
 				"an API call) to the frame taken by the recipient socket's writer, by socket kind and frame type: " +
 				"the server's share of an offer's or a message's latency.",
 			Buckets: pushBuckets}, []string{"kind", "type"}),
+		pruned: prometheus.NewCounter(prometheus.CounterOpts{Name: "switchboard_status_log_pruned_total",
+			Help: "Agents' status changes removed from the store past the status retention."}),
 	}
-	m.reg.MustRegister(m.conns, m.frames, m.refusals, m.closes, m.httpCalls, m.pushes,
+	m.reg.MustRegister(m.conns, m.frames, m.refusals, m.closes, m.httpCalls, m.pushes, m.pruned,
 		// The scheduler's metrics include go_sched_latencies_seconds: how long
 		// goroutines waited to run. Under load it tells a CPU-starved process
 		// (waits of milliseconds) from a slow store or a busy hub loop.

@@ -70,6 +70,10 @@ type Config struct {
 	// Export tunes the exporter (Store, Sinks, Clock and Logger are set by
 	// the server); it runs only when there is a sink.
 	Export export.Config
+	// StatusRetention is how long the agents' status log is kept: changes
+	// older than that are removed at start and then every hour. 0 keeps
+	// the log forever.
+	StatusRetention time.Duration
 }
 
 // Server serves the workspaces of one store. Create it with New, mount
@@ -170,6 +174,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.metrics.reg.MustRegister(newQueueCollector(s))
 	s.routes()
+	if cfg.StatusRetention > 0 && s.enter(&s.wg) {
+		go func() {
+			defer s.wg.Done()
+			s.pruneStatusLog()
+		}()
+	}
 	return s, nil
 }
 

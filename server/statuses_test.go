@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -80,6 +81,29 @@ func TestAgentStatusesOverHTTP(t *testing.T) {
 		t.Errorf("pages of one: %v", pages)
 	}
 
+	// One agent's, a page at a time, from the log by agent.
+	var anas []string
+	for cursor := ""; ; {
+		q := url.Values{"limit": {"2"}, "agent": {"ana"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		code, body := e.api("GET", "/v1/agent-statuses?"+q.Encode(), "")
+		page, _ := body["statuses"].([]any)
+		if code != 200 || len(page) > 2 {
+			t.Fatalf("ana's page after %q: %d %v", cursor, code, body)
+		}
+		for _, s := range page {
+			anas = append(anas, str(s.(map[string]any), "agent")+" "+str(s.(map[string]any), "status"))
+		}
+		if cursor = str(body, "cursor"); cursor == "" {
+			break
+		}
+	}
+	if len(anas) != 3 || anas[0] != "ana available" || anas[1] != "ana away" || anas[2] != "ana available" {
+		t.Errorf("ana's pages of two: %v", anas)
+	}
+
 	// An agent reads their own.
 	tok := e.srv.DemoTokens()["ana"]
 	if got := list(tok, ""); len(got) != 3 {
@@ -94,5 +118,43 @@ func TestAgentStatusesOverHTTP(t *testing.T) {
 		if code, body := e.api("GET", "/v1/agent-statuses?"+q, ""); code != 400 || str(body, "code") != "bad_request" {
 			t.Errorf("%s: %d %v", q, code, body)
 		}
+	}
+}
+
+// TestStatusRetention: a server with a status retention removes the
+// changes older than that from the log, in time order and by agent, and
+// counts them on /metrics; the newer ones stay.
+func TestStatusRetention(t *testing.T) {
+	e := newEnvWith(t, Config{StatusRetention: 24 * time.Hour})
+	ana := e.available("ana")
+	e.clock.Advance(time.Minute)
+	ana.ok(map[string]any{"type": "presence", "status": "away"})
+	count := func(query string) int {
+		t.Helper()
+		code, body := e.api("GET", "/v1/agent-statuses?"+query, "")
+		if code != 200 {
+			t.Fatalf("%s: %d %v", query, code, body)
+		}
+		return len(body["statuses"].([]any))
+	}
+	if n := count(""); n != 2 {
+		t.Fatalf("%d changes logged, want 2", n)
+	}
+	// A day later, the pruner's hourly round finds them past the retention.
+	e.clock.Advance(23 * time.Hour)
+	ana.ok(map[string]any{"type": "presence", "status": "available"})
+	deadline := time.Now().Add(10 * time.Second)
+	for count("") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %d changes logged a day and more later", count(""))
+		}
+		e.clock.Advance(time.Hour)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := count("agent=ana"); n != 1 {
+		t.Errorf("ana's changes: %d, want the one of the last day", n)
+	}
+	if page := e.metricsPage(); !strings.Contains(page, "switchboard_status_log_pruned_total 2") {
+		t.Errorf("no count of the 2 pruned on /metrics")
 	}
 }

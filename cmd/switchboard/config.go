@@ -36,6 +36,7 @@ var serveOptions = []option{
 	{"max-visitors-per-addr", "50", "visitor sockets one address may hold open at once (-1: no cap)"},
 	{"api-calls-per-addr", "200", "HTTP API calls per second from one address, bursts of five times as many (-1: no limit)"},
 	{"stall-timeout", "5s", "how long a disk commit may hang before the hub refuses commands with unavailable"},
+	{"status-retention", "0", "how long the agents' status log is kept, e.g. 400d or 2160h; older changes are removed hourly (0: forever)"},
 }
 
 // envName is the environment twin of option name: SWITCHBOARD_ADMIN_KEY.
@@ -54,6 +55,7 @@ type serveFlags struct {
 	maxVisitorsPerAddr             int
 	apiCallsPerAddr                int
 	stallTimeout                   time.Duration
+	statusRetention                time.Duration
 }
 
 // parseServe resolves serve's settings from args, the environment and the
@@ -177,6 +179,9 @@ func resolve(v map[string]*string) (serveFlags, error) {
 	if f.stallTimeout, err = parseDelay(*v["stall-timeout"]); err != nil || f.stallTimeout == 0 {
 		return f, fmt.Errorf("stall-timeout %q: want a positive duration", *v["stall-timeout"])
 	}
+	if f.statusRetention, err = parseRetention(*v["status-retention"]); err != nil {
+		return f, fmt.Errorf("status-retention %q: %w", *v["status-retention"], err)
+	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return f, errors.New("tls-cert and tls-key go together")
 	}
@@ -189,6 +194,24 @@ func resolve(v map[string]*string) (serveFlags, error) {
 		}
 	}
 	return f, nil
+}
+
+// parseRetention reads a retention: days ("400d"), a duration ("2160h") or
+// plain seconds; 0 means forever, and anything under an hour is refused
+// as a likely mistake.
+func parseRetention(s string) (time.Duration, error) {
+	d, err := parseDelay(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, perr := strconv.Atoi(days)
+		if perr != nil || n < 0 {
+			return 0, errors.New("want whole days, e.g. 400d")
+		}
+		d, err = time.Duration(n)*24*time.Hour, nil
+	}
+	if err == nil && d > 0 && d < time.Hour {
+		err = errors.New("under an hour: want days (400d), hours (2160h), or 0 to keep the log forever")
+	}
+	return d, err
 }
 
 // parseDelay reads a duration ("15m", "90s") or plain seconds ("900", "0").

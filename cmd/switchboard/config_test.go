@@ -62,7 +62,16 @@ func TestLimitSettings(t *testing.T) {
 	if f, err := parseServe(nil, io.Discard); err != nil || f.apiCallsPerAddr != 200 {
 		t.Fatalf("default api-calls-per-addr: %+v %v", f, err)
 	}
+	for arg, want := range map[string]time.Duration{"400d": 400 * 24 * time.Hour, "2160h": 2160 * time.Hour, "0": 0, "7200": 2 * time.Hour} {
+		if f, err := parseServe([]string{"--status-retention", arg}, io.Discard); err != nil || f.statusRetention != want {
+			t.Errorf("--status-retention %s: %v %v, want %v", arg, f.statusRetention, err, want)
+		}
+	}
+	if f, err := parseServe(nil, io.Discard); err != nil || f.statusRetention != 0 {
+		t.Errorf("default status-retention: %v %v", f.statusRetention, err)
+	}
 	for _, bad := range [][]string{{"--max-visitors-per-addr", "0"}, {"--max-visitors-per-addr", "x"},
+		{"--status-retention", "30m"}, {"--status-retention", "-1d"}, {"--status-retention", "1.5d"}, {"--status-retention", "forever"},
 		{"--api-calls-per-addr", "0"}, {"--api-calls-per-addr", "-2"}, {"--api-calls-per-addr", "1.5"},
 		{"--max-visitors-per-addr", "-5"}, {"--stall-timeout", "0"}, {"--stall-timeout", "-1s"}} {
 		if _, err := parseServe(bad, io.Discard); err == nil {

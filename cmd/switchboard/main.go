@@ -128,7 +128,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	srv, err := server.New(server.Config{DataDir: f.data, AdminKey: f.adminKey, NoDemo: f.noDemo, Logger: log,
 		ExportDir: f.exportDir, ExportWebhook: f.exportWebhook, ExportDelay: serverDelay(f.exportDelay),
 		FrameAncestors: f.frameAncestors, MaxVisitorsPerAddr: f.maxVisitorsPerAddr, APICallsPerAddr: f.apiCallsPerAddr,
-		Hub: hub.Config{StallTimeout: f.stallTimeout}})
+		StatusRetention: f.statusRetention, Hub: hub.Config{StallTimeout: f.stallTimeout}})
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard:", err)
 		return 1
