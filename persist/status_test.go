@@ -2,6 +2,7 @@ package persist
 
 import (
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -258,4 +259,89 @@ func TestSchemaUpgradeIndexesStatuses(t *testing.T) {
 		}
 	}
 	s.Close()
+}
+
+// BenchmarkAgentStatuses reads one agent's day from a workspace's log of
+// 1,000 agents × 50 changes: by agent (the 'h' index, what GET
+// /v1/agent-statuses?agent= does) against a scan of the whole day in time
+// order keeping the agent's (what it did before the index).
+func BenchmarkAgentStatuses(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	const agents, changes = 1000, 50
+	val := []byte(`{"agent":"agent-0000","at":"2026-11-20T08:58:03.114Z","status":"away","reason":"lunch"}`)
+	for i := range changes {
+		bt := s.NewBatch()
+		for a := range agents {
+			bt.PutStatus("acme", t0.Add(time.Duration(i*agents+a)*time.Second/2), fmt.Sprintf("agent-%04d", a), val)
+		}
+		if err := s.Commit(bt); err != nil {
+			b.Fatal(err)
+		}
+		bt.Close()
+	}
+	from, to := t0, t0.Add(24*time.Hour)
+	for _, c := range []struct {
+		name string
+		read func(agent string, fn func()) error
+	}{
+		{"by_agent", func(agent string, fn func()) error {
+			return s.ScanAgentStatuses("acme", agent, from, to, time.Time{}, "", func(time.Time, []byte) error { fn(); return nil })
+		}},
+		{"scan_filtered", func(agent string, fn func()) error {
+			return s.ScanStatuses("acme", from, to, time.Time{}, "", func(_ time.Time, id string, _ []byte) error {
+				if id == agent {
+					fn()
+				}
+				return nil
+			})
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				n := 0
+				if err := c.read(fmt.Sprintf("agent-%04d", i%agents), func() { n++ }); err != nil || n != changes {
+					b.Fatalf("%d changes, %v", n, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPruneStatuses removes a day of 1,000 agents × 50 changes, both
+// orders, as the server's retention does; the time is per change removed.
+func BenchmarkPruneStatuses(b *testing.B) {
+	s, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	const agents, changes = 1000, 50
+	val := []byte(`{"agent":"agent-0000","at":"2026-11-20T08:58:03.114Z","status":"away","reason":"lunch"}`)
+	b.ReportAllocs()
+	for day := 0; b.Loop(); day++ {
+		b.StopTimer()
+		start := t0.Add(time.Duration(day) * 24 * time.Hour)
+		for i := range changes {
+			bt := s.NewBatch()
+			for a := range agents {
+				bt.PutStatus("acme", start.Add(time.Duration(i*agents+a)*time.Second), fmt.Sprintf("agent-%04d", a), val)
+			}
+			if err := s.Commit(bt); err != nil {
+				b.Fatal(err)
+			}
+			bt.Close()
+		}
+		b.StartTimer()
+		if n, err := s.PruneStatuses("acme", start.Add(24*time.Hour)); err != nil || n != agents*changes {
+			b.Fatalf("pruned %d, %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*agents*changes), "ns/change")
 }
