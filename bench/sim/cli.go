@@ -247,6 +247,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	statuses := fs.String("statuses", "", "with --history: the agents' status log, saved from GET /v1/agent-statuses (its pages as they come); each interval then reports the agents available in it, and --schedule available staffs it with them")
 	profiles := fs.String("profiles", "", "with --history, --statuses and --schedule available: the server's agents, saved from GET /v1/agents; each agent on shift then serves their own queues, speaks their own languages and holds their own capacities")
 	tz := fs.String("tz", "UTC", "with --history: the time zone of --from, --to and the intervals' clock, e.g. Europe/Paris")
+	patienceDist := fs.String("patience-dist", "exponential", "with --history: how an answered contact's patience past its wait is drawn: exponential, with the abandons' mean, or observed: from the abandons' own distribution (Kaplan–Meier), exponential past the longest abandon")
 	if err = fs.Parse(args); err != nil {
 		return
 	}
@@ -256,11 +257,11 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *historyDir != "" {
-		if o.history, err = readHistoryFlags(*historyDir, *workspace, *from, *to, *tz, *seed, set); err != nil {
+		if o.history, err = readHistoryFlags(*historyDir, *workspace, *from, *to, *tz, *patienceDist, *seed, set); err != nil {
 			return o, err
 		}
 		media = slices.Clone(o.history.Media)
-	} else if name := firstSet(set, "workspace", "from", "to", "tz", "statuses", "profiles"); name != "" {
+	} else if name := firstSet(set, "workspace", "from", "to", "tz", "statuses", "profiles", "patience-dist"); name != "" {
 		return o, fmt.Errorf("--%s goes with --history", name)
 	}
 	if *statuses != "" {
@@ -527,7 +528,7 @@ var historyRefuses = []string{"rate", "profile", "handle", "handle-dist", "handl
 
 // readHistoryFlags reads the history of --history dir, with the
 // command line's other --history flags; set holds the flags given.
-func readHistoryFlags(dir, workspace, from, to, tz string, seed uint64, set map[string]bool) (*History, error) {
+func readHistoryFlags(dir, workspace, from, to, tz, patienceDist string, seed uint64, set map[string]bool) (*History, error) {
 	if name := firstSet(set, historyRefuses...); name != "" {
 		return nil, fmt.Errorf("--%s with --history: the history gives it", name)
 	}
@@ -535,7 +536,10 @@ func readHistoryFlags(dir, workspace, from, to, tz string, seed uint64, set map[
 	if err != nil {
 		return nil, fmt.Errorf("--tz %q: %v", tz, err)
 	}
-	o := HistoryOptions{Workspace: workspace, Location: loc, Seed: seed}
+	o := HistoryOptions{Workspace: workspace, Location: loc, Seed: seed, ObservedPatience: patienceDist == "observed"}
+	if patienceDist != "exponential" && patienceDist != "observed" {
+		return nil, fmt.Errorf("--patience-dist %q: want exponential or observed", patienceDist)
+	}
 	for _, t := range []struct {
 		name, v string
 		into    *time.Time

@@ -33,7 +33,10 @@ import (
 //     that it would have waited longer than it did: it waits that, plus a
 //     draw from the patience left, exponential with the mean that the
 //     abandons give (the estimate with censored waits: all the waits over
-//     the abandons). With no abandon, contacts wait as long as it takes.
+//     the abandons); or, with HistoryOptions.ObservedPatience, from the
+//     abandons' own distribution given that wait (Kaplan–Meier), which
+//     keeps callers who hang up after about a minute doing so. With no
+//     abandon, contacts wait as long as it takes.
 //   - An abandon's handle time, which it never had: one of its media's
 //     answered contacts', drawn.
 //
@@ -69,6 +72,9 @@ type History struct {
 	// none).
 	Patience time.Duration
 	Abandons int
+	// ObservedPatience: answered contacts' patience is drawn from the
+	// abandons' own distribution (HistoryOptions.ObservedPatience).
+	ObservedPatience bool
 	// Files is how many documents were read; Skipped counts those that
 	// are not contacts of the replay, by reason.
 	Files   int
@@ -154,6 +160,10 @@ type HistoryOptions struct {
 	Location *time.Location
 	// Seed seeds the draws.
 	Seed uint64
+	// ObservedPatience draws an answered contact's patience past its wait
+	// from the abandons' own distribution (the Kaplan–Meier estimate, with
+	// an exponential tail past the longest abandon) instead of exponential.
+	ObservedPatience bool
 }
 
 // pastContact is what a contact of a history did: its arrival (seconds from
@@ -247,6 +257,7 @@ func ReadHistory(dir string, o HistoryOptions) (*History, error) {
 		y, m, d := cs[len(cs)-1].queued.In(loc).Date()
 		h.End = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 	}
+	h.ObservedPatience = o.ObservedPatience
 	if err := h.build(cs, rand.New(rand.NewPCG(o.Seed, 0x68697374))); err != nil {
 		return nil, err
 	}
@@ -362,6 +373,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 	prios := map[string]map[int]int{}
 	agents := map[string]bool{}
 	var risk float64 // the waits of every contact that may abandon
+	var waits []waited
 	h.queueIDs = map[string]string{}
 	for _, c := range cs {
 		s := &stats[c.media]
@@ -399,6 +411,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 			continue
 		}
 		risk += waitOf(c).Seconds()
+		waits = append(waits, waited{wait: waitOf(c).Seconds(), abandoned: !answered})
 		if !answered {
 			h.Abandons++
 		}
@@ -437,6 +450,11 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		h.Languages = append(h.Languages, LanguageShare{Language: l, Share: float64(langs[l])})
 	}
 	theta := h.Patience.Seconds()
+	var observed *survival
+	if h.ObservedPatience && theta > 0 {
+		sv := newSurvival(waits, theta)
+		observed = &sv
+	}
 	for _, c := range cs {
 		at := c.queued.Sub(h.Start)
 		wait := waitOf(c)
@@ -445,7 +463,11 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		s := &stats[c.media]
 		if p.answered {
 			a.Handle, a.Wrapup = handleOf(c), wrapupOf(c)
-			if theta > 0 && c.media != presence.Email {
+			switch {
+			case theta == 0 || c.media == presence.Email:
+			case observed != nil:
+				a.Patience = max(seconds(observed.draw(wait.Seconds(), rnd)), wait)
+			default:
 				a.Patience = wait + seconds(rnd.ExpFloat64()*theta)
 			}
 		} else {
@@ -609,7 +631,10 @@ type HistoryReport struct {
 	// from Abandons abandons; HandleCV the handle times' spread.
 	Patience float64 `json:"patience"`
 	Abandons int     `json:"abandons"`
-	HandleCV float64 `json:"handle_cv"`
+	// ObservedPatience: an answered contact's patience past its wait was
+	// drawn from the abandons' own distribution (--patience-dist observed).
+	ObservedPatience bool    `json:"observed_patience,omitempty"`
+	HandleCV         float64 `json:"handle_cv"`
 	// Observed is what the contacts met in the history, with the
 	// definitions and thresholds of the simulated figures; each media's
 	// and each interval's are in Report.Media and Report.Intervals.
@@ -651,7 +676,8 @@ func (h *History) Observe(r *Report) {
 	}
 	hr := &HistoryReport{Dir: h.Dir, Workspace: h.Workspace, From: h.Start.Format(time.RFC3339), To: h.End.Format(time.RFC3339),
 		Files: h.Files, Contacts: len(h.Arrivals), Skipped: skipped, Agents: h.Agents,
-		Patience: h.Patience.Seconds(), Abandons: h.Abandons, HandleCV: h.HandleCV}
+		Patience: h.Patience.Seconds(), Abandons: h.Abandons, HandleCV: h.HandleCV,
+		ObservedPatience: h.ObservedPatience && h.Abandons > 0}
 	// One pass over the contacts, into the tallies the simulated figures
 	// use: run-wide, each media's (in h.Media's order), each interval's,
 	// each language's (in r.Languages' order).
@@ -757,8 +783,11 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 	patience := "no contact abandoned: contacts wait as long as it takes"
 	if hr.Abandons > 0 {
 		patience = fmt.Sprintf("patience %.4g s on average, estimated from %d abandons", hr.Patience, hr.Abandons)
+		if hr.ObservedPatience {
+			patience += " (answered contacts' drawn from the abandons' own distribution)"
+		}
 	}
-	fmt.Fprintf(b, "history: %s; handle times' cv %.3g\n", patience, hr.HandleCV)
+	writeWrapped(b, "history: ", fmt.Sprintf("%s; handle times' cv %.3g", patience, hr.HandleCV), noteWidth)
 	if hr.Statuses > 0 {
 		fmt.Fprintf(b, "history: the status log: %d changes of %d agents' status\n", hr.Statuses, hr.StatusesAgents)
 	}

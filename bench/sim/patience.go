@@ -1,0 +1,83 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sort"
+)
+
+// survival is the Kaplan–Meier estimate of a history's patience from its
+// contacts' waits: an abandon's wait is its patience (an event), an
+// answered contact's only a lower bound of it (censored). Past the longest
+// abandon it knows nothing, and the rest of the patience is exponential
+// with the mean of the censored estimate (History.Patience).
+type survival struct {
+	at    []float64 // the abandons' distinct waits, ascending
+	s     []float64 // the estimated chance to wait past each, non-increasing
+	theta float64   // the tail's mean, seconds
+}
+
+// waited is one contact's wait, and whether it abandoned.
+type waited struct {
+	wait      float64
+	abandoned bool
+}
+
+// newSurvival estimates the patience of contacts ws, with an exponential
+// tail of mean theta past the longest abandon.
+func newSurvival(ws []waited, theta float64) survival {
+	ws = slices.Clone(ws)
+	slices.SortFunc(ws, func(a, b waited) int {
+		switch {
+		case a.wait < b.wait:
+			return -1
+		case a.wait > b.wait:
+			return 1
+		}
+		return 0
+	})
+	sv := survival{theta: theta}
+	s := 1.0
+	for i := 0; i < len(ws); {
+		t, atRisk, events := ws[i].wait, len(ws)-i, 0
+		for ; i < len(ws) && ws[i].wait == t; i++ {
+			if ws[i].abandoned {
+				events++
+			}
+		}
+		if events > 0 {
+			s *= 1 - float64(events)/float64(atRisk)
+			sv.at, sv.s = append(sv.at, t), append(sv.s, s)
+		}
+	}
+	return sv
+}
+
+// past is the estimated chance that a contact waits longer than w.
+func (sv survival) past(w float64) float64 {
+	i := sort.SearchFloat64s(sv.at, w) // the first abandon at w or later
+	if i < len(sv.at) && sv.at[i] == w {
+		i++
+	}
+	if i == 0 {
+		return 1
+	}
+	return sv.s[i-1]
+}
+
+// draw is the patience of a contact that was answered after waiting w:
+// drawn from the estimate given that it is longer than w.
+func (sv survival) draw(w float64, rnd *rand.Rand) float64 {
+	target := sv.past(w) * rnd.Float64()
+	// The first abandon after w by which the chance to wait longer has
+	// fallen to the target.
+	lo := sort.Search(len(sv.at), func(i int) bool { return sv.at[i] > w })
+	if j := lo + sort.Search(len(sv.at)-lo, func(k int) bool { return sv.s[lo+k] <= target }); j < len(sv.at) {
+		return sv.at[j]
+	}
+	tail := w
+	if n := len(sv.at); n > 0 {
+		tail = max(w, sv.at[n-1])
+	}
+	return tail + rnd.ExpFloat64()*sv.theta
+}
