@@ -271,20 +271,8 @@ func BenchmarkAgentStatuses(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
-	const agents, changes = 1000, 50
-	val := []byte(`{"agent":"agent-0000","at":"2026-11-20T08:58:03.114Z","status":"away","reason":"lunch"}`)
-	for i := range changes {
-		bt := s.NewBatch()
-		for a := range agents {
-			bt.PutStatus("acme", t0.Add(time.Duration(i*agents+a)*time.Second/2), fmt.Sprintf("agent-%04d", a), val)
-		}
-		if err := s.Commit(bt); err != nil {
-			b.Fatal(err)
-		}
-		bt.Close()
-	}
-	from, to := t0, t0.Add(24*time.Hour)
+	logDay(b, s, benchDay)
+	from, to := benchDay, benchDay.Add(24*time.Hour)
 	for _, c := range []struct {
 		name string
 		read func(agent string, fn func()) error
@@ -305,7 +293,7 @@ func BenchmarkAgentStatuses(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				n := 0
-				if err := c.read(fmt.Sprintf("agent-%04d", i%agents), func() { n++ }); err != nil || n != changes {
+				if err := c.read(fmt.Sprintf("agent-%04d", i%dayAgents), func() { n++ }); err != nil || n != dayChanges {
 					b.Fatalf("%d changes, %v", n, err)
 				}
 			}
@@ -321,27 +309,37 @@ func BenchmarkPruneStatuses(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
-	const agents, changes = 1000, 50
-	val := []byte(`{"agent":"agent-0000","at":"2026-11-20T08:58:03.114Z","status":"away","reason":"lunch"}`)
 	b.ReportAllocs()
 	for day := 0; b.Loop(); day++ {
 		b.StopTimer()
-		start := t0.Add(time.Duration(day) * 24 * time.Hour)
-		for i := range changes {
-			bt := s.NewBatch()
-			for a := range agents {
-				bt.PutStatus("acme", start.Add(time.Duration(i*agents+a)*time.Second), fmt.Sprintf("agent-%04d", a), val)
-			}
-			if err := s.Commit(bt); err != nil {
-				b.Fatal(err)
-			}
-			bt.Close()
-		}
+		start := benchDay.Add(time.Duration(day) * 24 * time.Hour)
+		logDay(b, s, start)
 		b.StartTimer()
-		if n, err := s.PruneStatuses("acme", start.Add(24*time.Hour)); err != nil || n != agents*changes {
+		if n, err := s.PruneStatuses("acme", start.Add(24*time.Hour)); err != nil || n != dayAgents*dayChanges {
 			b.Fatalf("pruned %d, %v", n, err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*agents*changes), "ns/change")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*dayAgents*dayChanges), "ns/change")
+}
+
+// A benchmark's day of status changes: dayAgents agents change status
+// dayChanges times each, one change a second from benchDay.
+const dayAgents, dayChanges = 1000, 50
+
+var benchDay = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+
+// logDay logs a day of status changes in workspace acme from start, a
+// commit per round of the agents.
+func logDay(b *testing.B, s *Store, start time.Time) {
+	val := []byte(`{"agent":"agent-0000","at":"2026-11-20T08:58:03.114Z","status":"away","reason":"lunch"}`)
+	for i := range dayChanges {
+		bt := s.NewBatch()
+		for a := range dayAgents {
+			bt.PutStatus("acme", start.Add(time.Duration(i*dayAgents+a)*time.Second), fmt.Sprintf("agent-%04d", a), val)
+		}
+		if err := s.Commit(bt); err != nil {
+			b.Fatal(err)
+		}
+		bt.Close()
+	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,51 +58,36 @@ func TestAgentStatusesOverHTTP(t *testing.T) {
 		t.Errorf("from 0:30 to 2:00: %v", got)
 	}
 
-	// Pages of one.
-	var pages []string
-	for cursor := ""; ; {
-		q := url.Values{"limit": {"1"}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		code, body := e.api("GET", "/v1/agent-statuses?"+q.Encode(), "")
-		page, _ := body["statuses"].([]any)
-		if code != 200 || len(page) > 1 {
-			t.Fatalf("page after %q: %d %v", cursor, code, body)
-		}
-		for _, s := range page {
-			pages = append(pages, str(s.(map[string]any), "agent")+" "+str(s.(map[string]any), "status"))
-		}
-		cursor = str(body, "cursor")
-		if cursor == "" {
-			break
-		}
-	}
-	if len(pages) != 4 || pages[0] != "ana available" || pages[1] != "ana away" || pages[3] != "ben available" {
-		t.Errorf("pages of one: %v", pages)
-	}
-
-	// One agent's, a page at a time, from the log by agent.
-	var anas []string
-	for cursor := ""; ; {
-		q := url.Values{"limit": {"2"}, "agent": {"ana"}}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		code, body := e.api("GET", "/v1/agent-statuses?"+q.Encode(), "")
-		page, _ := body["statuses"].([]any)
-		if code != 200 || len(page) > 2 {
-			t.Fatalf("ana's page after %q: %d %v", cursor, code, body)
-		}
-		for _, s := range page {
-			anas = append(anas, str(s.(map[string]any), "agent")+" "+str(s.(map[string]any), "status"))
-		}
-		if cursor = str(body, "cursor"); cursor == "" {
-			break
+	// Pages of one, and one agent's (from the log by agent) in pages of two.
+	pages := func(limit int, agent string) []string {
+		t.Helper()
+		var out []string
+		for cursor := ""; ; {
+			q := url.Values{"limit": {strconv.Itoa(limit)}}
+			if agent != "" {
+				q.Set("agent", agent)
+			}
+			if cursor != "" {
+				q.Set("cursor", cursor)
+			}
+			code, body := e.api("GET", "/v1/agent-statuses?"+q.Encode(), "")
+			page, _ := body["statuses"].([]any)
+			if code != 200 || len(page) > limit {
+				t.Fatalf("%s's page after %q: %d %v", agent, cursor, code, body)
+			}
+			for _, s := range page {
+				out = append(out, str(s.(map[string]any), "agent")+" "+str(s.(map[string]any), "status"))
+			}
+			if cursor = str(body, "cursor"); cursor == "" {
+				return out
+			}
 		}
 	}
-	if len(anas) != 3 || anas[0] != "ana available" || anas[1] != "ana away" || anas[2] != "ana available" {
-		t.Errorf("ana's pages of two: %v", anas)
+	if got := pages(1, ""); len(got) != 4 || got[0] != "ana available" || got[1] != "ana away" || got[3] != "ben available" {
+		t.Errorf("pages of one: %v", got)
+	}
+	if got := pages(2, "ana"); len(got) != 3 || got[0] != "ana available" || got[1] != "ana away" || got[2] != "ana available" {
+		t.Errorf("ana's pages of two: %v", got)
 	}
 
 	// An agent reads their own.
