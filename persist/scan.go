@@ -269,21 +269,13 @@ func readTimeID(b []byte) (at time.Time, id string, ok bool) {
 // not zero: a page's last entry, to read the next page.
 func (s *Store) ScanStatuses(ws string, from, to, after time.Time, afterAgent string, fn func(at time.Time, agentID string, val []byte) error) error {
 	prefix := appendTable(nil, ws, subStatus)
-	sp := span{lo: appendTime(bytes.Clone(prefix), from), hi: prefixEnd(prefix)}
-	if from.IsZero() {
-		sp.lo = prefix
-	}
-	if !to.IsZero() {
-		sp.hi = appendTime(bytes.Clone(prefix), to)
-	}
+	var next []byte
 	if !after.IsZero() {
 		// The smallest key after the page's last: its key and one 0 byte.
-		next := append(keyStatus(nil, ws, after, afterAgent), 0)
-		if bytes.Compare(next, sp.lo) > 0 {
-			sp.lo = next
-		}
+		next = append(keyStatus(nil, ws, after, afterAgent), 0)
 	}
-	if bytes.Compare(sp.lo, sp.hi) >= 0 {
+	sp, ok := timeSpan(prefix, from, to, next)
+	if !ok {
 		return nil
 	}
 	_, err := s.walk(sp, func(k, v []byte) error {

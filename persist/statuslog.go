@@ -24,25 +24,17 @@ const pruneChunk = 4096
 // order when after is not zero: a page's last entry, to read the next page.
 func (s *Store) ScanAgentStatuses(ws, agentID string, from, to, after time.Time, afterAgent string, fn func(at time.Time, val []byte) error) error {
 	prefix := prefixAgentStatuses(nil, ws, agentID)
-	sp := span{lo: prefix, hi: prefixEnd(prefix)}
-	if !from.IsZero() {
-		sp.lo = appendTime(bytes.Clone(prefix), from)
-	}
-	if !to.IsZero() {
-		sp.hi = appendTime(bytes.Clone(prefix), to)
-	}
+	var next []byte
 	if !after.IsZero() {
 		// The agent's change at the page's last instant comes after the
 		// page when its id sorts after the last entry's agent.
-		next := appendTime(bytes.Clone(prefix), after)
+		next = appendTime(bytes.Clone(prefix), after)
 		if agentID <= afterAgent {
 			next = append(next, 0)
 		}
-		if bytes.Compare(next, sp.lo) > 0 {
-			sp.lo = next
-		}
 	}
-	if bytes.Compare(sp.lo, sp.hi) >= 0 {
+	sp, ok := timeSpan(prefix, from, to, next)
+	if !ok {
 		return nil
 	}
 	_, err := s.walk(sp, func(k, v []byte) error {
@@ -53,6 +45,23 @@ func (s *Store) ScanAgentStatuses(ws, agentID string, from, to, after time.Time,
 		return fn(at, v)
 	})
 	return err
+}
+
+// timeSpan is the span of the keys prefix ‖ time(t) ‖ … with t from from
+// and before to (no bound when zero), starting at next when that is later
+// (nil: no cursor). It is false when the span is empty.
+func timeSpan(prefix []byte, from, to time.Time, next []byte) (span, bool) {
+	sp := span{lo: prefix, hi: prefixEnd(prefix)}
+	if !from.IsZero() {
+		sp.lo = appendTime(bytes.Clone(prefix), from)
+	}
+	if !to.IsZero() {
+		sp.hi = appendTime(bytes.Clone(prefix), to)
+	}
+	if next != nil && bytes.Compare(next, sp.lo) > 0 {
+		sp.lo = next
+	}
+	return sp, bytes.Compare(sp.lo, sp.hi) < 0
 }
 
 // PruneStatuses removes the status changes of workspace ws logged before

@@ -536,10 +536,10 @@ func readHistoryFlags(dir, workspace, from, to, tz, patienceDist string, seed ui
 	if err != nil {
 		return nil, fmt.Errorf("--tz %q: %v", tz, err)
 	}
-	o := HistoryOptions{Workspace: workspace, Location: loc, Seed: seed, ObservedPatience: patienceDist == "observed"}
 	if patienceDist != "exponential" && patienceDist != "observed" {
 		return nil, fmt.Errorf("--patience-dist %q: want exponential or observed", patienceDist)
 	}
+	o := HistoryOptions{Workspace: workspace, Location: loc, Seed: seed, ObservedPatience: patienceDist == "observed"}
 	for _, t := range []struct {
 		name, v string
 		into    *time.Time

@@ -410,8 +410,11 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		if c.media == presence.Email {
 			continue
 		}
-		risk += waitOf(c).Seconds()
-		waits = append(waits, waited{wait: waitOf(c).Seconds(), abandoned: !answered})
+		wait := waitOf(c).Seconds()
+		risk += wait
+		if h.ObservedPatience {
+			waits = append(waits, waited{wait: wait, abandoned: !answered})
+		}
 		if !answered {
 			h.Abandons++
 		}

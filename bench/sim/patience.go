@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -27,15 +28,7 @@ type waited struct {
 // tail of mean theta past the longest abandon.
 func newSurvival(ws []waited, theta float64) survival {
 	ws = slices.Clone(ws)
-	slices.SortFunc(ws, func(a, b waited) int {
-		switch {
-		case a.wait < b.wait:
-			return -1
-		case a.wait > b.wait:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ws, func(a, b waited) int { return cmp.Compare(a.wait, b.wait) })
 	sv := survival{theta: theta}
 	s := 1.0
 	for i := 0; i < len(ws); {
@@ -53,16 +46,17 @@ func newSurvival(ws []waited, theta float64) survival {
 	return sv
 }
 
+// after is the index of the first abandon after w.
+func (sv survival) after(w float64) int {
+	return sort.Search(len(sv.at), func(i int) bool { return sv.at[i] > w })
+}
+
 // past is the estimated chance that a contact waits longer than w.
 func (sv survival) past(w float64) float64 {
-	i := sort.SearchFloat64s(sv.at, w) // the first abandon at w or later
-	if i < len(sv.at) && sv.at[i] == w {
-		i++
+	if i := sv.after(w); i > 0 {
+		return sv.s[i-1]
 	}
-	if i == 0 {
-		return 1
-	}
-	return sv.s[i-1]
+	return 1
 }
 
 // draw is the patience of a contact that was answered after waiting w:
@@ -71,7 +65,7 @@ func (sv survival) draw(w float64, rnd *rand.Rand) float64 {
 	target := sv.past(w) * rnd.Float64()
 	// The first abandon after w by which the chance to wait longer has
 	// fallen to the target.
-	lo := sort.Search(len(sv.at), func(i int) bool { return sv.at[i] > w })
+	lo := sv.after(w)
 	if j := lo + sort.Search(len(sv.at)-lo, func(k int) bool { return sv.s[lo+k] <= target }); j < len(sv.at) {
 		return sv.at[j]
 	}

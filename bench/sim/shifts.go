@@ -11,7 +11,6 @@ import (
 
 	"github.com/switchboardhq/switchboard/hub"
 	"github.com/switchboardhq/switchboard/presence"
-	"github.com/switchboardhq/switchboard/router"
 )
 
 // Span is a time an agent is on shift, from the start of the run: [From,
@@ -178,7 +177,7 @@ func (h *History) shiftsByAgent(replaysMissed bool) map[string][]Span {
 	for _, e := range h.Statuses {
 		t, on := since[e.Agent]
 		switch {
-		case replaysMissed && on && e.Status == "away" && e.Reason == router.ReasonMissed:
+		case replaysMissed && on && e.missedAway():
 			folded[e.Agent] = true
 			continue
 		case folded[e.Agent] && e.Status == "available":
@@ -205,7 +204,7 @@ func (h *History) shiftsByAgent(replaysMissed bool) map[string][]Span {
 func (h *History) missedAways() int {
 	n := 0
 	for _, e := range h.Statuses {
-		if e.Status == "away" && e.Reason == router.ReasonMissed && !e.At.Before(h.Start) && e.At.Before(h.End) {
+		if e.missedAway() && !e.At.Before(h.Start) && e.At.Before(h.End) {
 			n++
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // StatusChange is one entry of a server's agent status log (GET
@@ -19,6 +21,11 @@ type StatusChange struct {
 	At     time.Time `json:"at"`
 	Status string    `json:"status"`
 	Reason string    `json:"reason,omitempty"`
+}
+
+// missedAway says the hub set the agent away for missed offers.
+func (e StatusChange) missedAway() bool {
+	return e.Status == "away" && e.Reason == router.ReasonMissed
 }
 
 // statusNames are the statuses an agent sets, or the hub for them.

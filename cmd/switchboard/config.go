@@ -199,14 +199,15 @@ func resolve(v map[string]*string) (serveFlags, error) {
 // parseRetention reads a retention: days ("400d"), a duration ("2160h") or
 // plain seconds; 0 means forever, and anything under an hour is refused
 // as a likely mistake.
-func parseRetention(s string) (time.Duration, error) {
-	d, err := parseDelay(s)
+func parseRetention(s string) (d time.Duration, err error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, perr := strconv.Atoi(days)
-		if perr != nil || n < 0 {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
 			return 0, errors.New("want whole days, e.g. 400d")
 		}
-		d, err = time.Duration(n)*24*time.Hour, nil
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		d, err = parseDelay(s)
 	}
 	if err == nil && d > 0 && d < time.Hour {
 		err = errors.New("under an hour: want days (400d), hours (2160h), or 0 to keep the log forever")
