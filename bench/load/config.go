@@ -78,9 +78,13 @@ type Config struct {
 	// AcceptDelay is how long an agent takes to accept an offer: 0 means
 	// DefaultAcceptDelay; negative means at once.
 	AcceptDelay time.Duration
-	// Patience is the mean (exponential) time a visitor or a caller waits
-	// for an agent before leaving: 0 means they never abandon.
+	// Patience is the mean time a visitor or a caller waits for an agent
+	// before leaving: 0 means they never abandon.
 	Patience time.Duration
+	// PatienceCV, when set, draws each patience lognormal with this
+	// coefficient of variation around the mean Patience (callers who hang
+	// up after about a minute: 0.3); 0 draws it exponential.
+	PatienceCV float64
 	// Capacity is each agent's chat capacity: 0 means DefaultCapacity.
 	Capacity int
 	// Languages are the agents' primary languages, dealt round robin, and
@@ -159,6 +163,12 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("%w: %s %v (want ≥ 0)", ErrConfig, f.flag, f.value)
 		}
 	}
+	switch {
+	case !(c.PatienceCV >= 0 && c.PatienceCV <= MaxPatienceCV):
+		return c, fmt.Errorf("%w: --patience-cv %v (want 0 for exponential, or up to %v)", ErrConfig, c.PatienceCV, MaxPatienceCV)
+	case c.PatienceCV > 0 && c.Patience == 0:
+		return c, fmt.Errorf("%w: --patience-cv needs --patience (the mean)", ErrConfig)
+	}
 	if c.Drain <= 0 {
 		c.Drain = 10 * time.Second
 	}
@@ -192,6 +202,10 @@ func (c Config) withDefaults() (Config, error) {
 	c.Languages = c.languages()
 	return c, nil
 }
+
+// MaxPatienceCV bounds --patience-cv: past it nearly every draw is far
+// below the mean and a rare one far above.
+const MaxPatienceCV = 10
 
 // DefaultLanguage is the agents' and visitors' language when Languages is
 // empty.

@@ -2,6 +2,7 @@ package load
 
 import (
 	"iter"
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -46,14 +47,27 @@ func callsOf(cfg Config) iter.Seq[plannedCall] {
 		rng := rand.New(rand.NewPCG(cfg.Seed^0x63616c6c, uint64(cfg.Worker)+1))
 		for n, at := range arrivalTimes(rng, cfg.Calls, cfg.Duration) {
 			c := plannedCall{n: n, at: at, talk: callTalk(cfg, cfg.Worker, n)}
-			if cfg.Patience > 0 {
-				c.patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
-			}
+			c.patience = patienceOf(cfg, rng)
 			if !yield(c) {
 				return
 			}
 		}
 	}
+}
+
+// patienceOf is a caller's or a visitor's patience drawn from rng: none
+// without cfg.Patience; else of mean cfg.Patience, exponential or, with
+// cfg.PatienceCV, lognormal with that coefficient of variation.
+func patienceOf(cfg Config, rng *rand.Rand) time.Duration {
+	if cfg.Patience <= 0 {
+		return 0
+	}
+	if cfg.PatienceCV <= 0 {
+		return time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
+	}
+	sigma2 := math.Log1p(cfg.PatienceCV * cfg.PatienceCV)
+	mu := math.Log(float64(cfg.Patience)) - sigma2/2
+	return time.Duration(math.Exp(mu + math.Sqrt(sigma2)*rng.NormFloat64()))
 }
 
 // callTalk is the talk time of call n of worker: exponential of mean
@@ -82,7 +96,7 @@ type plannedChat struct {
 // chatsOf yields the visitors cfg's worker opens, in order. Each
 // visitor's draws come from the worker's arrival stream, between two
 // gaps': its chat length, its language (one of cfg.languages()), and its
-// patience when cfg.Patience is set.
+// patience when cfg.Patience is set (patienceOf).
 func chatsOf(cfg Config) iter.Seq[plannedChat] {
 	return func(yield func(plannedChat) bool) {
 		langs := cfg.languages()
@@ -90,9 +104,7 @@ func chatsOf(cfg Config) iter.Seq[plannedChat] {
 		for n, at := range arrivalTimes(rng, cfg.Rate, cfg.Duration) {
 			c := plannedChat{n: n, at: at, chat: time.Duration(rng.ExpFloat64() * float64(cfg.ChatLength)),
 				lang: langs[rng.IntN(len(langs))]}
-			if cfg.Patience > 0 {
-				c.patience = time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
-			}
+			c.patience = patienceOf(cfg, rng)
 			if !yield(c) {
 				return
 			}

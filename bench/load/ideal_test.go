@@ -240,3 +240,40 @@ func TestChatsOfIsTheSeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestPatienceDraws: --patience alone draws exponential patience of that
+// mean (cv 1); with --patience-cv, lognormal of that mean and cv, for
+// visitors and callers alike; without --patience, none.
+func TestPatienceDraws(t *testing.T) {
+	for _, c := range []struct {
+		cv, wantCV float64
+	}{{0, 1}, {0.3, 0.3}, {1.5, 1.5}} {
+		cfg := Config{Seed: 3, Rate: 50, Calls: 50, ChatLength: s, CallLength: s, Patience: 60 * s, PatienceCV: c.cv, Duration: 400 * s, Languages: []string{"en"}}
+		var chats, calls []float64
+		for v := range chatsOf(cfg) {
+			chats = append(chats, v.patience.Seconds())
+		}
+		for v := range callsOf(cfg) {
+			calls = append(calls, v.patience.Seconds())
+		}
+		for name, xs := range map[string][]float64{"visitors": chats, "callers": calls} {
+			var sum, sq float64
+			for _, x := range xs {
+				sum += x
+			}
+			mean := sum / float64(len(xs))
+			for _, x := range xs {
+				sq += (x - mean) * (x - mean)
+			}
+			cv := math.Sqrt(sq/float64(len(xs)-1)) / mean
+			if len(xs) < 15000 || math.Abs(mean-60) > 0.05*60 || math.Abs(cv-c.wantCV) > 0.1*c.wantCV {
+				t.Errorf("--patience-cv %v: %d %s, patience mean %.2f s cv %.3f; want 60 s, cv %v", c.cv, len(xs), name, mean, cv, c.wantCV)
+			}
+		}
+	}
+	for v := range chatsOf(Config{Seed: 3, Rate: 50, ChatLength: s, Duration: 10 * s}) {
+		if v.patience != 0 {
+			t.Fatalf("without --patience, a visitor of patience %v", v.patience)
+		}
+	}
+}

@@ -140,6 +140,10 @@ func TestBadFlags(t *testing.T) {
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--calls", "NaN", "--duration", "1s"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--calls", "1", "--call-length", "-1s", "--duration", "1s"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--emails", "1", "--email-capacity", "-1", "--duration", "1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--patience-cv", "0.3"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--patience", "5s", "--patience-cv", "-0.3"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--patience", "5s", "--patience-cv", "NaN"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--patience", "5s", "--patience-cv", "11"},
 		{"--nope"},
 	} {
 		var out, errb bytes.Buffer

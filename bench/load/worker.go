@@ -28,6 +28,7 @@ type workerSpec struct {
 	MessageGap  time.Duration `json:"message_gap"`
 	AcceptDelay time.Duration `json:"accept_delay"`
 	Patience    time.Duration `json:"patience"`
+	PatienceCV  float64       `json:"patience_cv,omitempty"`
 	Languages   []string      `json:"languages"`
 	Seed        uint64        `json:"seed"`
 	Worker      int           `json:"worker"`
@@ -128,7 +129,7 @@ func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
 	spec := workerSpec{Addr: cfg.Addr, Rate: cfg.Rate / float64(n), Calls: cfg.Calls / float64(n), CallLength: cfg.CallLength,
 		Emails: cfg.Emails / float64(n), EmailLength: cfg.EmailLength, Duration: cfg.Duration, Drain: cfg.Drain,
 		VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
-		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
+		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, PatienceCV: cfg.PatienceCV, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
 		Setup: *setup}
 	spec.Setup.Agents = nil
 	for j := i; j < len(setup.Agents); j += n {
@@ -142,7 +143,7 @@ func (spec workerSpec) config() Config {
 	st := spec.Setup
 	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Calls: spec.Calls, CallLength: spec.CallLength,
 		Emails: spec.Emails, EmailLength: spec.EmailLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
-		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience,
+		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience, PatienceCV: spec.PatienceCV,
 		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
 	if cfg.AcceptDelay == 0 {
 		cfg.AcceptDelay = -1
