@@ -232,7 +232,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
 	backAfter := fs.Float64("back-after", 0, "manual: how long an agent the hub set away for missed offers takes to come back, seconds (default 60)")
 	fs.Func("wrapup", "after-contact work, seconds: the agent keeps the slot this long after each contact ends (0: none); with --media, per media", wrapup.parse)
-	patience := fs.Float64("patience", 0, "mean patience, seconds (0: no abandonment)")
+	patience := fs.Float64("patience", 0, "mean patience, seconds (0: no abandonment); with --history, the mean to draw answered contacts' patience past their wait from (exponential), in place of the history's estimate")
 	duration := fs.Float64("duration", DefaultDuration.Seconds(), "measured simulated time, seconds")
 	warmup := fs.Float64("warmup", -1, "simulated seconds before the measured window, not counted (default: a tenth of --duration)")
 	fs.Func("sl-threshold", "service level threshold T, seconds (answered within T; default 20); with --media, per media, e.g. voice=20,chat=60,email=14400", sl.parse)
@@ -247,7 +247,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	statuses := fs.String("statuses", "", "with --history: the agents' status log, saved from GET /v1/agent-statuses (its pages as they come); each interval then reports the agents available in it, and --schedule available staffs it with them")
 	profiles := fs.String("profiles", "", "with --history, --statuses and --schedule available: the server's agents, saved from GET /v1/agents; each agent on shift then serves their own queues, speaks their own languages and holds their own capacities")
 	tz := fs.String("tz", "UTC", "with --history: the time zone of --from, --to and the intervals' clock, e.g. Europe/Paris")
-	patienceDist := fs.String("patience-dist", "exponential", "with --history: how an answered contact's patience past its wait is drawn: exponential, with the abandons' mean, or observed: from the abandons' own distribution (Kaplan–Meier), exponential past the longest abandon")
+	patienceDist := fs.String("patience-dist", "observed", "with --history: how an answered contact's patience past its wait is drawn: observed, from the abandons' own distribution (Kaplan–Meier), exponential past the longest abandon; or exponential, with the abandons' mean")
 	if err = fs.Parse(args); err != nil {
 		return
 	}
@@ -257,7 +257,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *historyDir != "" {
-		if o.history, err = readHistoryFlags(*historyDir, *workspace, *from, *to, *tz, *patienceDist, *seed, set); err != nil {
+		if o.history, err = readHistoryFlags(*historyDir, *workspace, *from, *to, *tz, *patienceDist, *patience, *seed, set); err != nil {
 			return o, err
 		}
 		media = slices.Clone(o.history.Media)
@@ -524,11 +524,11 @@ func parseTeam(v string) (Team, error) {
 }
 
 // historyRefuses are the flags that --history gives itself.
-var historyRefuses = []string{"rate", "profile", "handle", "handle-dist", "handle-cv", "media", "queues", "languages", "patience", "wrapup", "duration", "warmup"}
+var historyRefuses = []string{"rate", "profile", "handle", "handle-dist", "handle-cv", "media", "queues", "languages", "wrapup", "duration", "warmup"}
 
 // readHistoryFlags reads the history of --history dir, with the
 // command line's other --history flags; set holds the flags given.
-func readHistoryFlags(dir, workspace, from, to, tz, patienceDist string, seed uint64, set map[string]bool) (*History, error) {
+func readHistoryFlags(dir, workspace, from, to, tz, patienceDist string, patience float64, seed uint64, set map[string]bool) (*History, error) {
 	if name := firstSet(set, historyRefuses...); name != "" {
 		return nil, fmt.Errorf("--%s with --history: the history gives it", name)
 	}
@@ -537,9 +537,16 @@ func readHistoryFlags(dir, workspace, from, to, tz, patienceDist string, seed ui
 		return nil, fmt.Errorf("--tz %q: %v", tz, err)
 	}
 	if patienceDist != "exponential" && patienceDist != "observed" {
-		return nil, fmt.Errorf("--patience-dist %q: want exponential or observed", patienceDist)
+		return nil, fmt.Errorf("--patience-dist %q: want observed or exponential", patienceDist)
 	}
-	o := HistoryOptions{Workspace: workspace, Location: loc, Seed: seed, ObservedPatience: patienceDist == "observed"}
+	if !(patience >= 0) || patience > 1e8 {
+		return nil, fmt.Errorf("--patience %g: want seconds, from 0 (the history's estimate) to 1e8", patience)
+	}
+	if patience > 0 && set["patience-dist"] && patienceDist == "observed" {
+		return nil, fmt.Errorf("--patience with --history draws answered contacts' patience exponential of that mean: not with --patience-dist observed")
+	}
+	o := HistoryOptions{Workspace: workspace, Location: loc, Seed: seed, ExponentialPatience: patienceDist == "exponential",
+		Patience: seconds(patience).Round(time.Millisecond)}
 	for _, t := range []struct {
 		name, v string
 		into    *time.Time

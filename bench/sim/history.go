@@ -30,13 +30,16 @@ import (
 // drawn, on the seed:
 //
 //   - Patience. An abandon's is its wait. An answered contact only shows
-//     that it would have waited longer than it did: it waits that, plus a
-//     draw from the patience left, exponential with the mean that the
-//     abandons give (the estimate with censored waits: all the waits over
-//     the abandons); or, with HistoryOptions.ObservedPatience, from the
-//     abandons' own distribution given that wait (Kaplan–Meier), which
-//     keeps callers who hang up after about a minute doing so. With no
-//     abandon, contacts wait as long as it takes.
+//     that it would have waited longer than it did: its patience is drawn
+//     from the abandons' own distribution given that wait (the
+//     Kaplan–Meier estimate), which keeps callers who hang up after about
+//     a minute doing so; past the longest abandon, and with
+//     HistoryOptions.ExponentialPatience throughout, the patience left is
+//     exponential with the mean that the abandons give (the estimate with
+//     censored waits: all the waits over the abandons). With
+//     HistoryOptions.Patience, it is exponential with the mean given, for
+//     a history of too few abandons to tell. With no abandon and none
+//     given, contacts wait as long as it takes.
 //   - An abandon's handle time, which it never had: one of its media's
 //     answered contacts', drawn.
 //
@@ -73,8 +76,13 @@ type History struct {
 	Patience time.Duration
 	Abandons int
 	// ObservedPatience: answered contacts' patience is drawn from the
-	// abandons' own distribution (HistoryOptions.ObservedPatience).
+	// abandons' own distribution (unless HistoryOptions.ExponentialPatience
+	// or GivenPatience).
 	ObservedPatience bool
+	// GivenPatience is HistoryOptions.Patience: when set, answered
+	// contacts' patience past their wait is drawn exponential with this
+	// mean, and the models take it, in place of Patience.
+	GivenPatience time.Duration
 	// Files is how many documents were read; Skipped counts those that
 	// are not contacts of the replay, by reason.
 	Files   int
@@ -160,10 +168,15 @@ type HistoryOptions struct {
 	Location *time.Location
 	// Seed seeds the draws.
 	Seed uint64
-	// ObservedPatience draws an answered contact's patience past its wait
+	// Patience, when set, is the mean of an answered contact's patience
+	// past its wait, drawn exponential, in place of the history's estimate:
+	// for a history of too few abandons to tell it.
+	Patience time.Duration
+	// ExponentialPatience draws an answered contact's patience past its
+	// wait exponential, with the mean of the censored estimate, instead of
 	// from the abandons' own distribution (the Kaplan–Meier estimate, with
-	// an exponential tail past the longest abandon) instead of exponential.
-	ObservedPatience bool
+	// an exponential tail past the longest abandon).
+	ExponentialPatience bool
 }
 
 // pastContact is what a contact of a history did: its arrival (seconds from
@@ -257,7 +270,8 @@ func ReadHistory(dir string, o HistoryOptions) (*History, error) {
 		y, m, d := cs[len(cs)-1].queued.In(loc).Date()
 		h.End = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 	}
-	h.ObservedPatience = o.ObservedPatience
+	h.ObservedPatience = !o.ExponentialPatience && o.Patience <= 0
+	h.GivenPatience = max(o.Patience, 0)
 	if err := h.build(cs, rand.New(rand.NewPCG(o.Seed, 0x68697374))); err != nil {
 		return nil, err
 	}
@@ -453,6 +467,9 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		h.Languages = append(h.Languages, LanguageShare{Language: l, Share: float64(langs[l])})
 	}
 	theta := h.Patience.Seconds()
+	if h.GivenPatience > 0 {
+		theta = h.GivenPatience.Seconds()
+	}
 	var observed *survival
 	if h.ObservedPatience && theta > 0 {
 		sv := newSurvival(waits, theta)
@@ -590,6 +607,9 @@ func (h *History) Config(base Config) Config {
 	c.Arrivals, c.Duration = h.Arrivals, h.End.Sub(h.Start)
 	c.Queues, c.Languages = h.Queues, h.Languages
 	c.Patience = h.Patience
+	if h.GivenPatience > 0 {
+		c.Patience = h.GivenPatience
+	}
 	c.HandleDist, c.HandleCV = Lognormal, h.HandleCV
 	if h.HandleCV < 0.01 {
 		c.HandleDist, c.HandleCV = Constant, 0
@@ -634,8 +654,18 @@ type HistoryReport struct {
 	// from Abandons abandons; HandleCV the handle times' spread.
 	Patience float64 `json:"patience"`
 	Abandons int     `json:"abandons"`
+	// PatienceLow and PatienceHigh bound the estimate's 95 % confidence
+	// interval, seconds: from few abandons, it is wide (patienceRange).
+	PatienceLow  float64 `json:"patience_low,omitempty"`
+	PatienceHigh float64 `json:"patience_high,omitempty"`
+	// PatienceGiven is the mean patience given in place of the estimate
+	// (--patience), seconds: answered contacts' was drawn exponential
+	// with it.
+	PatienceGiven float64 `json:"patience_given,omitempty"`
 	// ObservedPatience: an answered contact's patience past its wait was
-	// drawn from the abandons' own distribution (--patience-dist observed).
+	// drawn from the abandons' own distribution (--patience-dist observed,
+	// the default); false when it was drawn exponential or no contact
+	// abandoned.
 	ObservedPatience bool    `json:"observed_patience,omitempty"`
 	HandleCV         float64 `json:"handle_cv"`
 	// Observed is what the contacts met in the history, with the
@@ -659,6 +689,35 @@ type HistoryReport struct {
 	Roster *RosterReport `json:"roster,omitempty"`
 }
 
+// patienceText says how the replay drew patience: what the history
+// estimated, how well it knows it, and how answered contacts' was drawn.
+func (hr *HistoryReport) patienceText() string {
+	var est string
+	switch {
+	case hr.Abandons == 0:
+		est = "no contact abandoned"
+	case hr.Abandons == 1:
+		est = fmt.Sprintf("patience %.4g s on average, estimated from 1 abandon", hr.Patience)
+	default:
+		est = fmt.Sprintf("patience %.4g s on average, estimated from %d abandons", hr.Patience, hr.Abandons)
+	}
+	if hr.Abandons > 0 {
+		est += fmt.Sprintf(" (95 %% between %.3g and %.3g s if exponential)", hr.PatienceLow, hr.PatienceHigh)
+	}
+	switch {
+	case hr.PatienceGiven > 0:
+		return fmt.Sprintf("patience %.4g s on average as given (--patience), answered contacts' drawn exponential past their wait; %s", hr.PatienceGiven, est)
+	case hr.Abandons == 0:
+		return est + ": contacts wait as long as it takes (--patience S gives them a patience)"
+	case hr.PatienceHigh > 2*hr.PatienceLow:
+		est += ", too few abandons to know it well (--patience S gives it)"
+	}
+	if hr.ObservedPatience {
+		return est + "; answered contacts' drawn from the abandons' own distribution"
+	}
+	return est + "; answered contacts' drawn exponential"
+}
+
 // RosterReport is a replay's roster (Roster): how many agents on shift
 // had their own profile, how many the server no longer knew, how many were
 // left out, and in how many profiles (teams) the agents came.
@@ -680,7 +739,8 @@ func (h *History) Observe(r *Report) {
 	hr := &HistoryReport{Dir: h.Dir, Workspace: h.Workspace, From: h.Start.Format(time.RFC3339), To: h.End.Format(time.RFC3339),
 		Files: h.Files, Contacts: len(h.Arrivals), Skipped: skipped, Agents: h.Agents,
 		Patience: h.Patience.Seconds(), Abandons: h.Abandons, HandleCV: h.HandleCV,
-		ObservedPatience: h.ObservedPatience && h.Abandons > 0}
+		ObservedPatience: h.ObservedPatience && h.Abandons > 0, PatienceGiven: h.GivenPatience.Seconds()}
+	hr.PatienceLow, hr.PatienceHigh = patienceRange(h.Patience.Seconds(), h.Abandons)
 	// One pass over the contacts, into the tallies the simulated figures
 	// use: run-wide, each media's (in h.Media's order), each interval's,
 	// each language's (in r.Languages' order).
@@ -783,14 +843,7 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 	fmt.Fprintf(b, "history: %s, workspace %s\n", hr.Dir, hr.Workspace)
 	writeWrapped(b, "history: ", fmt.Sprintf("%s to %s: %d contacts of %d documents%s; %d agents took contacts",
 		hr.From, hr.To, hr.Contacts, hr.Files, skip, hr.Agents), noteWidth)
-	patience := "no contact abandoned: contacts wait as long as it takes"
-	if hr.Abandons > 0 {
-		patience = fmt.Sprintf("patience %.4g s on average, estimated from %d abandons", hr.Patience, hr.Abandons)
-		if hr.ObservedPatience {
-			patience += " (answered contacts' drawn from the abandons' own distribution)"
-		}
-	}
-	writeWrapped(b, "history: ", fmt.Sprintf("%s; handle times' cv %.3g", patience, hr.HandleCV), noteWidth)
+	writeWrapped(b, "history: ", fmt.Sprintf("%s; handle times' cv %.3g", hr.patienceText(), hr.HandleCV), noteWidth)
 	if hr.Statuses > 0 {
 		fmt.Fprintf(b, "history: the status log: %d changes of %d agents' status\n", hr.Statuses, hr.StatusesAgents)
 	}

@@ -377,7 +377,7 @@ func TestHistoryCommandLine(t *testing.T) {
 	if st := r.Intervals[11].Staffing; st == nil || st.Agents < 1 || r.Intervals[9].Agents != 0 || len(r.Input.Schedule) != 24 || r.Input.Schedule[12] != 0 {
 		t.Fatalf("staffed by the hour: schedule %v, last interval %+v", r.Input.Schedule, r.Intervals[11])
 	}
-	for _, args := range [][]string{{"--rate", "1"}, {"--handle", "60"}, {"--patience", "30"}, {"--duration", "60"}, {"--queues", "a=1"}} {
+	for _, args := range [][]string{{"--rate", "1"}, {"--handle", "60"}, {"--duration", "60"}, {"--queues", "a=1"}} {
 		var out, errs bytes.Buffer
 		if code := Main(append([]string{"--history", dir, "--agents", "3"}, args...), &out, &errs); code != 2 || !strings.Contains(errs.String(), "with --history: the history gives it") {
 			t.Errorf("%v: exit %d, %s", args, code, errs.String())
