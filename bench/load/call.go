@@ -22,7 +22,7 @@ import (
 // between them.
 //
 // With --patience a caller hangs up when no agent answered within a
-// patience drawn for it (exponential, as for visitors): once it is up, the
+// patience drawn for it (as for visitors: patienceOf): once it is up, the
 // connector reads the call (GET /v1/sessions/{id}) and, if it still waits
 // in the queue, posts its end by the customer, which the hub counts as
 // abandoned. A call answered by one of this process's agents once its 201

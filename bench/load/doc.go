@@ -6,7 +6,8 @@
 // tokens), connects A agents that accept offers after a delay and echo
 // every visitor message, and opens visitors as a Poisson process: each says
 // hello with its first message pipelined behind it, waits for an agent
-// (leaving after an exponential patience, when set), then sends messages at
+// (leaving after a patience, when set: exponential, or lognormal with
+// --patience-cv), then sends messages at
 // an exponential rhythm for an exponential chat length, and leaves.
 //
 // With --calls C it also hands voice calls to the hub as a telephony
