@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -692,30 +693,38 @@ type HistoryReport struct {
 // patienceText says how the replay drew patience: what the history
 // estimated, how well it knows it, and how answered contacts' was drawn.
 func (hr *HistoryReport) patienceText() string {
-	var est string
-	switch {
-	case hr.Abandons == 0:
-		est = "no contact abandoned"
-	case hr.Abandons == 1:
-		est = fmt.Sprintf("patience %.4g s on average, estimated from 1 abandon", hr.Patience)
-	default:
-		est = fmt.Sprintf("patience %.4g s on average, estimated from %d abandons", hr.Patience, hr.Abandons)
+	abandons := "1 abandon"
+	if hr.Abandons != 1 {
+		abandons = fmt.Sprintf("%d abandons", hr.Abandons)
 	}
-	if hr.Abandons > 0 {
-		est += fmt.Sprintf(" (95 %% between %.3g and %.3g s if exponential)", hr.PatienceLow, hr.PatienceHigh)
-	}
+	rng := fmt.Sprintf("(95 %% between %s and %s s if exponential)", sig3(hr.PatienceLow), sig3(hr.PatienceHigh))
 	switch {
+	case hr.PatienceGiven > 0 && hr.Abandons == 0:
+		return fmt.Sprintf("patience %.4g s on average as given (--patience), answered contacts' drawn exponential past their wait; no contact abandoned in the history", hr.PatienceGiven)
 	case hr.PatienceGiven > 0:
-		return fmt.Sprintf("patience %.4g s on average as given (--patience), answered contacts' drawn exponential past their wait; %s", hr.PatienceGiven, est)
+		return fmt.Sprintf("patience %.4g s on average as given (--patience), answered contacts' drawn exponential past their wait; the history estimated %.4g s from %s %s",
+			hr.PatienceGiven, hr.Patience, abandons, rng)
 	case hr.Abandons == 0:
-		return est + ": contacts wait as long as it takes (--patience S gives them a patience)"
-	case hr.PatienceHigh > 2*hr.PatienceLow:
+		return "no contact abandoned: contacts wait as long as it takes (--patience S gives them a patience)"
+	}
+	est := fmt.Sprintf("patience %.4g s on average, estimated from %s %s", hr.Patience, abandons, rng)
+	if hr.PatienceHigh > 2*hr.PatienceLow {
 		est += ", too few abandons to know it well (--patience S gives it)"
 	}
 	if hr.ObservedPatience {
 		return est + "; answered contacts' drawn from the abandons' own distribution"
 	}
 	return est + "; answered contacts' drawn exponential"
+}
+
+// sig3 is x to three significant digits, without an exponent: 4.71, 352,
+// 8110.
+func sig3(x float64) string {
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	p := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(x))))
+	return strconv.FormatFloat(math.Round(x*p)/p, 'f', -1, 64)
 }
 
 // RosterReport is a replay's roster (Roster): how many agents on shift

@@ -160,6 +160,11 @@ func TestPatienceRange(t *testing.T) {
 			t.Errorf("shape 1000 at %g: %g exactly, %g approximated", p, exact, approx)
 		}
 	}
+	for x, want := range map[float64]string{4.7123: "4.71", 352.4: "352", 8107.3: "8110", 0.012345: "0.0123", 65.81: "65.8", 0: "0"} {
+		if got := sig3(x); got != want {
+			t.Errorf("sig3(%g) = %s, want %s", x, got, want)
+		}
+	}
 	if lo, hi := patienceRange(10, 0); lo != 0 || hi != 0 {
 		t.Errorf("no abandon: %g to %g", lo, hi)
 	}
@@ -216,14 +221,14 @@ func TestGivenPatience(t *testing.T) {
 		t.Errorf("the estimate's report: %+v", r.History)
 	}
 	_, table = simulateMain(t, "--history", dir, "--agents", "18", "--quiet")
-	if line := strings.Join(strings.Fields(table), " "); !strings.Contains(line, fmt.Sprintf("estimated from %d abandons (95 %% between %.3g and %.3g s if exponential), too few abandons to know it well (--patience S gives it)", h.Abandons, lo, hi)) {
+	if line := strings.Join(strings.Fields(table), " "); !strings.Contains(line, fmt.Sprintf("estimated from %d abandons (95 %% between %s and %s s if exponential), too few abandons to know it well (--patience S gives it)", h.Abandons, sig3(lo), sig3(hi))) {
 		t.Errorf("the table does not say how little the abandons tell:\n%s", table)
 	}
 	r, _ = simulateMain(t, "--history", dir, "--agents", "18", "--patience", "60", "--json", "--quiet")
 	if r.History.PatienceGiven != 60 || r.History.ObservedPatience || r.Simulated.Abandoned != given.Abandoned || r.Simulated.ASA != given.ASA || r.Erlang.AbandonRate == 0 {
 		t.Errorf("--patience 60: %+v, abandoned %d, ASA %g; want %d, %g", r.History, r.Simulated.Abandoned, r.Simulated.ASA, given.Abandoned, given.ASA)
 	}
-	if _, table = simulateMain(t, "--history", dir, "--agents", "18", "--patience", "60", "--quiet"); !strings.Contains(strings.Join(strings.Fields(table), " "), "patience 60 s on average as given (--patience)") {
+	if _, table = simulateMain(t, "--history", dir, "--agents", "18", "--patience", "60", "--quiet"); !strings.Contains(strings.Join(strings.Fields(table), " "), "patience 60 s on average as given (--patience), answered contacts' drawn exponential past their wait; the history estimated") {
 		t.Errorf("the table does not say the patience was given:\n%s", table)
 	}
 	for _, args := range [][]string{{"--patience", "-1"}, {"--patience", "NaN"}, {"--patience", "60", "--patience-dist", "observed"}} {
@@ -248,5 +253,8 @@ func TestGivenPatience(t *testing.T) {
 	}
 	if r, _ = simulateMain(t, "--history", dir, "--agents", "12", "--patience", "60", "--quiet", "--json"); r.Simulated.Abandoned == 0 || r.History.PatienceGiven != 60 {
 		t.Errorf("no abandon, a patience given: %+v, replay abandoned %d", r.History, r.Simulated.Abandoned)
+	}
+	if _, table = simulateMain(t, "--history", dir, "--agents", "12", "--patience", "60", "--quiet"); !strings.Contains(strings.Join(strings.Fields(table), " "), "patience 60 s on average as given (--patience), answered contacts' drawn exponential past their wait; no contact abandoned in the history") {
+		t.Errorf("the table does not say the patience was given to a day without abandons:\n%s", table)
 	}
 }
