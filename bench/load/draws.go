@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/switchboardhq/switchboard/bench/sim"
 )
 
 // The bench's random draws come from streams seeded by --seed, so that a
@@ -65,9 +67,8 @@ func patienceOf(cfg Config, rng *rand.Rand) time.Duration {
 	if cfg.PatienceCV <= 0 {
 		return time.Duration(rng.ExpFloat64() * float64(cfg.Patience))
 	}
-	sigma2 := math.Log1p(cfg.PatienceCV * cfg.PatienceCV)
-	mu := math.Log(float64(cfg.Patience)) - sigma2/2
-	return time.Duration(math.Exp(mu + math.Sqrt(sigma2)*rng.NormFloat64()))
+	mu, sigma := sim.LognormalParams(float64(cfg.Patience), cfg.PatienceCV)
+	return time.Duration(math.Exp(mu + sigma*rng.NormFloat64()))
 }
 
 // callTalk is the talk time of call n of worker: exponential of mean

@@ -282,13 +282,20 @@ func pick(r *rand.Rand, cum []float64) int {
 // initHandles sets up handleTime for the run's distribution.
 func (d *driver) initHandles() {
 	if d.cfg.HandleDist == Lognormal {
-		// mean m and cv: σ² = ln(1 + cv²), μ = ln m − σ²/2
-		v := math.Log1p(d.cfg.HandleCV * d.cfg.HandleCV)
-		d.logSigma = math.Sqrt(v)
 		for _, m := range d.media {
-			d.logMu = append(d.logMu, math.Log(m.Handle.Seconds())-v/2)
+			var mu float64
+			mu, d.logSigma = LognormalParams(m.Handle.Seconds(), d.cfg.HandleCV)
+			d.logMu = append(d.logMu, mu)
 		}
 	}
+}
+
+// LognormalParams are the parameters of the log of a lognormal
+// distribution of the given mean and coefficient of variation:
+// σ² = ln(1 + cv²), μ = ln mean − σ²/2. A draw is exp(μ + σ·N(0, 1)).
+func LognormalParams(mean, cv float64) (mu, sigma float64) {
+	v := math.Log1p(cv * cv)
+	return math.Log(mean) - v/2, math.Sqrt(v)
 }
 
 // handleTime draws a handle time of media m from the run's distribution.

@@ -157,6 +157,15 @@ func (h *History) Working(iv time.Duration) []int {
 	return out
 }
 
+// meanPatience is the mean patience the replay draws with and the models
+// take: the one given, else the estimate.
+func (h *History) meanPatience() time.Duration {
+	if h.GivenPatience > 0 {
+		return h.GivenPatience
+	}
+	return h.Patience
+}
+
 // HistoryOptions choose the part of a History to replay.
 type HistoryOptions struct {
 	// Workspace is the workspace, a folder of the directory: "" for the
@@ -467,10 +476,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 	for _, l := range slices.Sorted(maps.Keys(langs)) {
 		h.Languages = append(h.Languages, LanguageShare{Language: l, Share: float64(langs[l])})
 	}
-	theta := h.Patience.Seconds()
-	if h.GivenPatience > 0 {
-		theta = h.GivenPatience.Seconds()
-	}
+	theta := h.meanPatience().Seconds()
 	var observed *survival
 	if h.ObservedPatience && theta > 0 {
 		sv := newSurvival(waits, theta)
@@ -607,10 +613,7 @@ func (h *History) Config(base Config) Config {
 	c := base
 	c.Arrivals, c.Duration = h.Arrivals, h.End.Sub(h.Start)
 	c.Queues, c.Languages = h.Queues, h.Languages
-	c.Patience = h.Patience
-	if h.GivenPatience > 0 {
-		c.Patience = h.GivenPatience
-	}
+	c.Patience = h.meanPatience()
 	c.HandleDist, c.HandleCV = Lognormal, h.HandleCV
 	if h.HandleCV < 0.01 {
 		c.HandleDist, c.HandleCV = Constant, 0

@@ -98,12 +98,12 @@ func gammaQuantile(d int, p float64) float64 {
 	if d > 1000 {
 		return wilsonHilferty(d, p)
 	}
-	cdf := func(x float64) float64 { // 1 − Σ_{k<d} e^−x x^k / k!
-		var sum float64
-		lx := math.Log(x)
-		for k := range d {
-			lg, _ := math.Lgamma(float64(k + 1))
-			sum += math.Exp(-x + float64(k)*lx - lg)
+	cdf := func(x float64) float64 { // 1 − Σ_{k<d} e^−x x^k / k!, each term's log from the last's
+		lt, lx := -x, math.Log(x)
+		sum := math.Exp(lt)
+		for k := 1; k < d; k++ {
+			lt += lx - math.Log(float64(k))
+			sum += math.Exp(lt)
 		}
 		return 1 - sum
 	}

@@ -64,14 +64,13 @@ func TestObservedPatience(t *testing.T) {
 	}
 	rnd := rand.New(rand.NewPCG(7, 7))
 	const rate, handle, patience, pcv = 0.5, 120.0, 60.0, 0.3
-	sigma2 := math.Log(1 + pcv*pcv)
-	mu := math.Log(patience) - sigma2/2
+	mu, sigma := LognormalParams(patience, pcv)
 	var arrivals []Arrival
 	at := 0.0
 	for range n {
 		at += rnd.ExpFloat64() / rate
 		arrivals = append(arrivals, Arrival{At: seconds(at), Media: presence.Chat, Handle: seconds(rnd.ExpFloat64() * handle),
-			Patience: seconds(math.Exp(mu + math.Sqrt(sigma2)*rnd.NormFloat64()))})
+			Patience: seconds(math.Exp(mu + sigma*rnd.NormFloat64()))})
 	}
 	day := Config{Agents: 62, Arrivals: arrivals, Handle: seconds(handle), Patience: seconds(patience),
 		SLThreshold: 20 * time.Second, Seed: 1}
