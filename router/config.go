@@ -200,16 +200,20 @@ func (q *Queue) Validate() error {
 // Config configures a Router. A zero field means the default documented on it.
 type Config struct {
 	// MissLimit is how many offers in a row an agent may let time out before
-	// being set away: 0 means 3.
+	// being set away: 0 means DefaultMissLimit.
 	MissLimit int
 	// Grace is how long an agent whose last socket dropped keeps their status:
 	// 0 means 30 s.
 	Grace time.Duration
 }
 
+// DefaultMissLimit is how many offers in a row an agent may let time out
+// before the hub sets them away, unless Config.MissLimit says otherwise.
+const DefaultMissLimit = 3
+
 func (c Config) missLimit() int {
 	if c.MissLimit <= 0 {
-		return 3
+		return DefaultMissLimit
 	}
 	return c.MissLimit
 }

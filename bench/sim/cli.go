@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,10 +95,12 @@ type options struct {
 	cfg     Config
 	targets Targets // zero: no staffing search
 	miss    float64 // --miss
-	json    bool
-	quiet   bool
-	html    string
-	history *History // --history: the run replays it
+	// missObserved: --miss observed, the rate the status log gives.
+	missObserved bool
+	json         bool
+	quiet        bool
+	html         string
+	history      *History // --history: the run replays it
 }
 
 // parseFlags reads the command line: times in seconds of simulated time.
@@ -125,13 +128,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
 	fraction := func(name, usage string, into *float64) {
 		fs.Func(name, usage, func(v string) error {
-			x, pct := strings.CutSuffix(strings.TrimSpace(v), "%")
-			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			f, err := ParseFraction(v)
 			if err != nil {
-				return fmt.Errorf("%q: want a fraction such as 0.8 or a percentage such as 80%%", v)
-			}
-			if pct {
-				f /= 100
+				return err
 			}
 			if !(f > 0) {
 				return fmt.Errorf("%q: want more than 0", v)
@@ -228,7 +227,17 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	accept := fs.String("accept", string(router.Auto), "accept mode: auto (the hub assigns) or manual (agents accept offers)")
 	acceptDelay := fs.Float64("accept-delay", 0, "manual: mean time an agent takes to accept an offer, seconds (exponential)")
 	acceptDist := fs.String("accept-dist", "", "manual: the accept delays' distribution, exponential (default) or constant (every offer accepted after --accept-delay)")
-	fraction("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%", &o.miss)
+	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history and --statuses, 'observed': the fraction the log's aways for missed offers give (3 in a row each), and --back-after the log's own", func(v string) error {
+		if o.missObserved = v == "observed"; o.missObserved {
+			return nil
+		}
+		f, err := ParseFraction(v)
+		if err == nil && !(f > 0) {
+			err = fmt.Errorf("%q: want more than 0", v)
+		}
+		o.miss = f
+		return err
+	})
 	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
 	backAfter := fs.Float64("back-after", 0, "manual: how long an agent the hub set away for missed offers takes to come back, seconds (default 60)")
 	fs.Func("wrapup", "after-contact work, seconds: the agent keeps the slot this long after each contact ends (0: none); with --media, per media", wrapup.parse)
@@ -268,6 +277,23 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		if o.history.Statuses, err = ReadStatuses(*statuses); err != nil {
 			return o, err
 		}
+	}
+	if o.missObserved {
+		switch {
+		case o.history == nil || len(o.history.Statuses) == 0:
+			return o, fmt.Errorf("--miss observed needs --history and --statuses: the rate is the status log's aways for missed offers")
+		case router.AcceptMode(*accept) != router.Manual:
+			return o, fmt.Errorf("--miss observed goes with --accept manual: only manual offers ring out")
+		}
+		e := o.history.EstimateMisses()
+		if !set["back-after"] && e.Backs > 0 {
+			*backAfter = e.BackAfter
+		}
+		e.Replayed = true
+		e.Miss = replayMiss(e.Rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
+		o.history.Misses, o.miss = &e, e.Miss
+	}
+	if o.history != nil && len(o.history.Statuses) > 0 {
 		// The replay's own misses set its agents away: the log's aways
 		// for missed offers are not taken a second time.
 		o.history.ReplaysMissed = router.AcceptMode(*accept) == router.Manual && o.miss > 0
@@ -598,4 +624,18 @@ func firstSet(set map[string]bool, names ...string) string {
 		}
 	}
 	return ""
+}
+
+// ParseFraction reads a fraction written as one (0.8) or as a percentage
+// (80%). The caller checks its range (NaN parses).
+func ParseFraction(v string) (float64, error) {
+	x, pct := strings.CutSuffix(strings.TrimSpace(v), "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q: want a fraction such as 0.8 or a percentage such as 80%%", v)
+	}
+	if pct {
+		f /= 100
+	}
+	return f, nil
 }

@@ -172,6 +172,12 @@ type Config struct {
 	// warm-up included, once it is answered or abandons: for tests and
 	// analyses beyond the Report.
 	OnCall func(Call)
+	// OnMissedAway, when set, is called from Run's goroutine when the hub
+	// sets an agent away for missed offers (back false), and when the
+	// agent sets themselves available again after BackAfter (back true),
+	// at seconds of simulated time: what a manual day's status log shows
+	// of its misses.
+	OnMissedAway func(agent string, at float64, back bool)
 }
 
 // HandleDist is a handle-time distribution.

@@ -27,7 +27,9 @@
 //     who missed it, and sets an agent who missed 3 in a row away; the
 //     driver brings them back after Config.BackAfter. The report counts
 //     the offers, and the contacts left waiting because every agent had
-//     missed them. The models know none of this.
+//     missed them. The models know none of this. A history's status log
+//     says how often its agents missed offers (History.EstimateMisses:
+//     the aways for 3 in a row against the offers taken).
 //
 // Agents may serve several chats at once (Config.Capacity): the models then
 // count each chat slot as an agent, which holds when a chat takes as long

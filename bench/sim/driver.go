@@ -589,6 +589,9 @@ func (d *driver) readFrames(i int) error {
 			if p.Status == presence.Away && p.Reason == router.ReasonMissed && !a.missedAway {
 				a.missedAway = true
 				d.offers.SetAway++
+				if d.cfg.OnMissedAway != nil {
+					d.cfg.OnMissedAway(a.id, d.now, false)
+				}
 				d.schedule(event{at: d.now + d.cfg.BackAfter.Seconds(), kind: evBack, agent: i})
 			}
 		}
@@ -663,7 +666,13 @@ func (d *driver) back(i int) error {
 		return nil
 	}
 	d.setClock()
-	return d.do(hub.SetPresence{Agent: a.id, Status: presence.Available})
+	if err := d.do(hub.SetPresence{Agent: a.id, Status: presence.Available}); err != nil {
+		return err
+	}
+	if d.cfg.OnMissedAway != nil {
+		d.cfg.OnMissedAway(a.id, d.now, true)
+	}
+	return nil
 }
 
 // abandon ends c by its visitor if it still waits (in the queue, or while

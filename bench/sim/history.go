@@ -105,6 +105,9 @@ type History struct {
 	// offers, which would otherwise be counted twice. What the history
 	// observed (Observe, Available) keeps them.
 	ReplaysMissed bool
+	// Misses is what the status log said of the offers that rang out,
+	// when the replay's agents miss offers at that rate (--miss observed).
+	Misses *MissEstimate
 
 	past     []pastContact
 	work     []workSpan
@@ -688,6 +691,10 @@ type HistoryReport struct {
 	// of taking the agents off shift for them.
 	MissedAways   int  `json:"missed_aways,omitempty"`
 	ReplaysMissed bool `json:"replays_missed,omitempty"`
+	// Misses is the fraction of offers that rang out, estimated from the
+	// log's aways for missed offers (History.EstimateMisses): given when
+	// the log has such aways, or with --miss observed.
+	Misses *MissEstimate `json:"misses,omitempty"`
 	// Roster is what the agents' own profiles gave the replay, when given
 	// (--profiles, History.Profiles).
 	Roster *RosterReport `json:"roster,omitempty"`
@@ -807,6 +814,13 @@ func (h *History) Observe(r *Report) {
 		available = h.available(shifts, seconds(r.Input.Interval))
 		hr.MissedAways = h.missedAways()
 		hr.ReplaysMissed = h.ReplaysMissed && hr.MissedAways > 0
+		if h.Misses != nil {
+			e := *h.Misses
+			hr.Misses = &e
+		} else if hr.MissedAways > 0 {
+			e := h.EstimateMisses()
+			hr.Misses = &e
+		}
 		agents := map[string]bool{}
 		for _, e := range h.Statuses {
 			agents[e.Agent] = true
@@ -869,6 +883,9 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 			how = "the replay keeps them on shift and sets them away for its own misses (--miss)"
 		}
 		writeWrapped(b, "history: ", fmt.Sprintf("the hub set agents away for missed offers %s; %s", times, how), noteWidth)
+	}
+	if hr.Misses != nil {
+		writeWrapped(b, "history: ", hr.Misses.text(), noteWidth)
 	}
 	if hr.Roster != nil {
 		writeWrapped(b, "history: ", "the roster: "+hr.Roster.text, noteWidth)

@@ -430,7 +430,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if in.AcceptDist == string(Constant) {
 			accept = fmt.Sprintf("%g s to accept, always", in.AcceptDelay)
 		}
-		fmt.Fprintf(&b, "manual accept: %s, %g %% of offers missed, offers ring %g s, an agent set away for 3 missed in a row is back after %g s\n",
+		fmt.Fprintf(&b, "manual accept: %s, %.4g %% of offers missed, offers ring %g s, an agent set away for 3 missed in a row is back after %.4g s\n",
 			accept, 100*in.Miss, in.OfferTimeout, in.BackAfter)
 	}
 	load := "erlangs"
@@ -507,8 +507,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "observed in the history: answered %d, abandoned %d (%s)\n", seen.Answered, seen.Abandoned, missing)
 	}
 	if o := r.Offers; o != nil {
-		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s); agents set away for missed offers %d times\n",
-			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), o.SetAway)
+		times := fmt.Sprintf("%d times", o.SetAway)
+		if o.SetAway == 1 {
+			times = "once"
+		}
+		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s); agents set away for missed offers %s\n",
+			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), times)
 		if o.Stranded > 0 && !r.shifts {
 			fmt.Fprintf(&b, "%d contacts were left waiting: every agent had missed them, and a missed contact is not offered to its agent again\n", o.Stranded)
 		}
