@@ -9,10 +9,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // agent is one agent desktop: it accepts every offer after the accept
-// delay, echoes every visitor message, answers every email assigned to it
+// delay (but a fraction Config.Miss it lets ring out, and it comes back
+// Config.BackAfter after the hub set it away for them), echoes every visitor message, answers every email assigned to it
 // (email.go), and wraps up every ended session.
 type agent struct {
 	r    *runner
@@ -26,6 +29,7 @@ type agent struct {
 	// first (its visitor or caller gave up).
 	ringing map[string]*time.Timer
 	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
+	away    bool            // set away for missed offers, until its next offer
 	rng     *rand.Rand      // email handle times, and talk times of calls not the bench's (under mu)
 }
 
@@ -93,12 +97,17 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 // reads, and a visitor's messages.
 var agentReads = reads("visitor", "welcome", "offer", "ack", "error", "offer_revoked")
 
-// agentSkips is an agent socket's sock.skip: agentReads, and a session's
-// card only once it is finished and not yet wrapped up; the cards of every
-// other change are most of what an agent socket receives, by bytes.
+// agentSkips is an agent socket's sock.skip: agentReads, a session's card
+// only once it is finished and not yet wrapped up (the cards of every
+// other change are most of what an agent socket receives, by bytes), and
+// the agent's own presence only when the hub set it away for missed
+// offers (not each change of its load).
 func agentSkips(t string, b []byte) bool {
-	if t == "card" {
+	switch t {
+	case "card":
 		return !bytes.Contains(b, []byte(`"state_name":"finished"`)) || bytes.Contains(b, []byte(`"wrapup_code":`))
+	case "presence":
+		return !bytes.Contains(b, []byte(`"`+router.ReasonMissed+`"`))
 	}
 	return agentReads(t, b)
 }
@@ -146,6 +155,16 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			}
 			return
 		}
+		if r.cfg.Miss > 0 {
+			a.mu.Lock()
+			a.away = false // offered: available again
+			miss := a.rng.Float64() < r.cfg.Miss
+			a.mu.Unlock()
+			if miss { // it rings out: the hub offers the contact on
+				r.missed.Add(1)
+				return
+			}
+		}
 		ref := "acc-" + o.ID
 		if kind == workCall {
 			ref = "call-" + o.ID
@@ -188,6 +207,26 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		delete(a.sent, f.Ref)
 		a.mu.Unlock()
 		r.fail(agentErrKind(f))
+	case "presence":
+		if f.Status != "away" || f.Reason != router.ReasonMissed {
+			return
+		}
+		a.mu.Lock()
+		already := a.away // its load changed while away: the same away
+		a.away = true
+		a.mu.Unlock()
+		if already {
+			return
+		}
+		r.setAway.Add(1)
+		time.AfterFunc(r.cfg.BackAfter, func() {
+			if ctx.Err() != nil {
+				return
+			}
+			if err := a.s.send(ctx, map[string]any{"type": "presence", "status": "available"}); err != nil && ctx.Err() == nil {
+				r.fail(errKind("agent_presence", err))
+			}
+		})
 	case "offer_revoked":
 		r.revoked.Add(1)
 		var id string

@@ -85,6 +85,17 @@ type Config struct {
 	// coefficient of variation around the mean Patience (callers who hang
 	// up after about a minute: 0.3); 0 draws it exponential.
 	PatienceCV float64
+	// Miss is the fraction of offers (chats and calls) agents let ring
+	// out, each drawn on its own: the hub then offers the contact to the
+	// next agent, and sets an agent who missed 3 in a row away. 0: none.
+	Miss float64
+	// BackAfter is how long an agent the hub set away for missed offers
+	// takes to set themselves available again: 0 means
+	// DefaultBackAfter. Only with Miss.
+	BackAfter time.Duration
+	// OfferTimeout is how long the bench queue's offers ring (the queue's
+	// offer_timeout): 0 leaves the server's default (20 s).
+	OfferTimeout time.Duration
 	// Capacity is each agent's chat capacity: 0 means DefaultCapacity.
 	Capacity int
 	// Languages are the agents' primary languages, dealt round robin, and
@@ -168,6 +179,15 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --patience-cv %v (want 0 for exponential, or up to %v)", ErrConfig, c.PatienceCV, MaxPatienceCV)
 	case c.PatienceCV > 0 && c.Patience == 0:
 		return c, fmt.Errorf("%w: --patience-cv needs --patience (the mean)", ErrConfig)
+	case !(c.Miss >= 0 && c.Miss <= MaxMiss):
+		return c, fmt.Errorf("%w: --miss %v (a fraction of the offers, 0 to %v)", ErrConfig, c.Miss, MaxMiss)
+	case c.BackAfter < 0 || c.BackAfter > 0 && c.Miss == 0:
+		return c, fmt.Errorf("%w: --back-after %v (want > 0, with --miss)", ErrConfig, c.BackAfter)
+	case c.OfferTimeout < 0 || c.OfferTimeout > 0 && c.OfferTimeout < time.Second:
+		return c, fmt.Errorf("%w: --offer-timeout %v (want 1s or more)", ErrConfig, c.OfferTimeout)
+	}
+	if c.Miss > 0 && c.BackAfter == 0 {
+		c.BackAfter = DefaultBackAfter
 	}
 	if c.Drain <= 0 {
 		c.Drain = 10 * time.Second
@@ -202,6 +222,13 @@ func (c Config) withDefaults() (Config, error) {
 	c.Languages = c.languages()
 	return c, nil
 }
+
+// MaxMiss bounds --miss: at 1 no offer would ever be taken.
+const MaxMiss = 0.99
+
+// DefaultBackAfter is how long an agent set away for missed offers takes
+// to come back, as the simulator's (sim.Config.BackAfter).
+const DefaultBackAfter = 60 * time.Second
 
 // MaxPatienceCV bounds --patience-cv: past it nearly every draw is far
 // below the mean and a rare one far above.

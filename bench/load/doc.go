@@ -3,8 +3,10 @@
 //
 // It sets up its own workspace through the HTTP API (PUT
 // /v1/workspaces/{id} with the admin key, then a queue, agents and their
-// tokens), connects A agents that accept offers after a delay and echo
-// every visitor message, and opens visitors as a Poisson process: each says
+// tokens), connects A agents that accept offers after a delay (but let a
+// share --miss of them ring out, coming back --back-after once the hub
+// set them away for 3 in a row; the queue's offers ring --offer-timeout)
+// and echo every visitor message, and opens visitors as a Poisson process: each says
 // hello with its first message pipelined behind it, waits for an agent
 // (leaving after a patience, when set: exponential, or lognormal with
 // --patience-cv), then sends messages at

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -40,18 +41,7 @@ func TestHistoryOfABenchRun(t *testing.T) {
 		t.Fatalf("visitors %d, calls %d, emails %d, abandoned %d + %d", res.Visitors, res.Calls, res.Emails, res.Abandoned, res.CallsAbandoned)
 	}
 	// Every session's document is written once it ends.
-	ws := filepath.Join(exports, res.Workspace)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		files, _ := filepath.Glob(filepath.Join(ws, "*.json"))
-		if int64(len(files)) >= contacts {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d documents exported for %d contacts", len(files), contacts)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitExports(t, exports, res.Workspace, contacts)
 
 	h, err := sim.ReadHistory(exports, sim.HistoryOptions{Workspace: res.Workspace})
 	if err != nil {
@@ -98,22 +88,7 @@ func TestHistoryOfABenchRun(t *testing.T) {
 
 	// The agents' status log, a page of one at a time, saved as it comes,
 	// staffs the replay minute by minute (--schedule available).
-	var log bytes.Buffer
-	for cursor, pages := "", 0; ; pages++ {
-		code, body := apiGet(t, addr, res.Workspace, "/v1/agent-statuses?limit=1&cursor="+url.QueryEscape(cursor))
-		var page struct{ Cursor string }
-		if code != 200 || json.Unmarshal(body, &page) != nil || pages > 100 {
-			t.Fatalf("the status log after %q: %d %s", cursor, code, body)
-		}
-		log.Write(append(body, '\n'))
-		if cursor = page.Cursor; cursor == "" {
-			break
-		}
-	}
-	statuses := filepath.Join(t.TempDir(), "statuses.json")
-	if err := os.WriteFile(statuses, log.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	statuses := saveStatuses(t, addr, res.Workspace, 1)
 	start := h.Start.Add(h.Arrivals[0].At).Truncate(time.Minute)
 	out.Reset()
 	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses,
@@ -179,6 +154,111 @@ func TestHistoryOfABenchRun(t *testing.T) {
 		if code := sim.Main([]string{"--history", exports, "--agents", "2", "--capacity", "chat=2,email=5", "--quiet"}, &table, &errb); code == 0 {
 			t.Log("\n" + table.String())
 		}
+	}
+}
+
+// saveStatuses saves the status log of workspace ws from the server at
+// addr, its pages of limit entries one after the other as they come, to
+// a new file: its path.
+func saveStatuses(t *testing.T, addr, ws string, limit int) string {
+	t.Helper()
+	var log bytes.Buffer
+	for cursor, pages := "", 0; ; pages++ {
+		code, body := apiGet(t, addr, ws, fmt.Sprintf("/v1/agent-statuses?limit=%d&cursor=%s", limit, url.QueryEscape(cursor)))
+		var page struct{ Cursor string }
+		if code != 200 || json.Unmarshal(body, &page) != nil || pages > 10000 {
+			t.Fatalf("the status log after %q: %d %s", cursor, code, body)
+		}
+		log.Write(append(body, '\n'))
+		if cursor = page.Cursor; cursor == "" {
+			break
+		}
+	}
+	path := filepath.Join(t.TempDir(), "statuses.json")
+	if err := os.WriteFile(path, log.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestMissesInTheLog: the bench's agents let half of their offers ring
+// out; the real hub sets an agent who missed 3 in a row away, the agent
+// comes back 2 s later, and the server's status log shows each away and
+// return. simulate --history --statuses --miss observed reads them: as
+// many aways as the run counted, the time to come back, and a rate.
+func TestMissesInTheLog(t *testing.T) {
+	exports := t.TempDir()
+	addr := startServerWith(t, server.Config{ExportDir: exports, ExportDelay: -1})
+	cfg := Config{Addr: addr, AdminKey: "k", Agents: 8, Capacity: 2, Rate: 8, Duration: 8 * time.Second, Seed: 4,
+		ChatLength: 300 * time.Millisecond, MessageGap: 100 * time.Millisecond, AcceptDelay: 20 * time.Millisecond,
+		Miss: 0.5, BackAfter: 2 * time.Second, OfferTimeout: time.Second, Drain: 15 * time.Second}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyLeaveRaces(t, res.Errors, true, false)
+	if res.OffersMissed == 0 || res.SetAway == 0 || res.ChatsIdeal != nil || res.Simulated == nil || res.Simulated.Chats == nil {
+		t.Fatalf("offers missed %d, set away %d; ideal %v, simulated %+v", res.OffersMissed, res.SetAway, res.ChatsIdeal, res.Simulated)
+	}
+	// A visitor whose offers every agent missed waits on: the hub never
+	// offers a contact again to an agent who missed it. Its document is
+	// not written until it leaves.
+	waitExports(t, exports, res.Workspace, res.Chats)
+	statuses := saveStatuses(t, addr, res.Workspace, 50)
+	entries, err := sim.ReadStatuses(statuses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An agent set away less than 2 s before the run ended left before
+	// coming back: the log then says offline, once its grace is over.
+	aways, backs, since := 0, 0, map[string]time.Time{}
+	for _, e := range entries {
+		if at, ok := since[e.Agent]; ok && e.Status != "offline" {
+			delete(since, e.Agent)
+			backs++
+			if back := e.At.Sub(at); e.Status != "available" || back < 2*time.Second || back > 3*time.Second {
+				t.Errorf("%s set away at %s: then %s after %v", e.Agent, at.Format(time.StampMilli), e.Status, back)
+			}
+		}
+		if e.Status == "away" && e.Reason == "missed_offers" {
+			aways++
+			since[e.Agent] = e.At
+		}
+	}
+	if int64(aways) != res.SetAway || backs == 0 {
+		t.Errorf("the log has %d aways for missed offers and %d returns, the run counted %d aways", aways, backs, res.SetAway)
+	}
+	var out, errb bytes.Buffer
+	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--agents", "8", "--capacity", "2",
+		"--accept", "manual", "--accept-delay", "0.02", "--accept-dist", "constant", "--offer-timeout", "1", "--miss", "observed", "--quiet", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("simulate --miss observed: exit %d: %s", code, errb.String())
+	}
+	var r sim.Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	e := r.History.Misses
+	if e == nil || int64(e.Aways) != res.SetAway || e.Backs != backs || !(e.BackAfter >= 2 && e.BackAfter < 3) || !(e.Rate > 0) ||
+		r.Input.Miss != e.Rate || math.Abs(r.Input.BackAfter-e.BackAfter) > 1e-6 {
+		t.Errorf("the estimate %+v; the input %+v", e, r.Input)
+	}
+	t.Logf("the run: %d visitors, %d chats, %d offers let ring out, set away %d times; the log: %+v", res.Visitors, res.Chats, res.OffersMissed, res.SetAway, *e)
+}
+
+// waitExports waits for n session documents of workspace ws in the
+// exports directory.
+func waitExports(t *testing.T, exports, ws string, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(exports, ws, "*.json"))
+		if int64(len(files)) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d documents exported for %d contacts", len(files), n)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

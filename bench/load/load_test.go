@@ -144,6 +144,13 @@ func TestBadFlags(t *testing.T) {
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--patience", "5s", "--patience-cv", "-0.3"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--patience", "5s", "--patience-cv", "NaN"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--patience", "5s", "--patience-cv", "11"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss", "1"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss", "-5%"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss", "NaN"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss", "x"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--back-after", "10s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss", "5%", "--back-after", "-1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--offer-timeout", "500ms"},
 		{"--nope"},
 	} {
 		var out, errb bytes.Buffer

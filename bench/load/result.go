@@ -54,7 +54,11 @@ type Result struct {
 	Abandoned int64 `json:"abandoned"`
 	Dropped   int64 `json:"dropped"`
 	Revoked   int64 `json:"offers_revoked"`
-	Messages  int64 `json:"messages"`
+	// OffersMissed are the offers agents let ring out (--miss); SetAway
+	// the times the hub set an agent away for missing 3 in a row.
+	OffersMissed int64 `json:"offers_missed,omitempty"`
+	SetAway      int64 `json:"set_away,omitempty"`
+	Messages     int64 `json:"messages"`
 	// Calls were posted and stored (201); CallsAnswered accepted by an
 	// agent; CallsEnded hung up, ended by the hub and wrapped up.
 	Calls         int64 `json:"calls"`
@@ -64,11 +68,12 @@ type Result struct {
 	// (--patience).
 	CallsAbandoned int64 `json:"calls_abandoned"`
 	// CallsIdeal is what an ideal queue makes of the same calls with as
-	// many agents (ideal.go): set for runs of calls alone.
+	// many agents (ideal.go): set for runs of calls alone whose agents
+	// miss no offer.
 	CallsIdeal *IdealCalls `json:"calls_ideal,omitempty"`
 	// ChatsIdeal is what an ideal queue makes of the same visitors with
 	// as many chat slots (ideal.go): set for runs of chats alone that
-	// dropped no visitor.
+	// dropped no visitor and whose agents miss no offer.
 	ChatsIdeal *IdealChats `json:"chats_ideal,omitempty"`
 	// Simulated is what the simulator makes of the same visitors, callers,
 	// emails and agents (simulated.go): set for runs that dropped no
@@ -115,6 +120,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		DurationSec: elapsed.Seconds(), Workers: 1, AgentConnectSec: connectTime.Seconds(),
 		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
 		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
+		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(),
 		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
 		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver,
 			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent,
@@ -192,6 +198,8 @@ func (res *Result) merge(o *Result) {
 	res.Abandoned += o.Abandoned
 	res.Dropped += o.Dropped
 	res.Revoked += o.Revoked
+	res.OffersMissed += o.OffersMissed
+	res.SetAway += o.SetAway
 	res.Messages += o.Messages
 	res.FramesIn += o.FramesIn
 	res.FramesOut += o.FramesOut
@@ -237,6 +245,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 		res.Agents, res.AgentConnectSec, res.ConnectPerSec, res.SocketsMax, res.ClientKiBPerSocket)
 	fmt.Fprintf(&b, "visitors %d, chats %d, finished %d, abandoned %d, dropped %d, offers revoked %d, messages %d\n",
 		res.Visitors, res.Chats, res.Finished, res.Abandoned, res.Dropped, res.Revoked, res.Messages)
+	if res.OffersMissed > 0 || res.SetAway > 0 {
+		fmt.Fprintf(&b, "offers let ring out %d (--miss); agents set away for 3 in a row %d times\n", res.OffersMissed, res.SetAway)
+	}
 	// beside writes what a reference (an ideal queue, the simulator) made
 	// of the run's customers, against the run's own abandon rate.
 	beside := func(what string, answered, abandoned, of, hereAbandoned, hereOf int64) {

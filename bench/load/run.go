@@ -36,6 +36,9 @@ type runner struct {
 	framesIn, framesOut                                     atomic.Int64
 	chats, messages, arrivals, abandoned, dropped, finished atomic.Int64
 	revoked                                                 atomic.Int64
+	// missed counts the offers agents let ring out (Config.Miss), setAway
+	// the times the hub set one away for them.
+	missed, setAway atomic.Int64
 	// posting counts the calls and emails whose POST is out.
 	posting                                atomic.Int64
 	callsPosted, callsAnswered, callsEnded atomic.Int64

@@ -117,7 +117,7 @@ func (st *Setup) widgetKey(n int) string { return st.WidgetKeys[n%len(st.WidgetK
 
 // prepare creates a fresh workspace with enough widget keys for the rate
 // (one per widgetKeyRate visitors per second), the bench queue
-// (manual accept, single offers) and cfg.Agents agents with their tokens,
+// (manual accept, single offers, ringing cfg.OfferTimeout when set) and cfg.Agents agents with their tokens,
 // who take a call at a time when the run posts calls, and
 // cfg.EmailCapacity emails when it posts emails.
 func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
@@ -141,6 +141,9 @@ func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 		st.APIKey = cfg.AdminKey
 	}
 	q := map[string]any{"name": "Bench", "accept_mode": "manual", "offer_mode": "single", "wrapup_timeout": 30}
+	if cfg.OfferTimeout > 0 {
+		q["offer_timeout"] = cfg.OfferTimeout.Seconds()
+	}
 	if err := ws.call(ctx, http.MethodPut, "/v1/queues/"+QueueID, q, nil); err != nil {
 		return nil, fmt.Errorf("creating queue: %w", err)
 	}

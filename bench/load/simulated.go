@@ -114,7 +114,8 @@ func simConfig(workers []Config, agents int, slots presence.Capacity) (sim.Confi
 		return sim.Config{}, false
 	}
 	cfg := sim.Config{Agents: agents, Handle: w0.ChatLength, Accept: router.Manual, AcceptDelay: max(w0.AcceptDelay, 0), InterleaveTeams: true,
-		AcceptDist: sim.Constant, Patience: w0.Patience, Duration: w0.Duration, Seed: w0.Seed}
+		AcceptDist: sim.Constant, Patience: w0.Patience, Duration: w0.Duration, Seed: w0.Seed,
+		Miss: w0.Miss, BackAfter: w0.BackAfter, OfferTimeout: w0.OfferTimeout}
 	count := map[string]int{}
 	for i := range agents {
 		count[presence.BaseLanguage(w0.agentLanguage(i))]++

@@ -23,7 +23,8 @@ type frame struct {
 	Code    string          `json:"code"`
 	Session string          `json:"session"`
 	Reason  string          `json:"reason"`
-	Offer   json.RawMessage `json:"offer"` // an object in offer, a string in offer_revoked
+	Status  string          `json:"status"` // an agent's, in presence
+	Offer   json.RawMessage `json:"offer"`  // an object in offer, a string in offer_revoked
 	Card    *struct {
 		Session    string `json:"session"`
 		StateName  string `json:"state_name"`

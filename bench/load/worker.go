@@ -29,10 +29,15 @@ type workerSpec struct {
 	AcceptDelay time.Duration `json:"accept_delay"`
 	Patience    time.Duration `json:"patience"`
 	PatienceCV  float64       `json:"patience_cv,omitempty"`
-	Languages   []string      `json:"languages"`
-	Seed        uint64        `json:"seed"`
-	Worker      int           `json:"worker"`
-	Setup       Setup         `json:"setup"`
+	Miss        float64       `json:"miss,omitempty"`
+	BackAfter   time.Duration `json:"back_after,omitempty"`
+	// OfferTimeout is the queue's, set up by the parent: the simulator's
+	// replay of the run reads it from the workers' configs.
+	OfferTimeout time.Duration `json:"offer_timeout,omitempty"`
+	Languages    []string      `json:"languages"`
+	Seed         uint64        `json:"seed"`
+	Worker       int           `json:"worker"`
+	Setup        Setup         `json:"setup"`
 	// Hold and Visitors make a hold run (hold.go): the worker says "held
 	// AGENTS VISITORS" on stdout once its sockets are up and holds them
 	// until its stdin ends.
@@ -130,7 +135,7 @@ func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
 		Emails: cfg.Emails / float64(n), EmailLength: cfg.EmailLength, Duration: cfg.Duration, Drain: cfg.Drain,
 		VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
 		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, PatienceCV: cfg.PatienceCV, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
-		Setup: *setup}
+		Miss: cfg.Miss, BackAfter: cfg.BackAfter, OfferTimeout: cfg.OfferTimeout, Setup: *setup}
 	spec.Setup.Agents = nil
 	for j := i; j < len(setup.Agents); j += n {
 		spec.Setup.Agents = append(spec.Setup.Agents, setup.Agents[j])
@@ -144,6 +149,7 @@ func (spec workerSpec) config() Config {
 	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Calls: spec.Calls, CallLength: spec.CallLength,
 		Emails: spec.Emails, EmailLength: spec.EmailLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
 		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience, PatienceCV: spec.PatienceCV,
+		Miss: spec.Miss, BackAfter: spec.BackAfter, OfferTimeout: spec.OfferTimeout,
 		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
 	if cfg.AcceptDelay == 0 {
 		cfg.AcceptDelay = -1
