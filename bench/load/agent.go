@@ -14,8 +14,9 @@ import (
 )
 
 // agent is one agent desktop: it accepts every offer after the accept
-// delay (but a fraction Config.Miss it lets ring out, and it comes back
-// Config.BackAfter after the hub set it away for them), echoes every visitor message, answers every email assigned to it
+// delay (but lets a share Config.Miss ring out, and comes back
+// Config.BackAfter after the hub set it away for missing 3 in a row),
+// echoes every visitor message, answers every email assigned to it
 // (email.go), and wraps up every ended session.
 type agent struct {
 	r    *runner
@@ -155,15 +156,13 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			}
 			return
 		}
-		if r.cfg.Miss > 0 {
-			a.mu.Lock()
-			a.away = false // offered: available again
-			miss := a.rng.Float64() < r.cfg.Miss
-			a.mu.Unlock()
-			if miss { // it rings out: the hub offers the contact on
-				r.missed.Add(1)
-				return
-			}
+		a.mu.Lock()
+		a.away = false // offered: available again
+		miss := r.cfg.Miss > 0 && a.rng.Float64() < r.cfg.Miss
+		a.mu.Unlock()
+		if miss { // it rings out: the hub offers the contact on
+			r.missed.Add(1)
+			return
 		}
 		ref := "acc-" + o.ID
 		if kind == workCall {

@@ -90,8 +90,9 @@ type Config struct {
 	// next agent, and sets an agent who missed 3 in a row away. 0: none.
 	Miss float64
 	// BackAfter is how long an agent the hub set away for missed offers
-	// takes to set themselves available again: 0 means
-	// DefaultBackAfter. Only with Miss.
+	// takes to set themselves available again: 0 means DefaultBackAfter
+	// with Miss; without, the agent only missed offers because its
+	// accepts came too late (a machine too busy), and comes back at once.
 	BackAfter time.Duration
 	// OfferTimeout is how long the bench queue's offers ring (the queue's
 	// offer_timeout): 0 leaves the server's default (20 s).
