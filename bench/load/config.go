@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/switchboardhq/switchboard/bench/sim"
 	"github.com/switchboardhq/switchboard/presence"
 )
 
@@ -90,7 +91,7 @@ type Config struct {
 	// next agent, and sets an agent who missed 3 in a row away. 0: none.
 	Miss float64
 	// BackAfter is how long an agent the hub set away for missed offers
-	// takes to set themselves available again: 0 means DefaultBackAfter
+	// takes to set themselves available again: 0 means sim.DefaultBackAfter
 	// with Miss; without, the agent only missed offers because its
 	// accepts came too late (a machine too busy), and comes back at once.
 	BackAfter time.Duration
@@ -180,15 +181,15 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --patience-cv %v (want 0 for exponential, or up to %v)", ErrConfig, c.PatienceCV, MaxPatienceCV)
 	case c.PatienceCV > 0 && c.Patience == 0:
 		return c, fmt.Errorf("%w: --patience-cv needs --patience (the mean)", ErrConfig)
-	case !(c.Miss >= 0 && c.Miss <= MaxMiss):
-		return c, fmt.Errorf("%w: --miss %v (a fraction of the offers, 0 to %v)", ErrConfig, c.Miss, MaxMiss)
+	case !(c.Miss >= 0 && c.Miss <= sim.MaxMiss):
+		return c, fmt.Errorf("%w: --miss %v (a fraction of the offers, 0 to %v)", ErrConfig, c.Miss, sim.MaxMiss)
 	case c.BackAfter < 0 || c.BackAfter > 0 && c.Miss == 0:
 		return c, fmt.Errorf("%w: --back-after %v (want > 0, with --miss)", ErrConfig, c.BackAfter)
 	case c.OfferTimeout < 0 || c.OfferTimeout > 0 && c.OfferTimeout < time.Second:
 		return c, fmt.Errorf("%w: --offer-timeout %v (want 1s or more)", ErrConfig, c.OfferTimeout)
 	}
 	if c.Miss > 0 && c.BackAfter == 0 {
-		c.BackAfter = DefaultBackAfter
+		c.BackAfter = sim.DefaultBackAfter
 	}
 	if c.Drain <= 0 {
 		c.Drain = 10 * time.Second
@@ -223,13 +224,6 @@ func (c Config) withDefaults() (Config, error) {
 	c.Languages = c.languages()
 	return c, nil
 }
-
-// MaxMiss bounds --miss: at 1 no offer would ever be taken.
-const MaxMiss = 0.99
-
-// DefaultBackAfter is how long an agent set away for missed offers takes
-// to come back, as the simulator's (sim.Config.BackAfter).
-const DefaultBackAfter = 60 * time.Second
 
 // MaxPatienceCV bounds --patience-cv: past it nearly every draw is far
 // below the mean and a rare one far above.

@@ -127,16 +127,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
 	fraction := func(name, usage string, into *float64) {
-		fs.Func(name, usage, func(v string) error {
-			f, err := ParseFraction(v)
-			if err != nil {
-				return err
-			}
-			if !(f > 0) {
-				return fmt.Errorf("%q: want more than 0", v)
-			}
-			*into = f
-			return nil
+		fs.Func(name, usage, func(v string) (err error) {
+			*into, err = positiveFraction(v)
+			return err
 		})
 	}
 	fraction("target-sl", "staffing target: at least this fraction answered within --sl-threshold, e.g. 0.8 or 80%", &o.targets.ServiceLevel)
@@ -231,11 +224,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		if o.missObserved = v == "observed"; o.missObserved {
 			return nil
 		}
-		f, err := ParseFraction(v)
-		if err == nil && !(f > 0) {
-			err = fmt.Errorf("%q: want more than 0", v)
-		}
-		o.miss = f
+		var err error
+		o.miss, err = positiveFraction(v)
 		return err
 	})
 	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
@@ -638,4 +628,13 @@ func ParseFraction(v string) (float64, error) {
 		f /= 100
 	}
 	return f, nil
+}
+
+// positiveFraction is ParseFraction of a flag that wants more than 0.
+func positiveFraction(v string) (float64, error) {
+	f, err := ParseFraction(v)
+	if err == nil && !(f > 0) {
+		err = fmt.Errorf("%q: want more than 0", v)
+	}
+	return f, err
 }

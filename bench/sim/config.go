@@ -26,9 +26,9 @@ const (
 	// DefaultBackAfter is how long an agent set away for missed offers
 	// takes to come back.
 	DefaultBackAfter = time.Minute
-	// maxMiss bounds the fraction of offers missed: at 1 no contact is
+	// MaxMiss bounds the fraction of offers missed: at 1 no contact is
 	// ever answered.
-	maxMiss = 0.99
+	MaxMiss = 0.99
 )
 
 // ErrConfig is wrapped by every error about a Config field out of range.
@@ -423,8 +423,8 @@ func (c *Config) checkAccept() error {
 	default:
 		return fmt.Errorf("%w: accept delay distribution %q (exponential or constant)", ErrConfig, c.AcceptDist)
 	}
-	if !(c.Miss >= 0 && c.Miss <= maxMiss) {
-		return fmt.Errorf("%w: missed offers %v (a fraction, 0 to %v)", ErrConfig, c.Miss, maxMiss)
+	if !(c.Miss >= 0 && c.Miss <= MaxMiss) {
+		return fmt.Errorf("%w: missed offers %v (a fraction, 0 to %v)", ErrConfig, c.Miss, MaxMiss)
 	}
 	if c.OfferTimeout == 0 {
 		c.OfferTimeout = router.DefaultOfferTimeout

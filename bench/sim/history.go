@@ -874,15 +874,11 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 		fmt.Fprintf(b, "history: the status log: %d changes of %d agents' status\n", hr.Statuses, hr.StatusesAgents)
 	}
 	if hr.MissedAways > 0 {
-		times := fmt.Sprintf("%d times", hr.MissedAways)
-		if hr.MissedAways == 1 {
-			times = "once"
-		}
 		how := "the replay takes them off shift for it, as the log does"
 		if hr.ReplaysMissed {
 			how = "the replay keeps them on shift and sets them away for its own misses (--miss)"
 		}
-		writeWrapped(b, "history: ", fmt.Sprintf("the hub set agents away for missed offers %s; %s", times, how), noteWidth)
+		writeWrapped(b, "history: ", fmt.Sprintf("the hub set agents away for missed offers %s; %s", times(hr.MissedAways), how), noteWidth)
 	}
 	if hr.Misses != nil {
 		writeWrapped(b, "history: ", hr.Misses.text(), noteWidth)

@@ -77,7 +77,7 @@ func (h *History) EstimateMisses() MissEstimate {
 				e.Backs++
 			}
 		}
-		if s.missedAway() && !s.At.Before(h.Start) && s.At.Before(h.End) {
+		if h.missedAwayIn(s) {
 			e.Aways++
 			away[s.Agent] = s.At
 		}
@@ -120,7 +120,7 @@ func replayMiss(rate float64, delay, timeout time.Duration, dist HandleDist) flo
 	if q >= 1 || rate <= q {
 		return 0
 	}
-	return min((rate-q)/(1-q), maxMiss)
+	return min((rate-q)/(1-q), MaxMiss)
 }
 
 // text says what the log gave and what the replay made of it.

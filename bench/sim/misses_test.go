@@ -48,7 +48,7 @@ func TestMissRate(t *testing.T) {
 		{0.0689, 0, 20 * time.Second, "", 0.0689},
 		{0.0689, 20 * time.Second, 20 * time.Second, Constant, 0},
 		{0.01, 5 * time.Second, 20 * time.Second, Exponential, 0},
-		{1, time.Second, 20 * time.Second, Constant, maxMiss},
+		{1, time.Second, 20 * time.Second, Constant, MaxMiss},
 	} {
 		if got := replayMiss(c.rate, c.delay, c.timeout, c.dist); math.Abs(got-c.want) > 5e-5 {
 			t.Errorf("replayMiss(%v, %v, %v, %q) = %.4f, want %.4f", c.rate, c.delay, c.timeout, c.dist, got, c.want)

@@ -507,12 +507,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "observed in the history: answered %d, abandoned %d (%s)\n", seen.Answered, seen.Abandoned, missing)
 	}
 	if o := r.Offers; o != nil {
-		times := fmt.Sprintf("%d times", o.SetAway)
-		if o.SetAway == 1 {
-			times = "once"
-		}
 		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s); agents set away for missed offers %s\n",
-			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), times)
+			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), times(o.SetAway))
 		if o.Stranded > 0 && !r.shifts {
 			fmt.Fprintf(&b, "%d contacts were left waiting: every agent had missed them, and a missed contact is not offered to its agent again\n", o.Stranded)
 		}
@@ -839,4 +835,12 @@ func sum(xs []float64) (total float64) {
 		total += x
 	}
 	return total
+}
+
+// times is how many times something happened, in words: "once", "3 times".
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }

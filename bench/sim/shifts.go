@@ -204,11 +204,17 @@ func (h *History) shiftsByAgent(replaysMissed bool) map[string][]Span {
 func (h *History) missedAways() int {
 	n := 0
 	for _, e := range h.Statuses {
-		if e.missedAway() && !e.At.Before(h.Start) && e.At.Before(h.End) {
+		if h.missedAwayIn(e) {
 			n++
 		}
 	}
 	return n
+}
+
+// missedAwayIn says e is the hub setting an agent away for missed offers
+// within the history's window.
+func (h *History) missedAwayIn(e StatusChange) bool {
+	return e.missedAway() && !e.At.Before(h.Start) && e.At.Before(h.End)
 }
 
 // occupancy is what the agents' shifts by the status log (shiftsByAgent)
