@@ -35,6 +35,19 @@ func (c PutQueue) apply(h *Hub, now time.Time) (Reply, error) {
 	return Reply{}, nil
 }
 
+// SetMissLimit sets how many offers in a row an agent may let ring out
+// before the hub sets them away (1..router.MaxMissLimit; the workspace's
+// miss_limit). It counts from the next offer that rings out. The hub does
+// not store it: whoever keeps the workspace's settings passes it again in
+// Config.Router at the next start.
+type SetMissLimit struct {
+	Limit int
+}
+
+func (c SetMissLimit) apply(h *Hub, now time.Time) (Reply, error) {
+	return Reply{}, h.r.SetMissLimit(c.Limit)
+}
+
 // PutAgent creates or updates an agent: profile and queue memberships. A new
 // agent is offline.
 type PutAgent struct {

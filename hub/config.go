@@ -84,6 +84,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("hub: SubscriberQueue out of range")
 	case c.ExportDelay < 0:
 		return c, errors.New("hub: ExportDelay is negative")
+	case c.Router.MissLimit < 0 || c.Router.MissLimit > router.MaxMissLimit:
+		return c, errors.New("hub: Router.MissLimit out of range")
 	}
 	if c.Workspace == "" {
 		c.Workspace = DefaultWorkspace

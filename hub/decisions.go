@@ -276,8 +276,13 @@ func (h *Hub) presenceCheck(a *agentInfo) {
 }
 
 // logStatus logs agent's own status st, set at at, with the next commit.
+// An away for missed offers says after how many in a row.
 func (h *Hub) logStatus(agent string, st presenceSnap, at time.Time) {
-	h.cyc.statuses = append(h.cyc.statuses, StatusChange{Agent: agent, At: at, Status: st.status, Reason: st.reason})
+	c := StatusChange{Agent: agent, At: at, Status: st.status, Reason: st.reason}
+	if st.status == presence.Away && st.reason == router.ReasonMissed {
+		c.MissLimit = h.r.MissLimit()
+	}
+	h.cyc.statuses = append(h.cyc.statuses, c)
 }
 
 // flushStats sends one queue_stats frame to the supervisors for the queues

@@ -723,6 +723,7 @@ var cmdOps = []cmdOp{
 		w.do(SetPresence{Agent: w.pickAgent(), Status: presence.Status(w.in.intn(6))})
 	}},
 	{"agent_connect", 1, func(w *cmdWorld) { w.do(AgentConnect{Agent: w.pickAgent()}) }},
+	{"miss_limit", 1, func(w *cmdWorld) { w.do(SetMissLimit{Limit: w.in.intn(router.MaxMissLimit+3) - 1}) }},
 	{"agent_disconnect", 1, func(w *cmdWorld) { w.do(AgentDisconnect{Agent: w.pickAgent()}) }},
 	{"conversation_status", 3, func(w *cmdWorld) {
 		id := w.pickSessionWhere(isConnected)

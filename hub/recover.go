@@ -175,9 +175,11 @@ func (h *Hub) recoverAgents(rs Recoverable, now time.Time) error {
 			return fmt.Errorf("agent %q: %w", rec.ID, err)
 		}
 		pa := h.r.Agent(rec.ID)
-		if rec.Reason != "" {
+		if rec.Reason != "" && rec.Status == presence.Offline {
 			// Offline to offline: only the reason changes, which the
-			// router's pools and counts do not depend on.
+			// router's pools and counts do not depend on. (Those who
+			// were on go offline below with no reason: an away for
+			// missed offers does not outlive the restart.)
 			_ = pa.SetStatusBy(presence.Offline, rec.Reason)
 		}
 		a := &agentInfo{profile: pa.Profile, queues: h.r.AgentQueues(rec.ID),

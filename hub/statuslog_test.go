@@ -1,7 +1,10 @@
 package hub
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +45,63 @@ func TestStatusLog(t *testing.T) {
 		return a.Agent == b.Agent && a.At.Equal(b.At) && a.Status == b.Status && a.Reason == b.Reason
 	}) {
 		t.Errorf("status log:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestMissLimitInTheLog: an away for missed offers is logged with the
+// limit it came at, which SetMissLimit changes from the next miss on; a
+// limit outside 1..20 is refused and changes nothing, and so is a hub
+// configured with one.
+func TestMissLimitInTheLog(t *testing.T) {
+	if _, err := New(Config{Router: router.Config{MissLimit: router.MaxMissLimit + 1}}); err == nil {
+		t.Fatal("a hub with a miss limit of 21 started")
+	}
+	th := newTestHub(t, Config{})
+	th.setup(QueueSpec{Queue: router.Queue{ID: "support", OfferTimeout: 5 * time.Second}}, "ana")
+	for _, bad := range []int{0, -3, router.MaxMissLimit + 1} {
+		if c := th.doErr(SetMissLimit{Limit: bad}); c != CodeBadRequest {
+			t.Fatalf("miss limit %d: %v", bad, c)
+		}
+	}
+	ana := th.sub(Filter{Agent: "ana"})
+	// ring starts a chat and lets its offer to ana ring out.
+	chats := 0
+	ring := func() {
+		t.Helper()
+		chats++
+		th.do(StartSession{Channel: "web_chat", Queue: "support", VisitorID: fmt.Sprintf("v%d", chats), Text: "hi"})
+		next(t, ana, FrameOffer)
+		th.clock.Advance(6 * time.Second)
+		next(t, ana, FrameOfferRevoked)
+	}
+	away := func(want int) {
+		t.Helper()
+		var f frame
+		for f = next(t, ana, FramePresence); f.str("status") != "away"; f = next(t, ana, FramePresence) {
+		}
+		if f.str("reason") != router.ReasonMissed {
+			t.Fatalf("away %v", f)
+		}
+		got := th.store.Statuses()
+		if last := got[len(got)-1]; last.Status != presence.Away || last.Reason != router.ReasonMissed || last.MissLimit != want {
+			t.Fatalf("logged %+v, want an away for %d missed offers", last, want)
+		}
+	}
+	th.do(SetMissLimit{Limit: 2})
+	ring()
+	ring()
+	away(2)
+	th.do(SetMissLimit{Limit: 1})
+	th.do(SetPresence{Agent: "ana", Status: presence.Available})
+	ring()
+	away(1)
+	// The entry as stored names the limit; other entries leave it out.
+	b, err := json.Marshal(th.store.Statuses()[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"status":"away","reason":"missed_offers","miss_limit":1}`) || strings.Count(string(b), "miss_limit") != 2 {
+		t.Errorf("log %s", b)
 	}
 }
 

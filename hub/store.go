@@ -49,6 +49,10 @@ type StatusChange struct {
 	At     time.Time       `json:"at"`
 	Status presence.Status `json:"status"`
 	Reason string          `json:"reason,omitempty"`
+	// MissLimit is, for an away for missed offers (Reason
+	// "missed_offers"), how many offers in a row the agent let ring out:
+	// the workspace's limit then.
+	MissLimit int `json:"miss_limit,omitempty"`
 }
 
 // Batch is what one cycle of the loop changed. It is reused from cycle to

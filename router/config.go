@@ -208,8 +208,28 @@ type Config struct {
 }
 
 // DefaultMissLimit is how many offers in a row an agent may let time out
-// before the hub sets them away, unless Config.MissLimit says otherwise.
-const DefaultMissLimit = 3
+// before the hub sets them away, unless Config.MissLimit says otherwise;
+// MaxMissLimit is the most a workspace may allow.
+const (
+	DefaultMissLimit = 3
+	MaxMissLimit     = 20
+)
+
+// MissLimit returns how many offers in a row an agent may let time out
+// before being set away.
+func (r *Router) MissLimit() int { return r.cfg.missLimit() }
+
+// SetMissLimit changes how many offers in a row an agent may let time out
+// before being set away (1..MaxMissLimit). It counts from the next offer
+// that times out: an agent already past the new limit is set away at
+// their next miss, not at once.
+func (r *Router) SetMissLimit(n int) error {
+	if n < 1 || n > MaxMissLimit {
+		return fmt.Errorf("%w: miss limit %d (1..%d)", ErrInvalid, n, MaxMissLimit)
+	}
+	r.cfg.MissLimit = n
+	return nil
+}
 
 func (c Config) missLimit() int {
 	if c.MissLimit <= 0 {

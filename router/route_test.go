@@ -155,6 +155,37 @@ func TestMissedOffersSetAway(t *testing.T) {
 	g.ok(g.r.CheckInvariants(at(40)))
 }
 
+// A workspace's miss limit: one offer rung out sets the agent away at
+// limit 1, and five are allowed at limit 5; limits outside 1..20 are
+// refused and change nothing.
+func TestSetMissLimit(t *testing.T) {
+	for _, limit := range []int{1, 5} {
+		g := newRig(t, Queue{ID: "q", OfferTimeout: 5 * time.Second})
+		for _, bad := range []int{0, -1, MaxMissLimit + 1} {
+			if err := g.r.SetMissLimit(bad); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("miss limit %d: %v", bad, err)
+			}
+		}
+		g.ok(g.r.SetMissLimit(limit))
+		if g.r.MissLimit() != limit {
+			t.Fatalf("miss limit %d, set %d", g.r.MissLimit(), limit)
+		}
+		g.agent("ana", "en", 3, "q")
+		for i := range limit {
+			if a := g.r.Agent("ana"); a.Status() != presence.Available {
+				t.Fatalf("limit %d: ana %s after %d misses", limit, a.Status(), i)
+			}
+			s := fmt.Sprintf("s%d", i)
+			g.chat(s, "q", "en", at(float64(i*10)))
+			g.r.Advance(at(float64(i*10 + 6)))
+		}
+		if a := g.r.Agent("ana"); a.Status() != presence.Away || a.Reason() != ReasonMissed || a.MissedInRow() != limit {
+			t.Fatalf("limit %d: ana %s %q after %d misses", limit, a.Status(), a.Reason(), a.MissedInRow())
+		}
+		g.ok(g.r.CheckInvariants(at(float64(limit*10 + 10))))
+	}
+}
+
 func TestBroadcastFirstAcceptWins(t *testing.T) {
 	g := newRig(t, Queue{ID: "q", OfferMode: Broadcast, MaxOffers: 2})
 	g.agent("ana", "en", 1, "q")

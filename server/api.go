@@ -17,6 +17,7 @@ import (
 	"github.com/switchboardhq/switchboard/hub"
 	"github.com/switchboardhq/switchboard/persist"
 	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
 	"github.com/switchboardhq/switchboard/session"
 )
 
@@ -649,10 +650,14 @@ type workspaceView struct {
 	Name           string   `json:"name"`
 	WidgetKeys     []string `json:"widget_keys"`
 	AllowedOrigins []string `json:"allowed_origins"`
+	// MissLimit is how many offers in a row an agent may let ring out
+	// before the hub sets them away.
+	MissLimit int `json:"miss_limit"`
 }
 
 func viewOf(rec workspaceRecord) workspaceView {
-	return workspaceView{ID: rec.ID, Name: rec.Name, WidgetKeys: nonNil(rec.WidgetKeys), AllowedOrigins: nonNil(rec.AllowedOrigins)}
+	return workspaceView{ID: rec.ID, Name: rec.Name, WidgetKeys: nonNil(rec.WidgetKeys), AllowedOrigins: nonNil(rec.AllowedOrigins),
+		MissLimit: rec.missLimit()}
 }
 
 func nonNil(v []string) []string {
@@ -666,6 +671,7 @@ type workspaceBody struct {
 	Name           *string   `json:"name"`
 	WidgetKeys     *[]string `json:"widget_keys"`
 	AllowedOrigins *[]string `json:"allowed_origins"`
+	MissLimit      *int      `json:"miss_limit"`
 }
 
 func (b *workspaceBody) apply(rec *workspaceRecord) *wireError {
@@ -692,6 +698,12 @@ func (b *workspaceBody) apply(rec *workspaceRecord) *wireError {
 		}
 		rec.AllowedOrigins = slices.Clone(*b.AllowedOrigins)
 	}
+	if b.MissLimit != nil {
+		if *b.MissLimit < 1 || *b.MissLimit > router.MaxMissLimit {
+			return badRequest("miss_limit is 1..%d", router.MaxMissLimit)
+		}
+		rec.MissLimit = *b.MissLimit
+	}
 	return nil
 }
 
@@ -707,18 +719,29 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request, c caller
 	}
 	s.wsWrites.Lock()
 	defer s.wsWrites.Unlock()
-	s.updateWorkspace(w, ws, &b)
+	s.updateWorkspace(w, r, ws, &b)
 }
 
 // updateWorkspace applies body b to workspace ws, stores it and answers the
-// new settings. The caller holds s.wsWrites.
-func (s *Server) updateWorkspace(w http.ResponseWriter, ws *workspace, b *workspaceBody) {
+// new settings. A new miss limit goes to the running hub first, and back
+// to the old one if the store fails: refused, nothing changes. The caller
+// holds s.wsWrites.
+func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request, ws *workspace, b *workspaceBody) {
 	rec := ws.rec
 	if werr := s.applyWorkspace(b, &rec); werr != nil {
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
+	limit := rec.missLimit() != ws.rec.missLimit()
+	if limit {
+		if _, ok := s.hubDo(w, r, ws, hub.SetMissLimit{Limit: rec.missLimit()}); !ok {
+			return
+		}
+	}
 	if err := s.putWorkspace(rec); err != nil {
+		if limit {
+			_, _ = do(context.WithoutCancel(r.Context()), ws.hub, hub.SetMissLimit{Limit: ws.rec.missLimit()})
+		}
 		s.refuse(w, "unavailable", "store unavailable")
 		return
 	}
@@ -740,7 +763,7 @@ func (s *Server) putWorkspaces(w http.ResponseWriter, r *http.Request, c caller,
 	s.wsWrites.Lock()
 	defer s.wsWrites.Unlock()
 	if ws := s.workspace(id); ws != nil {
-		s.updateWorkspace(w, ws, &b)
+		s.updateWorkspace(w, r, ws, &b)
 		return
 	}
 	rec := workspaceRecord{ID: id, Name: id}

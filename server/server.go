@@ -14,6 +14,7 @@ import (
 	"github.com/switchboardhq/switchboard/export"
 	"github.com/switchboardhq/switchboard/hub"
 	"github.com/switchboardhq/switchboard/persist"
+	"github.com/switchboardhq/switchboard/router"
 	"go.uber.org/zap"
 )
 
@@ -128,6 +129,17 @@ type workspaceRecord struct {
 	WidgetKeys     []string `json:"widget_keys"`
 	AllowedOrigins []string `json:"allowed_origins"`
 	APIKeyHashes   []string `json:"api_key_hashes,omitempty"`
+	// MissLimit is the workspace's miss_limit; 0 is the hub's default.
+	MissLimit int `json:"miss_limit,omitempty"`
+}
+
+// missLimit is how many offers in a row the workspace's agents may let
+// ring out before the hub sets them away.
+func (rec workspaceRecord) missLimit() int {
+	if rec.MissLimit == 0 {
+		return router.DefaultMissLimit
+	}
+	return rec.MissLimit
 }
 
 const metaAdminKey = "admin_key_hash"
@@ -252,6 +264,9 @@ func (s *Server) startWorkspace(rec workspaceRecord) error {
 	hc.Logger = s.log
 	hc.Observer = s.metrics.hub.observer(rec.ID)
 	hc.Store = hub.NewPebbleStore(s.store, rec.ID)
+	if rec.MissLimit != 0 {
+		hc.Router.MissLimit = rec.MissLimit
+	}
 	if !s.enter(&s.wg) { // before New, which reads the store Close closes
 		return errShuttingDown
 	}

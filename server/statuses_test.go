@@ -1,7 +1,10 @@
 package server
 
 import (
+	"fmt"
+	"github.com/switchboardhq/switchboard/hub"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -142,5 +145,89 @@ func TestStatusRetention(t *testing.T) {
 	}
 	if page := e.metricsPage(); !strings.Contains(page, "switchboard_status_log_pruned_total 2") {
 		t.Errorf("no count of the 2 pruned on /metrics")
+	}
+}
+
+// TestMissLimitOfAWorkspace: a workspace's miss_limit (3 by default) is
+// how many offers in a row its agents may let ring out before the hub
+// sets them away, and the status log's away says so. Bad values are
+// refused and change nothing; the limit is kept across a restart.
+func TestMissLimitOfAWorkspace(t *testing.T) {
+	data := t.TempDir()
+	clock := hub.NewManualClock(t0)
+	e := newEnvWith(t, Config{DataDir: data, Clock: clock})
+	limit := func() float64 {
+		t.Helper()
+		code, body := e.api("GET", "/v1/workspace", "")
+		if code != 200 {
+			t.Fatalf("GET /v1/workspace: %d %v", code, body)
+		}
+		return body["miss_limit"].(float64)
+	}
+	if n := limit(); n != 3 {
+		t.Fatalf("miss_limit %v by default, want 3", n)
+	}
+	for _, bad := range []string{`0`, `-1`, `21`, `2.5`, `"2"`} {
+		if code, body := e.api("PATCH", "/v1/workspace", `{"name":"Renamed","miss_limit":`+bad+`}`); code != 400 || str(body, "code") != "bad_request" {
+			t.Errorf("miss_limit %s: %d %v", bad, code, body)
+		}
+	}
+	if _, body := e.api("GET", "/v1/workspace", ""); limit() != 3 || str(body, "name") == "Renamed" {
+		t.Fatalf("refused patches changed the workspace: %v", body)
+	}
+	if code, body := e.api("PATCH", "/v1/workspace", `{"miss_limit":1}`); code != 200 || body["miss_limit"].(float64) != 1 {
+		t.Fatalf("PATCH miss_limit 1: %d %v", code, body)
+	}
+
+	// One offer rung out sets ana away, logged with the limit. (Tokens
+	// from the API: the demo's are handed out when it is created.)
+	available := func(id string) *client {
+		t.Helper()
+		_, tok := e.api("POST", "/v1/agents/"+id+"/token", "")
+		c := e.dial("/v1/ws/agent")
+		c.send(map[string]any{"type": "hello", "token": str(tok, "token")})
+		c.wait("welcome", nil)
+		c.ok(map[string]any{"type": "presence", "status": "available"})
+		return c
+	}
+	missOnce := func() {
+		t.Helper()
+		ana, ben := available("ana"), available("ben")
+		v, _ := e.visitor(map[string]any{"language": "es"})
+		v.ok(map[string]any{"type": "send", "text": "hola"})
+		ana.wait("offer", nil)
+		e.clock.Advance(21 * time.Second) // the demo queue's offers ring 20 s
+		if p := ana.wait("presence", func(m map[string]any) bool { return str(m, "status") == "away" }); str(p, "reason") != "missed_offers" {
+			t.Fatalf("presence %v", p)
+		}
+		ben.wait("offer", nil)
+		_, body := e.api("GET", "/v1/agent-statuses?agent=ana", "")
+		all := body["statuses"].([]any)
+		last := all[len(all)-1].(map[string]any)
+		if str(last, "status") != "away" || str(last, "reason") != "missed_offers" || last["miss_limit"] != 1.0 {
+			t.Fatalf("ana's last status change: %v", last)
+		}
+	}
+	missOnce()
+
+	e.close()
+	clock.Advance(time.Minute)
+	e = newEnvWith(t, Config{DataDir: data, Clock: clock})
+	if n := limit(); n != 1 {
+		t.Fatalf("miss_limit %v after a restart, want 1", n)
+	}
+	clock.Advance(time.Second) // the log keeps one change per agent and instant
+	missOnce()
+	// The restart logged ana offline, for no reason it knows: not for
+	// missed offers.
+	_, body := e.api("GET", "/v1/agent-statuses?agent=ana", "")
+	var got []string
+	for _, s := range body["statuses"].([]any) {
+		m := s.(map[string]any)
+		got = append(got, fmt.Sprintf("%s %s %v", str(m, "status"), str(m, "reason"), m["miss_limit"]))
+	}
+	want := []string{"available  <nil>", "away missed_offers 1", "offline  <nil>", "available  <nil>", "away missed_offers 1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ana's statuses:\n got %q\nwant %q", got, want)
 	}
 }
