@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/bench/sim"
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // complain writes err to stderr under the command's name, once: the
@@ -119,12 +121,20 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.DurationVar(&cfg.AcceptDelay, "accept-delay", DefaultAcceptDelay, "how long agents take to accept an offer (0: at once)")
 	fs.DurationVar(&cfg.Patience, "patience", 0, "mean time a visitor or caller waits for an agent before leaving (0: forever); exponential unless --patience-cv")
 	fs.Float64Var(&cfg.PatienceCV, "patience-cv", 0, "with --patience: draw each patience lognormal with this coefficient of variation (0.3: most hang up near the mean), not exponential")
-	fs.Func("miss", "fraction of offers the agents let ring out, e.g. 0.1 or 10% (the hub sets an agent who missed 3 in a row away)", func(v string) error {
+	fs.Func("miss", "fraction of offers the agents let ring out, e.g. 0.1 or 10% (the hub sets an agent who missed --miss-limit in a row away)", func(v string) error {
 		x, err := sim.ParseFraction(v)
 		cfg.Miss = x
 		return err
 	})
 	fs.DurationVar(&cfg.BackAfter, "back-after", 0, "with --miss: how long an agent the hub set away for missed offers takes to come back (default 1m)")
+	fs.Func("miss-limit", "the bench workspace's miss_limit: how many offers in a row an agent may let ring out before the hub sets them away, 1 to 20 (default: the server's, 3)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > router.MaxMissLimit {
+			return fmt.Errorf("want a whole number of offers, 1 to %d", router.MaxMissLimit)
+		}
+		cfg.MissLimit = n
+		return nil
+	})
 	fs.DurationVar(&cfg.OfferTimeout, "offer-timeout", 0, "how long the bench queue's offers ring before they run out (default: the server's, 20s)")
 	fs.IntVar(&cfg.Capacity, "capacity", DefaultCapacity, "each agent's chat capacity")
 	fs.StringVar(&langs, "languages", DefaultLanguage, "agents' primary languages, comma separated, dealt round robin; visitors pick one at random")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/bench/sim"
 	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // Defaults of Config fields.
@@ -88,8 +89,13 @@ type Config struct {
 	PatienceCV float64
 	// Miss is the fraction of offers (chats and calls) agents let ring
 	// out, each drawn on its own: the hub then offers the contact to the
-	// next agent, and sets an agent who missed 3 in a row away. 0: none.
+	// next agent, and sets an agent who missed MissLimit in a row away.
+	// 0: none.
 	Miss float64
+	// MissLimit is the bench workspace's miss_limit, how many offers in a
+	// row an agent may let ring out before the hub sets them away: 0
+	// leaves the server's default (3).
+	MissLimit int
 	// BackAfter is how long an agent the hub set away for missed offers
 	// takes to set themselves available again: 0 means sim.DefaultBackAfter
 	// with Miss; without, the agent only missed offers because its
@@ -185,6 +191,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --miss %v (a fraction of the offers, 0 to %v)", ErrConfig, c.Miss, sim.MaxMiss)
 	case c.BackAfter < 0 || c.BackAfter > 0 && c.Miss == 0:
 		return c, fmt.Errorf("%w: --back-after %v (want > 0, with --miss)", ErrConfig, c.BackAfter)
+	case c.MissLimit < 0 || c.MissLimit > router.MaxMissLimit:
+		return c, fmt.Errorf("%w: --miss-limit %d (1 to %d)", ErrConfig, c.MissLimit, router.MaxMissLimit)
 	case c.OfferTimeout < 0 || c.OfferTimeout > 0 && c.OfferTimeout < time.Second:
 		return c, fmt.Errorf("%w: --offer-timeout %v (want 1s or more)", ErrConfig, c.OfferTimeout)
 	}

@@ -5,7 +5,8 @@
 // /v1/workspaces/{id} with the admin key, then a queue, agents and their
 // tokens), connects A agents that accept offers after a delay (but let a
 // share --miss of them ring out, coming back --back-after once the hub
-// set them away for 3 in a row; the queue's offers ring --offer-timeout)
+// set them away for --miss-limit in a row, 3 by default, the bench
+// workspace's miss_limit; the queue's offers ring --offer-timeout)
 // and echo every visitor message, and opens visitors as a Poisson process: each says
 // hello with its first message pipelined behind it, waits for an agent
 // (leaving after a patience, when set: exponential, or lognormal with

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,7 +192,7 @@ func TestMissesInTheLog(t *testing.T) {
 	addr := startServerWith(t, server.Config{ExportDir: exports, ExportDelay: -1})
 	cfg := Config{Addr: addr, AdminKey: "k", Agents: 8, Capacity: 2, Rate: 8, Duration: 8 * time.Second, Seed: 4,
 		ChatLength: 300 * time.Millisecond, MessageGap: 100 * time.Millisecond, AcceptDelay: 20 * time.Millisecond,
-		Miss: 0.5, BackAfter: 2 * time.Second, OfferTimeout: time.Second, Drain: 15 * time.Second}
+		Miss: 0.5, MissLimit: 2, BackAfter: 2 * time.Second, OfferTimeout: time.Second, Drain: 15 * time.Second}
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +200,15 @@ func TestMissesInTheLog(t *testing.T) {
 	onlyLeaveRaces(t, res.Errors, true, false)
 	if res.OffersMissed == 0 || res.SetAway == 0 || res.ChatsIdeal != nil || res.Simulated == nil || res.Simulated.Chats == nil {
 		t.Fatalf("offers missed %d, set away %d; ideal %v, simulated %+v", res.OffersMissed, res.SetAway, res.ChatsIdeal, res.Simulated)
+	}
+	// The bench set its workspace's miss_limit, and the run's own
+	// replay in the simulator took it.
+	if code, body := apiGet(t, addr, res.Workspace, "/v1/workspace"); code != 200 || !strings.Contains(string(body), `"miss_limit":2`) {
+		t.Errorf("the bench workspace: %d %s", code, body)
+	}
+	var table strings.Builder
+	if err := res.WriteTable(&table); err != nil || res.MissLimit != 2 || !strings.Contains(table.String(), "agents set away for 2 in a row") {
+		t.Errorf("the result's miss limit %d (%v):\n%s", res.MissLimit, err, table.String())
 	}
 	// A visitor whose offers every agent missed waits on: the hub never
 	// offers a contact again to an agent who missed it. Its document is
@@ -221,6 +231,9 @@ func TestMissesInTheLog(t *testing.T) {
 			}
 		}
 		if e.Status == "away" && e.Reason == "missed_offers" {
+			if e.MissLimit != 2 {
+				t.Errorf("%s set away for missing %d offers in a row, the workspace's miss_limit is 2", e.Agent, e.MissLimit)
+			}
 			aways++
 			since[e.Agent] = e.At
 		}
@@ -239,7 +252,7 @@ func TestMissesInTheLog(t *testing.T) {
 	}
 	e := r.History.Misses
 	if e == nil || int64(e.Aways) != res.SetAway || e.Backs != backs || !(e.BackAfter >= 2 && e.BackAfter < 3) || !(e.Rate > 0) ||
-		r.Input.Miss != e.Rate || math.Abs(r.Input.BackAfter-e.BackAfter) > 1e-6 {
+		r.Input.Miss != e.Rate || math.Abs(r.Input.BackAfter-e.BackAfter) > 1e-6 || e.Limit != 2 || r.Input.MissLimit != 2 {
 		t.Errorf("the estimate %+v; the input %+v", e, r.Input)
 	}
 	t.Logf("the run: %d visitors, %d chats, %d offers let ring out, set away %d times; the log: %+v", res.Visitors, res.Chats, res.OffersMissed, res.SetAway, *e)

@@ -1,10 +1,13 @@
 package load
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/router"
 )
 
 // Result is what a run measured: the JSON of `switchboard bench --json`.
@@ -55,9 +58,11 @@ type Result struct {
 	Dropped   int64 `json:"dropped"`
 	Revoked   int64 `json:"offers_revoked"`
 	// OffersMissed are the offers agents let ring out (--miss); SetAway
-	// the times the hub set an agent away for missing 3 in a row.
+	// the times the hub set an agent away for missing MissLimit in a row
+	// (the workspace's miss_limit; 0: the server's default, 3).
 	OffersMissed int64 `json:"offers_missed,omitempty"`
 	SetAway      int64 `json:"set_away,omitempty"`
+	MissLimit    int   `json:"miss_limit,omitempty"`
 	Messages     int64 `json:"messages"`
 	// Calls were posted and stored (201); CallsAnswered accepted by an
 	// agent; CallsEnded hung up, ended by the hub and wrapped up.
@@ -120,7 +125,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		DurationSec: elapsed.Seconds(), Workers: 1, AgentConnectSec: connectTime.Seconds(),
 		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
 		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
-		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(),
+		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(), MissLimit: r.cfg.MissLimit,
 		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
 		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver,
 			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent,
@@ -246,7 +251,8 @@ func (res *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "visitors %d, chats %d, finished %d, abandoned %d, dropped %d, offers revoked %d, messages %d\n",
 		res.Visitors, res.Chats, res.Finished, res.Abandoned, res.Dropped, res.Revoked, res.Messages)
 	if res.OffersMissed > 0 || res.SetAway > 0 {
-		fmt.Fprintf(&b, "offers let ring out %d (--miss); agents set away for 3 in a row %d times\n", res.OffersMissed, res.SetAway)
+		fmt.Fprintf(&b, "offers let ring out %d (--miss); agents set away for %d in a row %d times\n", res.OffersMissed,
+			cmp.Or(res.MissLimit, router.DefaultMissLimit), res.SetAway)
 	}
 	// beside writes what a reference (an ideal queue, the simulator) made
 	// of the run's customers, against the run's own abandon rate.

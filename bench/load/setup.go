@@ -130,8 +130,11 @@ func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	var created struct {
 		APIKey string `json:"api_key"`
 	}
-	if err := admin.call(ctx, http.MethodPut, "/v1/workspaces/"+id,
-		map[string]any{"name": "switchboard bench", "widget_keys": st.WidgetKeys}, &created); err != nil {
+	wsBody := map[string]any{"name": "switchboard bench", "widget_keys": st.WidgetKeys}
+	if cfg.MissLimit > 0 {
+		wsBody["miss_limit"] = cfg.MissLimit
+	}
+	if err := admin.call(ctx, http.MethodPut, "/v1/workspaces/"+id, wsBody, &created); err != nil {
 		return nil, fmt.Errorf("creating workspace: %w", err)
 	}
 	st.APIKey = created.APIKey

@@ -115,7 +115,7 @@ func simConfig(workers []Config, agents int, slots presence.Capacity) (sim.Confi
 	}
 	cfg := sim.Config{Agents: agents, Handle: w0.ChatLength, Accept: router.Manual, AcceptDelay: max(w0.AcceptDelay, 0), InterleaveTeams: true,
 		AcceptDist: sim.Constant, Patience: w0.Patience, Duration: w0.Duration, Seed: w0.Seed,
-		Miss: w0.Miss, BackAfter: w0.BackAfter, OfferTimeout: w0.OfferTimeout}
+		Miss: w0.Miss, BackAfter: w0.BackAfter, MissLimit: w0.MissLimit, OfferTimeout: w0.OfferTimeout}
 	count := map[string]int{}
 	for i := range agents {
 		count[presence.BaseLanguage(w0.agentLanguage(i))]++

@@ -31,6 +31,7 @@ type workerSpec struct {
 	PatienceCV  float64       `json:"patience_cv,omitempty"`
 	Miss        float64       `json:"miss,omitempty"`
 	BackAfter   time.Duration `json:"back_after,omitempty"`
+	MissLimit   int           `json:"miss_limit,omitempty"`
 	// OfferTimeout is the queue's, set up by the parent: the simulator's
 	// replay of the run reads it from the workers' configs.
 	OfferTimeout time.Duration `json:"offer_timeout,omitempty"`
@@ -124,7 +125,7 @@ func prepareWorkers(ctx context.Context, cfg Config, n int) (Config, *Setup, *pr
 	if err != nil {
 		return cfg, nil, nil, nil, err
 	}
-	total := &Result{Addr: cfg.Addr, Workspace: setup.Workspace, Workers: n, Errors: map[string]int64{}, Hists: map[string]*Hist{}}
+	total := &Result{Addr: cfg.Addr, Workspace: setup.Workspace, Workers: n, MissLimit: cfg.MissLimit, Errors: map[string]int64{}, Hists: map[string]*Hist{}}
 	return cfg, setup, newProcSampler(cfg.ServerPID, cfg.Addr), total, nil
 }
 
@@ -135,7 +136,7 @@ func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
 		Emails: cfg.Emails / float64(n), EmailLength: cfg.EmailLength, Duration: cfg.Duration, Drain: cfg.Drain,
 		VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
 		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, PatienceCV: cfg.PatienceCV, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
-		Miss: cfg.Miss, BackAfter: cfg.BackAfter, OfferTimeout: cfg.OfferTimeout, Setup: *setup}
+		Miss: cfg.Miss, BackAfter: cfg.BackAfter, MissLimit: cfg.MissLimit, OfferTimeout: cfg.OfferTimeout, Setup: *setup}
 	spec.Setup.Agents = nil
 	for j := i; j < len(setup.Agents); j += n {
 		spec.Setup.Agents = append(spec.Setup.Agents, setup.Agents[j])
@@ -149,7 +150,7 @@ func (spec workerSpec) config() Config {
 	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Calls: spec.Calls, CallLength: spec.CallLength,
 		Emails: spec.Emails, EmailLength: spec.EmailLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
 		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience, PatienceCV: spec.PatienceCV,
-		Miss: spec.Miss, BackAfter: spec.BackAfter, OfferTimeout: spec.OfferTimeout,
+		Miss: spec.Miss, BackAfter: spec.BackAfter, MissLimit: spec.MissLimit, OfferTimeout: spec.OfferTimeout,
 		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
 	if cfg.AcceptDelay == 0 {
 		cfg.AcceptDelay = -1

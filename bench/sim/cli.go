@@ -110,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]")
 		fmt.Fprintln(stderr, "       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X] [--wrapup S]")
-		fmt.Fprintln(stderr, "       [--accept manual [--accept-delay S [--accept-dist constant]] [--miss X] [--offer-timeout S] [--back-after S]]")
+		fmt.Fprintln(stderr, "       [--accept manual [--accept-delay S [--accept-dist constant]] [--miss X] [--offer-timeout S] [--back-after S] [--miss-limit N]]")
 		fmt.Fprintln(stderr, "       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUE,...:LANG,... ...]")
 		fmt.Fprintln(stderr, "       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]] (a day's arrival rates by interval, instead of --rate)")
 		fmt.Fprintln(stderr, "       [--media voice=SHARE,chat=SHARE,email=SHARE] (blended agents; then --handle, --wrapup, --capacity and --sl-threshold")
@@ -220,7 +220,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	accept := fs.String("accept", string(router.Auto), "accept mode: auto (the hub assigns) or manual (agents accept offers)")
 	acceptDelay := fs.Float64("accept-delay", 0, "manual: mean time an agent takes to accept an offer, seconds (exponential)")
 	acceptDist := fs.String("accept-dist", "", "manual: the accept delays' distribution, exponential (default) or constant (every offer accepted after --accept-delay)")
-	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history and --statuses, 'observed': the fraction the log's aways for missed offers give (3 in a row each), and --back-after the log's own", func(v string) error {
+	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history and --statuses, 'observed': the fraction the log's aways for missed offers give (after miss_limit in a row each), and --back-after the log's own", func(v string) error {
 		if o.missObserved = v == "observed"; o.missObserved {
 			return nil
 		}
@@ -229,6 +229,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		return err
 	})
 	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
+	missLimit := fs.Int("miss-limit", 0, "manual: how many offers in a row an agent may let ring out before the hub sets them away, the workspace's miss_limit (1 to 20; default 3, or with --statuses the log's)")
 	backAfter := fs.Float64("back-after", 0, "manual: how long an agent the hub set away for missed offers takes to come back, seconds (default 60)")
 	fs.Func("wrapup", "after-contact work, seconds: the agent keeps the slot this long after each contact ends (0: none); with --media, per media", wrapup.parse)
 	patience := fs.Float64("patience", 0, "mean patience, seconds (0: no abandonment); with --history, the mean to draw answered contacts' patience past their wait from (exponential), in place of the history's estimate")
@@ -282,6 +283,13 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		e.Replayed = true
 		e.Miss = replayMiss(e.Rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
 		o.history.Misses, o.miss = &e, e.Miss
+	}
+	if set["miss-limit"] && *missLimit < 1 {
+		return o, fmt.Errorf("--miss-limit %d: an agent is set away after 1 to %d offers in a row rang out", *missLimit, router.MaxMissLimit)
+	}
+	if o.history != nil && len(o.history.Statuses) > 0 && !set["miss-limit"] && router.AcceptMode(*accept) == router.Manual {
+		// The day's limit, unless asked what another would make of it.
+		*missLimit = o.history.EstimateMisses().Limit
 	}
 	if o.history != nil && len(o.history.Statuses) > 0 {
 		// The replay's own misses set its agents away: the log's aways
@@ -365,7 +373,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	}
 	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(handle.all), Wrapup: seconds(wrapup.all), Patience: seconds(*patience),
 		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), AcceptDist: HandleDist(*acceptDist), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
-		Duration: seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
+		MissLimit: *missLimit,
+		Duration:  seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
 		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
 		Profile: profile, Interval: seconds(*interval), Schedule: schedule, Shifts: shifts, AgentIDs: agentIDs}
 	if len(media) == 0 {

@@ -152,6 +152,10 @@ type Config struct {
 	// BackAfter is how long an agent set away for missed offers takes to
 	// set themselves available again: 0 means DefaultBackAfter.
 	BackAfter time.Duration
+	// MissLimit is how many offers in a row an agent may let ring out
+	// before the hub sets them away, the workspace's miss_limit (1 to
+	// router.MaxMissLimit): 0 means router.DefaultMissLimit.
+	MissLimit int
 	// Patience is the mean patience θ: 0 means contacts never abandon.
 	Patience time.Duration
 	// Duration is the measured window: 0 means DefaultDuration (a day).
@@ -400,8 +404,8 @@ func (c *Config) checkAccept() error {
 		c.Accept = router.Auto
 		fallthrough
 	case router.Auto:
-		if c.AcceptDelay != 0 || c.AcceptDist != "" || c.Miss != 0 || c.OfferTimeout != 0 || c.BackAfter != 0 {
-			return fmt.Errorf("%w: an accept delay, misses, an offer timeout or a time to come back need the manual accept mode", ErrConfig)
+		if c.AcceptDelay != 0 || c.AcceptDist != "" || c.Miss != 0 || c.OfferTimeout != 0 || c.BackAfter != 0 || c.MissLimit != 0 {
+			return fmt.Errorf("%w: an accept delay, misses, an offer timeout, a time to come back or a miss limit need the manual accept mode", ErrConfig)
 		}
 		return nil
 	case router.Manual:
@@ -425,6 +429,12 @@ func (c *Config) checkAccept() error {
 	}
 	if !(c.Miss >= 0 && c.Miss <= MaxMiss) {
 		return fmt.Errorf("%w: missed offers %v (a fraction, 0 to %v)", ErrConfig, c.Miss, MaxMiss)
+	}
+	if c.MissLimit < 0 || c.MissLimit > router.MaxMissLimit {
+		return fmt.Errorf("%w: miss limit %d (1 to %d)", ErrConfig, c.MissLimit, router.MaxMissLimit)
+	}
+	if c.MissLimit == 0 {
+		c.MissLimit = router.DefaultMissLimit
 	}
 	if c.OfferTimeout == 0 {
 		c.OfferTimeout = router.DefaultOfferTimeout

@@ -24,12 +24,14 @@
 //     accepts after an exponential time (Config.AcceptDelay) or lets the
 //     offer ring out (Config.Miss, or a time past the offer timeout). The
 //     hub then offers the contact to another agent, never again to one
-//     who missed it, and sets an agent who missed 3 in a row away; the
-//     driver brings them back after Config.BackAfter. The report counts
+//     who missed it, and sets an agent who missed Config.MissLimit in a
+//     row (3 by default) away; the driver brings them back after
+//     Config.BackAfter. The report counts
 //     the offers, and the contacts left waiting because every agent had
 //     missed them. The models know none of this. A history's status log
 //     says how often its agents missed offers (History.EstimateMisses:
-//     the aways for 3 in a row against the offers taken).
+//     the aways against the offers taken, each after as many misses in a
+//     row as the log's miss_limit says).
 //
 // Agents may serve several chats at once (Config.Capacity): the models then
 // count each chat slot as an agent, which holds when a chat takes as long

@@ -165,7 +165,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// The hub is inline: each command runs on this goroutine, and the
 	// driver moves the clock before the command whose cycle fires the
 	// deadlines it passed (tick).
-	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}, Inline: true})
+	d.h, err = hub.New(hub.Config{Workspace: "sim", Clock: d.clock, Store: discardStore{}, Inline: true,
+		Router: router.Config{MissLimit: cfg.MissLimit}})
 	if err != nil {
 		return nil, err
 	}

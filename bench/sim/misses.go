@@ -1,8 +1,12 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/presence"
@@ -40,6 +44,11 @@ type MissEstimate struct {
 	Aways    int `json:"aways"`
 	Answered int `json:"answered"`
 	Limit    int `json:"limit"`
+	// Limits counts the aways by the misses in a row they came after,
+	// when the log has more than one limit (the workspace's miss_limit
+	// changed in the window): Limit is then the most common, and the
+	// estimate takes every away as if it came at Limit.
+	Limits map[int]int `json:"limits,omitempty"`
 	// Rate is the estimated fraction of offers that rang out, Low and
 	// High its 95 % range.
 	Rate float64 `json:"rate"`
@@ -61,7 +70,8 @@ type MissEstimate struct {
 // offers its agents let ring out: the aways for missed offers in the
 // window, against the contacts answered through an offer.
 func (h *History) EstimateMisses() MissEstimate {
-	e := MissEstimate{Limit: router.DefaultMissLimit}
+	e := MissEstimate{}
+	limits := map[int]int{}
 	for _, c := range h.past {
 		if c.answered && h.Media[c.media].Media != presence.Email {
 			e.Answered++
@@ -80,7 +90,16 @@ func (h *History) EstimateMisses() MissEstimate {
 		if h.missedAwayIn(s) {
 			e.Aways++
 			away[s.Agent] = s.At
+			l := cmp.Or(s.MissLimit, router.DefaultMissLimit)
+			limits[l]++
+			if limits[l] >= limits[e.Limit] { // ties: the later
+				e.Limit = l
+			}
 		}
+	}
+	e.Limit = cmp.Or(e.Limit, router.DefaultMissLimit)
+	if len(limits) > 1 {
+		e.Limits = limits
 	}
 	if e.Backs > 0 {
 		e.BackAfter = back.Seconds() / float64(e.Backs)
@@ -135,6 +154,14 @@ func (e *MissEstimate) text() string {
 	}
 	t := fmt.Sprintf("about %.3g %% of offers rang out (95 %% between %.3g and %.3g %%), from the aways after %d in a row over %s",
 		100*e.Rate, 100*e.Low, 100*e.High, e.Limit, offers)
+	if len(e.Limits) > 1 {
+		var ls []string
+		for _, l := range slices.Sorted(maps.Keys(e.Limits)) {
+			ls = append(ls, fmt.Sprintf("%d in a row %s", l, times(e.Limits[l])))
+		}
+		t += fmt.Sprintf(" (the log's aways came after %s: the estimate takes them all at %d, the most common)",
+			strings.Join(ls, ", "), e.Limit)
+	}
 	if e.Backs > 0 {
 		t += fmt.Sprintf("; agents came back after %.3g s on average", e.BackAfter)
 	}

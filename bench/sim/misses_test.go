@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +192,113 @@ func TestMissesObserved(t *testing.T) {
 		var out, errs bytes.Buffer
 		if code := Main(c.args, &out, &errs); code != 2 || !strings.Contains(errs.String(), "--miss observed") {
 			t.Errorf("%v: exit %d, %s", c.args, code, errs.String())
+		}
+	}
+}
+
+// TestMissLimitFromTheLog: a day whose workspace set agents away after 2
+// offers in a row rang out, logged with its miss_limit as a server logs
+// it. The estimate takes the log's limit, and the replay sets its agents
+// away after as many, unless --miss-limit asks what another limit would
+// do. A log whose limit changed says so; bad limits are refused.
+func TestMissLimitFromTheLog(t *testing.T) {
+	n := 4000
+	if raceOn || testing.Short() {
+		n = 2000
+	}
+	rnd := rand.New(rand.NewPCG(7, 7))
+	const rate, handle = 0.1, 120.0
+	var arrivals []Arrival
+	at := 0.0
+	for range n {
+		at += rnd.ExpFloat64() / rate
+		arrivals = append(arrivals, Arrival{At: seconds(at), Media: presence.Chat, Handle: seconds(rnd.ExpFloat64() * handle)})
+	}
+	start := day0.Add(time.Hour)
+	var entries []StatusChange
+	for i := 1; i <= 16; i++ {
+		entries = append(entries, StatusChange{Agent: fmt.Sprintf("a%05d", i), At: start, Status: "available"})
+	}
+	day := Config{Agents: 16, Arrivals: arrivals, Handle: seconds(handle), Accept: router.Manual, AcceptDelay: time.Second, AcceptDist: Constant,
+		Miss: 0.2, MissLimit: 2, OfferTimeout: 15 * time.Second, BackAfter: 45 * time.Second, SLThreshold: 20 * time.Second, Seed: 1,
+		OnMissedAway: func(agent string, at float64, back bool) {
+			e := StatusChange{Agent: agent, At: start.Add(seconds(at)), Status: "away", Reason: router.ReasonMissed, MissLimit: 2}
+			if back {
+				e = StatusChange{Agent: agent, At: e.At, Status: "available"}
+			}
+			entries = append(entries, e)
+		}}
+	dir, r0, _ := simulatedHistory(t, day, start)
+	save := func(entries []StatusChange) string {
+		t.Helper()
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		for _, e := range entries {
+			_ = enc.Encode(e)
+		}
+		path := filepath.Join(t.TempDir(), "statuses.json")
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	statuses := save(entries)
+	args := []string{"--history", dir, "--statuses", statuses, "--agents", "16", "--accept", "manual", "--accept-delay", "1", "--accept-dist", "constant",
+		"--offer-timeout", "15", "--miss", "observed", "--json", "--quiet"}
+	r, _ := simulateMain(t, args...)
+	five, _ := simulateMain(t, append(args, "--miss-limit", "5")...)
+	e := r.History.Misses
+	t.Logf("the day: %d offers, %d rang out (%.2f %%), set away %d times after 2 in a row; the log: %.2f %% (%.2f to %.2f), limit %d; replayed: set away %d times, %d at --miss-limit 5",
+		r0.Offers.Offered, r0.Offers.Missed, 100*float64(r0.Offers.Missed)/float64(r0.Offers.Missed+r0.Offers.Accepted), r0.Offers.SetAway,
+		100*e.Rate, 100*e.Low, 100*e.High, e.Limit, r.Offers.SetAway, five.Offers.SetAway)
+	if e.Limit != 2 || e.Limits != nil || e.Aways != r0.Offers.SetAway || !(e.Low <= 0.2 && 0.2 <= e.High) {
+		t.Errorf("the estimate %+v; the day set agents away %d times", *e, r0.Offers.SetAway)
+	}
+	if r.Input.MissLimit != 2 || five.Input.MissLimit != 5 || five.History.Misses.Limit != 2 {
+		t.Errorf("the replays' miss limits %d and %d (the log's %d)", r.Input.MissLimit, five.Input.MissLimit, five.History.Misses.Limit)
+	}
+	if d := float64(r.Offers.SetAway) / float64(r0.Offers.SetAway); d < 0.7 || d > 1.3 || five.Offers.SetAway*5 > r0.Offers.SetAway {
+		t.Errorf("set away %d times replayed at the log's limit, %d at 5; the day %d", r.Offers.SetAway, five.Offers.SetAway, r0.Offers.SetAway)
+	}
+	_, out := simulateMain(t, slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "--json" })...)
+	if got := strings.Join(strings.Fields(out), " "); !strings.Contains(got, "from the aways after 2 in a row over") ||
+		!strings.Contains(got, "an agent set away for 2 missed in a row is back after 45 s") {
+		t.Errorf("the table:\n%s", out)
+	}
+
+	// The workspace's limit went from 2 to 4 a third of the way in.
+	mixed := slices.Clone(entries)
+	var twos, fours int
+	for i := range mixed {
+		if mixed[i].MissLimit == 0 {
+			continue
+		}
+		if mixed[i].At.Before(start.Add(seconds(at / 3))) {
+			mixed[i].MissLimit = 4
+			fours++
+		} else {
+			twos++
+		}
+	}
+	r, out = simulateMain(t, "--history", dir, "--statuses", save(mixed), "--agents", "16", "--accept", "manual", "--miss", "observed", "--quiet")
+	if got := strings.Join(strings.Fields(out), " "); !strings.Contains(got, fmt.Sprintf("(the log's aways came after 2 in a row %s, 4 in a row %s: the estimate takes them all at 2, the most common)", times(twos), times(fours))) ||
+		!strings.Contains(got, "set away for 2 missed in a row") {
+		t.Errorf("a log of two limits (%d at 2, %d at 4), the table:\n%s", twos, fours, out)
+	}
+
+	for _, c := range []struct {
+		args []string
+		err  string
+	}{
+		{append(slices.Clone(args), "--miss-limit", "0"), "--miss-limit 0"},
+		{append(slices.Clone(args), "--miss-limit", "21"), "miss limit 21"},
+		{[]string{"--agents", "4", "--rate", "0.1", "--handle", "120", "--miss-limit", "2"}, "need the manual accept mode"},
+		{[]string{"--history", dir, "--statuses", save(append(slices.Clone(entries[:1]), StatusChange{Agent: "a00001", At: start.Add(time.Hour), Status: "away",
+			Reason: router.ReasonMissed, MissLimit: 25})), "--agents", "16"}, "miss_limit 25"},
+	} {
+		var out, errs bytes.Buffer
+		if code := Main(c.args, &out, &errs); code != 2 || !strings.Contains(errs.String(), c.err) {
+			t.Errorf("%v: exit %d, %s", c.args[len(c.args)-2:], code, errs.String())
 		}
 	}
 }

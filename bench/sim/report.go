@@ -89,14 +89,16 @@ type Input struct {
 	HandleCV   float64 `json:"handle_cv"`
 	Wrapup     float64 `json:"wrapup"` // after-contact work, 0: none
 	// Accept is the accept mode, auto or manual; with manual, the mean
-	// time to accept, the fraction of offers missed, the offer timeout and
-	// the time an agent set away for missed offers takes to come back.
+	// time to accept, the fraction of offers missed, the offer timeout,
+	// the time an agent set away for missed offers takes to come back and
+	// the misses in a row that set them away.
 	Accept       string  `json:"accept"`
 	AcceptDelay  float64 `json:"accept_delay,omitempty"`
 	AcceptDist   string  `json:"accept_dist,omitempty"` // exponential or constant
 	Miss         float64 `json:"miss,omitempty"`
 	OfferTimeout float64 `json:"offer_timeout,omitempty"`
 	BackAfter    float64 `json:"back_after,omitempty"`
+	MissLimit    int     `json:"miss_limit,omitempty"`
 	Patience     float64 `json:"patience"` // 0: none
 	Duration     float64 `json:"duration"`
 	Warmup       float64 `json:"warmup"`
@@ -298,7 +300,7 @@ func (d *driver) report(wall time.Duration) *Report {
 	}
 	if cfg.Accept == router.Manual {
 		r.Input.AcceptDelay, r.Input.AcceptDist, r.Input.Miss = cfg.AcceptDelay.Seconds(), string(cfg.AcceptDist), cfg.Miss
-		r.Input.OfferTimeout, r.Input.BackAfter = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds()
+		r.Input.OfferTimeout, r.Input.BackAfter, r.Input.MissLimit = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds(), cfg.MissLimit
 		offers := d.offers
 		offers.Stranded = len(d.calls) - d.busy // still waiting
 		r.Offers = &offers
@@ -430,8 +432,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if in.AcceptDist == string(Constant) {
 			accept = fmt.Sprintf("%g s to accept, always", in.AcceptDelay)
 		}
-		fmt.Fprintf(&b, "manual accept: %s, %.4g %% of offers missed, offers ring %g s, an agent set away for 3 missed in a row is back after %.4g s\n",
-			accept, 100*in.Miss, in.OfferTimeout, in.BackAfter)
+		fmt.Fprintf(&b, "manual accept: %s, %.4g %% of offers missed, offers ring %g s, an agent set away for %d missed in a row is back after %.4g s\n",
+			accept, 100*in.Miss, in.OfferTimeout, in.MissLimit, in.BackAfter)
 	}
 	load := "erlangs"
 	if len(r.Media) > 0 {

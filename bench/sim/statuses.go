@@ -21,6 +21,11 @@ type StatusChange struct {
 	At     time.Time `json:"at"`
 	Status string    `json:"status"`
 	Reason string    `json:"reason,omitempty"`
+	// MissLimit is, for an away for missed offers, how many offers in a
+	// row the agent let ring out (the workspace's miss_limit then); 0 in a
+	// log from a server before it was logged, whose limit was always
+	// router.DefaultMissLimit.
+	MissLimit int `json:"miss_limit,omitempty"`
 }
 
 // missedAway says the hub set the agent away for missed offers.
@@ -39,6 +44,9 @@ func ReadStatuses(path string) ([]StatusChange, error) {
 	out, err := readEntries(path, "statuses", func(e StatusChange) error {
 		if e.Agent == "" || e.At.IsZero() || !slices.Contains(statusNames, e.Status) {
 			return fmt.Errorf("not a status change (agent, at, status: offline, available or away)")
+		}
+		if e.MissLimit < 0 || e.MissLimit > router.MaxMissLimit {
+			return fmt.Errorf("miss_limit %d (1 to %d)", e.MissLimit, router.MaxMissLimit)
 		}
 		return nil
 	})

@@ -36,7 +36,7 @@ usage:
                       [--calls C [--call-length D]] [--emails E [--email-length D]] (voice calls and emails per second over the HTTP API, beside or instead of --rate)
   switchboard simulate --agents N --rate R --handle S [--patience S] [--duration S] [--sl-threshold S] [--seed N] [--json] [--html FILE]
                       [--capacity N] [--handle-dist exponential|lognormal|constant] [--handle-cv X] [--wrapup S]
-                      [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S]]
+                      [--accept manual [--accept-delay S] [--miss X] [--offer-timeout S] [--back-after S] [--miss-limit N]]
                       [--queues NAME=SHARE[@PRIORITY],...] [--languages LANG=SHARE,...] [--team N:QUEUES:LANGS ...]
                       [--profile R1,R2,... [--interval S] [--schedule N1,N2,...]]
                       [--media voice=SHARE,chat=SHARE,email=SHARE] (blended agents; --handle, --wrapup, --capacity,
