@@ -653,11 +653,15 @@ type workspaceView struct {
 	// MissLimit is how many offers in a row an agent may let ring out
 	// before the hub sets them away.
 	MissLimit int `json:"miss_limit"`
+	// StatusRetention is how long the workspace keeps its status log, as
+	// it was set ("400d"; "0" forever); "" follows the server's
+	// --status-retention.
+	StatusRetention string `json:"status_retention"`
 }
 
 func viewOf(rec workspaceRecord) workspaceView {
 	return workspaceView{ID: rec.ID, Name: rec.Name, WidgetKeys: nonNil(rec.WidgetKeys), AllowedOrigins: nonNil(rec.AllowedOrigins),
-		MissLimit: rec.missLimit()}
+		MissLimit: rec.missLimit(), StatusRetention: rec.StatusRetention}
 }
 
 func nonNil(v []string) []string {
@@ -668,10 +672,11 @@ func nonNil(v []string) []string {
 }
 
 type workspaceBody struct {
-	Name           *string   `json:"name"`
-	WidgetKeys     *[]string `json:"widget_keys"`
-	AllowedOrigins *[]string `json:"allowed_origins"`
-	MissLimit      *int      `json:"miss_limit"`
+	Name            *string   `json:"name"`
+	WidgetKeys      *[]string `json:"widget_keys"`
+	AllowedOrigins  *[]string `json:"allowed_origins"`
+	MissLimit       *int      `json:"miss_limit"`
+	StatusRetention *string   `json:"status_retention"`
 }
 
 func (b *workspaceBody) apply(rec *workspaceRecord) *wireError {
@@ -704,6 +709,14 @@ func (b *workspaceBody) apply(rec *workspaceRecord) *wireError {
 		}
 		rec.MissLimit = *b.MissLimit
 	}
+	if b.StatusRetention != nil {
+		if v := *b.StatusRetention; v != "" {
+			if _, err := ParseRetention(v); err != nil {
+				return badRequest("status_retention %q: %v", v, err)
+			}
+		}
+		rec.StatusRetention = *b.StatusRetention
+	}
 	return nil
 }
 
@@ -733,6 +746,7 @@ func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request, ws *wor
 		return
 	}
 	limit := rec.missLimit() != ws.rec.missLimit()
+	retention := rec.StatusRetention != ws.rec.StatusRetention // ws.rec is rec once stored
 	if limit {
 		if _, ok := s.hubDo(w, r, ws, hub.SetMissLimit{Limit: rec.missLimit()}); !ok {
 			return
@@ -744,6 +758,9 @@ func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request, ws *wor
 		}
 		s.refuse(w, "unavailable", "store unavailable")
 		return
+	}
+	if retention {
+		s.retentionChanged()
 	}
 	writeJSON(w, http.StatusOK, viewOf(rec))
 }
@@ -782,6 +799,9 @@ func (s *Server) putWorkspaces(w http.ResponseWriter, r *http.Request, c caller,
 	if err := s.startWorkspace(rec); err != nil && !errors.Is(err, errShuttingDown) {
 		s.refuse(w, "internal", "starting workspace")
 		return
+	}
+	if rec.StatusRetention != "" {
+		s.retentionChanged()
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"workspace": viewOf(rec), "api_key": key})
 }

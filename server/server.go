@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -92,6 +93,10 @@ type Server struct {
 	mu         sync.RWMutex
 	workspaces map[string]*workspace
 	wsWrites   sync.Mutex // serializes workspace creation and settings changes
+	// pruning says the status log's pruner runs (startPruner, under
+	// wsWrites); pruneNow has it prune at once.
+	pruning    bool
+	pruneNow   chan struct{}
 	adminHash  string
 	newAdmin   string            // the admin key generated at this start, "" otherwise
 	demoTokens map[string]string // agent → token, when the demo was created at this start
@@ -131,6 +136,9 @@ type workspaceRecord struct {
 	APIKeyHashes   []string `json:"api_key_hashes,omitempty"`
 	// MissLimit is the workspace's miss_limit; 0 is the hub's default.
 	MissLimit int `json:"miss_limit,omitempty"`
+	// StatusRetention is the workspace's status_retention, as given
+	// (ParseRetention): "" is the server's (Config.StatusRetention).
+	StatusRetention string `json:"status_retention,omitempty"`
 }
 
 // missLimit is how many offers in a row the workspace's agents may let
@@ -170,7 +178,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, ctx: ctx, cancel: cancel,
-		workspaces: map[string]*workspace{}, closing: make(chan struct{}), live: map[string]*agentConn{}, limits: newLimits(cfg.APICallsPerAddr), metrics: newMetrics(),
+		workspaces: map[string]*workspace{}, closing: make(chan struct{}), pruneNow: make(chan struct{}, 1), live: map[string]*agentConn{}, limits: newLimits(cfg.APICallsPerAddr), metrics: newMetrics(),
 		visitorsOpen: newOpenCount(cfg.MaxVisitorsPerAddr)}
 	if err := s.startExporter(); err != nil {
 		cancel()
@@ -186,12 +194,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.metrics.reg.MustRegister(newQueueCollector(s))
 	s.routes()
-	if cfg.StatusRetention > 0 && s.enter(&s.wg) {
-		go func() {
-			defer s.wg.Done()
-			s.pruneStatusLog()
-		}()
+	s.wsWrites.Lock()
+	if cfg.StatusRetention > 0 || slices.ContainsFunc(s.workspaceIDs(), func(id string) bool { return s.workspace(id).rec.StatusRetention != "" }) {
+		s.startPruner()
 	}
+	s.wsWrites.Unlock()
 	return s, nil
 }
 

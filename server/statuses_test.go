@@ -231,3 +231,120 @@ func TestMissLimitOfAWorkspace(t *testing.T) {
 		t.Errorf("ana's statuses:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestStatusRetentionOfAWorkspace: a workspace's status_retention keeps
+// its status log that long, whatever the server's --status-retention;
+// setting it prunes at once, it is kept across a restart (where it starts
+// the pruner of a server without a retention of its own), "" follows the
+// server's again, and bad values are refused and change nothing.
+func TestStatusRetentionOfAWorkspace(t *testing.T) {
+	data := t.TempDir()
+	clock := hub.NewManualClock(t0)
+	e := newEnvWith(t, Config{DataDir: data, Clock: clock})
+	count := func(key string) int {
+		t.Helper()
+		code, body := e.apiAs(key, "GET", "/v1/agent-statuses", "")
+		if code != 200 {
+			t.Fatalf("GET /v1/agent-statuses: %d %v", code, body)
+		}
+		return len(body["statuses"].([]any))
+	}
+	waitCount := func(key string, n int, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); count(key) != n; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d changes logged, want %d", what, count(key), n)
+			}
+		}
+	}
+	ana := e.available("ana")
+	clock.Advance(time.Minute)
+	ana.ok(map[string]any{"type": "presence", "status": "away"})
+	// Another workspace, without a retention of its own.
+	_, created := e.api("PUT", "/v1/workspaces/zz", `{"name":"ZZ"}`)
+	zz := str(created, "api_key")
+	e.apiAs(zz, "PUT", "/v1/queues/help", `{"name":"Help"}`)
+	e.apiAs(zz, "PUT", "/v1/agents/zoe", `{"name":"Zoe","queues":["help"]}`)
+	_, tok := e.apiAs(zz, "POST", "/v1/agents/zoe/token", "")
+	zoe := e.dial("/v1/ws/agent")
+	zoe.send(map[string]any{"type": "hello", "token": str(tok, "token")})
+	zoe.wait("welcome", nil)
+	zoe.ok(map[string]any{"type": "presence", "status": "available"})
+	if count(testAdmin) != 2 || count(zz) != 1 {
+		t.Fatalf("%d and %d changes logged, want 2 and 1", count(testAdmin), count(zz))
+	}
+
+	for _, bad := range []string{`"30m"`, `"-1d"`, `"1.5d"`, `"abc"`, `5`} {
+		if code, body := e.api("PATCH", "/v1/workspace", `{"name":"Renamed","status_retention":`+bad+`}`); code != 400 || str(body, "code") != "bad_request" {
+			t.Errorf("status_retention %s: %d %v", bad, code, body)
+		}
+	}
+	if _, body := e.api("GET", "/v1/workspace", ""); str(body, "status_retention") != "" || str(body, "name") == "Renamed" {
+		t.Fatalf("refused patches changed the workspace: %v", body)
+	}
+	clock.Advance(48 * time.Hour)
+	if code, body := e.api("PATCH", "/v1/workspace", `{"status_retention":"1d"}`); code != 200 || str(body, "status_retention") != "1d" {
+		t.Fatalf("PATCH status_retention 1d: %d %v", code, body)
+	}
+	waitCount(testAdmin, 0, "two days on, with a retention of a day")
+	if n := count(zz); n != 1 {
+		t.Errorf("the other workspace's log: %d changes, want its 1 kept", n)
+	}
+
+	// After a restart, the server (no retention of its own) prunes the
+	// workspace's log at start.
+	ana.ok(map[string]any{"type": "presence", "status": "available"})
+	e.close()
+	clock.Advance(48 * time.Hour)
+	e = newEnvWith(t, Config{DataDir: data, Clock: clock})
+	if _, body := e.api("GET", "/v1/workspace", ""); str(body, "status_retention") != "1d" {
+		t.Fatalf("after a restart: %v", body)
+	}
+	waitCount(testAdmin, 1, "after a restart")
+	if _, body := e.api("GET", "/v1/agent-statuses", ""); str(body["statuses"].([]any)[0].(map[string]any), "status") != "offline" {
+		t.Errorf("after a restart, the log kept %v; want only the restart's offline", body)
+	}
+	if n := count(zz); n != 2 {
+		t.Errorf("the other workspace's log after a restart: %d changes, want 2", n)
+	}
+	if code, body := e.api("PATCH", "/v1/workspace", `{"status_retention":""}`); code != 200 || str(body, "status_retention") != "" {
+		t.Fatalf("PATCH status_retention \"\": %d %v", code, body)
+	}
+}
+
+// TestStatusRetentionKeptForever: a workspace's status_retention "0"
+// keeps its log forever on a server that prunes after a day. The other
+// workspace, zz, follows the server's: once its old changes are gone,
+// the round that pruned it had passed the default workspace (rounds go
+// in id order).
+func TestStatusRetentionKeptForever(t *testing.T) {
+	e := newEnvWith(t, Config{StatusRetention: 24 * time.Hour})
+	if code, body := e.api("PATCH", "/v1/workspace", `{"status_retention":"0"}`); code != 200 || str(body, "status_retention") != "0" {
+		t.Fatalf("PATCH status_retention 0: %d %v", code, body)
+	}
+	e.available("ana")
+	_, created := e.api("PUT", "/v1/workspaces/zz", `{"name":"ZZ"}`)
+	zz := str(created, "api_key")
+	e.apiAs(zz, "PUT", "/v1/queues/help", `{"name":"Help"}`)
+	e.apiAs(zz, "PUT", "/v1/agents/zoe", `{"name":"Zoe","queues":["help"]}`)
+	_, tok := e.apiAs(zz, "POST", "/v1/agents/zoe/token", "")
+	zoe := e.dial("/v1/ws/agent")
+	zoe.send(map[string]any{"type": "hello", "token": str(tok, "token")})
+	zoe.wait("welcome", nil)
+	zoe.ok(map[string]any{"type": "presence", "status": "available"})
+	count := func(key string) int {
+		t.Helper()
+		_, body := e.apiAs(key, "GET", "/v1/agent-statuses", "")
+		return len(body["statuses"].([]any))
+	}
+	e.clock.Advance(48 * time.Hour)
+	for deadline := time.Now().Add(10 * time.Second); count(zz) != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("zz's log still has %d changes two days on", count(zz))
+		}
+		e.clock.Advance(time.Hour)
+	}
+	if n := count(testAdmin); n != 1 {
+		t.Errorf("the log kept forever has %d changes, want 1", n)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/server"
 )
 
 // option is one setting of serve: a flag, its SWITCHBOARD_ environment twin,
@@ -167,7 +169,7 @@ func resolve(v map[string]*string) (serveFlags, error) {
 	if f.noDemo, err = strconv.ParseBool(*v["no-demo"]); err != nil {
 		return f, fmt.Errorf("no-demo %q: want true or false", *v["no-demo"])
 	}
-	if f.exportDelay, err = parseDelay(*v["export-delay"]); err != nil {
+	if f.exportDelay, err = server.ParseDelay(*v["export-delay"]); err != nil {
 		return f, fmt.Errorf("export-delay %q: %w", *v["export-delay"], err)
 	}
 	if f.maxVisitorsPerAddr, err = strconv.Atoi(*v["max-visitors-per-addr"]); err != nil || f.maxVisitorsPerAddr == 0 || f.maxVisitorsPerAddr < -1 {
@@ -176,10 +178,10 @@ func resolve(v map[string]*string) (serveFlags, error) {
 	if f.apiCallsPerAddr, err = strconv.Atoi(*v["api-calls-per-addr"]); err != nil || f.apiCallsPerAddr == 0 || f.apiCallsPerAddr < -1 {
 		return f, fmt.Errorf("api-calls-per-addr %q: want a positive number or -1", *v["api-calls-per-addr"])
 	}
-	if f.stallTimeout, err = parseDelay(*v["stall-timeout"]); err != nil || f.stallTimeout == 0 {
+	if f.stallTimeout, err = server.ParseDelay(*v["stall-timeout"]); err != nil || f.stallTimeout == 0 {
 		return f, fmt.Errorf("stall-timeout %q: want a positive duration", *v["stall-timeout"])
 	}
-	if f.statusRetention, err = parseRetention(*v["status-retention"]); err != nil {
+	if f.statusRetention, err = server.ParseRetention(*v["status-retention"]); err != nil {
 		return f, fmt.Errorf("status-retention %q: %w", *v["status-retention"], err)
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
@@ -194,38 +196,4 @@ func resolve(v map[string]*string) (serveFlags, error) {
 		}
 	}
 	return f, nil
-}
-
-// parseRetention reads a retention: days ("400d"), a duration ("2160h") or
-// plain seconds; 0 means forever, and anything under an hour is refused
-// as a likely mistake.
-func parseRetention(s string) (d time.Duration, err error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
-			return 0, errors.New("want whole days, e.g. 400d")
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		d, err = parseDelay(s)
-	}
-	if err == nil && d > 0 && d < time.Hour {
-		err = errors.New("under an hour: want days (400d), hours (2160h), or 0 to keep the log forever")
-	}
-	return d, err
-}
-
-// parseDelay reads a duration ("15m", "90s") or plain seconds ("900", "0").
-func parseDelay(s string) (time.Duration, error) {
-	if n, err := strconv.ParseFloat(s, 64); err == nil {
-		if n < 0 {
-			return 0, errors.New("negative")
-		}
-		return time.Duration(n * float64(time.Second)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err == nil && d < 0 {
-		return 0, errors.New("negative")
-	}
-	return d, err
 }
