@@ -94,7 +94,7 @@ func (s *Server) agentHello(ctx context.Context, c *conn, r *http.Request) (*age
 		return nil, false
 	}
 	a := &agentConn{s: s, c: c, w: w, agent: agent, party: hub.Party{Kind: session.KindAgent, ID: agent},
-		limitKey: w.rec.ID + "/" + agent}
+		limitKey: w.rec().ID + "/" + agent}
 	c.log = c.log.WithLazy(zap.String("workspace", wsID), zap.String("agent", agent))
 	// The subscription, the connect and the welcome's snapshot go to the
 	// hub one behind the other, without waiting in between: it applies

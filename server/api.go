@@ -239,7 +239,7 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, c caller, w
 	if _, ok := s.hubDo(w, r, ws, hub.DeleteAgent{ID: r.PathValue("id")}); !ok {
 		return
 	}
-	if err := s.revokeToken(ws.rec.ID, r.PathValue("id")); err != nil {
+	if err := s.revokeToken(ws.rec().ID, r.PathValue("id")); err != nil {
 		s.refuse(w, "unavailable", "store unavailable")
 		return
 	}
@@ -251,7 +251,7 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request, c caller, ws 
 	if _, ok := s.hubDo(w, r, ws, hub.ListAgents{ID: id}); !ok {
 		return
 	}
-	tok, err := s.issueToken(ws.rec.ID, id)
+	tok, err := s.issueToken(ws.rec().ID, id)
 	if err != nil {
 		s.refuse(w, "unavailable", "store unavailable")
 		return
@@ -363,7 +363,7 @@ func (s *Server) postEvent(w http.ResponseWriter, r *http.Request, c caller, ws 
 // storedSession reads a session from the store: every acknowledged change
 // is there, so the store is the source for reads.
 func (s *Server) storedSession(w http.ResponseWriter, ws *workspace, id string, c caller) (*session.Session, bool) {
-	val, err := s.store.GetSession(ws.rec.ID, id)
+	val, err := s.store.GetSession(ws.rec().ID, id)
 	switch {
 	case errors.Is(err, persist.ErrNotFound):
 		s.refuse(w, "not_found", "session "+id)
@@ -412,7 +412,7 @@ func (s *Server) getTranscript(w http.ResponseWriter, r *http.Request, c caller,
 		return
 	}
 	var msgs []session.Message
-	err := s.store.ScanMessages(ws.rec.ID, se.ID, 0, func(_ uint64, val []byte) error {
+	err := s.store.ScanMessages(ws.rec().ID, se.ID, 0, func(_ uint64, val []byte) error {
 		var m session.Message
 		if err := json.Unmarshal(val, &m); err != nil {
 			return err
@@ -508,9 +508,9 @@ func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request, c caller, w
 	}
 	var err error
 	if agent == "" {
-		err = s.store.ScanStatuses(ws.rec.ID, span[0], span[1], after, afterAgent, add)
+		err = s.store.ScanStatuses(ws.rec().ID, span[0], span[1], after, afterAgent, add)
 	} else { // the log by agent: one agent's past without the others'
-		err = s.store.ScanAgentStatuses(ws.rec.ID, agent, span[0], span[1], after, afterAgent, func(at time.Time, val []byte) error {
+		err = s.store.ScanAgentStatuses(ws.rec().ID, agent, span[0], span[1], after, afterAgent, func(at time.Time, val []byte) error {
 			return add(at, agent, val)
 		})
 	}
@@ -549,7 +549,7 @@ func (s *Server) searchSessions(w http.ResponseWriter, r *http.Request, c caller
 		return
 	}
 	cards := []session.Card{}
-	next, err := s.store.ScanSessions(ws.rec.ID, persist.Page{After: q.Get("cursor"), Limit: 0, Reverse: true},
+	next, err := s.store.ScanSessions(ws.rec().ID, persist.Page{After: q.Get("cursor"), Limit: 0, Reverse: true},
 		func(id string, val []byte) error {
 			var se session.Session
 			if json.Unmarshal(val, &se) != nil {
@@ -597,7 +597,7 @@ func isContactKey(contact string) bool {
 // contact index (no scan): the recent conversations of the info panel.
 func (s *Server) recentByContact(w http.ResponseWriter, ws *workspace, c caller, key string,
 	wantState *session.State, queue, status string, limit int) {
-	ids, err := s.store.RecentByContact(ws.rec.ID, key, limit)
+	ids, err := s.store.RecentByContact(ws.rec().ID, key, limit)
 	if err != nil {
 		s.refuse(w, "unavailable", "reading the contact index")
 		return
@@ -606,7 +606,7 @@ func (s *Server) recentByContact(w http.ResponseWriter, ws *workspace, c caller,
 	cards := []session.Card{}
 	serves := c.agent == "" || c.super // an agent sees a contact's history while serving them
 	for _, id := range ids {
-		val, err := s.store.GetSession(ws.rec.ID, id)
+		val, err := s.store.GetSession(ws.rec().ID, id)
 		if err != nil {
 			continue
 		}
@@ -721,7 +721,7 @@ func (b *workspaceBody) apply(rec *workspaceRecord) *wireError {
 }
 
 func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request, c caller, ws *workspace) {
-	writeJSON(w, http.StatusOK, viewOf(ws.rec))
+	writeJSON(w, http.StatusOK, viewOf(*ws.rec()))
 }
 
 func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request, c caller, ws *workspace) {
@@ -740,13 +740,13 @@ func (s *Server) patchWorkspace(w http.ResponseWriter, r *http.Request, c caller
 // to the old one if the store fails: refused, nothing changes. The caller
 // holds s.wsWrites.
 func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request, ws *workspace, b *workspaceBody) {
-	rec := ws.rec
+	rec := *ws.rec()
 	if werr := s.applyWorkspace(b, &rec); werr != nil {
 		s.refuse(w, werr.Code, werr.Message)
 		return
 	}
-	limit := rec.missLimit() != ws.rec.missLimit()
-	retention := rec.StatusRetention != ws.rec.StatusRetention // ws.rec is rec once stored
+	limit := rec.missLimit() != ws.rec().missLimit()
+	retention := rec.StatusRetention != ws.rec().StatusRetention // ws.rec() is rec once stored
 	if limit {
 		if _, ok := s.hubDo(w, r, ws, hub.SetMissLimit{Limit: rec.missLimit()}); !ok {
 			return
@@ -754,7 +754,7 @@ func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request, ws *wor
 	}
 	if err := s.putWorkspace(rec); err != nil {
 		if limit {
-			_, _ = do(context.WithoutCancel(r.Context()), ws.hub, hub.SetMissLimit{Limit: ws.rec.missLimit()})
+			_, _ = do(context.WithoutCancel(r.Context()), ws.hub, hub.SetMissLimit{Limit: ws.rec().missLimit()})
 		}
 		s.refuse(w, "unavailable", "store unavailable")
 		return
@@ -818,7 +818,7 @@ func (s *Server) applyWorkspace(b *workspaceBody, rec *workspaceRecord) *wireErr
 		if id == rec.ID {
 			continue
 		}
-		for _, k := range s.workspace(id).rec.WidgetKeys {
+		for _, k := range s.workspace(id).rec().WidgetKeys {
 			if slices.Contains(rec.WidgetKeys, k) {
 				return &wireError{"conflict", "widget key " + k + " belongs to another workspace"}
 			}
@@ -830,7 +830,7 @@ func (s *Server) applyWorkspace(b *workspaceBody, rec *workspaceRecord) *wireErr
 func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request, c caller, _ *workspace) {
 	out := []workspaceView{}
 	for _, id := range s.workspaceIDs() {
-		out = append(out, viewOf(s.workspace(id).rec))
+		out = append(out, viewOf(*s.workspace(id).rec()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"workspaces": out})
 }

@@ -34,7 +34,7 @@ func (s *Server) authenticate(r *http.Request) (caller, *wireError) {
 	}
 	for _, id := range s.workspaceIDs() {
 		w := s.workspace(id)
-		for _, k := range w.rec.APIKeyHashes {
+		for _, k := range w.rec().APIKeyHashes {
 			if sameHash(h, k) {
 				return caller{ws: id}, nil
 			}

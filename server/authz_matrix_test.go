@@ -269,7 +269,7 @@ func azSnapshot(t *testing.T, s *Server, ws string) string {
 	}
 	var b strings.Builder
 	s.mu.RLock()
-	b.Write(encode(w.rec))
+	b.Write(encode(*w.rec()))
 	s.mu.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

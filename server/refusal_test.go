@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,5 +184,43 @@ func TestWorkspacesAndKeys(t *testing.T) {
 	}
 	if code, b := e.api("GET", "/v1/workspaces", ""); code != 200 || len(get(b, "workspaces").([]any)) != 2 {
 		t.Fatalf("list %d %v", code, b)
+	}
+}
+
+// TestWorkspaceSettingsWhileInUse: a workspace's settings change while its
+// key authenticates requests, its widget key opens visitor sockets and its
+// settings are read (run with -race: the settings are swapped whole, never
+// written in place).
+func TestWorkspaceSettingsWhileInUse(t *testing.T) {
+	e := newEnv(t)
+	_, created := e.api("PUT", "/v1/workspaces/acme", `{"name":"Acme","widget_keys":["acme-widget"]}`)
+	key := str(created, "api_key")
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if code, body := e.apiAs(key, "GET", "/v1/workspace", ""); code != 200 || str(body, "id") != "acme" {
+					t.Errorf("GET /v1/workspace: %d %v", code, body)
+					return
+				}
+			}
+		})
+	}
+	for i := range 30 {
+		body := fmt.Sprintf(`{"name":"Acme %d","allowed_origins":["https://%d.acme.test"],"miss_limit":%d,"status_retention":"%dd"}`, i, i, 1+i%5, 1+i)
+		if code, b := e.apiAs(key, "PATCH", "/v1/workspace", body); code != 200 || str(b, "name") != fmt.Sprintf("Acme %d", i) {
+			t.Fatalf("PATCH %d: %d %v", i, code, b)
+		}
+	}
+	close(done)
+	wg.Wait()
+	if _, b := e.apiAs(key, "GET", "/v1/workspace", ""); str(b, "name") != "Acme 29" || b["miss_limit"] != 5.0 || str(b, "status_retention") != "30d" {
+		t.Errorf("the last settings: %v", b)
 	}
 }

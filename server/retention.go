@@ -64,7 +64,7 @@ func (s *Server) retention(id string) time.Duration {
 	s.mu.RLock()
 	var own string
 	if ws := s.workspaces[id]; ws != nil {
-		own = ws.rec.StatusRetention
+		own = ws.rec().StatusRetention
 	}
 	s.mu.RUnlock()
 	if own == "" {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -123,9 +124,14 @@ type Server struct {
 
 // workspace is one workspace: its settings and its running hub.
 type workspace struct {
-	rec workspaceRecord
-	hub *hub.Hub
+	// settings are swapped whole when they change (putWorkspace): read
+	// them with rec.
+	settings atomic.Pointer[workspaceRecord]
+	hub      *hub.Hub
 }
+
+// rec returns the workspace's settings, which the caller must not change.
+func (w *workspace) rec() *workspaceRecord { return w.settings.Load() }
 
 // workspaceRecord is a workspace's settings as stored.
 type workspaceRecord struct {
@@ -195,7 +201,7 @@ func New(cfg Config) (*Server, error) {
 	s.metrics.reg.MustRegister(newQueueCollector(s))
 	s.routes()
 	s.wsWrites.Lock()
-	if cfg.StatusRetention > 0 || slices.ContainsFunc(s.workspaceIDs(), func(id string) bool { return s.workspace(id).rec.StatusRetention != "" }) {
+	if cfg.StatusRetention > 0 || slices.ContainsFunc(s.workspaceIDs(), func(id string) bool { return s.workspace(id).rec().StatusRetention != "" }) {
 		s.startPruner()
 	}
 	s.wsWrites.Unlock()
@@ -289,7 +295,9 @@ func (s *Server) startWorkspace(rec workspaceRecord) error {
 		}
 	}()
 	s.mu.Lock()
-	s.workspaces[rec.ID] = &workspace{rec: rec, hub: h}
+	w := &workspace{hub: h}
+	w.settings.Store(&rec)
+	s.workspaces[rec.ID] = w
 	s.mu.Unlock()
 	return nil
 }
@@ -305,7 +313,7 @@ func (s *Server) putWorkspace(rec workspaceRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if w := s.workspaces[rec.ID]; w != nil {
-		w.rec = rec
+		w.settings.Store(&rec)
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) {
 func (s *Server) widgetWorkspace(key string) *workspace {
 	for _, id := range s.workspaceIDs() {
 		w := s.workspace(id)
-		for _, k := range w.rec.WidgetKeys {
+		for _, k := range w.rec().WidgetKeys {
 			if sameHash(k, key) {
 				return w
 			}
@@ -106,8 +106,8 @@ func (s *Server) visitorHello(ctx context.Context, c *conn, r *http.Request, add
 		cmd.Visitor, cmd.SecretHash, cmd.New = "v"+newSecret()[:22], hashSecret(secret), true
 	}
 	v := &visitorConn{s: s, c: c, w: w, visitor: cmd.Visitor, addr: addr,
-		party: hub.Party{Kind: session.KindVisitor, ID: cmd.Visitor}, limitKey: w.rec.ID + "/" + cmd.Visitor}
-	c.log = c.log.WithLazy(zap.String("workspace", w.rec.ID), zap.String("visitor", cmd.Visitor))
+		party: hub.Party{Kind: session.KindVisitor, ID: cmd.Visitor}, limitKey: w.rec().ID + "/" + cmd.Visitor}
+	c.log = c.log.WithLazy(zap.String("workspace", w.rec().ID), zap.String("visitor", cmd.Visitor))
 	// Queued, not waited for: the hello right behind it is applied after
 	// it, often in the same loop cycle, which spares the visitor a cycle
 	// (and its commit) before the welcome.

@@ -220,7 +220,7 @@ func originAllowed(r *http.Request, w *workspace) bool {
 	if strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
-	for _, p := range w.rec.AllowedOrigins {
+	for _, p := range w.rec().AllowedOrigins {
 		if p == "*" || strings.EqualFold(p, o) {
 			return true
 		}
