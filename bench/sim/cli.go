@@ -373,8 +373,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	}
 	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(handle.all), Wrapup: seconds(wrapup.all), Patience: seconds(*patience),
 		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), AcceptDist: HandleDist(*acceptDist), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
-		MissLimit: *missLimit,
-		Duration:  seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
+		MissLimit: *missLimit, Duration: seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
 		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
 		Profile: profile, Interval: seconds(*interval), Schedule: schedule, Shifts: shifts, AgentIDs: agentIDs}
 	if len(media) == 0 {
