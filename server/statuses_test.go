@@ -261,15 +261,7 @@ func TestStatusRetentionOfAWorkspace(t *testing.T) {
 	clock.Advance(time.Minute)
 	ana.ok(map[string]any{"type": "presence", "status": "away"})
 	// Another workspace, without a retention of its own.
-	_, created := e.api("PUT", "/v1/workspaces/zz", `{"name":"ZZ"}`)
-	zz := str(created, "api_key")
-	e.apiAs(zz, "PUT", "/v1/queues/help", `{"name":"Help"}`)
-	e.apiAs(zz, "PUT", "/v1/agents/zoe", `{"name":"Zoe","queues":["help"]}`)
-	_, tok := e.apiAs(zz, "POST", "/v1/agents/zoe/token", "")
-	zoe := e.dial("/v1/ws/agent")
-	zoe.send(map[string]any{"type": "hello", "token": str(tok, "token")})
-	zoe.wait("welcome", nil)
-	zoe.ok(map[string]any{"type": "presence", "status": "available"})
+	zz := e.workspaceZoe()
 	if count(testAdmin) != 2 || count(zz) != 1 {
 		t.Fatalf("%d and %d changes logged, want 2 and 1", count(testAdmin), count(zz))
 	}
@@ -323,15 +315,7 @@ func TestStatusRetentionKeptForever(t *testing.T) {
 		t.Fatalf("PATCH status_retention 0: %d %v", code, body)
 	}
 	e.available("ana")
-	_, created := e.api("PUT", "/v1/workspaces/zz", `{"name":"ZZ"}`)
-	zz := str(created, "api_key")
-	e.apiAs(zz, "PUT", "/v1/queues/help", `{"name":"Help"}`)
-	e.apiAs(zz, "PUT", "/v1/agents/zoe", `{"name":"Zoe","queues":["help"]}`)
-	_, tok := e.apiAs(zz, "POST", "/v1/agents/zoe/token", "")
-	zoe := e.dial("/v1/ws/agent")
-	zoe.send(map[string]any{"type": "hello", "token": str(tok, "token")})
-	zoe.wait("welcome", nil)
-	zoe.ok(map[string]any{"type": "presence", "status": "available"})
+	zz := e.workspaceZoe()
 	count := func(key string) int {
 		t.Helper()
 		_, body := e.apiAs(key, "GET", "/v1/agent-statuses", "")
@@ -347,4 +331,20 @@ func TestStatusRetentionKeptForever(t *testing.T) {
 	if n := count(testAdmin); n != 1 {
 		t.Errorf("the log kept forever has %d changes, want 1", n)
 	}
+}
+
+// workspaceZoe creates workspace zz, with agent zoe available in queue
+// help, and returns its API key.
+func (e *env) workspaceZoe() string {
+	e.t.Helper()
+	_, created := e.api("PUT", "/v1/workspaces/zz", `{"name":"ZZ"}`)
+	zz := str(created, "api_key")
+	e.apiAs(zz, "PUT", "/v1/queues/help", `{"name":"Help"}`)
+	e.apiAs(zz, "PUT", "/v1/agents/zoe", `{"name":"Zoe","queues":["help"]}`)
+	_, tok := e.apiAs(zz, "POST", "/v1/agents/zoe/token", "")
+	zoe := e.dial("/v1/ws/agent")
+	zoe.send(map[string]any{"type": "hello", "token": str(tok, "token")})
+	zoe.wait("welcome", nil)
+	zoe.ok(map[string]any{"type": "presence", "status": "available"})
+	return zz
 }

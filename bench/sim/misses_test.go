@@ -89,14 +89,8 @@ func TestMissesObserved(t *testing.T) {
 	if raceOn || testing.Short() {
 		n = 4000
 	}
-	rnd := rand.New(rand.NewPCG(5, 5))
-	const rate, handle = 0.1, 120.0
-	var arrivals []Arrival
-	at := 0.0
-	for range n {
-		at += rnd.ExpFloat64() / rate
-		arrivals = append(arrivals, Arrival{At: seconds(at), Media: presence.Chat, Handle: seconds(rnd.ExpFloat64() * handle)})
-	}
+	const handle = 120.0
+	arrivals := chatArrivals(5, n, 0.1, handle)
 	start := day0.Add(time.Hour)
 	var log bytes.Buffer
 	enc := json.NewEncoder(&log)
@@ -206,14 +200,9 @@ func TestMissLimitFromTheLog(t *testing.T) {
 	if raceOn || testing.Short() {
 		n = 2000
 	}
-	rnd := rand.New(rand.NewPCG(7, 7))
-	const rate, handle = 0.1, 120.0
-	var arrivals []Arrival
-	at := 0.0
-	for range n {
-		at += rnd.ExpFloat64() / rate
-		arrivals = append(arrivals, Arrival{At: seconds(at), Media: presence.Chat, Handle: seconds(rnd.ExpFloat64() * handle)})
-	}
+	const handle = 120.0
+	arrivals := chatArrivals(7, n, 0.1, handle)
+	at := arrivals[n-1].At.Seconds()
 	start := day0.Add(time.Hour)
 	var entries []StatusChange
 	for i := 1; i <= 16; i++ {
@@ -301,4 +290,18 @@ func TestMissLimitFromTheLog(t *testing.T) {
 			t.Errorf("%v: exit %d, %s", c.args[len(c.args)-2:], code, errs.String())
 		}
 	}
+}
+
+// chatArrivals are n chats arriving as a Poisson process at rate per
+// second, with exponential handle times of mean handle seconds, drawn on
+// the PCG stream (seed, seed).
+func chatArrivals(seed uint64, n int, rate, handle float64) []Arrival {
+	rnd := rand.New(rand.NewPCG(seed, seed))
+	out := make([]Arrival, 0, n)
+	at := 0.0
+	for range n {
+		at += rnd.ExpFloat64() / rate
+		out = append(out, Arrival{At: seconds(at), Media: presence.Chat, Handle: seconds(rnd.ExpFloat64() * handle)})
+	}
+	return out
 }
