@@ -84,7 +84,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("hub: SubscriberQueue out of range")
 	case c.ExportDelay < 0:
 		return c, errors.New("hub: ExportDelay is negative")
-	case c.Router.MissLimit < 0 || c.Router.MissLimit > router.MaxMissLimit:
+	case c.Router.MissLimit != 0 && !router.ValidMissLimit(c.Router.MissLimit):
 		return c, errors.New("hub: Router.MissLimit out of range")
 	}
 	if c.Workspace == "" {

@@ -215,6 +215,10 @@ const (
 	MaxMissLimit     = 20
 )
 
+// ValidMissLimit says n is a miss limit a workspace may set:
+// 1..MaxMissLimit. (A Config's 0 is the default, and is not one.)
+func ValidMissLimit(n int) bool { return n >= 1 && n <= MaxMissLimit }
+
 // MissLimit returns how many offers in a row an agent may let time out
 // before being set away.
 func (r *Router) MissLimit() int { return r.cfg.missLimit() }
@@ -224,7 +228,7 @@ func (r *Router) MissLimit() int { return r.cfg.missLimit() }
 // that times out: an agent already past the new limit is set away at
 // their next miss, not at once.
 func (r *Router) SetMissLimit(n int) error {
-	if n < 1 || n > MaxMissLimit {
+	if !ValidMissLimit(n) {
 		return fmt.Errorf("%w: miss limit %d (1..%d)", ErrInvalid, n, MaxMissLimit)
 	}
 	r.cfg.MissLimit = n

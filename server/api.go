@@ -704,7 +704,7 @@ func (b *workspaceBody) apply(rec *workspaceRecord) *wireError {
 		rec.AllowedOrigins = slices.Clone(*b.AllowedOrigins)
 	}
 	if b.MissLimit != nil {
-		if *b.MissLimit < 1 || *b.MissLimit > router.MaxMissLimit {
+		if !router.ValidMissLimit(*b.MissLimit) {
 			return badRequest("miss_limit is 1..%d", router.MaxMissLimit)
 		}
 		rec.MissLimit = *b.MissLimit

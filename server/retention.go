@@ -61,12 +61,10 @@ func (s *Server) pruneStatusLog() {
 // retention is how long workspace id keeps its status log: its own
 // status_retention, or the server's; 0 is forever.
 func (s *Server) retention(id string) time.Duration {
-	s.mu.RLock()
 	var own string
-	if ws := s.workspaces[id]; ws != nil {
+	if ws := s.workspace(id); ws != nil {
 		own = ws.rec().StatusRetention
 	}
-	s.mu.RUnlock()
 	if own == "" {
 		return s.cfg.StatusRetention
 	}

@@ -2,13 +2,14 @@ package server
 
 import (
 	"fmt"
-	"github.com/switchboardhq/switchboard/hub"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/hub"
 )
 
 // TestAgentStatusesOverHTTP: GET /v1/agent-statuses reads the agents'
@@ -179,20 +180,10 @@ func TestMissLimitOfAWorkspace(t *testing.T) {
 		t.Fatalf("PATCH miss_limit 1: %d %v", code, body)
 	}
 
-	// One offer rung out sets ana away, logged with the limit. (Tokens
-	// from the API: the demo's are handed out when it is created.)
-	available := func(id string) *client {
-		t.Helper()
-		_, tok := e.api("POST", "/v1/agents/"+id+"/token", "")
-		c := e.dial("/v1/ws/agent")
-		c.send(map[string]any{"type": "hello", "token": str(tok, "token")})
-		c.wait("welcome", nil)
-		c.ok(map[string]any{"type": "presence", "status": "available"})
-		return c
-	}
+	// One offer rung out sets ana away, logged with the limit.
 	missOnce := func() {
 		t.Helper()
-		ana, ben := available("ana"), available("ben")
+		ana, ben := e.availableAs(testAdmin, "ana"), e.availableAs(testAdmin, "ben")
 		v, _ := e.visitor(map[string]any{"language": "es"})
 		v.ok(map[string]any{"type": "send", "text": "hola"})
 		ana.wait("offer", nil)
@@ -341,10 +332,19 @@ func (e *env) workspaceZoe() string {
 	zz := str(created, "api_key")
 	e.apiAs(zz, "PUT", "/v1/queues/help", `{"name":"Help"}`)
 	e.apiAs(zz, "PUT", "/v1/agents/zoe", `{"name":"Zoe","queues":["help"]}`)
-	_, tok := e.apiAs(zz, "POST", "/v1/agents/zoe/token", "")
-	zoe := e.dial("/v1/ws/agent")
-	zoe.send(map[string]any{"type": "hello", "token": str(tok, "token")})
-	zoe.wait("welcome", nil)
-	zoe.ok(map[string]any{"type": "presence", "status": "available"})
+	e.availableAs(zz, "zoe")
 	return zz
+}
+
+// availableAs connects agent id with a token the API gives key (the
+// demo's tokens are handed out only when it is created) and sets them
+// available.
+func (e *env) availableAs(key, id string) *client {
+	e.t.Helper()
+	_, tok := e.apiAs(key, "POST", "/v1/agents/"+id+"/token", "")
+	c := e.dial("/v1/ws/agent")
+	c.send(map[string]any{"type": "hello", "token": str(tok, "token")})
+	c.wait("welcome", nil)
+	c.ok(map[string]any{"type": "presence", "status": "available"})
+	return c
 }

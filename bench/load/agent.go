@@ -16,9 +16,8 @@ import (
 // agent is one agent desktop: it accepts every offer after the accept
 // delay (but lets a share Config.Miss ring out, and comes back
 // Config.BackAfter after the hub set it away for missing Config.MissLimit
-// in a row),
-// echoes every visitor message, answers every email assigned to it
-// (email.go), and wraps up every ended session.
+// in a row), echoes every visitor message, answers every email assigned
+// to it (email.go), and wraps up every ended session.
 type agent struct {
 	r    *runner
 	n    int // the agent's index in the run

@@ -129,7 +129,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.DurationVar(&cfg.BackAfter, "back-after", 0, "with --miss: how long an agent the hub set away for missed offers takes to come back (default 1m)")
 	fs.Func("miss-limit", "the bench workspace's miss_limit: how many offers in a row an agent may let ring out before the hub sets them away, 1 to 20 (default: the server's, 3)", func(v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > router.MaxMissLimit {
+		if err != nil || !router.ValidMissLimit(n) {
 			return fmt.Errorf("want a whole number of offers, 1 to %d", router.MaxMissLimit)
 		}
 		cfg.MissLimit = n

@@ -191,7 +191,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --miss %v (a fraction of the offers, 0 to %v)", ErrConfig, c.Miss, sim.MaxMiss)
 	case c.BackAfter < 0 || c.BackAfter > 0 && c.Miss == 0:
 		return c, fmt.Errorf("%w: --back-after %v (want > 0, with --miss)", ErrConfig, c.BackAfter)
-	case c.MissLimit < 0 || c.MissLimit > router.MaxMissLimit:
+	case c.MissLimit != 0 && !router.ValidMissLimit(c.MissLimit):
 		return c, fmt.Errorf("%w: --miss-limit %d (1 to %d)", ErrConfig, c.MissLimit, router.MaxMissLimit)
 	case c.OfferTimeout < 0 || c.OfferTimeout > 0 && c.OfferTimeout < time.Second:
 		return c, fmt.Errorf("%w: --offer-timeout %v (want 1s or more)", ErrConfig, c.OfferTimeout)

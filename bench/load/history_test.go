@@ -183,7 +183,8 @@ func saveStatuses(t *testing.T, addr, ws string, limit int) string {
 }
 
 // TestMissesInTheLog: the bench's agents let half of their offers ring
-// out; the real hub sets an agent who missed 3 in a row away, the agent
+// out; the real hub sets an agent who missed 2 in a row away (the bench
+// workspace's miss_limit, --miss-limit 2), the agent
 // comes back 2 s later, and the server's status log shows each away and
 // return. simulate --history --statuses --miss observed reads them: as
 // many aways as the run counted, the time to come back, and a rate.

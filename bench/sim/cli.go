@@ -269,32 +269,34 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 			return o, err
 		}
 	}
+	manual := router.AcceptMode(*accept) == router.Manual
 	if o.missObserved {
 		switch {
 		case o.history == nil || len(o.history.Statuses) == 0:
 			return o, fmt.Errorf("--miss observed needs --history and --statuses: the rate is the status log's aways for missed offers")
-		case router.AcceptMode(*accept) != router.Manual:
+		case !manual:
 			return o, fmt.Errorf("--miss observed goes with --accept manual: only manual offers ring out")
 		}
-		e := o.history.EstimateMisses()
-		if !set["back-after"] && e.Backs > 0 {
-			*backAfter = e.BackAfter
-		}
-		e.Replayed = true
-		e.Miss = replayMiss(e.Rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
-		o.history.Misses, o.miss = &e, e.Miss
 	}
 	if set["miss-limit"] && *missLimit < 1 {
 		return o, fmt.Errorf("--miss-limit %d: an agent is set away after 1 to %d offers in a row rang out", *missLimit, router.MaxMissLimit)
 	}
-	if o.history != nil && len(o.history.Statuses) > 0 && !set["miss-limit"] && router.AcceptMode(*accept) == router.Manual {
-		// The day's limit, unless asked what another would make of it.
-		*missLimit = o.history.EstimateMisses().Limit
-	}
-	if o.history != nil && len(o.history.Statuses) > 0 {
+	if o.history != nil && len(o.history.Statuses) > 0 && manual {
+		e := o.history.EstimateMisses()
+		if !set["miss-limit"] { // the day's limit, unless asked what another would make of it
+			*missLimit = e.Limit
+		}
+		if o.missObserved {
+			if !set["back-after"] && e.Backs > 0 {
+				*backAfter = e.BackAfter
+			}
+			e.Replayed = true
+			e.Miss = replayMiss(e.Rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
+			o.history.Misses, o.miss = &e, e.Miss
+		}
 		// The replay's own misses set its agents away: the log's aways
 		// for missed offers are not taken a second time.
-		o.history.ReplaysMissed = router.AcceptMode(*accept) == router.Manual && o.miss > 0
+		o.history.ReplaysMissed = o.miss > 0
 	}
 	switch {
 	case scheduleFrom == "":

@@ -430,7 +430,7 @@ func (c *Config) checkAccept() error {
 	if !(c.Miss >= 0 && c.Miss <= MaxMiss) {
 		return fmt.Errorf("%w: missed offers %v (a fraction, 0 to %v)", ErrConfig, c.Miss, MaxMiss)
 	}
-	if c.MissLimit < 0 || c.MissLimit > router.MaxMissLimit {
+	if c.MissLimit != 0 && !router.ValidMissLimit(c.MissLimit) {
 		return fmt.Errorf("%w: miss limit %d (1 to %d)", ErrConfig, c.MissLimit, router.MaxMissLimit)
 	}
 	if c.MissLimit == 0 {

@@ -45,7 +45,7 @@ func ReadStatuses(path string) ([]StatusChange, error) {
 		if e.Agent == "" || e.At.IsZero() || !slices.Contains(statusNames, e.Status) {
 			return fmt.Errorf("not a status change (agent, at, status: offline, available or away)")
 		}
-		if e.MissLimit < 0 || e.MissLimit > router.MaxMissLimit {
+		if e.MissLimit != 0 && !router.ValidMissLimit(e.MissLimit) {
 			return fmt.Errorf("miss_limit %d (1 to %d)", e.MissLimit, router.MaxMissLimit)
 		}
 		return nil
