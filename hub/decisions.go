@@ -246,12 +246,12 @@ func (h *Hub) presenceCheck(a *agentInfo) {
 		snap.active[m] = p.Active(presence.Media(m))
 	}
 	if st := (presenceSnap{status: p.Status(), reason: p.Reason()}); st != a.stored {
+		at := h.logStatus(a, st, h.cyc.now)
 		if st.status != a.stored.status {
-			a.storedSince = h.cyc.now
+			a.storedSince = at
 		}
 		a.stored = st
 		h.storeAgent(a)
-		h.logStatus(a.profile.ID, st, h.cyc.now)
 	}
 	if snap == a.sent {
 		return
@@ -275,14 +275,22 @@ func (h *Hub) presenceCheck(a *agentInfo) {
 	h.emit(FramePresence, f, t)
 }
 
-// logStatus logs agent's own status st, set at at, with the next commit.
-// An away for missed offers says after how many in a row.
-func (h *Hub) logStatus(agent string, st presenceSnap, at time.Time) {
-	c := StatusChange{Agent: agent, At: at, Status: st.status, Reason: st.reason}
+// logStatus logs a's own status st, set at at, with the next commit, and
+// returns the time logged: at, or a nanosecond after a's last entry when
+// that is not before at (changes in one cycle share its time, and the
+// store keeps one entry per agent and instant). An away for missed offers
+// says after how many in a row.
+func (h *Hub) logStatus(a *agentInfo, st presenceSnap, at time.Time) time.Time {
+	if !at.After(a.logged) {
+		at = a.logged.Add(time.Nanosecond)
+	}
+	a.logged = at
+	c := StatusChange{Agent: a.profile.ID, At: at, Status: st.status, Reason: st.reason}
 	if st.status == presence.Away && st.reason == router.ReasonMissed {
 		c.MissLimit = h.r.MissLimit()
 	}
 	h.cyc.statuses = append(h.cyc.statuses, c)
+	return at
 }
 
 // flushStats sends one queue_stats frame to the supervisors for the queues

@@ -313,7 +313,7 @@ func (c DeleteAgent) apply(h *Hub, now time.Time) (Reply, error) {
 		return Reply{}, err
 	}
 	if a.stored.status != presence.Offline { // the log keeps them: they go offline
-		h.logStatus(c.ID, presenceSnap{status: presence.Offline, reason: "deleted"}, now)
+		h.logStatus(a, presenceSnap{status: presence.Offline, reason: "deleted"}, now)
 	}
 	delete(h.agents, c.ID)
 	h.cyc.deleted = append(h.cyc.deleted, Entity{Kind: KindAgent, ID: c.ID})

@@ -185,7 +185,10 @@ func (h *Hub) recoverAgents(rs Recoverable, now time.Time) error {
 		a := &agentInfo{profile: pa.Profile, queues: h.r.AgentQueues(rec.ID),
 			stored: presenceSnap{status: rec.Status, reason: rec.Reason}}
 		if t, err := time.Parse(time.RFC3339Nano, rec.Since); err == nil {
-			a.storedSince, a.since = t, t
+			a.storedSince, a.since, a.logged = t, t, t
+		}
+		if t, err := time.Parse(time.RFC3339Nano, rec.Logged); err == nil {
+			a.logged = t
 		}
 		h.agents[rec.ID] = a
 		if rec.Status != presence.Offline {
@@ -193,9 +196,9 @@ func (h *Hub) recoverAgents(rs Recoverable, now time.Time) error {
 			// offline as of the restart (when they went is not known),
 			// with the first commit.
 			a.stored = presenceSnap{status: presence.Offline, reason: pa.Reason()}
-			a.storedSince, a.since = now, now
+			at := h.logStatus(a, a.stored, now)
+			a.storedSince, a.since = at, at
 			h.storeAgent(a)
-			h.logStatus(rec.ID, a.stored, now)
 		}
 		h.recovered.Agents++
 		return nil

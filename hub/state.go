@@ -28,8 +28,11 @@ type agentInfo struct {
 	// storedSince when the agent's own status (stored) last changed
 	since       time.Time
 	storedSince time.Time
-	dirty       bool
-	touched     bool
+	// logged is when the agent's own status was last logged: the log
+	// keeps one entry per agent and instant, so the next is logged after.
+	logged  time.Time
+	dirty   bool
+	touched bool
 	// flagged: some session of the agent shows "agent disconnected".
 	flagged bool
 }
@@ -175,6 +178,10 @@ type agentRecord struct {
 	// Since is when Status last changed (absent in records stored before
 	// it was kept).
 	Since string `json:"since,omitempty"`
+	// Logged is when the agent's own status was last logged, to the
+	// nanosecond (absent in records stored before it was kept, and for
+	// an agent never logged).
+	Logged string `json:"logged,omitempty"`
 }
 
 func (h *Hub) encodeAgent(a *agentInfo) ([]byte, error) {
@@ -189,6 +196,9 @@ func (h *Hub) encodeAgent(a *agentInfo) ([]byte, error) {
 	}
 	if !a.storedSince.IsZero() {
 		rec.Since = session.FormatTime(a.storedSince)
+	}
+	if !a.logged.IsZero() {
+		rec.Logged = a.logged.UTC().Format(time.RFC3339Nano)
 	}
 	return json.Marshal(rec)
 }

@@ -151,6 +151,60 @@ func TestStatusLogAcrossARestart(t *testing.T) {
 	}
 }
 
+// TestStatusLogAtOneInstant: changes of one agent's own status at the same
+// instant (one cycle's batch, or a clock that has not moved) are each
+// logged, a nanosecond apart in the order they came, and the Pebble log
+// keeps them all; another agent's at that instant keeps its time.
+func TestStatusLogAtOneInstant(t *testing.T) {
+	st := openPebble(t, vfs.NewMem(), "db")
+	clock := NewManualClock(t0)
+	th := runPebbleHub(t, st, clock)
+	th.setup(QueueSpec{}, "ana", "bo")
+	th.do(SetPresence{Agent: "ana", Status: presence.Away})
+	th.do(SetPresence{Agent: "ana", Status: presence.Available})
+	th.do(SetPresence{Agent: "bo", Status: presence.Away})
+	th.do(SetPresence{Agent: "ana", Status: presence.Offline})
+	if err := th.halt(); err != nil {
+		t.Fatal(err)
+	}
+	th = runPebbleHub(t, st, clock) // the clock still has not moved
+	th.do(SetPresence{Agent: "bo", Status: presence.Available})
+	type entry struct {
+		agent  string
+		at     time.Time
+		status string
+	}
+	var got []entry
+	if err := st.ScanStatuses(testWS, time.Time{}, time.Time{}, time.Time{}, "", func(at time.Time, agent string, val []byte) error {
+		var c StatusChange
+		if err := json.Unmarshal(val, &c); err != nil {
+			return err
+		}
+		if !c.At.Equal(at) {
+			t.Errorf("%s's entry at %v says %v", agent, at, c.At)
+		}
+		got = append(got, entry{agent, at.UTC(), c.Status.String()})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ns := time.Nanosecond
+	want := []entry{
+		{"ana", t0, "available"},
+		{"bo", t0, "available"},
+		{"ana", t0.Add(ns), "away"},
+		{"bo", t0.Add(ns), "away"},
+		{"ana", t0.Add(2 * ns), "available"},
+		{"ana", t0.Add(3 * ns), "offline"},
+		{"bo", t0.Add(2 * ns), "offline"}, // the restart
+		{"bo", t0.Add(3 * ns), "available"},
+	}
+	slices.SortStableFunc(want, func(a, b entry) int { return a.at.Compare(b.at) })
+	if !slices.Equal(got, want) {
+		t.Errorf("status log:\n got %+v\nwant %+v", got, want)
+	}
+}
+
 // TestStatusSince: an agent's view and presence frames say since when the
 // status others see has been what it is, derived statuses (busy) included;
 // a change of load or profile that leaves it as it is does not restart it.

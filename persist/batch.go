@@ -188,7 +188,8 @@ func (b *Batch) DeleteExport(ws string, due time.Time, sessionID string) {
 
 // PutStatus logs agent agentID's own status changing at at, with the
 // payload val, in time order and, for ScanAgentStatuses, by agent. Two
-// changes of one agent at the same instant are one entry: the last put.
+// changes of one agent at the same instant are one entry, the last put:
+// the hub logs a change at its agent's last instant a nanosecond after.
 func (b *Batch) PutStatus(ws string, at time.Time, agentID string, val []byte) {
 	b.key = keyStatus(b.key[:0], ws, at, agentID)
 	b.set(b.key, val)
