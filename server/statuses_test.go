@@ -347,3 +347,43 @@ func (e *env) availableAs(key, id string) *client {
 	c.ok(map[string]any{"type": "presence", "status": "available"})
 	return c
 }
+
+// TestStatusFlurryOnTheWallClock: an agent's desktop that sends presence
+// changes back to back, without waiting for their acks, has them applied
+// several to a cycle, at the cycle's time; the log on Pebble keeps every
+// one, in the order sent.
+func TestStatusFlurryOnTheWallClock(t *testing.T) {
+	e := newEnvWith(t, Config{DataDir: t.TempDir(), Clock: hub.RealClock()})
+	ana := e.available("ana")
+	const n = 200
+	for i := range n {
+		status := []string{"away", "available"}[i%2]
+		ana.send(map[string]any{"type": "presence", "status": status, "ref": fmt.Sprintf("f%d", i)})
+	}
+	ana.waitAny(func(m map[string]any) bool { return m["ref"] == fmt.Sprintf("f%d", n-1) }, "the last ack")
+	var got []string
+	var last time.Time
+	for path := "/v1/agent-statuses?agent=ana&limit=10000"; ; {
+		_, body := e.api("GET", path, "")
+		for _, s := range body["statuses"].([]any) {
+			m := s.(map[string]any)
+			at, err := time.Parse(time.RFC3339Nano, str(m, "at"))
+			if err != nil || !at.After(last) {
+				t.Fatalf("entry %v after %v", m, last)
+			}
+			last = at
+			got = append(got, str(m, "status"))
+		}
+		if body["cursor"] == nil {
+			break
+		}
+		path = "/v1/agent-statuses?agent=ana&limit=10000&cursor=" + str(body, "cursor")
+	}
+	want := []string{"available"}
+	for i := range n {
+		want = append(want, []string{"away", "available"}[i%2])
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%d entries logged of %d sent (and the first available): %q", len(got), n+1, got)
+	}
+}
