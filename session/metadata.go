@@ -41,6 +41,7 @@ type Metadata struct {
 	WaitTime     float64        `json:"wait_time"`
 	EndedBy      Party          `json:"ended_by,omitempty"`
 	MessageCount int            `json:"message_count"`
+	Offers       []MetaOffer    `json:"offers"`
 }
 
 // MetaQueue is the queue of a metadata document.
@@ -105,7 +106,7 @@ func (s *Session) Metadata(now time.Time) Metadata {
 		Outcome: s.Outcome, Participants: s.metaParticipants(),
 		Workspace: s.Workspace, StatusName: s.State.Name(), Media: s.Media,
 		WrappedUp: FormatTime(s.WrappedAt), WaitTime: round3(s.WaitSeconds(now)),
-		EndedBy: s.EndedBy, MessageCount: s.MessageCount,
+		EndedBy: s.EndedBy, MessageCount: s.MessageCount, Offers: s.metaOffers(),
 	}
 }
 
