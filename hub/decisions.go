@@ -115,6 +115,9 @@ func (h *Hub) revoked(s *sessState, d router.Decision, now time.Time) error {
 		err = s.Declined(d.Agent, now)
 		h.touchSession(s)
 		return err
+	case router.ReasonRerouted: // taken and abandoned show on the journey already
+		s.OfferRerouted(d.Agent, now)
+		h.touchSession(s)
 	}
 	id := offerIDString(d.Offer)
 	h.emit(FrameOfferRevoked, offerRevokedFrame{Type: FrameOfferRevoked, Offer: id, Reason: d.Reason},

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/hub"
+	"github.com/switchboardhq/switchboard/session"
 )
 
 // TestAgentStatusesOverHTTP: GET /v1/agent-statuses reads the agents'
@@ -385,5 +387,49 @@ func TestStatusFlurryOnTheWallClock(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("%d entries logged of %d sent (and the first available): %q", len(got), n+1, got)
+	}
+}
+
+// TestOffersInTheMetadata: the metadata document lists the session's
+// offers as they ended: one rang out, one rerouted as it rang (the agent
+// went away; the card's journey says offer_rerouted), one accepted 2 s
+// after it was made.
+func TestOffersInTheMetadata(t *testing.T) {
+	e := newEnv(t)
+	ana, ben := e.available("ana"), e.available("ben")
+	v, _ := e.visitor(map[string]any{"language": "es"})
+	id := str(v.ok(map[string]any{"type": "send", "text": "hola"}), "session")
+	ana.wait("offer", nil)
+	e.clock.Advance(21 * time.Second) // the demo queue's offers ring 20 s
+	ben.wait("offer", nil)
+	e.clock.Advance(time.Second)
+	ben.ok(map[string]any{"type": "presence", "status": "away"})
+	ben.wait("offer_revoked", func(m map[string]any) bool { return str(m, "reason") == "rerouted" })
+	e.clock.Advance(time.Second)
+	ben.ok(map[string]any{"type": "presence", "status": "available"})
+	offer := ben.wait("offer", nil) // the second
+	e.clock.Advance(2 * time.Second)
+	ben.ok(map[string]any{"type": "accept", "offer": offerID(offer)})
+	code, md := e.api("GET", "/v1/sessions/"+id+"/metadata", "")
+	if code != 200 {
+		t.Fatalf("GET metadata: %d %v", code, md)
+	}
+	at := func(sec int) string { return session.FormatTime(t0.Add(time.Duration(sec) * time.Second)) }
+	want := []any{
+		map[string]any{"agent": "ana", "at": at(0), "result": "missed", "ended_at": at(20)},
+		map[string]any{"agent": "ben", "at": at(20), "result": "withdrawn", "reason": "rerouted", "ended_at": at(22)},
+		map[string]any{"agent": "ben", "at": at(23), "result": "accepted", "ended_at": at(25)},
+	}
+	if got := md["offers"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("offers:\n got %v\nwant %v", got, want)
+	}
+	_, card := e.api("GET", "/v1/sessions/"+id, "")
+	var journey []string
+	for _, ev := range card["journey"].([]any) {
+		m := ev.(map[string]any)
+		journey = append(journey, str(m, "event")+" "+str(m, "agent"))
+	}
+	if !slices.Contains(journey, "offer_rerouted ben") {
+		t.Errorf("journey %q", journey)
 	}
 }

@@ -17,7 +17,8 @@ const (
 	EventRouted            = "routed"  // detail: queue id
 	EventOffered           = "offered" // detail: the router's reason, if given
 	EventDeclined          = "declined"
-	EventMissed            = "missed" // the offer timed out
+	EventMissed            = "missed"         // the offer timed out
+	EventOfferRerouted     = "offer_rerouted" // the offer was withdrawn: its agent went, or the session moved
 	EventNoOneAvailable    = "no_one_available"
 	EventAssigned          = "assigned"
 	EventConnecting        = "connecting"

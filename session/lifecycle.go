@@ -63,6 +63,17 @@ func (s *Session) Missed(agentID string, now time.Time) error {
 	return s.pass("missed", EventMissed, agentID, now)
 }
 
+// OfferRerouted records that an offer to an agent was withdrawn while it
+// rang because the agent went (away, offline, out of the queue) or the
+// session moved. It changes nothing else and is ignored once the session
+// is over. Journey: offer_rerouted.
+func (s *Session) OfferRerouted(agentID string, now time.Time) {
+	if agentID == "" || s.State.Terminal() {
+		return
+	}
+	s.log(EventOfferRerouted, s.agentRef(agentID), "", s.stamp(now))
+}
+
 func (s *Session) pass(op, event, agentID string, now time.Time) error {
 	if err := s.checkOfferEvent(op, agentID); err != nil {
 		return err
