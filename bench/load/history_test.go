@@ -251,12 +251,37 @@ func TestMissesInTheLog(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatal(err)
 	}
-	e := r.History.Misses
+	// The documents list their offers: the replay takes their count of
+	// the offers not taken, which is the run's own (those that rang out,
+	// and those rerouted as they rang when their agent was set away for
+	// the others), and shows the status log's estimate beside it.
+	e, o := r.History.Misses, r.History.Offers
 	if e == nil || int64(e.Aways) != res.SetAway || e.Backs != backs || !(e.BackAfter >= 2 && e.BackAfter < 3) || !(e.Rate > 0) ||
-		r.Input.Miss != e.Rate || math.Abs(r.Input.BackAfter-e.BackAfter) > 1e-6 || e.Limit != 2 || r.Input.MissLimit != 2 {
+		!e.Counted || e.Replayed || math.Abs(r.Input.BackAfter-e.BackAfter) > 1e-6 || e.Limit != 2 || r.Input.MissLimit != 2 {
 		t.Errorf("the estimate %+v; the input %+v", e, r.Input)
 	}
-	t.Logf("the run: %d visitors, %d chats, %d offers let ring out, set away %d times; the log: %+v", res.Visitors, res.Chats, res.OffersMissed, res.SetAway, *e)
+	if o == nil || int64(o.Missed+o.Rerouted) != res.OffersMissed || int64(o.Documents) != res.Chats || !o.ReplayedMiss || o.ReplayedDelay ||
+		r.Input.Miss != o.MissRate || o.MissRate != float64(o.Missed+o.Rerouted)/float64(o.Accepted+o.Declined+o.Missed+o.Rerouted) ||
+		!(o.MissLow < o.MissRate && o.MissRate < o.MissHigh) {
+		t.Errorf("the documents' offers %+v, the run let %d ring out; the input's miss %v", o, res.OffersMissed, r.Input.Miss)
+	}
+	// The agents accepted 20 ms after the offer reached them: the
+	// documents' delays add the trip to the agent and back.
+	out.Reset()
+	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--agents", "8", "--capacity", "2",
+		"--accept", "manual", "--accept-delay", "observed", "--accept-dist", "constant", "--offer-timeout", "1", "--miss", "observed", "--quiet", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("simulate --accept-delay observed, with no status log: exit %d: %s", code, errb.String())
+	}
+	var r2 sim.Report
+	if err := json.Unmarshal(out.Bytes(), &r2); err != nil {
+		t.Fatal(err)
+	}
+	o2 := r2.History.Offers
+	if o2 == nil || !o2.ReplayedDelay || !o2.ReplayedMiss || r2.History.Misses != nil || o2.Missed != o.Missed ||
+		r2.Input.AcceptDelay != o2.AcceptDelay || !(o2.AcceptDelay >= 0.02 && o2.AcceptP50 >= 0.02 && o2.AcceptDelay < 0.5) {
+		t.Errorf("the documents' offers %+v; the input %+v", o2, r2.Input)
+	}
+	t.Logf("the run: %d visitors, %d chats, %d offers let ring out, set away %d times; the log: %+v; the documents: %+v", res.Visitors, res.Chats, res.OffersMissed, res.SetAway, *e, *o)
 }
 
 // waitExports waits for n session documents of workspace ws in the

@@ -95,12 +95,16 @@ type options struct {
 	cfg     Config
 	targets Targets // zero: no staffing search
 	miss    float64 // --miss
-	// missObserved: --miss observed, the rate the status log gives.
+	// missObserved: --miss observed, the rate the documents' offers (or
+	// the status log) give.
 	missObserved bool
-	json         bool
-	quiet        bool
-	html         string
-	history      *History // --history: the run replays it
+	// acceptObserved: --accept-delay observed, the documents' accepted
+	// offers' mean delay.
+	acceptObserved bool
+	json           bool
+	quiet          bool
+	html           string
+	history        *History // --history: the run replays it
 }
 
 // parseFlags reads the command line: times in seconds of simulated time.
@@ -218,9 +222,20 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		})
 	})
 	accept := fs.String("accept", string(router.Auto), "accept mode: auto (the hub assigns) or manual (agents accept offers)")
-	acceptDelay := fs.Float64("accept-delay", 0, "manual: mean time an agent takes to accept an offer, seconds (exponential)")
+	acceptDelay := new(float64)
+	fs.Func("accept-delay", "manual: mean time an agent takes to accept an offer, seconds (exponential); with --history, 'observed': the mean of the documents' accepted offers", func(v string) error {
+		if o.acceptObserved = v == "observed"; o.acceptObserved {
+			return nil
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("want seconds, or observed")
+		}
+		*acceptDelay = x
+		return nil
+	})
 	acceptDist := fs.String("accept-dist", "", "manual: the accept delays' distribution, exponential (default) or constant (every offer accepted after --accept-delay)")
-	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history and --statuses, 'observed': the fraction the log's aways for missed offers give (after miss_limit in a row each), and --back-after the log's own", func(v string) error {
+	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history, 'observed': the fraction of the documents' offers that rang out (documents from before they listed offers: with --statuses, the fraction the log's aways for missed offers give, after miss_limit in a row each), and with --statuses --back-after the log's own", func(v string) error {
 		if o.missObserved = v == "observed"; o.missObserved {
 			return nil
 		}
@@ -270,10 +285,23 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		}
 	}
 	manual := router.AcceptMode(*accept) == router.Manual
+	var offers *OfferTally // the documents'
+	if o.history != nil {
+		offers = o.history.Offers
+	}
+	if o.acceptObserved {
+		switch {
+		case offers == nil || offers.Accepted == 0:
+			return o, fmt.Errorf("--accept-delay observed needs --history whose documents list their offers, one accepted at least (a server of 2026-11-24 or later writes them)")
+		case !manual:
+			return o, fmt.Errorf("--accept-delay observed goes with --accept manual: auto accept has no delay")
+		}
+		*acceptDelay, offers.ReplayedDelay = offers.AcceptDelay, true
+	}
 	if o.missObserved {
 		switch {
-		case o.history == nil || len(o.history.Statuses) == 0:
-			return o, fmt.Errorf("--miss observed needs --history and --statuses: the rate is the status log's aways for missed offers")
+		case o.history == nil || offers == nil && len(o.history.Statuses) == 0:
+			return o, fmt.Errorf("--miss observed needs --history: the documents' offers, or for documents from before they listed them, --statuses (the status log's aways for missed offers)")
 		case !manual:
 			return o, fmt.Errorf("--miss observed goes with --accept manual: only manual offers ring out")
 		}
@@ -281,22 +309,37 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	if set["miss-limit"] && *missLimit < 1 {
 		return o, fmt.Errorf("--miss-limit %d: an agent is set away after 1 to %d offers in a row rang out", *missLimit, router.MaxMissLimit)
 	}
-	if o.history != nil && len(o.history.Statuses) > 0 && manual {
-		e := o.history.EstimateMisses()
-		if !set["miss-limit"] { // the day's limit, unless asked what another would make of it
-			*missLimit = e.Limit
+	if o.history != nil && manual {
+		var e *MissEstimate // the status log's
+		if len(o.history.Statuses) > 0 {
+			est := o.history.EstimateMisses()
+			e = &est
+			if !set["miss-limit"] { // the day's limit, unless asked what another would make of it
+				*missLimit = e.Limit
+			}
 		}
 		if o.missObserved {
-			if !set["back-after"] && e.Backs > 0 {
+			if e != nil && !set["back-after"] && e.Backs > 0 {
 				*backAfter = e.BackAfter
 			}
-			e.Replayed = true
-			e.Miss = replayMiss(e.Rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
-			o.history.Misses, o.miss = &e, e.Miss
+			miss := func(rate float64) float64 {
+				return replayMiss(rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
+			}
+			if offers != nil { // counted: the estimate, if any, is only shown beside
+				offers.ReplayedMiss, offers.Miss = true, miss(offers.MissRate)
+				o.miss = offers.Miss
+				if e != nil {
+					e.Counted = true
+				}
+			} else {
+				e.Replayed, e.Miss = true, miss(e.Rate)
+				o.miss = e.Miss
+			}
+			o.history.Misses = e
 		}
 		// The replay's own misses set its agents away: the log's aways
 		// for missed offers are not taken a second time.
-		o.history.ReplaysMissed = o.miss > 0
+		o.history.ReplaysMissed = len(o.history.Statuses) > 0 && o.miss > 0
 	}
 	switch {
 	case scheduleFrom == "":

@@ -31,7 +31,9 @@
 //     missed them. The models know none of this. A history's status log
 //     says how often its agents missed offers (History.EstimateMisses:
 //     the aways against the offers taken, each after as many misses in a
-//     row as the log's miss_limit says).
+//     row as the log's miss_limit says); its documents, when they list
+//     their offers, say it as a count (History.Offers: the offers not
+//     taken, and the accepted offers' delays).
 //
 // Agents may serve several chats at once (Config.Capacity): the models then
 // count each chat slot as an agent, which holds when a chat takes as long

@@ -108,6 +108,8 @@ type History struct {
 	// Misses is what the status log said of the offers that rang out,
 	// when the replay's agents miss offers at that rate (--miss observed).
 	Misses *MissEstimate
+	// Offers is what the documents' offers say, when any lists them.
+	Offers *OfferTally
 
 	past     []pastContact
 	work     []workSpan
@@ -222,6 +224,13 @@ type historyDoc struct {
 	Agent *struct {
 		ID string `json:"id"`
 	} `json:"agent"`
+	Offers []struct {
+		Agent   string `json:"agent"`
+		At      string `json:"at"`
+		Result  string `json:"result"`
+		Reason  string `json:"reason"`
+		EndedAt string `json:"ended_at"`
+	} `json:"offers"` // nil in documents from before the server listed them
 }
 
 // historyContact is one document, read.
@@ -231,6 +240,8 @@ type historyContact struct {
 	queue, lang, agent, id           string
 	queueID                          string // the server's id of the queue
 	priority                         int
+	// offers are the document's, nil when it does not list them.
+	offers []historyOffer
 }
 
 // ReadHistory reads the history in dir.
@@ -373,6 +384,25 @@ func readHistoryDoc(file string) (c historyContact, skip string, err error) {
 	if d.Agent != nil {
 		c.agent = d.Agent.ID
 	}
+	if d.Offers != nil {
+		c.offers = make([]historyOffer, 0, len(d.Offers))
+	}
+	for _, o := range d.Offers {
+		ho := historyOffer{result: o.Result, reason: o.Reason}
+		switch o.Result {
+		case "accepted", "declined", "missed":
+			at, err1 := time.Parse(time.RFC3339Nano, o.At)
+			end, err2 := time.Parse(time.RFC3339Nano, o.EndedAt)
+			if err := cmp.Or(err1, err2); err != nil || end.Before(at) {
+				return c, "", fmt.Errorf("%w: history: %s: offer to %q at %q ended %s at %q: not an offer's times", ErrConfig, file, o.Agent, o.At, o.Result, o.EndedAt)
+			}
+			ho.took = end.Sub(at)
+		case "withdrawn":
+		default:
+			return c, "", fmt.Errorf("%w: history: %s: offer to %q ended %q (accepted, declined, missed or withdrawn)", ErrConfig, file, o.Agent, o.Result)
+		}
+		c.offers = append(c.offers, ho)
+	}
 	return c, "", nil
 }
 
@@ -445,6 +475,18 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		if !answered {
 			h.Abandons++
 		}
+	}
+	for _, c := range cs {
+		if c.offers == nil {
+			continue
+		}
+		if h.Offers == nil {
+			h.Offers = &OfferTally{}
+		}
+		h.Offers.add(c.offers)
+	}
+	if h.Offers != nil {
+		h.Offers.finish()
 	}
 	h.Agents = len(agents)
 	if h.Abandons > 0 {
@@ -695,6 +737,9 @@ type HistoryReport struct {
 	// log's aways for missed offers (History.EstimateMisses): given when
 	// the log has such aways, or with --miss observed.
 	Misses *MissEstimate `json:"misses,omitempty"`
+	// Offers is what the documents' offers say (History.Offers), when any
+	// lists them: the offers that rang out and the accept delays, counted.
+	Offers *OfferTally `json:"offers,omitempty"`
 	// Roster is what the agents' own profiles gave the replay, when given
 	// (--profiles, History.Profiles).
 	Roster *RosterReport `json:"roster,omitempty"`
@@ -806,6 +851,10 @@ func (h *History) Observe(r *Report) {
 		p := media[m].part()
 		r.Media[j].Observed = &p
 	}
+	if h.Offers != nil {
+		o := *h.Offers
+		hr.Offers = &o
+	}
 	loc := cmp.Or(h.Location, time.UTC)
 	working := h.Working(seconds(r.Input.Interval))
 	var available []float64
@@ -879,6 +928,9 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 			how = "the replay keeps them on shift and sets them away for its own misses (--miss)"
 		}
 		writeWrapped(b, "history: ", fmt.Sprintf("the hub set agents away for missed offers %s; %s", times(hr.MissedAways), how), noteWidth)
+	}
+	if hr.Offers != nil {
+		writeWrapped(b, "history: ", hr.Offers.text(), noteWidth)
 	}
 	if hr.Misses != nil {
 		writeWrapped(b, "history: ", hr.Misses.text(), noteWidth)

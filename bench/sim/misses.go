@@ -64,6 +64,10 @@ type MissEstimate struct {
 	// besides their accept delays past the offer timeout (Config.Miss).
 	Replayed bool    `json:"replayed,omitempty"`
 	Miss     float64 `json:"miss,omitempty"`
+	// Counted says --miss observed took the documents' count of the
+	// offers that rang out (OfferTally) instead: the estimate is only
+	// shown beside it.
+	Counted bool `json:"counted,omitempty"`
 }
 
 // EstimateMisses is what the history's status log (Statuses) says of the
@@ -147,7 +151,10 @@ func (e *MissEstimate) text() string {
 	offers := fmt.Sprintf("%d contacts answered through an offer", e.Answered)
 	if e.Aways == 0 {
 		t := fmt.Sprintf("no away for missed offers in the log: fewer than %.3g %% of offers rang out (95 %%), over %s", 100*e.High, offers)
-		if e.Replayed {
+		switch {
+		case e.Counted:
+			t += " (the replay takes the documents' count instead)"
+		case e.Replayed:
 			t += "; the replay's agents let none ring out (--miss observed)"
 		}
 		return t
@@ -166,6 +173,8 @@ func (e *MissEstimate) text() string {
 		t += fmt.Sprintf("; agents came back after %.3g s on average", e.BackAfter)
 	}
 	switch {
+	case e.Counted:
+		t += " (the replay takes the documents' count instead)"
 	case !e.Replayed:
 		t += " (--miss observed replays them)"
 	case e.Miss < e.Rate:

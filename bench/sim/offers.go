@@ -1,0 +1,147 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// An OfferTally is what a history's documents say of their offers (the
+// session metadata's "offers": each offer to an agent, how it ended and
+// when). Unlike the status log's aways (MissEstimate), it is a count: the
+// offers that rang out and the accepted offers' delays, as they were.
+// Documents written before the server listed offers have none; a history
+// of them has no tally.
+type OfferTally struct {
+	// Documents is how many of the replay's documents list their offers.
+	Documents int `json:"documents"`
+	// Offered is every offer; each ended accepted, declined, missed (rang
+	// out), rerouted while it rang (its agent went: set away for missed
+	// offers, or away or offline of their own) or otherwise withdrawn
+	// (another agent took the contact, the contact left).
+	Offered   int `json:"offered"`
+	Accepted  int `json:"accepted"`
+	Declined  int `json:"declined"`
+	Missed    int `json:"missed"`
+	Rerouted  int `json:"rerouted"`
+	Withdrawn int `json:"withdrawn"`
+	// MissRate is the fraction of the offers the agents had to answer
+	// (accepted, declined, rang out or rerouted) that they did not take
+	// and did not decline: rang out or rerouted. An agent set away for
+	// missed offers has their other offers rerouted as they ring, which
+	// they were letting ring too, as the replay's agents do. MissLow and
+	// MissHigh are its 95 % range (Wilson's).
+	MissRate float64 `json:"miss_rate"`
+	MissLow  float64 `json:"miss_low"`
+	MissHigh float64 `json:"miss_high"`
+	// AcceptDelay is the accepted offers' mean time from the offer to the
+	// accept, seconds; AcceptP50 and AcceptP90 its median and 90th
+	// percentile, AcceptCV its coefficient of variation. An auto-accept
+	// assignment is no offer, and has none.
+	AcceptDelay float64 `json:"accept_delay"`
+	AcceptP50   float64 `json:"accept_p50"`
+	AcceptP90   float64 `json:"accept_p90"`
+	AcceptCV    float64 `json:"accept_cv"`
+	// ReplayedDelay and ReplayedMiss say the replay took the accept delay
+	// (--accept-delay observed) and the miss rate (--miss observed) from
+	// here; Miss is the Config.Miss the rate became (the accepts past the
+	// offer timeout ring out too).
+	ReplayedDelay bool    `json:"replayed_delay,omitempty"`
+	ReplayedMiss  bool    `json:"replayed_miss,omitempty"`
+	Miss          float64 `json:"miss,omitempty"`
+
+	delays []float64
+}
+
+// historyOffer is an offer of a document, read: its result, and the time
+// from the offer to its end (accepted, declined, missed).
+type historyOffer struct {
+	result, reason string
+	took           time.Duration
+}
+
+// add counts a document's offers.
+func (t *OfferTally) add(offers []historyOffer) {
+	t.Documents++
+	for _, o := range offers {
+		t.Offered++
+		switch o.result {
+		case "accepted":
+			t.Accepted++
+			t.delays = append(t.delays, o.took.Seconds())
+		case "declined":
+			t.Declined++
+		case "missed":
+			t.Missed++
+		case "withdrawn":
+			if o.reason == "rerouted" {
+				t.Rerouted++
+			} else {
+				t.Withdrawn++
+			}
+		}
+	}
+}
+
+// finish computes the rates and the delays' figures.
+func (t *OfferTally) finish() {
+	t.MissRate, t.MissLow, t.MissHigh = wilson(t.Missed+t.Rerouted, t.Accepted+t.Declined+t.Missed+t.Rerouted)
+	if len(t.delays) == 0 {
+		return
+	}
+	slices.Sort(t.delays)
+	t.AcceptDelay = round3(sum(t.delays) / float64(len(t.delays)))
+	t.AcceptP50, t.AcceptP90 = round3(quantileSorted(t.delays, 0.5)), round3(quantileSorted(t.delays, 0.9))
+	t.AcceptCV = math.Round(cv(t.delays)*1000) / 1000
+}
+
+// quantileSorted is the q quantile of sorted xs (the nearest rank).
+func quantileSorted(xs []float64, q float64) float64 {
+	k := int(math.Ceil(q*float64(len(xs)))) - 1
+	return xs[min(max(k, 0), len(xs)-1)]
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// wilson is k out of n as a fraction, with its 95 % range (the Wilson
+// score interval); zeros when n is 0.
+func wilson(k, n int) (p, lo, hi float64) {
+	if n == 0 {
+		return 0, 0, 0
+	}
+	const z = 1.959963984540054
+	nf := float64(n)
+	p = float64(k) / nf
+	d := 1 + z*z/nf
+	c := (p + z*z/(2*nf)) / d
+	h := z / d * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf))
+	return p, max(c-h, 0), min(c+h, 1)
+}
+
+// text says what the documents' offers gave and what the replay made of
+// them.
+func (t *OfferTally) text() string {
+	s := fmt.Sprintf("%d offers in %d documents: %d accepted", t.Offered, t.Documents, t.Accepted)
+	if t.Accepted > 0 {
+		s += fmt.Sprintf(" after %.3g s on average (median %.3g, p90 %.3g)", t.AcceptDelay, t.AcceptP50, t.AcceptP90)
+	}
+	s += fmt.Sprintf(", %d rang out and %d were rerouted as they rang (their agent went): %.3g %% not taken (95 %% between %.3g and %.3g %%); %d declined, %d withdrawn (taken by another, the contact left)",
+		t.Missed, t.Rerouted, 100*t.MissRate, 100*t.MissLow, 100*t.MissHigh, t.Declined, t.Withdrawn)
+	var took []string
+	if t.ReplayedDelay {
+		took = append(took, "accept after the observed mean (--accept-delay observed)")
+	}
+	switch {
+	case !t.ReplayedMiss:
+	case t.Miss < t.MissRate:
+		took = append(took, fmt.Sprintf("let %.3g %% ring out, and accepts past the offer timeout the rest (--miss observed)", 100*t.Miss))
+	default:
+		took = append(took, "let as many ring out (--miss observed)")
+	}
+	if len(took) > 0 {
+		s += "; the replay's agents " + strings.Join(took, " and ")
+	}
+	return s
+}

@@ -1,0 +1,130 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/session"
+)
+
+// offersDay writes 20 answered chats whose documents list their offers:
+// each accepted after 1, 2 or 3 s in turn; every fourth after one that
+// rang out for 15 s; and one each rerouted as it rang, taken by another
+// and declined. It returns the directory.
+func offersDay(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := range 20 {
+		start := day0.Add(8*time.Hour + time.Duration(i)*time.Minute)
+		at := func(s float64) string { return session.FormatTime(start.Add(seconds(s))) }
+		var offers []session.MetaOffer
+		wait := 0.0
+		if i%4 == 0 {
+			offers = append(offers, session.MetaOffer{Agent: "ana", At: at(0), Result: session.OfferMissed, EndedAt: at(15)})
+			wait = 15
+		}
+		switch i {
+		case 5:
+			offers = append(offers, session.MetaOffer{Agent: "cy", At: at(0), Result: session.OfferWithdrawn, Reason: session.WithdrawnRerouted, EndedAt: at(0.5)})
+		case 6:
+			offers = append(offers, session.MetaOffer{Agent: "cy", At: at(0), Result: session.OfferWithdrawn, Reason: session.WithdrawnTaken, EndedAt: at(1)})
+		case 7:
+			offers = append(offers, session.MetaOffer{Agent: "cy", At: at(0), Result: session.OfferDeclined, EndedAt: at(0.5)})
+		}
+		delay := float64(1 + i%3)
+		offers = append(offers, session.MetaOffer{Agent: "ben", At: at(wait), Result: session.OfferAccepted, EndedAt: at(wait + delay)})
+		wait += delay
+		writeDoc(t, dir, session.Metadata{ID: fmt.Sprintf("s%02d", i), Workspace: "acme", Media: presence.Chat,
+			Created: at(0), Queued: at(0), Assigned: at(wait), Connected: at(wait), Ended: at(wait + 300),
+			Queue: session.MetaQueue{ID: "support", Name: "Support"}, Agent: &session.Ref{ID: "ben"},
+			Transfers: []session.MetaTransfer{}, Participants: []session.MetaParticipant{}, Offers: offers})
+	}
+	return dir
+}
+
+// TestOffersFromTheDocuments: a history whose documents list their offers
+// counts them: the accept delays (--accept-delay observed) and the offers
+// not taken (--miss observed, with no status log), which the replay takes
+// and the table says. Bad offers and flags are refused.
+func TestOffersFromTheDocuments(t *testing.T) {
+	dir := offersDay(t)
+	args := []string{"--history", dir, "--agents", "3", "--accept", "manual", "--offer-timeout", "15", "--quiet"}
+	r, _ := simulateMain(t, append(args, "--accept-delay", "observed", "--miss", "observed", "--json")...)
+	o := r.History.Offers
+	if o == nil {
+		t.Fatalf("no offers: %+v", r.History)
+	}
+	rate := 6.0 / 27 // 5 rang out and 1 rerouted, of 20 accepted, 1 declined and those 6
+	if o.Documents != 20 || o.Offered != 28 || o.Accepted != 20 || o.Missed != 5 || o.Rerouted != 1 || o.Declined != 1 || o.Withdrawn != 1 ||
+		math.Abs(o.MissRate-rate) > 1e-12 || !(o.MissLow < rate && rate < o.MissHigh) ||
+		o.AcceptDelay != 1.95 || o.AcceptP50 != 2 || o.AcceptP90 != 3 || !o.ReplayedDelay || !o.ReplayedMiss {
+		t.Errorf("offers %+v", *o)
+	}
+	// Accepts after 1.95 s on average, exponential, ring out past 15 s
+	// e^(−15/1.95) of the time: the replay's agents miss the rest.
+	q := math.Exp(-15 / 1.95)
+	if r.Input.AcceptDelay != 1.95 || math.Abs(r.Input.Miss-(rate-q)/(1-q)) > 1e-12 || o.Miss != r.Input.Miss || r.History.Misses != nil {
+		t.Errorf("the replay's input: accept delay %v, miss %v (the documents' %v)", r.Input.AcceptDelay, r.Input.Miss, o.Miss)
+	}
+	_, out := simulateMain(t, append(args, "--accept-delay", "observed", "--miss", "observed")...)
+	table := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		"28 offers in 20 documents: 20 accepted after 1.95 s on average (median 2, p90 3), 5 rang out and 1 were rerouted as they rang (their agent went): 22.2 % not taken",
+		"1 declined, 1 withdrawn (taken by another, the contact left); the replay's agents accept after the observed mean (--accept-delay observed) and let 22.2 % ring out, and accepts past the offer timeout the rest (--miss observed)",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table does not say %q:\n%s", want, out)
+		}
+	}
+	// Without --miss observed and a given delay, the count is only shown.
+	r, _ = simulateMain(t, append(args, "--accept-delay", "1", "--json")...)
+	if o := r.History.Offers; o == nil || o.ReplayedDelay || o.ReplayedMiss || r.Input.Miss != 0 || r.Input.AcceptDelay != 1 {
+		t.Errorf("offers only shown: %+v, input %+v", r.History.Offers, r.Input)
+	}
+
+	// Documents from before the server listed offers have none.
+	old := t.TempDir()
+	writeDoc(t, old, session.Metadata{ID: "s1", Workspace: "acme", Media: presence.Chat, Created: "2026-11-20T08:00:00.000Z",
+		Queued: "2026-11-20T08:00:00.000Z", Assigned: "2026-11-20T08:00:02.000Z", Ended: "2026-11-20T08:05:00.000Z",
+		Queue: session.MetaQueue{ID: "support"}, Agent: &session.Ref{ID: "ben"}})
+	bad := func(offer string) string {
+		d := t.TempDir()
+		ws := filepath.Join(d, "acme")
+		if err := os.MkdirAll(ws, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		doc := `{"id":"s1","workspace":"acme","media":"chat","created":"2026-11-20T08:00:00.000Z","queued":"2026-11-20T08:00:00.000Z",` +
+			`"assigned":"2026-11-20T08:00:02.000Z","ended":"2026-11-20T08:05:00.000Z","queue":{"id":"support"},"offers":[` + offer + `]}`
+		if err := os.WriteFile(filepath.Join(ws, "s1.json"), []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--history", old, "--agents", "3", "--accept", "manual", "--accept-delay", "observed"}, "--accept-delay observed needs --history whose documents list their offers"},
+		{[]string{"--history", old, "--agents", "3", "--accept", "manual", "--miss", "observed"}, "--miss observed needs --history"},
+		{[]string{"--history", dir, "--agents", "3", "--accept-delay", "observed"}, "--accept-delay observed goes with --accept manual"},
+		{[]string{"--history", dir, "--agents", "3", "--miss", "observed"}, "--miss observed goes with --accept manual"},
+		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--accept-delay", "observed"}, "--accept-delay observed needs --history"},
+		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--accept-delay", "soon"}, "want seconds, or observed"},
+		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--accept-delay", "-1"}, "--accept-delay -1: want ≥ 0"},
+		{[]string{"--history", bad(`{"agent":"ben","at":"2026-11-20T08:00:00.000Z","result":"lost"}`), "--agents", "3"}, `offer to "ben" ended "lost"`},
+		{[]string{"--history", bad(`{"agent":"ben","at":"2026-11-20T08:00:05.000Z","result":"accepted","ended_at":"2026-11-20T08:00:02.000Z"}`), "--agents", "3"}, "not an offer's times"},
+		{[]string{"--history", bad(`{"agent":"ben","at":"2026-11-20T08:00:00.000Z","result":"missed"}`), "--agents", "3"}, "not an offer's times"},
+	} {
+		var out, errs bytes.Buffer
+		if code := Main(c.args, &out, &errs); code != 2 || !strings.Contains(errs.String(), c.want) {
+			t.Errorf("%v: exit %d, %s (want %q)", c.args, code, errs.String(), c.want)
+		}
+	}
+}
