@@ -235,7 +235,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		return nil
 	})
 	acceptDist := fs.String("accept-dist", "", "manual: the accept delays' distribution, exponential (default) or constant (every offer accepted after --accept-delay)")
-	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history, 'observed': the fraction of the documents' offers that rang out (documents from before they listed offers: with --statuses, the fraction the log's aways for missed offers give, after miss_limit in a row each), and with --statuses --back-after the log's own", func(v string) error {
+	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history, 'observed': the fraction of the documents' offers not taken, rang out or rerouted as they rang (documents from before they listed offers: with --statuses, the fraction the log's aways for missed offers give, after miss_limit in a row each), and with --statuses --back-after the log's own", func(v string) error {
 		if o.missObserved = v == "observed"; o.missObserved {
 			return nil
 		}
