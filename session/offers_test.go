@@ -38,6 +38,9 @@ func TestMetadataOffers(t *testing.T) {
 		must(t, f())
 	}
 	s.OfferRerouted("cy", at(51)) // over: ignored
+	if last := s.Journey[len(s.Journey)-1]; last.Event == EventOfferRerouted {
+		t.Errorf("an ended session's journey took %+v", last)
+	}
 	ft := func(sec float64) string { return FormatTime(at(sec)) }
 	want := []MetaOffer{
 		{"ana", ft(1), OfferMissed, "", ft(16)},
