@@ -185,8 +185,9 @@ func (h *Hub) recoverAgents(rs Recoverable, now time.Time) error {
 		a := &agentInfo{profile: pa.Profile, queues: h.r.AgentQueues(rec.ID),
 			stored: presenceSnap{status: rec.Status, reason: rec.Reason}}
 		if t, err := time.Parse(time.RFC3339Nano, rec.Since); err == nil {
-			a.storedSince, a.since, a.logged = t, t, t
+			a.storedSince, a.since = t, t
 		}
+		a.logged = a.storedSince // a record from before Logged was kept
 		if t, err := time.Parse(time.RFC3339Nano, rec.Logged); err == nil {
 			a.logged = t
 		}

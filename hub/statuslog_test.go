@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/switchboardhq/switchboard/persist"
 	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/router"
 )
@@ -121,26 +122,15 @@ func TestStatusLogAcrossARestart(t *testing.T) {
 	clock.Advance(time.Hour)
 	th = runPebbleHub(t, st, clock)
 	th.do(PutQueue{Spec: QueueSpec{Queue: router.Queue{ID: "other"}, Name: "Other"}}) // the first commit
-	type entry struct {
-		agent string
-		at    time.Time
-		body  string
-	}
-	var got []entry
-	if err := st.ScanStatuses(testWS, time.Time{}, time.Time{}, time.Time{}, "", func(at time.Time, agent string, val []byte) error {
-		got = append(got, entry{agent, at, string(val)})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	got := scanStatusLog(t, st)
 	restart := t0.Add(time.Hour + time.Minute)
-	want := []entry{
+	want := []loggedStatus{
 		{"ana", t0, `{"agent":"ana","at":"2026-03-02T10:00:00Z","status":"available"}`},
 		{"bo", t0, `{"agent":"bo","at":"2026-03-02T10:00:00Z","status":"available"}`},
 		{"bo", t0.Add(time.Minute), `{"agent":"bo","at":"2026-03-02T10:01:00Z","status":"offline"}`},
 		{"ana", restart, `{"agent":"ana","at":"2026-03-02T11:01:00Z","status":"offline"}`},
 	}
-	if !slices.EqualFunc(got, want, func(a, b entry) bool { return a.agent == b.agent && a.at.Equal(b.at) && a.body == b.body }) {
+	if !slices.EqualFunc(got, want, func(a, b loggedStatus) bool { return a.agent == b.agent && a.at.Equal(b.at) && a.body == b.body }) {
 		t.Errorf("status log:\n got %+v\nwant %+v", got, want)
 	}
 	// Offline since the restart, or since they went before the stop.
@@ -175,31 +165,27 @@ func TestStatusLogAtOneInstant(t *testing.T) {
 		status string
 	}
 	var got []entry
-	if err := st.ScanStatuses(testWS, time.Time{}, time.Time{}, time.Time{}, "", func(at time.Time, agent string, val []byte) error {
+	for _, e := range scanStatusLog(t, st) {
 		var c StatusChange
-		if err := json.Unmarshal(val, &c); err != nil {
-			return err
+		if err := json.Unmarshal([]byte(e.body), &c); err != nil {
+			t.Fatal(err)
 		}
-		if !c.At.Equal(at) {
-			t.Errorf("%s's entry at %v says %v", agent, at, c.At)
+		if !c.At.Equal(e.at) {
+			t.Errorf("%s's entry at %v says %v", e.agent, e.at, c.At)
 		}
-		got = append(got, entry{agent, at.UTC(), c.Status.String()})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+		got = append(got, entry{e.agent, e.at.UTC(), c.Status.String()})
 	}
 	ns := time.Nanosecond
-	want := []entry{
+	want := []entry{ // in the log's order: time, then agent
 		{"ana", t0, "available"},
 		{"bo", t0, "available"},
 		{"ana", t0.Add(ns), "away"},
 		{"bo", t0.Add(ns), "away"},
 		{"ana", t0.Add(2 * ns), "available"},
-		{"ana", t0.Add(3 * ns), "offline"},
 		{"bo", t0.Add(2 * ns), "offline"}, // the restart
+		{"ana", t0.Add(3 * ns), "offline"},
 		{"bo", t0.Add(3 * ns), "available"},
 	}
-	slices.SortStableFunc(want, func(a, b entry) int { return a.at.Compare(b.at) })
 	if !slices.Equal(got, want) {
 		t.Errorf("status log:\n got %+v\nwant %+v", got, want)
 	}
@@ -245,4 +231,26 @@ func TestStatusSince(t *testing.T) {
 	if got := since(); got != "2026-03-02T10:05:00.000Z" {
 		t.Errorf("free again: since %q, want 10:05", got)
 	}
+}
+
+// loggedStatus is an entry of the status log on Pebble: its key's agent
+// and time, and its body.
+type loggedStatus struct {
+	agent string
+	at    time.Time
+	body  string
+}
+
+// scanStatusLog reads the whole status log of the test workspace from st,
+// in the log's order.
+func scanStatusLog(t *testing.T, st *persist.Store) []loggedStatus {
+	t.Helper()
+	var out []loggedStatus
+	if err := st.ScanStatuses(testWS, time.Time{}, time.Time{}, time.Time{}, "", func(at time.Time, agent string, val []byte) error {
+		out = append(out, loggedStatus{agent, at, string(val)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -149,12 +150,7 @@ type workspaceRecord struct {
 
 // missLimit is how many offers in a row the workspace's agents may let
 // ring out before the hub sets them away.
-func (rec workspaceRecord) missLimit() int {
-	if rec.MissLimit == 0 {
-		return router.DefaultMissLimit
-	}
-	return rec.MissLimit
-}
+func (rec workspaceRecord) missLimit() int { return cmp.Or(rec.MissLimit, router.DefaultMissLimit) }
 
 const metaAdminKey = "admin_key_hash"
 

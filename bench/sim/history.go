@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/presence"
+	"github.com/switchboardhq/switchboard/session"
 )
 
 // A History is a contact center's own past, made a replay: the sessions
@@ -224,13 +225,7 @@ type historyDoc struct {
 	Agent *struct {
 		ID string `json:"id"`
 	} `json:"agent"`
-	Offers []struct {
-		Agent   string `json:"agent"`
-		At      string `json:"at"`
-		Result  string `json:"result"`
-		Reason  string `json:"reason"`
-		EndedAt string `json:"ended_at"`
-	} `json:"offers"` // nil in documents from before the server listed them
+	Offers []session.MetaOffer `json:"offers"` // nil in documents from before the server listed them
 }
 
 // historyContact is one document, read.
@@ -390,14 +385,14 @@ func readHistoryDoc(file string) (c historyContact, skip string, err error) {
 	for _, o := range d.Offers {
 		ho := historyOffer{result: o.Result, reason: o.Reason}
 		switch o.Result {
-		case "accepted", "declined", "missed":
+		case session.OfferAccepted, session.OfferDeclined, session.OfferMissed:
 			at, err1 := time.Parse(time.RFC3339Nano, o.At)
 			end, err2 := time.Parse(time.RFC3339Nano, o.EndedAt)
 			if err := cmp.Or(err1, err2); err != nil || end.Before(at) {
 				return c, "", fmt.Errorf("%w: history: %s: offer to %q at %q ended %s at %q: not an offer's times", ErrConfig, file, o.Agent, o.At, o.Result, o.EndedAt)
 			}
 			ho.took = end.Sub(at)
-		case "withdrawn":
+		case session.OfferWithdrawn:
 		default:
 			return c, "", fmt.Errorf("%w: history: %s: offer to %q ended %q (accepted, declined, missed or withdrawn)", ErrConfig, file, o.Agent, o.Result)
 		}
@@ -433,6 +428,12 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 	var waits []waited
 	h.queueIDs = map[string]string{}
 	for _, c := range cs {
+		if c.offers != nil {
+			if h.Offers == nil {
+				h.Offers = &OfferTally{}
+			}
+			h.Offers.add(c.offers)
+		}
 		s := &stats[c.media]
 		s.n++
 		queues[c.queue]++
@@ -476,15 +477,6 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 			h.Abandons++
 		}
 	}
-	for _, c := range cs {
-		if c.offers == nil {
-			continue
-		}
-		if h.Offers == nil {
-			h.Offers = &OfferTally{}
-		}
-		h.Offers.add(c.offers)
-	}
 	if h.Offers != nil {
 		h.Offers.finish()
 	}
@@ -513,7 +505,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 		mediaIndex[m] = len(h.Media)
 		h.Media = append(h.Media, ms)
 	}
-	h.HandleCV = math.Round(cv(normed)*1000) / 1000
+	h.HandleCV = round3(cv(normed))
 	h.capacities(&mediaIndex)
 	for _, q := range slices.Sorted(maps.Keys(queues)) {
 		h.Queues = append(h.Queues, QueueShare{Name: q, Share: float64(queues[q]), Priority: mostCommon(prios[q])})

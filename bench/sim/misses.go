@@ -146,6 +146,10 @@ func replayMiss(rate float64, delay, timeout time.Duration, dist HandleDist) flo
 	return min((rate-q)/(1-q), MaxMiss)
 }
 
+// countedText ends an estimate's text when the replay took the documents'
+// count instead (MissEstimate.Counted).
+const countedText = " (the replay takes the documents' count instead)"
+
 // text says what the log gave and what the replay made of it.
 func (e *MissEstimate) text() string {
 	offers := fmt.Sprintf("%d contacts answered through an offer", e.Answered)
@@ -153,7 +157,7 @@ func (e *MissEstimate) text() string {
 		t := fmt.Sprintf("no away for missed offers in the log: fewer than %.3g %% of offers rang out (95 %%), over %s", 100*e.High, offers)
 		switch {
 		case e.Counted:
-			t += " (the replay takes the documents' count instead)"
+			t += countedText
 		case e.Replayed:
 			t += "; the replay's agents let none ring out (--miss observed)"
 		}
@@ -174,7 +178,7 @@ func (e *MissEstimate) text() string {
 	}
 	switch {
 	case e.Counted:
-		t += " (the replay takes the documents' count instead)"
+		t += countedText
 	case !e.Replayed:
 		t += " (--miss observed replays them)"
 	case e.Miss < e.Rate:

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/session"
 )
 
 // An OfferTally is what a history's documents say of their offers (the
@@ -68,15 +70,15 @@ func (t *OfferTally) add(offers []historyOffer) {
 	for _, o := range offers {
 		t.Offered++
 		switch o.result {
-		case "accepted":
+		case session.OfferAccepted:
 			t.Accepted++
 			t.delays = append(t.delays, o.took.Seconds())
-		case "declined":
+		case session.OfferDeclined:
 			t.Declined++
-		case "missed":
+		case session.OfferMissed:
 			t.Missed++
-		case "withdrawn":
-			if o.reason == "rerouted" {
+		case session.OfferWithdrawn:
+			if o.reason == session.WithdrawnRerouted {
 				t.Rerouted++
 			} else {
 				t.Withdrawn++
@@ -94,7 +96,7 @@ func (t *OfferTally) finish() {
 	slices.Sort(t.delays)
 	t.AcceptDelay = round3(sum(t.delays) / float64(len(t.delays)))
 	t.AcceptP50, t.AcceptP90 = round3(quantileSorted(t.delays, 0.5)), round3(quantileSorted(t.delays, 0.9))
-	t.AcceptCV = math.Round(cv(t.delays)*1000) / 1000
+	t.AcceptCV = round3(cv(t.delays))
 }
 
 // quantileSorted is the q quantile of sorted xs (the nearest rank).
@@ -111,7 +113,7 @@ func wilson(k, n int) (p, lo, hi float64) {
 	if n == 0 {
 		return 0, 0, 0
 	}
-	const z = 1.959963984540054
+	z := normalQuantile(0.975)
 	nf := float64(n)
 	p = float64(k) / nf
 	d := 1 + z*z/nf

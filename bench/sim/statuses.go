@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"slices"
 	"time"
 
@@ -92,7 +91,7 @@ func (h *History) available(shifts map[string][]Span, iv time.Duration) []float6
 	n := int((h.End.Sub(h.Start) + iv - 1) / iv)
 	out := meanOnShift(slices.Collect(maps.Values(shifts)), nil, iv.Seconds(), n)
 	for k := range out {
-		out[k] = math.Round(out[k]*1000) / 1000
+		out[k] = round3(out[k])
 	}
 	return out
 }
