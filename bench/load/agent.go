@@ -232,7 +232,9 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		if json.Unmarshal(f.Offer, &id) == nil {
 			a.mu.Lock()
 			if t := a.ringing[id]; t != nil {
-				t.Stop() // if it already fired, its accept crosses the revocation
+				if t.Stop() { // if it already fired, its accept crosses the revocation
+					r.cut.Add(1)
+				}
 				delete(a.ringing, id)
 			}
 			a.mu.Unlock()

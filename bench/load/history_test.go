@@ -254,16 +254,26 @@ func TestMissesInTheLog(t *testing.T) {
 	// The documents list their offers: the replay takes their count of
 	// the offers not taken, which is the run's own (those that rang out,
 	// and those rerouted as they rang when their agent was set away for
-	// the others), and shows the status log's estimate beside it.
+	// the others), and shows the status log's estimate beside it. On a
+	// busy machine an offer may ring out or be rerouted before the bench
+	// accepted it (an accept cut short, or sent too late and refused:
+	// an error on accept), and a visitor leaving at the end may withdraw
+	// an offer the bench let ring: the documents count each as not taken.
+	late := res.AcceptsCut
+	for k, n := range res.Errors {
+		if strings.HasSuffix(k, "_on_accept") {
+			late += n
+		}
+	}
 	e, o := r.History.Misses, r.History.Offers
 	if e == nil || int64(e.Aways) != res.SetAway || e.Backs != backs || !(e.BackAfter >= 2 && e.BackAfter < 3) || !(e.Rate > 0) ||
 		!e.Counted || e.Replayed || math.Abs(r.Input.BackAfter-e.BackAfter) > 1e-6 || e.Limit != 2 || r.Input.MissLimit != 2 {
 		t.Errorf("the estimate %+v; the input %+v", e, r.Input)
 	}
-	if o == nil || int64(o.Missed+o.Rerouted) != res.OffersMissed || int64(o.Documents) != res.Chats || !o.ReplayedMiss || o.ReplayedDelay ||
+	if o == nil || int64(o.Missed+o.Rerouted+o.Withdrawn) != res.OffersMissed+late || int64(o.Documents) != res.Chats || !o.ReplayedMiss || o.ReplayedDelay ||
 		r.Input.Miss != o.MissRate || o.MissRate != float64(o.Missed+o.Rerouted)/float64(o.Accepted+o.Declined+o.Missed+o.Rerouted) ||
 		!(o.MissLow < o.MissRate && o.MissRate < o.MissHigh) {
-		t.Errorf("the documents' offers %+v, the run let %d ring out; the input's miss %v", o, res.OffersMissed, r.Input.Miss)
+		t.Errorf("the documents' offers %+v, the run let %d ring out and had %d accepts cut or refused; the input's miss %v", o, res.OffersMissed, late, r.Input.Miss)
 	}
 	// The agents accepted 20 ms after the offer reached them: the
 	// documents' delays add the trip to the agent and back.

@@ -62,8 +62,13 @@ type Result struct {
 	// (the workspace's miss_limit; 0: the server's default, 3).
 	OffersMissed int64 `json:"offers_missed,omitempty"`
 	SetAway      int64 `json:"set_away,omitempty"`
-	MissLimit    int   `json:"miss_limit,omitempty"`
-	Messages     int64 `json:"messages"`
+	// AcceptsCut are the accepts agents meant to send but did not: the
+	// offer was revoked (it rang out, or was rerouted) within the accept
+	// delay, as on a machine too busy to keep time. An accept sent and
+	// crossing the revocation is refused instead, an error on accept.
+	AcceptsCut int64 `json:"accepts_cut,omitempty"`
+	MissLimit  int   `json:"miss_limit,omitempty"`
+	Messages   int64 `json:"messages"`
 	// Calls were posted and stored (201); CallsAnswered accepted by an
 	// agent; CallsEnded hung up, ended by the hub and wrapped up.
 	Calls         int64 `json:"calls"`
@@ -125,7 +130,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		DurationSec: elapsed.Seconds(), Workers: 1, AgentConnectSec: connectTime.Seconds(),
 		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
 		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
-		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(), MissLimit: r.cfg.MissLimit,
+		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(), AcceptsCut: r.cut.Load(), MissLimit: r.cfg.MissLimit,
 		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
 		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver,
 			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent,
@@ -205,6 +210,7 @@ func (res *Result) merge(o *Result) {
 	res.Revoked += o.Revoked
 	res.OffersMissed += o.OffersMissed
 	res.SetAway += o.SetAway
+	res.AcceptsCut += o.AcceptsCut
 	res.Messages += o.Messages
 	res.FramesIn += o.FramesIn
 	res.FramesOut += o.FramesOut
@@ -253,6 +259,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 	if res.OffersMissed > 0 || res.SetAway > 0 {
 		fmt.Fprintf(&b, "offers let ring out %d (--miss); agents set away for %d in a row %d times\n", res.OffersMissed,
 			cmp.Or(res.MissLimit, router.DefaultMissLimit), res.SetAway)
+	}
+	if res.AcceptsCut > 0 {
+		fmt.Fprintf(&b, "accepts cut short %d: the offer rang out or was rerouted within the accept delay\n", res.AcceptsCut)
 	}
 	// beside writes what a reference (an ideal queue, the simulator) made
 	// of the run's customers, against the run's own abandon rate.

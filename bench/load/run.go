@@ -37,8 +37,9 @@ type runner struct {
 	chats, messages, arrivals, abandoned, dropped, finished atomic.Int64
 	revoked                                                 atomic.Int64
 	// missed counts the offers agents let ring out (Config.Miss), setAway
-	// the times the hub set one away for them.
-	missed, setAway atomic.Int64
+	// the times the hub set one away for them, cut the accepts a
+	// revocation stopped before they were sent.
+	missed, setAway, cut atomic.Int64
 	// posting counts the calls and emails whose POST is out.
 	posting                                atomic.Int64
 	callsPosted, callsAnswered, callsEnded atomic.Int64
