@@ -71,7 +71,11 @@ func (c PutAgent) apply(h *Hub, now time.Time) (Reply, error) {
 	}
 	a := h.agents[p.ID]
 	if a == nil {
-		a = &agentInfo{since: now} // offline, as sent's zero status
+		a = &agentInfo{since: now}           // offline, as sent's zero status
+		if t, ok := h.goneLogged[p.ID]; ok { // deleted at this instant
+			a.logged = t
+			delete(h.goneLogged, p.ID)
+		}
 		h.agents[p.ID] = a
 	}
 	a.profile = h.r.Agent(p.ID).Profile // normalized

@@ -85,6 +85,10 @@ type Hub struct {
 	lastExportDue time.Time
 	sticky        *lru.Cache[string, string] // contact key → last agent
 	waits         map[string]*waitInfo       // per queue, for expected waits
+	// goneLogged is the last logged status time of agents deleted while
+	// the clock had not passed it: an agent created again under the id
+	// logs after it (logStatus). Entries go once the clock is past them.
+	goneLogged map[string]time.Time
 }
 
 // request is a command on its way through the inbox. done is nil for

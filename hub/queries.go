@@ -315,6 +315,12 @@ func (c DeleteAgent) apply(h *Hub, now time.Time) (Reply, error) {
 	if a.stored.status != presence.Offline { // the log keeps them: they go offline
 		h.logStatus(a, presenceSnap{status: presence.Offline, reason: "deleted"}, now)
 	}
+	if !a.logged.Before(now) { // the same id created again now logs after it
+		if h.goneLogged == nil {
+			h.goneLogged = map[string]time.Time{}
+		}
+		h.goneLogged[c.ID] = a.logged
+	}
 	delete(h.agents, c.ID)
 	h.cyc.deleted = append(h.cyc.deleted, Entity{Kind: KindAgent, ID: c.ID})
 	h.agentChanged(c.ID, true)

@@ -254,3 +254,52 @@ func scanStatusLog(t *testing.T, st *persist.Store) []loggedStatus {
 	}
 	return out
 }
+
+// TestStatusLogOfAnAgentCreatedAgain: an agent deleted and created again
+// under the same id at one instant keeps every entry of the log: the
+// deletion's offline is not overwritten by the new agent's first change.
+// Once the clock is past, the hub forgets the deleted agent's time.
+func TestStatusLogOfAnAgentCreatedAgain(t *testing.T) {
+	st := openPebble(t, vfs.NewMem(), "db")
+	clock := NewManualClock(t0)
+	th := runPebbleHub(t, st, clock)
+	th.setup(QueueSpec{}, "ana")
+	again := func() {
+		th.do(DeleteAgent{ID: "ana"})
+		th.do(PutAgent{Profile: presence.Profile{ID: "ana", Name: "Ana Again", Capacity: presence.Capacity{presence.Chat: 1}},
+			Queues: []string{"support"}})
+		th.do(AgentConnect{Agent: "ana"})
+		th.do(SetPresence{Agent: "ana", Status: presence.Available})
+	}
+	again()
+	clock.Advance(time.Second)
+	th.do(SetPresence{Agent: "ana", Status: presence.Away})
+	again()
+	clock.Advance(time.Second)
+	th.do(Stats{}) // a cycle past the deletion's time
+	if err := th.halt(); err != nil {
+		t.Fatal(err)
+	}
+	if len(th.goneLogged) != 0 {
+		t.Errorf("deleted agents' times kept past them: %v", th.goneLogged)
+	}
+	var got []string
+	for _, e := range scanStatusLog(t, st) {
+		var c StatusChange
+		if err := json.Unmarshal([]byte(e.body), &c); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("+%v %s %s", e.at.Sub(t0), c.Status, c.Reason))
+	}
+	want := []string{
+		"+0s available ",
+		"+1ns offline deleted",
+		"+2ns available ",
+		"+1s away ",
+		"+1.000000001s offline deleted",
+		"+1.000000002s available ",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("status log:\n got %q\nwant %q", got, want)
+	}
+}
