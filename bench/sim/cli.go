@@ -101,10 +101,17 @@ type options struct {
 	// acceptObserved: --accept-delay observed, the documents' accepted
 	// offers' mean delay.
 	acceptObserved bool
-	json           bool
-	quiet          bool
-	html           string
-	history        *History // --history: the run replays it
+	decline        float64 // --decline
+	// agentMiss, with --miss observed and documents whose agents let
+	// offers ring apart: the replay's agents' own (Config.AgentMiss).
+	agentMiss []float64
+	// declineObserved: --decline observed, the documents' share of
+	// declines and their mean delay.
+	declineObserved bool
+	json            bool
+	quiet           bool
+	html            string
+	history         *History // --history: the run replays it
 }
 
 // parseFlags reads the command line: times in seconds of simulated time.
@@ -243,6 +250,16 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		o.miss, err = positiveFraction(v)
 		return err
 	})
+	fs.Func("decline", "manual: fraction of the offers the agents answer (do not let ring out) that they decline, e.g. 0.1 or 10%: the hub offers the contact to the next agent at once; with --history, 'observed': the documents' share, declined after the documents' mean time", func(v string) error {
+		if o.declineObserved = v == "observed"; o.declineObserved {
+			return nil
+		}
+		var err error
+		o.decline, err = positiveFraction(v)
+		return err
+	})
+	missAlike := fs.Bool("miss-alike", false, "with --miss observed from documents that list offers: every agent lets offers ring at the pooled rate, not each at their own")
+	declineDelay := fs.Float64("decline-delay", 0, "manual, with --decline: mean time an agent takes to decline an offer, seconds (default: --accept-delay's)")
 	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
 	missLimit := fs.Int("miss-limit", 0, "manual: how many offers in a row an agent may let ring out before the hub sets them away, the workspace's miss_limit (1 to 20; default 3, or with --statuses the log's)")
 	backAfter := fs.Float64("back-after", 0, "manual: how long an agent the hub set away for missed offers takes to come back, seconds (default 60)")
@@ -298,6 +315,24 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		}
 		*acceptDelay, offers.ReplayedDelay = offers.AcceptDelay, true
 	}
+	if o.declineObserved {
+		switch {
+		case offers == nil || offers.Accepted+offers.Declined == 0:
+			return o, fmt.Errorf("--decline observed needs --history whose documents list their offers, one accepted or declined at least (a server of 2026-11-24 or later writes them)")
+		case !manual:
+			return o, fmt.Errorf("--decline observed goes with --accept manual: only manual offers are declined")
+		case set["decline-delay"]:
+			return o, fmt.Errorf("--decline-delay with --decline observed: the documents give the delay")
+		}
+		o.decline, offers.ReplayedDecline = offers.DeclineRate, true
+		*declineDelay = offers.DeclineDelay
+	}
+	if *missAlike && (!o.missObserved || offers == nil) {
+		return o, fmt.Errorf("--miss-alike goes with --miss observed and --history whose documents list their offers")
+	}
+	if set["decline-delay"] && !set["decline"] {
+		return o, fmt.Errorf("--decline-delay goes with --decline")
+	}
 	if o.missObserved {
 		switch {
 		case o.history == nil || offers == nil && len(o.history.Statuses) == 0:
@@ -309,6 +344,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	if set["miss-limit"] && *missLimit < 1 {
 		return o, fmt.Errorf("--miss-limit %d: an agent is set away after 1 to %d offers in a row rang out", *missLimit, router.MaxMissLimit)
 	}
+	agentMiss := func([]string) {} // the agents' own misses, once the roster is read
 	if o.history != nil && manual {
 		var e *MissEstimate // the status log's
 		if len(o.history.Statuses) > 0 {
@@ -328,6 +364,15 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 			if offers != nil { // counted: the estimate, if any, is only shown beside
 				offers.ReplayedMiss, offers.Miss = true, miss(offers.MissRate)
 				o.miss = offers.Miss
+				if r := offers.ByAgent; r != nil && r.Spread > 0 && !*missAlike {
+					r.Replayed = true
+					agentMiss = func(ids []string) {
+						o.agentMiss = r.forAgents(ids)
+						for i, x := range o.agentMiss {
+							o.agentMiss[i] = miss(x)
+						}
+					}
+				}
 				if e != nil {
 					e.Counted = true
 				}
@@ -365,6 +410,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		shifts, teams = roster.Shifts, roster.Teams
 		agentIDs = roster.IDs
 	}
+	agentMiss(agentIDs)
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
 		if v < 0 {
 			return o, fmt.Errorf("--%s %g: want ≥ 0", name, v)
@@ -417,7 +463,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		}
 	}
 	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(handle.all), Wrapup: seconds(wrapup.all), Patience: seconds(*patience),
-		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), AcceptDist: HandleDist(*acceptDist), Miss: o.miss, OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
+		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), AcceptDist: HandleDist(*acceptDist), Miss: o.miss, AgentMiss: o.agentMiss, Decline: o.decline, DeclineDelay: seconds(*declineDelay),
+		OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
 		MissLimit: *missLimit, Duration: seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
 		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,
 		Profile: profile, Interval: seconds(*interval), Schedule: schedule, Shifts: shifts, AgentIDs: agentIDs}

@@ -146,6 +146,19 @@ type Config struct {
 	// Miss is the fraction of manual offers the agents let ring out (0 to
 	// 0.99).
 	Miss float64
+	// AgentMiss, when set, are the agents' own Miss, in place of Miss: a
+	// replay's agents let offers ring as the day's did, some many and some
+	// none (--miss observed, AgentRates). With AgentIDs, one per agent in
+	// their order; without, the rates of any number of agents (the day's),
+	// spread over the run's in an order drawn from Seed.
+	AgentMiss []float64
+	// Decline is the fraction of the manual offers an agent does not let
+	// ring out that they decline (0 to 0.99): the hub offers the contact
+	// to the next agent at once, and not to them again. DeclineDelay is
+	// the declines' mean time (AcceptDist's distribution): 0 means
+	// AcceptDelay.
+	Decline      float64
+	DeclineDelay time.Duration
 	// OfferTimeout is how long a manual offer rings: 0 means the router's
 	// default (router.DefaultOfferTimeout, 20 s).
 	OfferTimeout time.Duration
@@ -404,8 +417,9 @@ func (c *Config) checkAccept() error {
 		c.Accept = router.Auto
 		fallthrough
 	case router.Auto:
-		if c.AcceptDelay != 0 || c.AcceptDist != "" || c.Miss != 0 || c.OfferTimeout != 0 || c.BackAfter != 0 || c.MissLimit != 0 {
-			return fmt.Errorf("%w: an accept delay, misses, an offer timeout, a time to come back or a miss limit need the manual accept mode", ErrConfig)
+		if c.AcceptDelay != 0 || c.AcceptDist != "" || c.Miss != 0 || c.AgentMiss != nil || c.Decline != 0 || c.DeclineDelay != 0 ||
+			c.OfferTimeout != 0 || c.BackAfter != 0 || c.MissLimit != 0 {
+			return fmt.Errorf("%w: an accept delay, misses, declines, an offer timeout, a time to come back or a miss limit need the manual accept mode", ErrConfig)
 		}
 		return nil
 	case router.Manual:
@@ -415,7 +429,7 @@ func (c *Config) checkAccept() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"accept delay", c.AcceptDelay}, {"offer timeout", c.OfferTimeout}, {"time to come back", c.BackAfter}} {
+	}{{"accept delay", c.AcceptDelay}, {"decline delay", c.DeclineDelay}, {"offer timeout", c.OfferTimeout}, {"time to come back", c.BackAfter}} {
 		if d.v < 0 || d.v > maxDelay {
 			return fmt.Errorf("%w: %s %v (0 to %v)", ErrConfig, d.name, d.v, maxDelay)
 		}
@@ -429,6 +443,20 @@ func (c *Config) checkAccept() error {
 	}
 	if !(c.Miss >= 0 && c.Miss <= MaxMiss) {
 		return fmt.Errorf("%w: missed offers %v (a fraction, 0 to %v)", ErrConfig, c.Miss, MaxMiss)
+	}
+	if c.AgentMiss != nil {
+		if c.AgentIDs != nil && len(c.AgentMiss) != c.Agents || len(c.AgentMiss) == 0 {
+			return fmt.Errorf("%w: %d agents' missed offers for %d agents", ErrConfig, len(c.AgentMiss), c.Agents)
+		}
+		for i, m := range c.AgentMiss {
+			if !(m >= 0 && m <= MaxMiss) {
+				return fmt.Errorf("%w: agent %d's missed offers %v (a fraction, 0 to %v)", ErrConfig, i+1, m, MaxMiss)
+			}
+		}
+		c.AgentMiss = slices.Clone(c.AgentMiss)
+	}
+	if !(c.Decline >= 0 && c.Decline <= MaxMiss) {
+		return fmt.Errorf("%w: declined offers %v (a fraction, 0 to %v)", ErrConfig, c.Decline, MaxMiss)
 	}
 	if c.MissLimit != 0 && !router.ValidMissLimit(c.MissLimit) {
 		return fmt.Errorf("%w: miss limit %d (1 to %d)", ErrConfig, c.MissLimit, router.MaxMissLimit)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -72,6 +73,8 @@ type driver struct {
 	calls   map[string]*call
 	agents  []agentState
 	nextVis uint64
+	// missRates are the agents' own Miss (Config.AgentMiss), by index.
+	missRates []float64
 	// random streams, one per quantity, so that changing one does not
 	// shift the others
 	arrivals, handles, patience *rand.Rand
@@ -201,6 +204,13 @@ func (d *driver) setup() error {
 	}
 	d.agents = make([]agentState, 0, d.cfg.Agents)
 	d.isWoken = make([]bool, d.cfg.Agents)
+	switch {
+	case d.cfg.AgentMiss == nil:
+	case d.cfg.AgentIDs != nil:
+		d.missRates = d.cfg.AgentMiss
+	default:
+		d.missRates = spreadRates(d.cfg.AgentMiss, d.cfg.Agents, d.cfg.Seed)
+	}
 	teams := d.cfg.teams()
 	for _, ti := range d.cfg.agentTeams() {
 		t := teams[ti]
@@ -336,6 +346,8 @@ func (d *driver) loop(start time.Time) error {
 			err = d.shift(e.agent)
 		case evAccept:
 			err = d.accept(e.agent, e.call, e.offer)
+		case evDecline:
+			err = d.decline(e.agent, e.call, e.offer)
 		case evTick:
 			err = d.tick()
 		case evBack:
@@ -618,8 +630,16 @@ const tickAfter = 1e-6
 // timeout); the hub then expires it, at an evTick, and offers c on.
 func (d *driver) offered(i int, c *call, id router.OfferID) {
 	d.offers.Offered++
-	miss := d.accepts.Float64() < d.cfg.Miss
-	delay := d.cfg.AcceptDelay.Seconds()
+	rate := d.cfg.Miss
+	if d.missRates != nil {
+		rate = d.missRates[i]
+	}
+	miss := d.accepts.Float64() < rate
+	decline := !miss && d.cfg.Decline > 0 && d.accepts.Float64() < d.cfg.Decline
+	delay, what := d.cfg.AcceptDelay.Seconds(), evAccept
+	if decline {
+		delay, what = cmp.Or(d.cfg.DeclineDelay, d.cfg.AcceptDelay).Seconds(), evDecline
+	}
 	if d.cfg.AcceptDist != Constant {
 		delay = d.exp(d.accepts, delay)
 	}
@@ -628,7 +648,23 @@ func (d *driver) offered(i int, c *call, id router.OfferID) {
 		d.schedule(event{at: d.now + timeout + tickAfter, kind: evTick})
 		return
 	}
-	d.schedule(event{at: d.now + delay, kind: evAccept, agent: i, call: c, offer: id})
+	d.schedule(event{at: d.now + delay, kind: what, agent: i, call: c, offer: id})
+}
+
+// decline has agent i decline offer id of c, unless c is gone or taken:
+// the hub offers c to the next agent.
+func (d *driver) decline(i int, c *call, id router.OfferID) error {
+	if c.done || c.agent >= 0 {
+		return nil
+	}
+	d.setClock()
+	if err := d.do(hub.Decline{Agent: d.agents[i].id, Offer: id}); hub.CodeOf(err) == hub.CodeConflict {
+		return nil // taken back: the agent went off shift, or away for other offers missed
+	} else if err != nil {
+		return err
+	}
+	d.offers.Declined++
+	return nil
 }
 
 // tick moves the hub's clock to now, and has it run a cycle (a query of

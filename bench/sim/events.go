@@ -17,6 +17,7 @@ const (
 	evConnect             // the telephony system reports a call connected
 	evOn                  // an agent's shift starts (Config.Shifts)
 	evOff                 // an agent's shift ends
+	evDecline             // an agent declines a manual offer
 )
 
 // event is one scheduled event. Times are seconds of simulated time since
@@ -28,7 +29,7 @@ type event struct {
 	kind  kind
 	call  *call
 	agent int
-	offer router.OfferID // evAccept's
+	offer router.OfferID // evAccept's and evDecline's
 }
 
 // lessEvent orders events by (at, seq).

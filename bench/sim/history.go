@@ -383,7 +383,7 @@ func readHistoryDoc(file string) (c historyContact, skip string, err error) {
 		c.offers = make([]historyOffer, 0, len(d.Offers))
 	}
 	for _, o := range d.Offers {
-		ho := historyOffer{result: o.Result, reason: o.Reason}
+		ho := historyOffer{agent: o.Agent, result: o.Result, reason: o.Reason}
 		switch o.Result {
 		case session.OfferAccepted, session.OfferDeclined, session.OfferMissed:
 			at, err1 := time.Parse(time.RFC3339Nano, o.At)

@@ -54,14 +54,32 @@ type OfferTally struct {
 	ReplayedMiss  bool    `json:"replayed_miss,omitempty"`
 	Miss          float64 `json:"miss,omitempty"`
 
-	delays []float64
+	// DeclineRate is the fraction of the offers the agents answered
+	// (accepted or declined) that they declined; DeclineDelay the
+	// declined offers' mean time from the offer to the decline, seconds.
+	DeclineRate  float64 `json:"decline_rate"`
+	DeclineDelay float64 `json:"decline_delay"`
+	// ReplayedDecline says the replay's agents declined at DeclineRate,
+	// after DeclineDelay on average (--decline observed).
+	ReplayedDecline bool `json:"replayed_decline,omitempty"`
+
+	// ByAgent are the agents' own rates (AgentRates): how far apart the
+	// agents were in letting offers ring.
+	ByAgent *AgentRates `json:"by_agent,omitempty"`
+
+	delays, declines []float64
+	agents           map[string]*agentCount
 }
 
-// historyOffer is an offer of a document, read: its result, and the time
-// from the offer to its end (accepted, declined, missed).
+// agentCount is one agent's offers to answer (accepted, declined, rang
+// out, rerouted as they rang) and those not taken (rang out, rerouted).
+type agentCount struct{ n, k int }
+
+// historyOffer is an offer of a document, read: its agent, its result,
+// and the time from the offer to its end (accepted, declined, missed).
 type historyOffer struct {
-	result, reason string
-	took           time.Duration
+	agent, result, reason string
+	took                  time.Duration
 }
 
 // add counts a document's offers.
@@ -69,20 +87,40 @@ func (t *OfferTally) add(offers []historyOffer) {
 	t.Documents++
 	for _, o := range offers {
 		t.Offered++
+		answer, taken := true, true // an offer the agent had to answer; taken
 		switch o.result {
 		case session.OfferAccepted:
 			t.Accepted++
 			t.delays = append(t.delays, o.took.Seconds())
 		case session.OfferDeclined:
 			t.Declined++
+			t.declines = append(t.declines, o.took.Seconds())
 		case session.OfferMissed:
 			t.Missed++
+			taken = false
 		case session.OfferWithdrawn:
 			if o.reason == session.WithdrawnRerouted {
 				t.Rerouted++
+				taken = false
 			} else {
 				t.Withdrawn++
+				answer = false
 			}
+		}
+		if !answer {
+			continue
+		}
+		if t.agents == nil {
+			t.agents = map[string]*agentCount{}
+		}
+		ac := t.agents[o.agent]
+		if ac == nil {
+			ac = &agentCount{}
+			t.agents[o.agent] = ac
+		}
+		ac.n++
+		if !taken {
+			ac.k++
 		}
 	}
 }
@@ -90,6 +128,15 @@ func (t *OfferTally) add(offers []historyOffer) {
 // finish computes the rates and the delays' figures.
 func (t *OfferTally) finish() {
 	t.MissRate, t.MissLow, t.MissHigh = wilson(t.Missed+t.Rerouted, t.Accepted+t.Declined+t.Missed+t.Rerouted)
+	if t.Accepted+t.Declined > 0 {
+		t.DeclineRate = float64(t.Declined) / float64(t.Accepted+t.Declined)
+	}
+	if len(t.declines) > 0 {
+		t.DeclineDelay = round3(sum(t.declines) / float64(len(t.declines)))
+	}
+	if len(t.agents) > 0 {
+		t.ByAgent = agentRates(t.agents)
+	}
 	if len(t.delays) == 0 {
 		return
 	}
@@ -129,18 +176,35 @@ func (t *OfferTally) text() string {
 	if t.Accepted > 0 {
 		s += fmt.Sprintf(" after %.3g s on average (median %.3g, p90 %.3g)", t.AcceptDelay, t.AcceptP50, t.AcceptP90)
 	}
-	s += fmt.Sprintf(", %d rang out and %d were rerouted as they rang (their agent went): %.3g %% not taken (95 %% between %.3g and %.3g %%); %d declined, %d withdrawn (taken by another, the contact left)",
-		t.Missed, t.Rerouted, 100*t.MissRate, 100*t.MissLow, 100*t.MissHigh, t.Declined, t.Withdrawn)
+	s += fmt.Sprintf(", %d rang out and %d were rerouted as they rang (their agent went): %.3g %% not taken (95 %% between %.3g and %.3g %%); %d declined",
+		t.Missed, t.Rerouted, 100*t.MissRate, 100*t.MissLow, 100*t.MissHigh, t.Declined)
+	if t.Declined > 0 {
+		s += fmt.Sprintf(" (%.3g %% of those answered, after %.3g s on average)", 100*t.DeclineRate, t.DeclineDelay)
+	}
+	s += fmt.Sprintf(", %d withdrawn (taken by another, the contact left)", t.Withdrawn)
+	if r := t.ByAgent; r != nil && r.Agents >= 2 {
+		if r.Spread > 0 {
+			s += fmt.Sprintf("; the %d agents let offers ring apart (ρ %.3g): their own rates from %.3g to %.3g %%, median %.3g %%",
+				r.Agents, r.Spread, 100*r.Min, 100*r.Max, 100*r.Median)
+		} else {
+			s += fmt.Sprintf("; the %d agents let offers ring alike, as far as chance tells (ρ 0)", r.Agents)
+		}
+	}
 	var took []string
 	if t.ReplayedDelay {
 		took = append(took, "accept after the observed mean (--accept-delay observed)")
 	}
 	switch {
 	case !t.ReplayedMiss:
+	case t.ByAgent != nil && t.ByAgent.Replayed:
+		took = append(took, "let offers ring out each at their own rate (--miss observed)")
 	case t.Miss < t.MissRate:
 		took = append(took, fmt.Sprintf("let %.3g %% ring out, and accepts past the offer timeout the rest (--miss observed)", 100*t.Miss))
 	default:
 		took = append(took, "let as many ring out (--miss observed)")
+	}
+	if t.ReplayedDecline {
+		took = append(took, fmt.Sprintf("decline %.3g %% of those they answer (--decline observed)", 100*t.DeclineRate))
 	}
 	if len(took) > 0 {
 		s += "; the replay's agents " + strings.Join(took, " and ")

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,14 +74,40 @@ func TestOffersFromTheDocuments(t *testing.T) {
 	if r.Input.AcceptDelay != 1.95 || math.Abs(r.Input.Miss-(rate-q)/(1-q)) > 1e-12 || o.Miss != r.Input.Miss || r.History.Misses != nil {
 		t.Errorf("the replay's input: accept delay %v, miss %v (the documents' %v)", r.Input.AcceptDelay, r.Input.Miss, o.Miss)
 	}
-	_, out := simulateMain(t, append(args, "--accept-delay", "observed", "--miss", "observed")...)
-	table := strings.Join(strings.Fields(out), " ")
-	for _, want := range []string{
-		"28 offers in 20 documents: 20 accepted after 1.95 s on average (median 2, p90 3), 5 rang out and 1 were rerouted as they rang (their agent went): 22.2 % not taken",
-		"1 declined, 1 withdrawn (taken by another, the contact left); the replay's agents accept after the observed mean (--accept-delay observed) and let 22.2 % ring out, and accepts past the offer timeout the rest (--miss observed)",
+	// Ana let her 5 ring out, Ben took his 20, Cy declined 1 of 2 and had
+	// the other rerouted: ρ 0.947 (by hand: MSB 2.083, MSW 0.0208, n0
+	// 5.556), so each keeps nearly their own share.
+	if b := o.ByAgent; b == nil || b.Agents != 3 || math.Abs(b.Spread-0.9469) > 5e-4 || !b.Replayed ||
+		math.Abs(b.Max-0.9914) > 5e-4 || math.Abs(b.Median-0.4924) > 5e-4 || math.Abs(b.Min-0.00062) > 5e-5 {
+		t.Errorf("by agent: %+v", o.ByAgent)
+	}
+	if a := r.Input.AgentMiss; len(a) != 3 || slices.Max(a) < 0.99 || slices.Min(a) > 0.001 {
+		t.Errorf("the replay's agents' own misses %v", a)
+	}
+	// A declined offer: 1 of the 21 answered, after 0.5 s.
+	if math.Abs(o.DeclineRate-1.0/21) > 1e-12 || o.DeclineDelay != 0.5 || o.ReplayedDecline || r.Input.Decline != 0 {
+		t.Errorf("declines: %v after %v s, replayed %v (input %v)", o.DeclineRate, o.DeclineDelay, o.ReplayedDecline, r.Input.Decline)
+	}
+	for _, c := range []struct {
+		flags []string
+		want  []string
+	}{
+		{[]string{"--miss-alike"}, []string{
+			"28 offers in 20 documents: 20 accepted after 1.95 s on average (median 2, p90 3), 5 rang out and 1 were rerouted as they rang (their agent went): 22.2 % not taken",
+			"1 declined (4.76 % of those answered, after 0.5 s on average), 1 withdrawn (taken by another, the contact left); the 3 agents let offers ring apart (ρ 0.947): their own rates from 0.0622 to 99.1 %, median 49.2 %; the replay's agents accept after the observed mean (--accept-delay observed) and let 22.2 % ring out, and accepts past the offer timeout the rest (--miss observed)",
+			"manual accept: 1.95 s to accept on average, 22.19 % of offers missed,",
+		}},
+		{[]string{"--decline", "observed"}, []string{
+			"the replay's agents accept after the observed mean (--accept-delay observed) and let offers ring out each at their own rate (--miss observed) and decline 4.76 % of those they answer (--decline observed)",
+			"manual accept: 1.95 s to accept on average, each agent misses their own share of offers (0.01655 to 99 %, 49.41 % on average), 4.762 % of the rest declined after 0.5 s on average,",
+		}},
 	} {
-		if !strings.Contains(table, want) {
-			t.Errorf("the table does not say %q:\n%s", want, out)
+		_, out := simulateMain(t, append(append(args, "--accept-delay", "observed", "--miss", "observed"), c.flags...)...)
+		table := strings.Join(strings.Fields(out), " ")
+		for _, want := range c.want {
+			if !strings.Contains(table, want) {
+				t.Errorf("%v: the table does not say %q:\n%s", c.flags, want, out)
+			}
 		}
 	}
 	// Without --miss observed and a given delay, the count is only shown.
@@ -118,6 +145,13 @@ func TestOffersFromTheDocuments(t *testing.T) {
 		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--accept-delay", "observed"}, "--accept-delay observed needs --history"},
 		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--accept-delay", "soon"}, "want seconds, or observed"},
 		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--accept-delay", "-1"}, "--accept-delay -1: want ≥ 0"},
+		{[]string{"--history", old, "--agents", "3", "--accept", "manual", "--decline", "observed"}, "--decline observed needs --history whose documents list their offers"},
+		{[]string{"--history", dir, "--agents", "3", "--decline", "observed"}, "--decline observed goes with --accept manual"},
+		{[]string{"--history", dir, "--agents", "3", "--accept", "manual", "--decline", "observed", "--decline-delay", "2"}, "--decline-delay with --decline observed"},
+		{[]string{"--history", dir, "--agents", "3", "--accept", "manual", "--miss", "0.1", "--miss-alike"}, "--miss-alike goes with --miss observed"},
+		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--decline-delay", "2"}, "--decline-delay goes with --decline"},
+		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--decline", "0.1"}, "need the manual accept mode"},
+		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--decline", "often"}, "--decline"},
 		{[]string{"--history", bad(`{"agent":"ben","at":"2026-11-20T08:00:00.000Z","result":"lost"}`), "--agents", "3"}, `offer to "ben" ended "lost"`},
 		{[]string{"--history", bad(`{"agent":"ben","at":"2026-11-20T08:00:05.000Z","result":"accepted","ended_at":"2026-11-20T08:00:02.000Z"}`), "--agents", "3"}, "not an offer's times"},
 		{[]string{"--history", bad(`{"agent":"ben","at":"2026-11-20T08:00:00.000Z","result":"missed"}`), "--agents", "3"}, "not an offer's times"},

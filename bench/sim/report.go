@@ -92,10 +92,17 @@ type Input struct {
 	// time to accept, the fraction of offers missed, the offer timeout,
 	// the time an agent set away for missed offers takes to come back and
 	// the misses in a row that set them away.
-	Accept       string  `json:"accept"`
-	AcceptDelay  float64 `json:"accept_delay,omitempty"`
-	AcceptDist   string  `json:"accept_dist,omitempty"` // exponential or constant
-	Miss         float64 `json:"miss,omitempty"`
+	Accept      string  `json:"accept"`
+	AcceptDelay float64 `json:"accept_delay,omitempty"`
+	AcceptDist  string  `json:"accept_dist,omitempty"` // exponential or constant
+	Miss        float64 `json:"miss,omitempty"`
+	// AgentMiss are the agents' own Miss, by agent (Config.AgentMiss,
+	// spread over the agents), when they have their own.
+	AgentMiss []float64 `json:"agent_miss,omitempty"`
+	// Decline is the fraction of the offers answered that the agents
+	// decline, after DeclineDelay on average.
+	Decline      float64 `json:"decline,omitempty"`
+	DeclineDelay float64 `json:"decline_delay,omitempty"`
 	OfferTimeout float64 `json:"offer_timeout,omitempty"`
 	BackAfter    float64 `json:"back_after,omitempty"`
 	MissLimit    int     `json:"miss_limit,omitempty"`
@@ -300,6 +307,10 @@ func (d *driver) report(wall time.Duration) *Report {
 	}
 	if cfg.Accept == router.Manual {
 		r.Input.AcceptDelay, r.Input.AcceptDist, r.Input.Miss = cfg.AcceptDelay.Seconds(), string(cfg.AcceptDist), cfg.Miss
+		r.Input.AgentMiss = d.missRates
+		if cfg.Decline > 0 {
+			r.Input.Decline, r.Input.DeclineDelay = cfg.Decline, cmp.Or(cfg.DeclineDelay, cfg.AcceptDelay).Seconds()
+		}
 		r.Input.OfferTimeout, r.Input.BackAfter, r.Input.MissLimit = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds(), cfg.MissLimit
 		offers := d.offers
 		offers.Stranded = len(d.calls) - d.busy // still waiting
@@ -432,8 +443,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if in.AcceptDist == string(Constant) {
 			accept = fmt.Sprintf("%g s to accept, always", in.AcceptDelay)
 		}
-		fmt.Fprintf(&b, "manual accept: %s, %.4g %% of offers missed, offers ring %g s, an agent set away for %d missed in a row is back after %.4g s\n",
-			accept, 100*in.Miss, in.OfferTimeout, in.MissLimit, in.BackAfter)
+		missed := fmt.Sprintf("%.4g %% of offers missed", 100*in.Miss)
+		if len(in.AgentMiss) > 0 {
+			lo, hi := slices.Min(in.AgentMiss), slices.Max(in.AgentMiss)
+			missed = fmt.Sprintf("each agent misses their own share of offers (%.4g to %.4g %%, %.4g %% on average)", 100*lo, 100*hi, 100*sum(in.AgentMiss)/float64(len(in.AgentMiss)))
+		}
+		if in.Decline > 0 {
+			missed += fmt.Sprintf(", %.4g %% of the rest declined after %g s on average", 100*in.Decline, in.DeclineDelay)
+		}
+		fmt.Fprintf(&b, "manual accept: %s, %s, offers ring %g s, an agent set away for %d missed in a row is back after %.4g s\n",
+			accept, missed, in.OfferTimeout, in.MissLimit, in.BackAfter)
 	}
 	load := "erlangs"
 	if len(r.Media) > 0 {
@@ -509,8 +528,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "observed in the history: answered %d, abandoned %d (%s)\n", seen.Answered, seen.Abandoned, missing)
 	}
 	if o := r.Offers; o != nil {
-		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s); agents set away for missed offers %s\n",
-			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), times(o.SetAway))
+		declined := ""
+		if o.Declined > 0 {
+			declined = fmt.Sprintf(", %d declined", o.Declined)
+		}
+		fmt.Fprintf(&b, "offers (warm-up included): %d made, %d accepted, %d rang out (%s)%s; agents set away for missed offers %s\n",
+			o.Offered, o.Accepted, o.Missed, pct(ratio(float64(o.Missed), float64(o.Offered))), declined, times(o.SetAway))
 		if o.Stranded > 0 && !r.shifts {
 			fmt.Fprintf(&b, "%d contacts were left waiting: every agent had missed them, and a missed contact is not offered to its agent again\n", o.Stranded)
 		}
@@ -796,6 +819,9 @@ type OfferStats struct {
 	Offered  int `json:"offered"`
 	Accepted int `json:"accepted"`
 	Missed   int `json:"missed"`
+	// Declined is how many the agents declined (Config.Decline): the hub
+	// offered the contact to the next agent at once.
+	Declined int `json:"declined"`
 	// SetAway is how many times the hub set an agent away for missed
 	// offers in a row.
 	SetAway int `json:"set_away"`

@@ -1,0 +1,111 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"slices"
+)
+
+// AgentRates are the agents' own rates of offers not taken (rang out, or
+// rerouted as they rang), from a history's documents. Some agents let
+// many offers ring and others none; an agent who lets many ring is set
+// away often (the workspace's miss_limit in a row), which the one pooled
+// rate, drawn for every offer on its own, does not make happen.
+//
+// An agent's raw share rests on their own few offers, and two agents
+// alike differ by chance. So each rate is the agent's count shrunk toward
+// the pooled rate by as much as the agents' differences are chance: the
+// counts are taken as beta-binomial, the beta's spread estimated from the
+// analysis of variance of the offers' outcomes (the intraclass
+// correlation ρ, Spread). With ρ 0 every agent has the pooled rate; with
+// ρ near 1 each keeps their own share.
+type AgentRates struct {
+	// Agents is how many agents had an offer to answer.
+	Agents int `json:"agents"`
+	// Spread is ρ: the share of the outcomes' variance that lies between
+	// agents (0: the agents alike, as the one pooled rate has them).
+	Spread float64 `json:"spread"`
+	// Min, Median and Max are the agents' rates, shrunk.
+	Min    float64 `json:"min"`
+	Median float64 `json:"median"`
+	Max    float64 `json:"max"`
+	// Replayed says the replay's agents let offers ring at these rates
+	// (--miss observed).
+	Replayed bool `json:"replayed,omitempty"`
+
+	pooled float64
+	rates  map[string]float64 // by agent
+	sorted []float64
+}
+
+// agentRates estimates the agents' own rates from their counts.
+func agentRates(counts map[string]*agentCount) *AgentRates {
+	var n, k, sq float64
+	for _, c := range counts {
+		n += float64(c.n)
+		k += float64(c.k)
+		sq += float64(c.n) * float64(c.n)
+	}
+	m := float64(len(counts))
+	r := &AgentRates{Agents: len(counts), rates: make(map[string]float64, len(counts))}
+	if n == 0 {
+		return r
+	}
+	p := k / n
+	r.pooled = p
+	if m >= 2 && n > m && p > 0 && p < 1 {
+		var between, within float64
+		for _, c := range counts {
+			pi := float64(c.k) / float64(c.n)
+			between += float64(c.n) * (pi - p) * (pi - p)
+			within += float64(c.k) * (1 - pi)
+		}
+		msb, msw := between/(m-1), within/(n-m)
+		n0 := (n - sq/n) / (m - 1)
+		if d := msb + (n0-1)*msw; d > 0 {
+			r.Spread = min(max((msb-msw)/d, 0), 0.999)
+		}
+	}
+	for id, c := range counts {
+		rate := p
+		if r.Spread > 0 {
+			s := (1 - r.Spread) / r.Spread // the beta's α+β: the pooled rate's weight, in offers
+			rate = (float64(c.k) + s*p) / (float64(c.n) + s)
+		}
+		r.rates[id] = rate
+		r.sorted = append(r.sorted, rate)
+	}
+	slices.Sort(r.sorted)
+	r.Min, r.Max = r.sorted[0], r.sorted[len(r.sorted)-1]
+	r.Median = quantileSorted(r.sorted, 0.5)
+	return r
+}
+
+// forAgents returns the rates for Config.AgentMiss: with ids (the
+// roster's), each agent's own, and the pooled rate for one without an
+// offer in the documents; without, every agent's rate, in order.
+func (r *AgentRates) forAgents(ids []string) []float64 {
+	if ids == nil {
+		return slices.Clone(r.sorted)
+	}
+	out := make([]float64, len(ids))
+	for i, id := range ids {
+		rate, ok := r.rates[id]
+		if !ok {
+			rate = r.pooled
+		}
+		out[i] = rate
+	}
+	return out
+}
+
+// spreadRates gives n agents the rates of another set of agents, spread
+// over them in an order drawn with seed: as many of them let many offers
+// ring, in proportion, wherever they sit in the agents' order.
+func spreadRates(rates []float64, n int, seed uint64) []float64 {
+	sorted := slices.Sorted(slices.Values(rates))
+	out := make([]float64, n)
+	for j, i := range rand.New(rand.NewPCG(seed, 0x6d69737365)).Perm(n) {
+		out[i] = sorted[min((2*j+1)*len(sorted)/(2*n), len(sorted)-1)]
+	}
+	return out
+}
