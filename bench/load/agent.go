@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -29,9 +30,12 @@ type agent struct {
 	// offer id → the accept's timer, stopped when the offer is revoked
 	// first (its visitor or caller gave up).
 	ringing map[string]*time.Timer
-	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
-	away    bool            // set away for missed offers, until its next offer
-	rng     *rand.Rand      // email handle times, and talk times of calls not the bench's (under mu)
+	// declining are the ringing offers the agent will decline, not accept.
+	declining map[string]bool
+	misses    bool            // the agent lets a share Config.Miss ring (Config.MissAgents)
+	busy      map[string]work // sessions accepted or assigned, not yet wrapped up
+	away      bool            // set away for missed offers, until its next offer
+	rng       *rand.Rand      // email handle times, and talk times of calls not the bench's (under mu)
 }
 
 // accepting is an accept an agent sent: when, and for a call the talk
@@ -63,7 +67,8 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r, skip: agentSkips}
-	a.sent, a.busy, a.ringing = map[string]accepting{}, map[string]work{}, map[string]*time.Timer{}
+	a.sent, a.busy, a.ringing, a.declining = map[string]accepting{}, map[string]work{}, map[string]*time.Timer{}, map[string]bool{}
+	a.misses = r.cfg.Miss > 0 && missingAgent(a.cred.ID, a.n, r.cfg.MissAgents)
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
 	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
 	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
@@ -158,7 +163,8 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		}
 		a.mu.Lock()
 		a.away = false // offered: available again
-		miss := r.cfg.Miss > 0 && a.rng.Float64() < r.cfg.Miss
+		miss := a.misses && a.rng.Float64() < r.cfg.Miss
+		decline := !miss && r.cfg.Decline > 0 && a.rng.Float64() < r.cfg.Decline
 		a.mu.Unlock()
 		if miss { // it rings out: the hub offers the contact on
 			r.missed.Add(1)
@@ -176,11 +182,20 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 				r.fail(errKind("agent_write", err))
 			}
 		}
+		if decline {
+			accept = func() {
+				if err := a.s.send(ctx, map[string]any{"type": "decline", "offer": o.ID, "ref": "dec-" + o.ID}); err != nil && ctx.Err() == nil {
+					r.fail(errKind("agent_write", err))
+				}
+			}
+		}
 		if d := r.cfg.AcceptDelay; d > 0 {
 			a.mu.Lock() // the timer's func waits for it to be in ringing
+			a.declining[o.ID] = decline
 			a.ringing[o.ID] = time.AfterFunc(d, func() {
 				a.mu.Lock()
 				delete(a.ringing, o.ID)
+				delete(a.declining, o.ID)
 				a.mu.Unlock()
 				accept()
 			})
@@ -189,6 +204,10 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			accept()
 		}
 	case "ack":
+		if strings.HasPrefix(f.Ref, "dec-") {
+			r.declined.Add(1)
+			return
+		}
 		a.mu.Lock()
 		acc, ok := a.sent[f.Ref]
 		delete(a.sent, f.Ref)
@@ -232,10 +251,11 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		if json.Unmarshal(f.Offer, &id) == nil {
 			a.mu.Lock()
 			if t := a.ringing[id]; t != nil {
-				if t.Stop() { // if it already fired, its accept crosses the revocation
+				if t.Stop() && !a.declining[id] { // if it already fired, its accept crosses the revocation
 					r.cut.Add(1)
 				}
 				delete(a.ringing, id)
+				delete(a.declining, id)
 			}
 			a.mu.Unlock()
 		}
@@ -379,9 +399,23 @@ func (r *runner) offerHist(kind work) *Hist {
 func agentErrKind(f *frame) string {
 	kind := "agent_error_" + f.Code
 	prefix, _, _ := strings.Cut(f.Ref, "-")
-	if cmd, ok := map[string]string{"acc": "accept", "call": "call_accept", "echo": "send", "wrap": "wrapup",
+	if cmd, ok := map[string]string{"acc": "accept", "dec": "decline", "call": "call_accept", "echo": "send", "wrap": "wrapup",
 		"reply": "email_reply", "end": "email_end"}[prefix]; ok {
 		kind += "_on_" + cmd
 	}
 	return kind
+}
+
+// missingAgent says whether the agent of id (agent-00001, …; else the
+// process's n-th) is among the share of the agents who let offers ring:
+// every agent with share 0, else those whose number crosses a whole
+// multiple of 1/share, spread evenly over the agents.
+func missingAgent(id string, n int, share float64) bool {
+	if share == 0 || share >= 1 {
+		return true
+	}
+	if g, err := strconv.Atoi(strings.TrimPrefix(id, "agent-")); err == nil && g > 0 {
+		n = g - 1
+	}
+	return math.Floor(float64(n+1)*share) > math.Floor(float64(n)*share)
 }

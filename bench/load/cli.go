@@ -126,6 +126,16 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 		cfg.Miss = x
 		return err
 	})
+	fs.Func("miss-agents", "with --miss: the share of the agents who let offers ring, e.g. 0.125 (the others let none; default: all)", func(v string) error {
+		x, err := sim.ParseFraction(v)
+		cfg.MissAgents = x
+		return err
+	})
+	fs.Func("decline", "fraction of the offers the agents answer (do not let ring out) that they decline after the accept delay, e.g. 0.1 or 10% (the hub offers the contact to the next agent)", func(v string) error {
+		x, err := sim.ParseFraction(v)
+		cfg.Decline = x
+		return err
+	})
 	fs.DurationVar(&cfg.BackAfter, "back-after", 0, "with --miss: how long an agent the hub set away for missed offers takes to come back (default 1m)")
 	fs.Func("miss-limit", "the bench workspace's miss_limit: how many offers in a row an agent may let ring out before the hub sets them away, 1 to 20 (default: the server's, 3)", func(v string) error {
 		n, err := strconv.Atoi(v)

@@ -92,6 +92,15 @@ type Config struct {
 	// next agent, and sets an agent who missed MissLimit in a row away.
 	// 0: none.
 	Miss float64
+	// MissAgents, when set, is the share of the agents who let offers ring
+	// (at Miss): the others let none. 0 means all of them. Some agents
+	// missing many offers is a day unlike all missing a few: they are set
+	// away far more often.
+	MissAgents float64
+	// Decline is the fraction of the offers an agent does not let ring
+	// out that they decline, after the accept delay: the hub offers the
+	// contact to the next agent at once. 0: none.
+	Decline float64
 	// MissLimit is the bench workspace's miss_limit, how many offers in a
 	// row an agent may let ring out before the hub sets them away: 0
 	// leaves the server's default (3).
@@ -189,6 +198,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --patience-cv needs --patience (the mean)", ErrConfig)
 	case !(c.Miss >= 0 && c.Miss <= sim.MaxMiss):
 		return c, fmt.Errorf("%w: --miss %v (a fraction of the offers, 0 to %v)", ErrConfig, c.Miss, sim.MaxMiss)
+	case !(c.MissAgents >= 0 && c.MissAgents <= 1) || c.MissAgents > 0 && c.Miss == 0:
+		return c, fmt.Errorf("%w: --miss-agents %v (a fraction of the agents, 0 to 1, with --miss)", ErrConfig, c.MissAgents)
+	case !(c.Decline >= 0 && c.Decline <= sim.MaxMiss):
+		return c, fmt.Errorf("%w: --decline %v (a fraction of the offers, 0 to %v)", ErrConfig, c.Decline, sim.MaxMiss)
 	case c.BackAfter < 0 || c.BackAfter > 0 && c.Miss == 0:
 		return c, fmt.Errorf("%w: --back-after %v (want > 0, with --miss)", ErrConfig, c.BackAfter)
 	case c.MissLimit != 0 && !router.ValidMissLimit(c.MissLimit):

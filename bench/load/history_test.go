@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -328,4 +329,83 @@ func apiGet(t *testing.T, addr, ws, path string) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, body
+}
+
+// TestMissingAgentsAndDeclines: two agents of eight let most of their
+// offers ring (--miss-agents), and every agent declines a fifth of those
+// it answers (--decline). The documents say so: only those two let
+// offers ring out, and the declines are the bench's. simulate --miss
+// observed gives the replay's agents rates as far apart, and --decline
+// observed the documents' share.
+func TestMissingAgentsAndDeclines(t *testing.T) {
+	exports := t.TempDir()
+	addr := startServerWith(t, server.Config{ExportDir: exports, ExportDelay: -1})
+	cfg := Config{Addr: addr, AdminKey: "k", Agents: 8, Capacity: 2, Rate: 8, Duration: 8 * time.Second, Seed: 5,
+		ChatLength: 300 * time.Millisecond, MessageGap: 100 * time.Millisecond, AcceptDelay: 20 * time.Millisecond,
+		Miss: 0.8, MissAgents: 0.25, Decline: 0.2, MissLimit: 2, BackAfter: 2 * time.Second, OfferTimeout: time.Second, Drain: 15 * time.Second}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyLeaveRaces(t, res.Errors, true, false)
+	if res.OffersMissed == 0 || res.SetAway == 0 || res.OffersDeclined == 0 {
+		t.Fatalf("offers missed %d, set away %d, declined %d", res.OffersMissed, res.SetAway, res.OffersDeclined)
+	}
+	waitExports(t, exports, res.Workspace, res.Chats)
+	files, err := filepath.Glob(filepath.Join(exports, res.Workspace, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rang, declined := map[string]int{}, 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Offers []struct{ Agent, Result string }
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range doc.Offers {
+			switch o.Result {
+			case "missed":
+				rang[o.Agent]++
+			case "declined":
+				declined++
+			}
+		}
+	}
+	// agent-00004 and agent-00008: a quarter of the agents, spread.
+	for a := range rang {
+		if a != "agent-00004" && a != "agent-00008" {
+			t.Errorf("%s let offers ring out (%v): only agents 4 and 8 miss", a, rang)
+		}
+	}
+	if len(rang) != 2 || int64(declined) != res.OffersDeclined {
+		t.Errorf("offers rang out %v; the documents have %d declined, the bench %d", rang, declined, res.OffersDeclined)
+	}
+	var out, errb bytes.Buffer
+	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--agents", "8", "--capacity", "2",
+		"--accept", "manual", "--accept-delay", "observed", "--accept-dist", "constant", "--offer-timeout", "1", "--miss-limit", "2",
+		"--miss", "observed", "--decline", "observed", "--quiet", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, errb.String())
+	}
+	var r sim.Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	o := r.History.Offers
+	if o == nil || o.ByAgent == nil || o.ByAgent.Agents != 8 || !(o.ByAgent.Spread > 0.3) || !o.ByAgent.Replayed ||
+		!(o.ByAgent.Max > 0.5) || !(o.ByAgent.Min < 0.05) {
+		t.Fatalf("the documents' offers %+v, by agent %+v", o, o.ByAgent)
+	}
+	a := r.Input.AgentMiss
+	if len(a) != 8 || slices.Max(a) < 0.5 || slices.Min(a) > 0.05 || o.Declined != declined ||
+		!o.ReplayedDecline || r.Input.Decline != o.DeclineRate || r.Input.DeclineDelay != o.DeclineDelay || r.Offers.Declined == 0 {
+		t.Errorf("the replay's agents' misses %v, declines %v after %v s (the documents' %d: %v after %v s); the replay declined %d",
+			a, r.Input.Decline, r.Input.DeclineDelay, o.Declined, o.DeclineRate, o.DeclineDelay, r.Offers.Declined)
+	}
+	t.Logf("the run: %d chats, %d rang out, %d declined, set away %d times; the documents: %+v, by agent %+v", res.Chats, res.OffersMissed, res.OffersDeclined, res.SetAway, *o, *o.ByAgent)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,10 @@ func TestBadFlags(t *testing.T) {
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss-limit", "0"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss-limit", "21"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss-limit", "2.5"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss-agents", "0.5"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss", "5%", "--miss-agents", "2"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline", "1"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline", "-1%"},
 		{"--nope"},
 	} {
 		var out, errb bytes.Buffer
@@ -163,6 +168,23 @@ func TestBadFlags(t *testing.T) {
 		if strings.Contains(errb.String(), "bench: bench:") {
 			t.Errorf("Main(%q) names itself twice: %s", args, errb.String())
 		}
+	}
+}
+
+// TestMissingAgent: --miss-agents picks that share of the agents, spread
+// over their numbers.
+func TestMissingAgent(t *testing.T) {
+	var got []int
+	for g := 1; g <= 64; g++ {
+		if missingAgent(fmt.Sprintf("agent-%05d", g), 0, 0.125) {
+			got = append(got, g)
+		}
+	}
+	if want := []int{8, 16, 24, 32, 40, 48, 56, 64}; !slices.Equal(got, want) {
+		t.Errorf("an eighth of 64: %v, want %v", got, want)
+	}
+	if !missingAgent("agent-00003", 2, 0) || !missingAgent("agent-00003", 2, 1) || missingAgent("x", 0, 0.5) || !missingAgent("x", 1, 0.5) {
+		t.Error("all agents with share 0 or 1; the process's own number when the id has none")
 	}
 }
 

@@ -67,8 +67,10 @@ type Result struct {
 	// delay, as on a machine too busy to keep time. An accept sent and
 	// crossing the revocation is refused instead, an error on accept.
 	AcceptsCut int64 `json:"accepts_cut,omitempty"`
-	MissLimit  int   `json:"miss_limit,omitempty"`
-	Messages   int64 `json:"messages"`
+	// OffersDeclined are the declines the server acknowledged (--decline).
+	OffersDeclined int64 `json:"offers_declined,omitempty"`
+	MissLimit      int   `json:"miss_limit,omitempty"`
+	Messages       int64 `json:"messages"`
 	// Calls were posted and stored (201); CallsAnswered accepted by an
 	// agent; CallsEnded hung up, ended by the hub and wrapped up.
 	Calls         int64 `json:"calls"`
@@ -130,7 +132,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		DurationSec: elapsed.Seconds(), Workers: 1, AgentConnectSec: connectTime.Seconds(),
 		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
 		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
-		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(), AcceptsCut: r.cut.Load(), MissLimit: r.cfg.MissLimit,
+		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(), AcceptsCut: r.cut.Load(), OffersDeclined: r.declined.Load(), MissLimit: r.cfg.MissLimit,
 		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
 		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver,
 			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent,
@@ -211,6 +213,7 @@ func (res *Result) merge(o *Result) {
 	res.OffersMissed += o.OffersMissed
 	res.SetAway += o.SetAway
 	res.AcceptsCut += o.AcceptsCut
+	res.OffersDeclined += o.OffersDeclined
 	res.Messages += o.Messages
 	res.FramesIn += o.FramesIn
 	res.FramesOut += o.FramesOut
@@ -259,6 +262,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 	if res.OffersMissed > 0 || res.SetAway > 0 {
 		fmt.Fprintf(&b, "offers let ring out %d (--miss); agents set away for %d in a row %d times\n", res.OffersMissed,
 			cmp.Or(res.MissLimit, router.DefaultMissLimit), res.SetAway)
+	}
+	if res.OffersDeclined > 0 {
+		fmt.Fprintf(&b, "offers declined %d (--decline)\n", res.OffersDeclined)
 	}
 	if res.AcceptsCut > 0 {
 		fmt.Fprintf(&b, "accepts cut short %d: the offer rang out or was rerouted within the accept delay\n", res.AcceptsCut)

@@ -40,6 +40,8 @@ type runner struct {
 	// the times the hub set one away for them, cut the accepts a
 	// revocation stopped before they were sent.
 	missed, setAway, cut atomic.Int64
+	// declined counts the declines the server acknowledged (Config.Decline).
+	declined atomic.Int64
 	// posting counts the calls and emails whose POST is out.
 	posting                                atomic.Int64
 	callsPosted, callsAnswered, callsEnded atomic.Int64
