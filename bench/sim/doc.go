@@ -21,10 +21,11 @@
 //     Wrapup frees it; 0 by default, as in M/M/c, where an agent is free the
 //     moment service ends.
 //   - With Config.Accept manual, the hub offers each contact and the agent
-//     accepts after an exponential time (Config.AcceptDelay) or lets the
-//     offer ring out (Config.Miss, or a time past the offer timeout). The
-//     hub then offers the contact to another agent, never again to one
-//     who missed it, and sets an agent who missed Config.MissLimit in a
+//     accepts after an exponential time (Config.AcceptDelay), declines it
+//     (Config.Decline) or lets the offer ring out (Config.Miss, each
+//     agent's own with Config.AgentMiss, or a time past the offer
+//     timeout). The hub then offers the contact to another agent, never
+//     again to one who missed or declined it, and sets an agent who missed Config.MissLimit in a
 //     row (3 by default) away; the driver brings them back after
 //     Config.BackAfter. The report counts
 //     the offers, and the contacts left waiting because every agent had
@@ -33,7 +34,8 @@
 //     the aways against the offers taken, each after as many misses in a
 //     row as the log's miss_limit says); its documents, when they list
 //     their offers, say it as a count (History.Offers: the offers not
-//     taken, and the accepted offers' delays).
+//     taken, by agent too (AgentRates), the declines, and the accepted
+//     offers' delays).
 //
 // Agents may serve several chats at once (Config.Capacity): the models then
 // count each chat slot as an agent, which holds when a chat takes as long
