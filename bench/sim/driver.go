@@ -344,10 +344,8 @@ func (d *driver) loop(start time.Time) error {
 			err = d.abandon(e.call)
 		case evShift:
 			err = d.shift(e.agent)
-		case evAccept:
-			err = d.accept(e.agent, e.call, e.offer)
-		case evDecline:
-			err = d.decline(e.agent, e.call, e.offer)
+		case evAccept, evDecline:
+			err = d.answer(e.agent, e.call, e.offer, e.kind == evDecline)
 		case evTick:
 			err = d.tick()
 		case evBack:
@@ -651,22 +649,6 @@ func (d *driver) offered(i int, c *call, id router.OfferID) {
 	d.schedule(event{at: d.now + delay, kind: what, agent: i, call: c, offer: id})
 }
 
-// decline has agent i decline offer id of c, unless c is gone or taken:
-// the hub offers c to the next agent.
-func (d *driver) decline(i int, c *call, id router.OfferID) error {
-	if c.done || c.agent >= 0 {
-		return nil
-	}
-	d.setClock()
-	if err := d.do(hub.Decline{Agent: d.agents[i].id, Offer: id}); hub.CodeOf(err) == hub.CodeConflict {
-		return nil // taken back: the agent went off shift, or away for other offers missed
-	} else if err != nil {
-		return err
-	}
-	d.offers.Declined++
-	return nil
-}
-
 // tick moves the hub's clock to now, and has it run a cycle (a query of
 // one queue): the cycle fires its timers due by now.
 func (d *driver) tick() error {
@@ -674,17 +656,26 @@ func (d *driver) tick() error {
 	return d.do(hub.ListQueues{ID: d.queues[0]})
 }
 
-// accept has agent i accept offer id of c, unless c is gone (abandoned):
-// c is then theirs.
-func (d *driver) accept(i int, c *call, id router.OfferID) error {
+// answer has agent i accept offer id of c, or decline it, unless c is
+// gone (abandoned) or taken: accepted, c is theirs; declined, the hub
+// offers c to the next agent.
+func (d *driver) answer(i int, c *call, id router.OfferID, decline bool) error {
 	if c.done || c.agent >= 0 {
 		return nil
 	}
 	d.setClock()
-	if err := d.do(hub.Accept{Agent: d.agents[i].id, Offer: id}); hub.CodeOf(err) == hub.CodeConflict {
+	var cmd hub.Command = hub.Accept{Agent: d.agents[i].id, Offer: id}
+	if decline {
+		cmd = hub.Decline{Agent: d.agents[i].id, Offer: id}
+	}
+	if err := d.do(cmd); hub.CodeOf(err) == hub.CodeConflict {
 		return nil // taken back: the agent went off shift, or away for other offers missed
 	} else if err != nil {
 		return err
+	}
+	if decline {
+		d.offers.Declined++
+		return nil
 	}
 	d.offers.Accepted++
 	d.assign(c, i)
