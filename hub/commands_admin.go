@@ -71,11 +71,10 @@ func (c PutAgent) apply(h *Hub, now time.Time) (Reply, error) {
 	}
 	a := h.agents[p.ID]
 	if a == nil {
-		a = &agentInfo{since: now}           // offline, as sent's zero status
-		if t, ok := h.goneLogged[p.ID]; ok { // deleted at this instant
-			a.logged = t
-			delete(h.goneLogged, p.ID)
-		}
+		// offline, as sent's zero status; logging after the entries of
+		// one deleted under the id at this instant
+		a = &agentInfo{since: now, logged: h.goneLogged[p.ID]}
+		delete(h.goneLogged, p.ID)
 		h.agents[p.ID] = a
 	}
 	a.profile = h.r.Agent(p.ID).Profile // normalized

@@ -87,7 +87,9 @@ type Hub struct {
 	waits         map[string]*waitInfo       // per queue, for expected waits
 	// goneLogged is the last logged status time of agents deleted while
 	// the clock had not passed it: an agent created again under the id
-	// logs after it (logStatus). Entries go once the clock is past them.
+	// logs after it (logStatus). An entry goes when its id is created
+	// again, or at a later deletion once the clock is past it; it is
+	// kept off the loop's cycle.
 	goneLogged map[string]time.Time
 }
 

@@ -132,11 +132,6 @@ func (h *Hub) runCycle() error {
 	defer c.reset()
 	cycleStart := time.Now()
 	c.now = h.cfg.Clock.Now()
-	for id, t := range h.goneLogged {
-		if t.Before(c.now) {
-			delete(h.goneLogged, id)
-		}
-	}
 	if p := h.guard(func() { h.advance(c.now) }); p != nil {
 		return h.fail(nil, fmt.Errorf("timers panicked: %v", p))
 	}

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -319,6 +320,7 @@ func (c DeleteAgent) apply(h *Hub, now time.Time) (Reply, error) {
 		if h.goneLogged == nil {
 			h.goneLogged = map[string]time.Time{}
 		}
+		maps.DeleteFunc(h.goneLogged, func(_ string, t time.Time) bool { return t.Before(now) })
 		h.goneLogged[c.ID] = a.logged
 	}
 	delete(h.agents, c.ID)

@@ -14,10 +14,10 @@ import (
 	"github.com/switchboardhq/switchboard/router"
 )
 
-// agent is one agent desktop: it accepts every offer after the accept
-// delay (but lets a share Config.Miss ring out, and comes back
-// Config.BackAfter after the hub set it away for missing Config.MissLimit
-// in a row), echoes every visitor message, answers every email assigned
+// agent is one agent desktop: it answers every offer after the accept
+// delay, declining a share Config.Decline (but lets a share Config.Miss
+// ring out, and comes back Config.BackAfter after the hub set it away for
+// missing Config.MissLimit in a row), echoes every visitor message, answers every email assigned
 // to it (email.go), and wraps up every ended session.
 type agent struct {
 	r    *runner
@@ -26,16 +26,21 @@ type agent struct {
 	s    *sock
 	mu   sync.Mutex
 	sent map[string]accepting // accept ref → the accept sent
-	// ringing are the offers whose accept waits for the accept delay:
-	// offer id → the accept's timer, stopped when the offer is revoked
+	// ringing are the offers whose answer waits for the accept delay:
+	// offer id → the answer's timer, stopped when the offer is revoked
 	// first (its visitor or caller gave up).
-	ringing map[string]*time.Timer
-	// declining are the ringing offers the agent will decline, not accept.
-	declining map[string]bool
-	misses    bool            // the agent lets a share Config.Miss ring (Config.MissAgents)
-	busy      map[string]work // sessions accepted or assigned, not yet wrapped up
-	away      bool            // set away for missed offers, until its next offer
-	rng       *rand.Rand      // email handle times, and talk times of calls not the bench's (under mu)
+	ringing map[string]ringing
+	misses  bool            // the agent lets a share Config.Miss ring (Config.MissAgents)
+	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
+	away    bool            // set away for missed offers, until its next offer
+	rng     *rand.Rand      // email handle times, and talk times of calls not the bench's (under mu)
+}
+
+// ringing is an offer the agent will answer once its timer fires: accept
+// it, or decline it.
+type ringing struct {
+	timer   *time.Timer
+	decline bool
 }
 
 // accepting is an accept an agent sent: when, and for a call the talk
@@ -67,7 +72,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r, skip: agentSkips}
-	a.sent, a.busy, a.ringing, a.declining = map[string]accepting{}, map[string]work{}, map[string]*time.Timer{}, map[string]bool{}
+	a.sent, a.busy, a.ringing = map[string]accepting{}, map[string]work{}, map[string]ringing{}
 	a.misses = r.cfg.Miss > 0 && missingAgent(a.cred.ID, a.n, r.cfg.MissAgents)
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
 	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
@@ -170,38 +175,34 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			r.missed.Add(1)
 			return
 		}
-		ref := "acc-" + o.ID
-		if kind == workCall {
+		typ, ref := "accept", "acc-"+o.ID
+		switch {
+		case decline:
+			typ, ref = "decline", "dec-"+o.ID
+		case kind == workCall:
 			ref = "call-" + o.ID
 		}
-		accept := func() {
-			a.mu.Lock()
-			a.sent[ref] = accepting{at: time.Now(), talk: talk}
-			a.mu.Unlock()
-			if err := a.s.send(ctx, map[string]any{"type": "accept", "offer": o.ID, "ref": ref}); err != nil && ctx.Err() == nil {
-				r.fail(errKind("agent_write", err))
+		answer := func() {
+			if !decline {
+				a.mu.Lock()
+				a.sent[ref] = accepting{at: time.Now(), talk: talk}
+				a.mu.Unlock()
 			}
-		}
-		if decline {
-			accept = func() {
-				if err := a.s.send(ctx, map[string]any{"type": "decline", "offer": o.ID, "ref": "dec-" + o.ID}); err != nil && ctx.Err() == nil {
-					r.fail(errKind("agent_write", err))
-				}
+			if err := a.s.send(ctx, map[string]any{"type": typ, "offer": o.ID, "ref": ref}); err != nil && ctx.Err() == nil {
+				r.fail(errKind("agent_write", err))
 			}
 		}
 		if d := r.cfg.AcceptDelay; d > 0 {
 			a.mu.Lock() // the timer's func waits for it to be in ringing
-			a.declining[o.ID] = decline
-			a.ringing[o.ID] = time.AfterFunc(d, func() {
+			a.ringing[o.ID] = ringing{decline: decline, timer: time.AfterFunc(d, func() {
 				a.mu.Lock()
 				delete(a.ringing, o.ID)
-				delete(a.declining, o.ID)
 				a.mu.Unlock()
-				accept()
-			})
+				answer()
+			})}
 			a.mu.Unlock()
 		} else {
-			accept()
+			answer()
 		}
 	case "ack":
 		if strings.HasPrefix(f.Ref, "dec-") {
@@ -250,12 +251,11 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		var id string
 		if json.Unmarshal(f.Offer, &id) == nil {
 			a.mu.Lock()
-			if t := a.ringing[id]; t != nil {
-				if t.Stop() && !a.declining[id] { // if it already fired, its accept crosses the revocation
+			if rg, ok := a.ringing[id]; ok {
+				if rg.timer.Stop() && !rg.decline { // if it already fired, its answer crosses the revocation
 					r.cut.Add(1)
 				}
 				delete(a.ringing, id)
-				delete(a.declining, id)
 			}
 			a.mu.Unlock()
 		}

@@ -344,7 +344,12 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	if set["miss-limit"] && *missLimit < 1 {
 		return o, fmt.Errorf("--miss-limit %d: an agent is set away after 1 to %d offers in a row rang out", *missLimit, router.MaxMissLimit)
 	}
-	agentMiss := func([]string) {} // the agents' own misses, once the roster is read
+	// replayed is the Config.Miss that has offers not taken at rate, the
+	// accepts past the offer timeout included.
+	replayed := func(rate float64) float64 {
+		return replayMiss(rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
+	}
+	var own *AgentRates // the agents' own rates, replayed once the roster is read
 	if o.history != nil && manual {
 		var e *MissEstimate // the status log's
 		if len(o.history.Statuses) > 0 {
@@ -358,26 +363,17 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 			if e != nil && !set["back-after"] && e.Backs > 0 {
 				*backAfter = e.BackAfter
 			}
-			miss := func(rate float64) float64 {
-				return replayMiss(rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
-			}
 			if offers != nil { // counted: the estimate, if any, is only shown beside
-				offers.ReplayedMiss, offers.Miss = true, miss(offers.MissRate)
+				offers.ReplayedMiss, offers.Miss = true, replayed(offers.MissRate)
 				o.miss = offers.Miss
 				if r := offers.ByAgent; r != nil && r.Spread > 0 && !*missAlike {
-					r.Replayed = true
-					agentMiss = func(ids []string) {
-						o.agentMiss = r.forAgents(ids)
-						for i, x := range o.agentMiss {
-							o.agentMiss[i] = miss(x)
-						}
-					}
+					r.Replayed, own = true, r
 				}
 				if e != nil {
 					e.Counted = true
 				}
 			} else {
-				e.Replayed, e.Miss = true, miss(e.Rate)
+				e.Replayed, e.Miss = true, replayed(e.Rate)
 				o.miss = e.Miss
 			}
 			o.history.Misses = e
@@ -410,7 +406,12 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		shifts, teams = roster.Shifts, roster.Teams
 		agentIDs = roster.IDs
 	}
-	agentMiss(agentIDs)
+	if own != nil {
+		o.agentMiss = own.forAgents(agentIDs)
+		for i, x := range o.agentMiss {
+			o.agentMiss[i] = replayed(x)
+		}
+	}
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
 		if v < 0 {
 			return o, fmt.Errorf("--%s %g: want ≥ 0", name, v)

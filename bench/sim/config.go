@@ -470,6 +470,9 @@ func (c *Config) checkAccept() error {
 	if c.BackAfter == 0 {
 		c.BackAfter = DefaultBackAfter
 	}
+	if c.Decline > 0 && c.DeclineDelay == 0 {
+		c.DeclineDelay = c.AcceptDelay
+	}
 	return nil
 }
 

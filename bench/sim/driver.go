@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -636,7 +635,7 @@ func (d *driver) offered(i int, c *call, id router.OfferID) {
 	decline := !miss && d.cfg.Decline > 0 && d.accepts.Float64() < d.cfg.Decline
 	delay, what := d.cfg.AcceptDelay.Seconds(), evAccept
 	if decline {
-		delay, what = cmp.Or(d.cfg.DeclineDelay, d.cfg.AcceptDelay).Seconds(), evDecline
+		delay, what = d.cfg.DeclineDelay.Seconds(), evDecline
 	}
 	if d.cfg.AcceptDist != Constant {
 		delay = d.exp(d.accepts, delay)

@@ -309,7 +309,7 @@ func (d *driver) report(wall time.Duration) *Report {
 		r.Input.AcceptDelay, r.Input.AcceptDist, r.Input.Miss = cfg.AcceptDelay.Seconds(), string(cfg.AcceptDist), cfg.Miss
 		r.Input.AgentMiss = d.missRates
 		if cfg.Decline > 0 {
-			r.Input.Decline, r.Input.DeclineDelay = cfg.Decline, cmp.Or(cfg.DeclineDelay, cfg.AcceptDelay).Seconds()
+			r.Input.Decline, r.Input.DeclineDelay = cfg.Decline, cfg.DeclineDelay.Seconds()
 		}
 		r.Input.OfferTimeout, r.Input.BackAfter, r.Input.MissLimit = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds(), cfg.MissLimit
 		offers := d.offers
