@@ -25,9 +25,9 @@ func TestBenchCallsAgainstServer(t *testing.T) {
 	res, page := benchMain(t, "--addr", addr, "--admin-key", "k", "--agents", "4", "--rate", "3", "--calls", "5",
 		"--duration", "3s", "--call-length", "300ms", "--chat-length", "500ms", "--message-gap", "150ms",
 		"--accept-delay", "10ms", "--drain", "10s")
-	if len(res.Errors) != 0 {
-		t.Errorf("errors %v", res.Errors)
-	}
+	// The chats beside may end as an agent's echo crosses the visitor's
+	// leave; nothing else may fail.
+	onlyLeaveRaces(t, res.Errors, true, false)
 	if res.Calls < 5 || res.CallsAnswered != res.Calls || res.CallsEnded != res.Calls || res.CallRate != 5 {
 		t.Fatalf("calls %d answered %d ended %d at %v/s", res.Calls, res.CallsAnswered, res.CallsEnded, res.CallRate)
 	}
@@ -373,14 +373,15 @@ func TestBenchCallersHangUpWhileRinging(t *testing.T) {
 }
 
 // onlyLeaveRaces fails t unless every error in errs is a customer leaving
-// as its agent answered: for visitors, an accept or an echo that crossed
-// the visitor's leave; for callers, an accept, or the connected event,
-// that crossed the caller's hang-up.
+// as its agent answered, which the hub refuses as a conflict: for
+// visitors, an accept or an echo that crossed the visitor's leave; for
+// callers, an accept, or the connected event, that crossed the caller's
+// hang-up.
 func onlyLeaveRaces(t *testing.T, errs map[string]int64, visitors, callers bool) {
 	t.Helper()
 	for k := range errs {
-		visitor := strings.HasSuffix(k, "_on_accept") || strings.HasSuffix(k, "_on_send")
-		caller := strings.HasSuffix(k, "_on_call_accept") || k == "call_connected_conflict"
+		visitor := k == "agent_error_conflict_on_accept" || k == "agent_error_conflict_on_send"
+		caller := k == "agent_error_conflict_on_call_accept" || k == "call_connected_conflict"
 		if !(visitors && visitor || callers && caller) {
 			t.Errorf("errors %v", errs)
 		}

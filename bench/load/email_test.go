@@ -18,9 +18,9 @@ func TestBenchEmailsAgainstServer(t *testing.T) {
 	res, page := benchMain(t, "--addr", addr, "--admin-key", "k", "--agents", "3", "--rate", "2", "--calls", "2", "--emails", "6",
 		"--duration", "3s", "--email-length", "300ms", "--call-length", "300ms", "--chat-length", "500ms", "--message-gap", "150ms",
 		"--accept-delay", "10ms", "--drain", "10s")
-	if len(res.Errors) != 0 {
-		t.Errorf("errors %v", res.Errors)
-	}
+	// The chats beside may end as an agent's echo crosses the visitor's
+	// leave; nothing else may fail.
+	onlyLeaveRaces(t, res.Errors, true, false)
 	if res.Emails < 6 || res.EmailsAssigned != res.Emails || res.EmailsEnded != res.Emails || res.EmailRate != 6 {
 		t.Fatalf("emails %d assigned %d ended %d at %v/s", res.Emails, res.EmailsAssigned, res.EmailsEnded, res.EmailRate)
 	}
