@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"cmp"
+	"maps"
 	"math/rand/v2"
 	"slices"
 )
@@ -9,7 +11,9 @@ import (
 // rerouted as they rang), from a history's documents. Some agents let
 // many offers ring and others none; an agent who lets many ring is set
 // away often (the workspace's miss_limit in a row), which the one pooled
-// rate, drawn for every offer on its own, does not make happen.
+// rate, drawn for every offer on its own, does not make happen. (The same
+// estimate gives the agents' own shares of declines among the offers they
+// answered.)
 //
 // An agent's raw share rests on their own few offers, and two agents
 // alike differ by chance. So each rate is the agent's count shrunk toward
@@ -80,13 +84,15 @@ func agentRates(counts map[string]*agentCount) *AgentRates {
 	return r
 }
 
-// forAgents returns the rates for Config.AgentMiss: with ids (the
-// roster's), each agent's own, and the pooled rate for one without an
-// offer in the documents; without, every agent's rate, in order.
+// ids are the agents the rates are of, in order.
+func (r *AgentRates) ids() []string {
+	return slices.Sorted(maps.Keys(r.rates))
+}
+
+// forAgents returns the rates for Config.AgentMiss or AgentDecline: each
+// agent of ids (the roster's, or the day's) their own, and the pooled
+// rate for one without an offer in the documents.
 func (r *AgentRates) forAgents(ids []string) []float64 {
-	if ids == nil {
-		return slices.Clone(r.sorted)
-	}
 	out := make([]float64, len(ids))
 	for i, id := range ids {
 		rate, ok := r.rates[id]
@@ -98,14 +104,40 @@ func (r *AgentRates) forAgents(ids []string) []float64 {
 	return out
 }
 
-// spreadRates gives n agents the rates of another set of agents, spread
-// over them in an order drawn with seed: as many of them let many offers
-// ring, in proportion, wherever they sit in the agents' order.
-func spreadRates(rates []float64, n int, seed uint64) []float64 {
-	sorted := slices.Sorted(slices.Values(rates))
-	out := make([]float64, n)
-	for j, i := range rand.New(rand.NewPCG(seed, 0x6d69737365)).Perm(n) {
-		out[i] = sorted[min((2*j+1)*len(sorted)/(2*n), len(sorted)-1)]
+// spreadRates gives n agents the rates of another set of agents (the
+// day's: miss and decline, either nil, else of one length), spread over
+// them in an order drawn with seed: as many of them let many offers ring,
+// or decline many, in proportion, wherever they sit in the agents' order.
+// Each of the n takes one of the day's agents' both rates.
+func spreadRates(miss, decline []float64, n int, seed uint64) (missOut, declineOut []float64) {
+	rate := func(rates []float64, i int) float64 {
+		if rates == nil {
+			return 0
+		}
+		return rates[i]
 	}
-	return out
+	m := max(len(miss), len(decline))
+	day := make([]int, m) // the day's agents, by their rates
+	for i := range day {
+		day[i] = i
+	}
+	slices.SortStableFunc(day, func(a, b int) int {
+		return cmp.Or(cmp.Compare(rate(miss, a), rate(miss, b)), cmp.Compare(rate(decline, a), rate(decline, b)))
+	})
+	if miss != nil {
+		missOut = make([]float64, n)
+	}
+	if decline != nil {
+		declineOut = make([]float64, n)
+	}
+	for j, i := range rand.New(rand.NewPCG(seed, 0x6d69737365)).Perm(n) {
+		k := day[min((2*j+1)*m/(2*n), m-1)]
+		if miss != nil {
+			missOut[i] = miss[k]
+		}
+		if decline != nil {
+			declineOut[i] = decline[k]
+		}
+	}
+	return missOut, declineOut
 }

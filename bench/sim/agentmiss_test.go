@@ -71,12 +71,35 @@ func TestAgentRates(t *testing.T) {
 	if got := two.forAgents([]string{"ben", "cy", "ana"}); !slices.Equal(got, []float64{0, 0.25, 0.5}) {
 		t.Errorf("by id: %v", got)
 	}
-	spread := spreadRates(two.forAgents(nil), 10, 1)
-	if n := len(slices.DeleteFunc(slices.Clone(spread), func(x float64) bool { return x == 0 })); n != 5 || slices.Max(spread) != 0.5 {
-		t.Errorf("two agents' rates over 10: %v", spread)
+	if ids := two.ids(); !slices.Equal(ids, []string{"ana", "ben"}) {
+		t.Errorf("the day's agents: %v", ids)
 	}
-	if slices.Equal(spread, spreadRates([]float64{0, 0.5}, 10, 2)) {
+	spread, none := spreadRates(two.forAgents(two.ids()), nil, 10, 1)
+	if n := len(slices.DeleteFunc(slices.Clone(spread), func(x float64) bool { return x == 0 })); n != 5 || slices.Max(spread) != 0.5 || none != nil {
+		t.Errorf("two agents' rates over 10: %v, %v", spread, none)
+	}
+	if again, _ := spreadRates([]float64{0, 0.5}, nil, 10, 2); slices.Equal(spread, again) {
 		t.Errorf("the order does not depend on the seed: %v", spread)
+	}
+	// Both rates: each of the run's agents takes one of the day's agents'
+	// pair, in proportion; declines alone spread as misses do.
+	day := [][2]float64{{0.6, 0.05}, {0, 0.4}, {0, 0}, {0.6, 0.3}}
+	var miss, decline []float64
+	for _, p := range day {
+		miss, decline = append(miss, p[0]), append(decline, p[1])
+	}
+	m, d := spreadRates(miss, decline, 8, 3)
+	got := map[[2]float64]int{}
+	for i := range m {
+		got[[2]float64{m[i], d[i]}]++
+	}
+	for _, p := range day {
+		if got[p] != 2 {
+			t.Errorf("the day's pairs over 8 agents: %v, want two of each of %v", got, day)
+		}
+	}
+	if m, d := spreadRates(nil, decline, 8, 3); m != nil || len(d) != 8 || slices.Max(d) != 0.4 || slices.Min(d) != 0 {
+		t.Errorf("declines alone: %v, %v", m, d)
 	}
 }
 
@@ -129,5 +152,24 @@ func TestAgentMissInTheRun(t *testing.T) {
 	// declined 0.3/0.7 times on average: about 0.43 × 3 s more.
 	if d := s.ASA - none.ASA; d < 0.9 || d > 2 {
 		t.Errorf("ASA %v s with declines, %v without", s.ASA, none.ASA)
+	}
+
+	// One agent of ten declines nearly every offer, the others none: that
+	// agent answers few contacts, and nobody is set away. The same share
+	// of declines spread over all leaves the agents' work even.
+	base.Decline, base.AgentDecline = 0, append(slices.Repeat([]float64{0}, 9), 0.9)
+	r = run(t, base)
+	o, f := r.Offers, r.Simulated.Fairness
+	if o.Declined == 0 || o.SetAway != 0 || len(r.Input.AgentDecline) != 10 || slices.Max(r.Input.AgentDecline) != 0.9 || r.Input.DeclineDelay != 2 {
+		t.Fatalf("one agent declines: offers %+v, input %+v", o, r.Input)
+	}
+	// Offered whenever idle, they take a tenth of their offers: about half
+	// as many contacts as the others.
+	if 10*f.HandledMin > 7*f.HandledMax {
+		t.Errorf("the agent who declines 90 %% answered %d, the busiest %d", f.HandledMin, f.HandledMax)
+	}
+	base.AgentDecline, base.Decline = nil, float64(o.Declined)/float64(o.Declined+o.Accepted)
+	if even := run(t, base).Simulated.Fairness; 10*even.HandledMin < 8*even.HandledMax {
+		t.Errorf("declines spread over all: the agents answered %d to %d", even.HandledMin, even.HandledMax)
 	}
 }

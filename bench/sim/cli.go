@@ -103,8 +103,10 @@ type options struct {
 	acceptObserved bool
 	decline        float64 // --decline
 	// agentMiss, with --miss observed and documents whose agents let
-	// offers ring apart: the replay's agents' own (Config.AgentMiss).
-	agentMiss []float64
+	// offers ring apart: the replay's agents' own (Config.AgentMiss);
+	// agentDecline, with --decline observed and documents whose agents
+	// declined apart, theirs (Config.AgentDecline).
+	agentMiss, agentDecline []float64
 	// declineObserved: --decline observed, the documents' share of
 	// declines and their mean delay.
 	declineObserved bool
@@ -250,7 +252,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		o.miss, err = positiveFraction(v)
 		return err
 	})
-	fs.Func("decline", "manual: fraction of the offers the agents answer (do not let ring out) that they decline, e.g. 0.1 or 10%: the hub offers the contact to the next agent at once; with --history, 'observed': the documents' share, declined after the documents' mean time", func(v string) error {
+	fs.Func("decline", "manual: fraction of the offers the agents answer (do not let ring out) that they decline, e.g. 0.1 or 10%: the hub offers the contact to the next agent at once; with --history, 'observed': each agent's own share of the documents' declines, shrunk toward the pooled share as far as the agents' differences are chance (--decline-alike: the pooled share for all), declined after the documents' mean time", func(v string) error {
 		if o.declineObserved = v == "observed"; o.declineObserved {
 			return nil
 		}
@@ -259,6 +261,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		return err
 	})
 	missAlike := fs.Bool("miss-alike", false, "with --miss observed from documents that list offers: every agent lets offers ring at the pooled rate, not each at their own")
+	declineAlike := fs.Bool("decline-alike", false, "with --decline observed: every agent declines the pooled share of the offers they answer, not each their own")
 	declineDelay := fs.Float64("decline-delay", 0, "manual, with --decline: mean time an agent takes to decline an offer, seconds (default: --accept-delay's)")
 	offerTimeout := fs.Float64("offer-timeout", 0, "manual: how long an offer rings, seconds (default 20)")
 	missLimit := fs.Int("miss-limit", 0, "manual: how many offers in a row an agent may let ring out before the hub sets them away, the workspace's miss_limit (1 to 20; default 3, or with --statuses the log's)")
@@ -330,6 +333,9 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	if *missAlike && (!o.missObserved || offers == nil) {
 		return o, fmt.Errorf("--miss-alike goes with --miss observed and --history whose documents list their offers")
 	}
+	if *declineAlike && !o.declineObserved {
+		return o, fmt.Errorf("--decline-alike goes with --decline observed")
+	}
 	if set["decline-delay"] && !set["decline"] {
 		return o, fmt.Errorf("--decline-delay goes with --decline")
 	}
@@ -349,7 +355,13 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	replayed := func(rate float64) float64 {
 		return replayMiss(rate, seconds(*acceptDelay), cmp.Or(seconds(*offerTimeout), router.DefaultOfferTimeout), HandleDist(*acceptDist))
 	}
-	var own *AgentRates // the agents' own rates, replayed once the roster is read
+	// The agents' own rates, replayed once the roster is read.
+	var own, ownDecline *AgentRates
+	if o.declineObserved && !*declineAlike { // offers is the documents'
+		if r := offers.DeclineByAgent; r != nil && r.Spread > 0 {
+			r.Replayed, ownDecline = true, r
+		}
+	}
 	if o.history != nil && manual {
 		var e *MissEstimate // the status log's
 		if len(o.history.Statuses) > 0 {
@@ -406,10 +418,22 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		shifts, teams = roster.Shifts, roster.Teams
 		agentIDs = roster.IDs
 	}
-	if own != nil {
-		o.agentMiss = own.forAgents(agentIDs)
-		for i, x := range o.agentMiss {
-			o.agentMiss[i] = replayed(x)
+	if own != nil || ownDecline != nil {
+		ids := agentIDs
+		if ids == nil { // the day's agents: each keeps both their rates
+			ids = offers.ByAgent.ids()
+		}
+		if own != nil {
+			o.agentMiss = own.forAgents(ids)
+			for i, x := range o.agentMiss {
+				o.agentMiss[i] = replayed(x)
+			}
+		}
+		if ownDecline != nil {
+			o.agentDecline = ownDecline.forAgents(ids)
+			for i, x := range o.agentDecline {
+				o.agentDecline[i] = min(x, MaxMiss)
+			}
 		}
 	}
 	for name, v := range map[string]float64{"accept-delay": *acceptDelay, "offer-timeout": *offerTimeout, "back-after": *backAfter, "patience": *patience, "duration": *duration} {
@@ -464,7 +488,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		}
 	}
 	o.cfg = Config{Agents: *agents, Rate: *rate, Handle: seconds(handle.all), Wrapup: seconds(wrapup.all), Patience: seconds(*patience),
-		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), AcceptDist: HandleDist(*acceptDist), Miss: o.miss, AgentMiss: o.agentMiss, Decline: o.decline, DeclineDelay: seconds(*declineDelay),
+		Accept: router.AcceptMode(*accept), AcceptDelay: seconds(*acceptDelay), AcceptDist: HandleDist(*acceptDist), Miss: o.miss, AgentMiss: o.agentMiss, Decline: o.decline, AgentDecline: o.agentDecline, DeclineDelay: seconds(*declineDelay),
 		OfferTimeout: seconds(*offerTimeout), BackAfter: seconds(*backAfter),
 		MissLimit: *missLimit, Duration: seconds(*duration), SLThreshold: seconds(sl.all), Seed: *seed, Media: media,
 		HandleDist: HandleDist(*dist), HandleCV: *cv, Queues: queues, Languages: langs, Teams: teams,

@@ -159,6 +159,12 @@ type Config struct {
 	// AcceptDelay.
 	Decline      float64
 	DeclineDelay time.Duration
+	// AgentDecline, when set, are the agents' own Decline, in place of
+	// Decline, as AgentMiss are theirs: with AgentIDs one per agent;
+	// without, the day's agents' rates, each agent's at the same index as
+	// their AgentMiss if that is set too (an agent who lets many offers
+	// ring may decline many as well), spread over the run's agents.
+	AgentDecline []float64
 	// OfferTimeout is how long a manual offer rings: 0 means the router's
 	// default (router.DefaultOfferTimeout, 20 s).
 	OfferTimeout time.Duration
@@ -417,7 +423,7 @@ func (c *Config) checkAccept() error {
 		c.Accept = router.Auto
 		fallthrough
 	case router.Auto:
-		if c.AcceptDelay != 0 || c.AcceptDist != "" || c.Miss != 0 || c.AgentMiss != nil || c.Decline != 0 || c.DeclineDelay != 0 ||
+		if c.AcceptDelay != 0 || c.AcceptDist != "" || c.Miss != 0 || c.AgentMiss != nil || c.Decline != 0 || c.AgentDecline != nil || c.DeclineDelay != 0 ||
 			c.OfferTimeout != 0 || c.BackAfter != 0 || c.MissLimit != 0 {
 			return fmt.Errorf("%w: an accept delay, misses, declines, an offer timeout, a time to come back or a miss limit need the manual accept mode", ErrConfig)
 		}
@@ -458,6 +464,20 @@ func (c *Config) checkAccept() error {
 	if !(c.Decline >= 0 && c.Decline <= MaxMiss) {
 		return fmt.Errorf("%w: declined offers %v (a fraction, 0 to %v)", ErrConfig, c.Decline, MaxMiss)
 	}
+	if c.AgentDecline != nil {
+		switch {
+		case c.AgentIDs != nil && len(c.AgentDecline) != c.Agents || len(c.AgentDecline) == 0:
+			return fmt.Errorf("%w: %d agents' declined offers for %d agents", ErrConfig, len(c.AgentDecline), c.Agents)
+		case c.AgentMiss != nil && len(c.AgentMiss) != len(c.AgentDecline):
+			return fmt.Errorf("%w: %d agents' declined offers and %d agents' missed offers: one of each per agent", ErrConfig, len(c.AgentDecline), len(c.AgentMiss))
+		}
+		for i, m := range c.AgentDecline {
+			if !(m >= 0 && m <= MaxMiss) {
+				return fmt.Errorf("%w: agent %d's declined offers %v (a fraction, 0 to %v)", ErrConfig, i+1, m, MaxMiss)
+			}
+		}
+		c.AgentDecline = slices.Clone(c.AgentDecline)
+	}
 	if c.MissLimit != 0 && !router.ValidMissLimit(c.MissLimit) {
 		return fmt.Errorf("%w: miss limit %d (1 to %d)", ErrConfig, c.MissLimit, router.MaxMissLimit)
 	}
@@ -470,7 +490,7 @@ func (c *Config) checkAccept() error {
 	if c.BackAfter == 0 {
 		c.BackAfter = DefaultBackAfter
 	}
-	if c.Decline > 0 && c.DeclineDelay == 0 {
+	if (c.Decline > 0 || c.AgentDecline != nil) && c.DeclineDelay == 0 {
 		c.DeclineDelay = c.AcceptDelay
 	}
 	return nil

@@ -22,9 +22,9 @@
 //     moment service ends.
 //   - With Config.Accept manual, the hub offers each contact and the agent
 //     accepts after an exponential time (Config.AcceptDelay), declines it
-//     (Config.Decline) or lets the offer ring out (Config.Miss, each
-//     agent's own with Config.AgentMiss, or a time past the offer
-//     timeout). The hub then offers the contact to another agent, never
+//     (Config.Decline, each agent's own with Config.AgentDecline) or lets
+//     the offer ring out (Config.Miss, each agent's own with
+//     Config.AgentMiss, or a time past the offer timeout). The hub then offers the contact to another agent, never
 //     again to one who missed or declined it, and sets an agent who missed Config.MissLimit in a
 //     row (3 by default) away; the driver brings them back after
 //     Config.BackAfter. The report counts

@@ -72,8 +72,9 @@ type driver struct {
 	calls   map[string]*call
 	agents  []agentState
 	nextVis uint64
-	// missRates are the agents' own Miss (Config.AgentMiss), by index.
-	missRates []float64
+	// missRates and declineRates are the agents' own Miss and Decline
+	// (Config.AgentMiss, AgentDecline), by index.
+	missRates, declineRates []float64
 	// random streams, one per quantity, so that changing one does not
 	// shift the others
 	arrivals, handles, patience *rand.Rand
@@ -204,11 +205,11 @@ func (d *driver) setup() error {
 	d.agents = make([]agentState, 0, d.cfg.Agents)
 	d.isWoken = make([]bool, d.cfg.Agents)
 	switch {
-	case d.cfg.AgentMiss == nil:
+	case d.cfg.AgentMiss == nil && d.cfg.AgentDecline == nil:
 	case d.cfg.AgentIDs != nil:
-		d.missRates = d.cfg.AgentMiss
+		d.missRates, d.declineRates = d.cfg.AgentMiss, d.cfg.AgentDecline
 	default:
-		d.missRates = spreadRates(d.cfg.AgentMiss, d.cfg.Agents, d.cfg.Seed)
+		d.missRates, d.declineRates = spreadRates(d.cfg.AgentMiss, d.cfg.AgentDecline, d.cfg.Agents, d.cfg.Seed)
 	}
 	teams := d.cfg.teams()
 	for _, ti := range d.cfg.agentTeams() {
@@ -627,12 +628,15 @@ const tickAfter = 1e-6
 // timeout); the hub then expires it, at an evTick, and offers c on.
 func (d *driver) offered(i int, c *call, id router.OfferID) {
 	d.offers.Offered++
-	rate := d.cfg.Miss
+	rate, declines := d.cfg.Miss, d.cfg.Decline
 	if d.missRates != nil {
 		rate = d.missRates[i]
 	}
+	if d.declineRates != nil {
+		declines = d.declineRates[i]
+	}
 	miss := d.accepts.Float64() < rate
-	decline := !miss && d.cfg.Decline > 0 && d.accepts.Float64() < d.cfg.Decline
+	decline := !miss && declines > 0 && d.accepts.Float64() < declines
 	delay, what := d.cfg.AcceptDelay.Seconds(), evAccept
 	if decline {
 		delay, what = d.cfg.DeclineDelay.Seconds(), evDecline

@@ -145,16 +145,27 @@ func TestManualStranded(t *testing.T) {
 func TestManualRefused(t *testing.T) {
 	base := load(3, 0.5, 100, 1)
 	for name, mod := range map[string]func(*Config){
-		"delay without manual":   func(c *Config) { c.AcceptDelay = time.Second },
-		"miss without manual":    func(c *Config) { c.Miss = 0.1 },
-		"timeout without manual": func(c *Config) { c.OfferTimeout = time.Second },
-		"back without manual":    func(c *Config) { c.BackAfter = time.Second },
-		"bad mode":               func(c *Config) { c.Accept = "maybe" },
-		"miss 1":                 func(c *Config) { c.Accept, c.Miss = router.Manual, 1 },
-		"miss negative":          func(c *Config) { c.Accept, c.Miss = router.Manual, -0.1 },
-		"miss NaN":               func(c *Config) { c.Accept, c.Miss = router.Manual, math.NaN() },
-		"delay negative":         func(c *Config) { c.Accept, c.AcceptDelay = router.Manual, -time.Second },
-		"timeout too long":       func(c *Config) { c.Accept, c.OfferTimeout = router.Manual, 25*time.Hour },
+		"delay without manual":            func(c *Config) { c.AcceptDelay = time.Second },
+		"miss without manual":             func(c *Config) { c.Miss = 0.1 },
+		"timeout without manual":          func(c *Config) { c.OfferTimeout = time.Second },
+		"back without manual":             func(c *Config) { c.BackAfter = time.Second },
+		"bad mode":                        func(c *Config) { c.Accept = "maybe" },
+		"miss 1":                          func(c *Config) { c.Accept, c.Miss = router.Manual, 1 },
+		"miss negative":                   func(c *Config) { c.Accept, c.Miss = router.Manual, -0.1 },
+		"miss NaN":                        func(c *Config) { c.Accept, c.Miss = router.Manual, math.NaN() },
+		"delay negative":                  func(c *Config) { c.Accept, c.AcceptDelay = router.Manual, -time.Second },
+		"timeout too long":                func(c *Config) { c.Accept, c.OfferTimeout = router.Manual, 25*time.Hour },
+		"agents' declines without manual": func(c *Config) { c.AgentDecline = []float64{0.1} },
+		"agents' misses empty":            func(c *Config) { c.Accept, c.AgentMiss = router.Manual, []float64{} },
+		"agents' misses by id, too few": func(c *Config) {
+			c.Accept, c.AgentIDs, c.AgentMiss = router.Manual, []string{"a", "b", "c"}, []float64{0.1}
+		},
+		"agents' declines over 99 %": func(c *Config) { c.Accept, c.AgentDecline = router.Manual, []float64{0.1, 1} },
+		"agents' declines NaN":       func(c *Config) { c.Accept, c.AgentDecline = router.Manual, []float64{math.NaN()} },
+		"agents' declines empty":     func(c *Config) { c.Accept, c.AgentDecline = router.Manual, []float64{} },
+		"agents' misses and declines": func(c *Config) {
+			c.Accept, c.AgentMiss, c.AgentDecline = router.Manual, []float64{0.1, 0.2}, []float64{0.1}
+		},
 	} {
 		cfg := base
 		mod(&cfg)

@@ -66,14 +66,37 @@ type OfferTally struct {
 	// ByAgent are the agents' own rates (AgentRates): how far apart the
 	// agents were in letting offers ring.
 	ByAgent *AgentRates `json:"by_agent,omitempty"`
+	// DeclineByAgent are the agents' own shares of the offers they
+	// answered that they declined, as ByAgent's (Replayed: --decline
+	// observed replayed each agent's).
+	DeclineByAgent *AgentRates `json:"decline_by_agent,omitempty"`
 
 	delays, declines []float64
-	agents           map[string]*agentCount
+	agents           map[string]*agentCount // offers to answer, those not taken
+	answered         map[string]*agentCount // offers answered, those declined
 }
 
-// agentCount is one agent's offers to answer (accepted, declined, rang
-// out, rerouted as they rang) and those not taken (rang out, rerouted).
+// agentCount is one agent's n offers and the k of them that count: of
+// the offers to answer (accepted, declined, rang out, rerouted as they
+// rang), those not taken (rang out, rerouted); of the offers answered
+// (accepted, declined), those declined.
 type agentCount struct{ n, k int }
+
+// count counts one of agent's offers in counts, k says if it counts.
+func count(counts *map[string]*agentCount, agent string, k bool) {
+	if *counts == nil {
+		*counts = map[string]*agentCount{}
+	}
+	c := (*counts)[agent]
+	if c == nil {
+		c = &agentCount{}
+		(*counts)[agent] = c
+	}
+	c.n++
+	if k {
+		c.k++
+	}
+}
 
 // historyOffer is an offer of a document, read: its agent, its result,
 // and the time from the offer to its end (accepted, declined, missed).
@@ -110,17 +133,9 @@ func (t *OfferTally) add(offers []historyOffer) {
 		if !answer {
 			continue
 		}
-		if t.agents == nil {
-			t.agents = map[string]*agentCount{}
-		}
-		ac := t.agents[o.agent]
-		if ac == nil {
-			ac = &agentCount{}
-			t.agents[o.agent] = ac
-		}
-		ac.n++
-		if !taken {
-			ac.k++
+		count(&t.agents, o.agent, !taken)
+		if taken {
+			count(&t.answered, o.agent, o.result == session.OfferDeclined)
 		}
 	}
 }
@@ -136,6 +151,9 @@ func (t *OfferTally) finish() {
 	}
 	if len(t.agents) > 0 {
 		t.ByAgent = agentRates(t.agents)
+	}
+	if len(t.answered) > 0 {
+		t.DeclineByAgent = agentRates(t.answered)
 	}
 	if len(t.delays) == 0 {
 		return
@@ -182,12 +200,17 @@ func (t *OfferTally) text() string {
 		s += fmt.Sprintf(" (%.3g %% of those answered, after %.3g s on average)", 100*t.DeclineRate, t.DeclineDelay)
 	}
 	s += fmt.Sprintf(", %d withdrawn (taken by another, the contact left)", t.Withdrawn)
-	if r := t.ByAgent; r != nil && r.Agents >= 2 {
-		if r.Spread > 0 {
-			s += fmt.Sprintf("; the %d agents let offers ring apart (ρ %.3g): their own rates from %.3g to %.3g %%, median %.3g %%",
-				r.Agents, r.Spread, 100*r.Min, 100*r.Max, 100*r.Median)
-		} else {
-			s += fmt.Sprintf("; the %d agents let offers ring alike, as far as chance tells (ρ 0)", r.Agents)
+	for _, by := range []struct {
+		r    *AgentRates
+		what string
+	}{{t.ByAgent, "let offers ring"}, {t.DeclineByAgent, "declined"}} {
+		switch r := by.r; {
+		case r == nil || r.Agents < 2 || by.r == t.DeclineByAgent && t.Declined == 0:
+		case r.Spread > 0:
+			s += fmt.Sprintf("; the %d agents %s apart (ρ %.3g): their own rates from %.3g to %.3g %%, median %.3g %%",
+				r.Agents, by.what, r.Spread, 100*r.Min, 100*r.Max, 100*r.Median)
+		default:
+			s += fmt.Sprintf("; the %d agents %s alike, as far as chance tells (ρ 0)", r.Agents, by.what)
 		}
 	}
 	var took []string
@@ -203,7 +226,11 @@ func (t *OfferTally) text() string {
 	default:
 		took = append(took, "let as many ring out (--miss observed)")
 	}
-	if t.ReplayedDecline {
+	switch {
+	case !t.ReplayedDecline:
+	case t.DeclineByAgent != nil && t.DeclineByAgent.Replayed:
+		took = append(took, "decline each their own share of those they answer (--decline observed)")
+	default:
 		took = append(took, fmt.Sprintf("decline %.3g %% of those they answer (--decline observed)", 100*t.DeclineRate))
 	}
 	if len(took) > 0 {

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -94,12 +95,20 @@ func TestOffersFromTheDocuments(t *testing.T) {
 	}{
 		{[]string{"--miss-alike"}, []string{
 			"28 offers in 20 documents: 20 accepted after 1.95 s on average (median 2, p90 3), 5 rang out and 1 were rerouted as they rang (their agent went): 22.2 % not taken",
-			"1 declined (4.76 % of those answered, after 0.5 s on average), 1 withdrawn (taken by another, the contact left); the 3 agents let offers ring apart (ρ 0.947): their own rates from 0.0622 to 99.1 %, median 49.2 %; the replay's agents accept after the observed mean (--accept-delay observed) and let 22.2 % ring out, and accepts past the offer timeout the rest (--miss observed)",
+			"1 declined (4.76 % of those answered, after 0.5 s on average), 1 withdrawn (taken by another, the contact left); the 3 agents let offers ring apart (ρ 0.947): their own rates from 0.0622 to 99.1 %, median 49.2 %; the 2 agents declined apart (ρ 0.999): their own rates from 0.000238 to 99.9 %, median 0.000238 %; the replay's agents accept after the observed mean (--accept-delay observed) and let 22.2 % ring out, and accepts past the offer timeout the rest (--miss observed)",
 			"manual accept: 1.95 s to accept on average, 22.19 % of offers missed,",
 		}},
+		// Ben declined none of his 20, Cy her 1: ρ 0.999 (no variance
+		// within), each keeps their own; Ana answered none, and declines
+		// the pooled 1/21. Each of the three keeps both their rates.
 		{[]string{"--decline", "observed"}, []string{
-			"the replay's agents accept after the observed mean (--accept-delay observed) and let offers ring out each at their own rate (--miss observed) and decline 4.76 % of those they answer (--decline observed)",
-			"manual accept: 1.95 s to accept on average, each agent misses their own share of offers (0.01655 to 99 %, 49.41 % on average), 4.762 % of the rest declined after 0.5 s on average,",
+			"median 49.2 %; the 2 agents declined apart (ρ 0.999): their own rates from 0.000238 to 99.9 %, median 0.000238 %;",
+			"the replay's agents accept after the observed mean (--accept-delay observed) and let offers ring out each at their own rate (--miss observed) and decline each their own share of those they answer (--decline observed)",
+			"manual accept: 1.95 s to accept on average, each agent misses their own share of offers (0.01655 to 99 %, 49.41 % on average), each declines their own share of the rest (0.0002383 to 99 %, 34.59 % on average) after 0.5 s on average,",
+		}},
+		{[]string{"--decline", "observed", "--decline-alike"}, []string{
+			"and decline 4.76 % of those they answer (--decline observed)",
+			"49.41 % on average), 4.762 % of the rest declined after 0.5 s on average,",
 		}},
 	} {
 		_, out := simulateMain(t, append(append(args, "--accept-delay", "observed", "--miss", "observed"), c.flags...)...)
@@ -150,6 +159,7 @@ func TestOffersFromTheDocuments(t *testing.T) {
 		{[]string{"--history", dir, "--agents", "3", "--accept", "manual", "--decline", "observed", "--decline-delay", "2"}, "--decline-delay with --decline observed"},
 		{[]string{"--history", dir, "--agents", "3", "--accept", "manual", "--miss", "0.1", "--miss-alike"}, "--miss-alike goes with --miss observed"},
 		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--decline-delay", "2"}, "--decline-delay goes with --decline"},
+		{[]string{"--history", dir, "--agents", "3", "--accept", "manual", "--decline", "0.1", "--decline-alike"}, "--decline-alike goes with --decline observed"},
 		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--decline", "0.1"}, "need the manual accept mode"},
 		{[]string{"--agents", "3", "--rate", "0.1", "--handle", "60", "--accept", "manual", "--decline", "often"}, "--decline"},
 		{[]string{"--history", bad(`{"agent":"ben","at":"2026-11-20T08:00:00.000Z","result":"lost"}`), "--agents", "3"}, `offer to "ben" ended "lost"`},
@@ -160,5 +170,38 @@ func TestOffersFromTheDocuments(t *testing.T) {
 		if code := Main(c.args, &out, &errs); code != 2 || !strings.Contains(errs.String(), c.want) {
 			t.Errorf("%v: exit %d, %s (want %q)", c.args, code, errs.String(), c.want)
 		}
+	}
+}
+
+// TestDeclinesByAgentReplayed: --decline observed gives each of the
+// replay's agents their own share of declines, beside their own misses,
+// one day's agent's pair each.
+func TestDeclinesByAgentReplayed(t *testing.T) {
+	dir := offersDay(t)
+	args := []string{"--history", dir, "--agents", "3", "--accept", "manual", "--offer-timeout", "15", "--quiet",
+		"--accept-delay", "observed", "--miss", "observed", "--decline", "observed", "--json"}
+	r, _ := simulateMain(t, args...)
+	d := r.History.Offers.DeclineByAgent
+	if d == nil || d.Agents != 2 || d.Spread != 0.999 || !d.Replayed || math.Abs(d.Max-(1+0.001/0.999/21)/(1+0.001/0.999)) > 1e-9 {
+		t.Fatalf("declines by agent: %+v", d)
+	}
+	// Ana (misses nearly all, answered none: the pooled declines), Ben
+	// (misses none, declines none), Cy (misses half, declines all but
+	// the cap), each a pair, in the order the seed spread them.
+	type pair struct{ miss, decline float64 }
+	got := map[pair]bool{}
+	for i := range r.Input.AgentMiss {
+		got[pair{math.Round(r.Input.AgentMiss[i] * 100), math.Round(r.Input.AgentDecline[i] * 100)}] = true
+	}
+	if want := map[pair]bool{{99, 5}: true, {0, 0}: true, {49, 99}: true}; len(r.Input.AgentDecline) != 3 || !maps.Equal(got, want) {
+		t.Errorf("the replay's agents' (miss, decline) in %%: %v, want %v", got, want)
+	}
+	if r.Offers.Declined == 0 || r.Input.Decline != 1.0/21 {
+		t.Errorf("the replay declined %d (input %+v)", r.Offers.Declined, r.Input)
+	}
+	// --decline-alike: the pooled share for all.
+	r, _ = simulateMain(t, append(args, "--decline-alike")...)
+	if r.Input.AgentDecline != nil || r.History.Offers.DeclineByAgent.Replayed || r.Input.Decline != 1.0/21 {
+		t.Errorf("--decline-alike: input %+v, by agent %+v", r.Input, r.History.Offers.DeclineByAgent)
 	}
 }

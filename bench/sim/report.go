@@ -103,14 +103,17 @@ type Input struct {
 	// decline, after DeclineDelay on average.
 	Decline      float64 `json:"decline,omitempty"`
 	DeclineDelay float64 `json:"decline_delay,omitempty"`
-	OfferTimeout float64 `json:"offer_timeout,omitempty"`
-	BackAfter    float64 `json:"back_after,omitempty"`
-	MissLimit    int     `json:"miss_limit,omitempty"`
-	Patience     float64 `json:"patience"` // 0: none
-	Duration     float64 `json:"duration"`
-	Warmup       float64 `json:"warmup"`
-	SLThreshold  float64 `json:"sl_threshold"`
-	Seed         uint64  `json:"seed"`
+	// AgentDecline are the agents' own Decline, as AgentMiss are theirs
+	// (Config.AgentDecline).
+	AgentDecline []float64 `json:"agent_decline,omitempty"`
+	OfferTimeout float64   `json:"offer_timeout,omitempty"`
+	BackAfter    float64   `json:"back_after,omitempty"`
+	MissLimit    int       `json:"miss_limit,omitempty"`
+	Patience     float64   `json:"patience"` // 0: none
+	Duration     float64   `json:"duration"`
+	Warmup       float64   `json:"warmup"`
+	SLThreshold  float64   `json:"sl_threshold"`
+	Seed         uint64    `json:"seed"`
 	// Queues and Languages are the run's mix, when it has one (shares as
 	// given, not normalized); its teams are in Report.Teams.
 	Queues    []QueueShare    `json:"queues,omitempty"`
@@ -307,8 +310,8 @@ func (d *driver) report(wall time.Duration) *Report {
 	}
 	if cfg.Accept == router.Manual {
 		r.Input.AcceptDelay, r.Input.AcceptDist, r.Input.Miss = cfg.AcceptDelay.Seconds(), string(cfg.AcceptDist), cfg.Miss
-		r.Input.AgentMiss = d.missRates
-		if cfg.Decline > 0 {
+		r.Input.AgentMiss, r.Input.AgentDecline = d.missRates, d.declineRates
+		if cfg.Decline > 0 || d.declineRates != nil {
 			r.Input.Decline, r.Input.DeclineDelay = cfg.Decline, cfg.DeclineDelay.Seconds()
 		}
 		r.Input.OfferTimeout, r.Input.BackAfter, r.Input.MissLimit = cfg.OfferTimeout.Seconds(), cfg.BackAfter.Seconds(), cfg.MissLimit
@@ -443,12 +446,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if in.AcceptDist == string(Constant) {
 			accept = fmt.Sprintf("%g s to accept, always", in.AcceptDelay)
 		}
+		own := func(rates []float64) string {
+			return fmt.Sprintf("%.4g to %.4g %%, %.4g %% on average", 100*slices.Min(rates), 100*slices.Max(rates), 100*sum(rates)/float64(len(rates)))
+		}
 		missed := fmt.Sprintf("%.4g %% of offers missed", 100*in.Miss)
 		if len(in.AgentMiss) > 0 {
-			lo, hi := slices.Min(in.AgentMiss), slices.Max(in.AgentMiss)
-			missed = fmt.Sprintf("each agent misses their own share of offers (%.4g to %.4g %%, %.4g %% on average)", 100*lo, 100*hi, 100*sum(in.AgentMiss)/float64(len(in.AgentMiss)))
+			missed = fmt.Sprintf("each agent misses their own share of offers (%s)", own(in.AgentMiss))
 		}
-		if in.Decline > 0 {
+		switch {
+		case len(in.AgentDecline) > 0:
+			missed += fmt.Sprintf(", each declines their own share of the rest (%s) after %g s on average", own(in.AgentDecline), in.DeclineDelay)
+		case in.Decline > 0:
 			missed += fmt.Sprintf(", %.4g %% of the rest declined after %g s on average", 100*in.Decline, in.DeclineDelay)
 		}
 		fmt.Fprintf(&b, "manual accept: %s, %s, offers ring %g s, an agent set away for %d missed in a row is back after %.4g s\n",
