@@ -31,6 +31,7 @@ type agent struct {
 	// first (its visitor or caller gave up).
 	ringing map[string]ringing
 	misses  bool            // the agent lets a share Config.Miss ring (Config.MissAgents)
+	refuses bool            // the agent declines a share Config.Decline (Config.DeclineAgents)
 	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
 	away    bool            // set away for missed offers, until its next offer
 	rng     *rand.Rand      // email handle times, and talk times of calls not the bench's (under mu)
@@ -73,7 +74,8 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r, skip: agentSkips}
 	a.sent, a.busy, a.ringing = map[string]accepting{}, map[string]work{}, map[string]ringing{}
-	a.misses = r.cfg.Miss > 0 && missingAgent(a.cred.ID, a.n, r.cfg.MissAgents)
+	a.misses = r.cfg.Miss > 0 && pickedAgent(a.cred.ID, a.n, r.cfg.MissAgents)
+	a.refuses = r.cfg.Decline > 0 && pickedAgent(a.cred.ID, a.n, r.cfg.DeclineAgents)
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
 	a.rng = rand.New(rand.NewPCG(r.cfg.Seed^0x6167656e74, uint64(a.n)<<8|uint64(r.cfg.Worker)))
 	if err := a.s.send(ctx, map[string]any{"type": "hello", "token": a.cred.Token}); err != nil {
@@ -169,7 +171,7 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		a.mu.Lock()
 		a.away = false // offered: available again
 		miss := a.misses && a.rng.Float64() < r.cfg.Miss
-		decline := !miss && r.cfg.Decline > 0 && a.rng.Float64() < r.cfg.Decline
+		decline := !miss && a.refuses && a.rng.Float64() < r.cfg.Decline
 		a.mu.Unlock()
 		if miss { // it rings out: the hub offers the contact on
 			r.missed.Add(1)
@@ -406,11 +408,12 @@ func agentErrKind(f *frame) string {
 	return kind
 }
 
-// missingAgent says whether the agent of id (agent-00001, …; else the
-// process's n-th) is among the share of the agents who let offers ring:
-// every agent with share 0, else those whose number crosses a whole
-// multiple of 1/share, spread evenly over the agents.
-func missingAgent(id string, n int, share float64) bool {
+// pickedAgent says whether the agent of id (agent-00001, …; else the
+// process's n-th) is among the share of the agents who let offers ring
+// (Config.MissAgents) or decline (Config.DeclineAgents): every agent with
+// share 0, else those whose number crosses a whole multiple of 1/share,
+// spread evenly over the agents.
+func pickedAgent(id string, n int, share float64) bool {
 	if share == 0 || share >= 1 {
 		return true
 	}

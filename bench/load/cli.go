@@ -136,6 +136,11 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 		cfg.Decline = x
 		return err
 	})
+	fs.Func("decline-agents", "with --decline: the share of the agents who decline, e.g. 0.5, picked as --miss-agents picks (the others decline none; default: all)", func(v string) error {
+		x, err := sim.ParseFraction(v)
+		cfg.DeclineAgents = x
+		return err
+	})
 	fs.DurationVar(&cfg.BackAfter, "back-after", 0, "with --miss: how long an agent the hub set away for missed offers takes to come back (default 1m)")
 	fs.Func("miss-limit", "the bench workspace's miss_limit: how many offers in a row an agent may let ring out before the hub sets them away, 1 to 20 (default: the server's, 3)", func(v string) error {
 		n, err := strconv.Atoi(v)

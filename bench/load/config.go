@@ -101,6 +101,10 @@ type Config struct {
 	// out that they decline, after the accept delay: the hub offers the
 	// contact to the next agent at once. 0: none.
 	Decline float64
+	// DeclineAgents, when set, is the share of the agents who decline (at
+	// Decline), picked as MissAgents picks: the others decline none. 0
+	// means all of them.
+	DeclineAgents float64
 	// MissLimit is the bench workspace's miss_limit, how many offers in a
 	// row an agent may let ring out before the hub sets them away: 0
 	// leaves the server's default (3).
@@ -202,6 +206,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --miss-agents %v (a fraction of the agents, 0 to 1, with --miss)", ErrConfig, c.MissAgents)
 	case !(c.Decline >= 0 && c.Decline <= sim.MaxMiss):
 		return c, fmt.Errorf("%w: --decline %v (a fraction of the offers, 0 to %v)", ErrConfig, c.Decline, sim.MaxMiss)
+	case !(c.DeclineAgents >= 0 && c.DeclineAgents <= 1) || c.DeclineAgents > 0 && c.Decline == 0:
+		return c, fmt.Errorf("%w: --decline-agents %v (a fraction of the agents, 0 to 1, with --decline)", ErrConfig, c.DeclineAgents)
 	case c.BackAfter < 0 || c.BackAfter > 0 && c.Miss == 0:
 		return c, fmt.Errorf("%w: --back-after %v (want > 0, with --miss)", ErrConfig, c.BackAfter)
 	case c.MissLimit != 0 && !router.ValidMissLimit(c.MissLimit):

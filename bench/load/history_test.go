@@ -332,17 +332,17 @@ func apiGet(t *testing.T, addr, ws, path string) (int, []byte) {
 }
 
 // TestMissingAgentsAndDeclines: two agents of eight let most of their
-// offers ring (--miss-agents), and every agent declines a fifth of those
-// it answers (--decline). The documents say so: only those two let
-// offers ring out, and the declines are the bench's. simulate --miss
-// observed gives the replay's agents rates as far apart, and --decline
-// observed the documents' share.
+// offers ring (--miss-agents), and four decline two fifths of those they
+// answer (--decline, --decline-agents). The documents say so: only those
+// two let offers ring out, only those four declined, and the declines
+// are the bench's. simulate --miss observed and --decline observed give
+// the replay's agents rates as far apart.
 func TestMissingAgentsAndDeclines(t *testing.T) {
 	exports := t.TempDir()
 	addr := startServerWith(t, server.Config{ExportDir: exports, ExportDelay: -1})
 	cfg := Config{Addr: addr, AdminKey: "k", Agents: 8, Capacity: 2, Rate: 8, Duration: 8 * time.Second, Seed: 5,
 		ChatLength: 300 * time.Millisecond, MessageGap: 100 * time.Millisecond, AcceptDelay: 20 * time.Millisecond,
-		Miss: 0.8, MissAgents: 0.25, Decline: 0.2, MissLimit: 2, BackAfter: 2 * time.Second, OfferTimeout: time.Second, Drain: 15 * time.Second}
+		Miss: 0.8, MissAgents: 0.25, Decline: 0.4, DeclineAgents: 0.5, MissLimit: 2, BackAfter: 2 * time.Second, OfferTimeout: time.Second, Drain: 15 * time.Second}
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -356,7 +356,7 @@ func TestMissingAgentsAndDeclines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rang, declined := map[string]int{}, 0
+	rang, declines, declined := map[string]int{}, map[string]int{}, 0
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -374,6 +374,7 @@ func TestMissingAgentsAndDeclines(t *testing.T) {
 				rang[o.Agent]++
 			case "declined":
 				declined++
+				declines[o.Agent]++
 			}
 		}
 	}
@@ -385,6 +386,12 @@ func TestMissingAgentsAndDeclines(t *testing.T) {
 	}
 	if len(rang) != 2 || int64(declined) != res.OffersDeclined {
 		t.Errorf("offers rang out %v; the documents have %d declined, the bench %d", rang, declined, res.OffersDeclined)
+	}
+	// agents 2, 4, 6 and 8: half of them.
+	for a := range declines {
+		if !slices.Contains([]string{"agent-00002", "agent-00004", "agent-00006", "agent-00008"}, a) {
+			t.Errorf("%s declined (%v): only the even agents decline", a, declines)
+		}
 	}
 	var out, errb bytes.Buffer
 	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--agents", "8", "--capacity", "2",
@@ -407,5 +414,11 @@ func TestMissingAgentsAndDeclines(t *testing.T) {
 		t.Errorf("the replay's agents' misses %v, declines %v after %v s (the documents' %d: %v after %v s); the replay declined %d",
 			a, r.Input.Decline, r.Input.DeclineDelay, o.Declined, o.DeclineRate, o.DeclineDelay, r.Offers.Declined)
 	}
-	t.Logf("the run: %d chats, %d rang out, %d declined, set away %d times; the documents: %+v, by agent %+v", res.Chats, res.OffersMissed, res.OffersDeclined, res.SetAway, *o, *o.ByAgent)
+	// An agent who let every offer ring answered none: the pooled share.
+	d, ad := o.DeclineByAgent, r.Input.AgentDecline
+	if d == nil || d.Agents < 6 || !(d.Spread > 0.1) || !d.Replayed || len(ad) != 8 || slices.Max(ad) < 0.25 || slices.Min(ad) > 0.05 {
+		t.Errorf("declines by agent %+v; the replay's agents' own %v", d, ad)
+	}
+	t.Logf("the run: %d chats, %d rang out, %d declined, set away %d times; the documents: %+v, by agent %+v, declines by agent %+v",
+		res.Chats, res.OffersMissed, res.OffersDeclined, res.SetAway, *o, *o.ByAgent, d)
 }

@@ -159,6 +159,8 @@ func TestBadFlags(t *testing.T) {
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--miss", "5%", "--miss-agents", "2"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline", "1"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline", "-1%"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline-agents", "0.5"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline", "5%", "--decline-agents", "1.5"},
 		{"--nope"},
 	} {
 		var out, errb bytes.Buffer
@@ -176,14 +178,14 @@ func TestBadFlags(t *testing.T) {
 func TestMissingAgent(t *testing.T) {
 	var got []int
 	for g := 1; g <= 64; g++ {
-		if missingAgent(fmt.Sprintf("agent-%05d", g), 0, 0.125) {
+		if pickedAgent(fmt.Sprintf("agent-%05d", g), 0, 0.125) {
 			got = append(got, g)
 		}
 	}
 	if want := []int{8, 16, 24, 32, 40, 48, 56, 64}; !slices.Equal(got, want) {
 		t.Errorf("an eighth of 64: %v, want %v", got, want)
 	}
-	if !missingAgent("agent-00003", 2, 0) || !missingAgent("agent-00003", 2, 1) || missingAgent("x", 0, 0.5) || !missingAgent("x", 1, 0.5) {
+	if !pickedAgent("agent-00003", 2, 0) || !pickedAgent("agent-00003", 2, 1) || pickedAgent("x", 0, 0.5) || !pickedAgent("x", 1, 0.5) {
 		t.Error("all agents with share 0 or 1; the process's own number when the id has none")
 	}
 }

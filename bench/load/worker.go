@@ -15,25 +15,26 @@ import (
 
 // workerSpec is what a parent sends a worker process on its stdin.
 type workerSpec struct {
-	Addr        string        `json:"addr"`
-	Rate        float64       `json:"rate"`
-	Calls       float64       `json:"calls,omitempty"`
-	CallLength  time.Duration `json:"call_length,omitempty"`
-	Emails      float64       `json:"emails,omitempty"`
-	EmailLength time.Duration `json:"email_length,omitempty"`
-	Duration    time.Duration `json:"duration"`
-	Drain       time.Duration `json:"drain"`
-	VisitorsMax int           `json:"visitors_max"`
-	ChatLength  time.Duration `json:"chat_length"`
-	MessageGap  time.Duration `json:"message_gap"`
-	AcceptDelay time.Duration `json:"accept_delay"`
-	Patience    time.Duration `json:"patience"`
-	PatienceCV  float64       `json:"patience_cv,omitempty"`
-	Miss        float64       `json:"miss,omitempty"`
-	MissAgents  float64       `json:"miss_agents,omitempty"`
-	Decline     float64       `json:"decline,omitempty"`
-	BackAfter   time.Duration `json:"back_after,omitempty"`
-	MissLimit   int           `json:"miss_limit,omitempty"`
+	Addr          string        `json:"addr"`
+	Rate          float64       `json:"rate"`
+	Calls         float64       `json:"calls,omitempty"`
+	CallLength    time.Duration `json:"call_length,omitempty"`
+	Emails        float64       `json:"emails,omitempty"`
+	EmailLength   time.Duration `json:"email_length,omitempty"`
+	Duration      time.Duration `json:"duration"`
+	Drain         time.Duration `json:"drain"`
+	VisitorsMax   int           `json:"visitors_max"`
+	ChatLength    time.Duration `json:"chat_length"`
+	MessageGap    time.Duration `json:"message_gap"`
+	AcceptDelay   time.Duration `json:"accept_delay"`
+	Patience      time.Duration `json:"patience"`
+	PatienceCV    float64       `json:"patience_cv,omitempty"`
+	Miss          float64       `json:"miss,omitempty"`
+	MissAgents    float64       `json:"miss_agents,omitempty"`
+	Decline       float64       `json:"decline,omitempty"`
+	DeclineAgents float64       `json:"decline_agents,omitempty"`
+	BackAfter     time.Duration `json:"back_after,omitempty"`
+	MissLimit     int           `json:"miss_limit,omitempty"`
 	// OfferTimeout is the queue's, set up by the parent: the simulator's
 	// replay of the run reads it from the workers' configs.
 	OfferTimeout time.Duration `json:"offer_timeout,omitempty"`
@@ -138,7 +139,7 @@ func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
 		Emails: cfg.Emails / float64(n), EmailLength: cfg.EmailLength, Duration: cfg.Duration, Drain: cfg.Drain,
 		VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
 		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, PatienceCV: cfg.PatienceCV, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
-		Miss: cfg.Miss, MissAgents: cfg.MissAgents, Decline: cfg.Decline, BackAfter: cfg.BackAfter, MissLimit: cfg.MissLimit, OfferTimeout: cfg.OfferTimeout, Setup: *setup}
+		Miss: cfg.Miss, MissAgents: cfg.MissAgents, Decline: cfg.Decline, DeclineAgents: cfg.DeclineAgents, BackAfter: cfg.BackAfter, MissLimit: cfg.MissLimit, OfferTimeout: cfg.OfferTimeout, Setup: *setup}
 	spec.Setup.Agents = nil
 	for j := i; j < len(setup.Agents); j += n {
 		spec.Setup.Agents = append(spec.Setup.Agents, setup.Agents[j])
@@ -152,7 +153,7 @@ func (spec workerSpec) config() Config {
 	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Calls: spec.Calls, CallLength: spec.CallLength,
 		Emails: spec.Emails, EmailLength: spec.EmailLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
 		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience, PatienceCV: spec.PatienceCV,
-		Miss: spec.Miss, MissAgents: spec.MissAgents, Decline: spec.Decline, BackAfter: spec.BackAfter, MissLimit: spec.MissLimit, OfferTimeout: spec.OfferTimeout,
+		Miss: spec.Miss, MissAgents: spec.MissAgents, Decline: spec.Decline, DeclineAgents: spec.DeclineAgents, BackAfter: spec.BackAfter, MissLimit: spec.MissLimit, OfferTimeout: spec.OfferTimeout,
 		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
 	if cfg.AcceptDelay == 0 {
 		cfg.AcceptDelay = -1
