@@ -38,7 +38,6 @@ type AgentRates struct {
 
 	pooled float64
 	rates  map[string]float64 // by agent
-	sorted []float64
 }
 
 // agentRates estimates the agents' own rates from their counts.
@@ -69,6 +68,7 @@ func agentRates(counts map[string]*agentCount) *AgentRates {
 			r.Spread = min(max((msb-msw)/d, 0), 0.999)
 		}
 	}
+	sorted := make([]float64, 0, len(counts))
 	for id, c := range counts {
 		rate := p
 		if r.Spread > 0 {
@@ -76,11 +76,11 @@ func agentRates(counts map[string]*agentCount) *AgentRates {
 			rate = (float64(c.k) + s*p) / (float64(c.n) + s)
 		}
 		r.rates[id] = rate
-		r.sorted = append(r.sorted, rate)
+		sorted = append(sorted, rate)
 	}
-	slices.Sort(r.sorted)
-	r.Min, r.Max = r.sorted[0], r.sorted[len(r.sorted)-1]
-	r.Median = quantileSorted(r.sorted, 0.5)
+	slices.Sort(sorted)
+	r.Min, r.Max = sorted[0], sorted[len(sorted)-1]
+	r.Median = quantileSorted(sorted, 0.5)
 	return r
 }
 

@@ -67,7 +67,7 @@ func TestAgentRates(t *testing.T) {
 	}
 	// The replay's agents: by id, the pooled rate for one with no offer;
 	// without ids, spread over them in proportion.
-	two := &AgentRates{pooled: 0.25, rates: map[string]float64{"ana": 0.5, "ben": 0}, sorted: []float64{0, 0.5}}
+	two := &AgentRates{pooled: 0.25, rates: map[string]float64{"ana": 0.5, "ben": 0}}
 	if got := two.forAgents([]string{"ben", "cy", "ana"}); !slices.Equal(got, []float64{0, 0.25, 0.5}) {
 		t.Errorf("by id: %v", got)
 	}

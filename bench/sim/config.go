@@ -450,33 +450,29 @@ func (c *Config) checkAccept() error {
 	if !(c.Miss >= 0 && c.Miss <= MaxMiss) {
 		return fmt.Errorf("%w: missed offers %v (a fraction, 0 to %v)", ErrConfig, c.Miss, MaxMiss)
 	}
-	if c.AgentMiss != nil {
-		if c.AgentIDs != nil && len(c.AgentMiss) != c.Agents || len(c.AgentMiss) == 0 {
-			return fmt.Errorf("%w: %d agents' missed offers for %d agents", ErrConfig, len(c.AgentMiss), c.Agents)
-		}
-		for i, m := range c.AgentMiss {
-			if !(m >= 0 && m <= MaxMiss) {
-				return fmt.Errorf("%w: agent %d's missed offers %v (a fraction, 0 to %v)", ErrConfig, i+1, m, MaxMiss)
-			}
-		}
-		c.AgentMiss = slices.Clone(c.AgentMiss)
-	}
 	if !(c.Decline >= 0 && c.Decline <= MaxMiss) {
 		return fmt.Errorf("%w: declined offers %v (a fraction, 0 to %v)", ErrConfig, c.Decline, MaxMiss)
 	}
-	if c.AgentDecline != nil {
-		switch {
-		case c.AgentIDs != nil && len(c.AgentDecline) != c.Agents || len(c.AgentDecline) == 0:
-			return fmt.Errorf("%w: %d agents' declined offers for %d agents", ErrConfig, len(c.AgentDecline), c.Agents)
-		case c.AgentMiss != nil && len(c.AgentMiss) != len(c.AgentDecline):
-			return fmt.Errorf("%w: %d agents' declined offers and %d agents' missed offers: one of each per agent", ErrConfig, len(c.AgentDecline), len(c.AgentMiss))
+	for _, own := range []struct {
+		rates *[]float64
+		what  string
+	}{{&c.AgentMiss, "missed"}, {&c.AgentDecline, "declined"}} {
+		rates := *own.rates
+		if rates == nil {
+			continue
 		}
-		for i, m := range c.AgentDecline {
+		if c.AgentIDs != nil && len(rates) != c.Agents || len(rates) == 0 {
+			return fmt.Errorf("%w: %d agents' %s offers for %d agents", ErrConfig, len(rates), own.what, c.Agents)
+		}
+		for i, m := range rates {
 			if !(m >= 0 && m <= MaxMiss) {
-				return fmt.Errorf("%w: agent %d's declined offers %v (a fraction, 0 to %v)", ErrConfig, i+1, m, MaxMiss)
+				return fmt.Errorf("%w: agent %d's %s offers %v (a fraction, 0 to %v)", ErrConfig, i+1, own.what, m, MaxMiss)
 			}
 		}
-		c.AgentDecline = slices.Clone(c.AgentDecline)
+		*own.rates = slices.Clone(rates)
+	}
+	if c.AgentMiss != nil && c.AgentDecline != nil && len(c.AgentMiss) != len(c.AgentDecline) {
+		return fmt.Errorf("%w: %d agents' declined offers and %d agents' missed offers: one of each per agent", ErrConfig, len(c.AgentDecline), len(c.AgentMiss))
 	}
 	if c.MissLimit != 0 && !router.ValidMissLimit(c.MissLimit) {
 		return fmt.Errorf("%w: miss limit %d (1 to %d)", ErrConfig, c.MissLimit, router.MaxMissLimit)
