@@ -109,6 +109,12 @@ func (r *AgentRates) forAgents(ids []string) []float64 {
 // them in an order drawn with seed: as many of them let many offers ring,
 // or decline many, in proportion, wherever they sit in the agents' order.
 // Each of the n takes one of the day's agents' both rates.
+//
+// The n take the day's agents evenly along an order, so a run of that
+// order keeps its share of the n (within one). The order puts the agents
+// above the mean miss rate after those below, and within each, those
+// above the mean decline share after those below: the agents who miss
+// more, and those who decline more, are each runs of it.
 func spreadRates(miss, decline []float64, n int, seed uint64) (missOut, declineOut []float64) {
 	rate := func(rates []float64, i int) float64 {
 		if rates == nil {
@@ -116,13 +122,30 @@ func spreadRates(miss, decline []float64, n int, seed uint64) (missOut, declineO
 		}
 		return rates[i]
 	}
+	mean := func(rates []float64) float64 {
+		if len(rates) == 0 {
+			return 0
+		}
+		return sum(rates) / float64(len(rates))
+	}
+	missMean, declineMean := mean(miss), mean(decline)
+	above := func(a, b int, rates []float64, mean float64) int { // those below first
+		switch x, y := rate(rates, a) > mean, rate(rates, b) > mean; {
+		case x == y:
+			return 0
+		case y:
+			return -1
+		}
+		return 1
+	}
 	m := max(len(miss), len(decline))
-	day := make([]int, m) // the day's agents, by their rates
+	day := make([]int, m) // the day's agents, in that order
 	for i := range day {
 		day[i] = i
 	}
 	slices.SortStableFunc(day, func(a, b int) int {
-		return cmp.Or(cmp.Compare(rate(miss, a), rate(miss, b)), cmp.Compare(rate(decline, a), rate(decline, b)))
+		return cmp.Or(above(a, b, miss, missMean), above(a, b, decline, declineMean),
+			cmp.Compare(rate(miss, a), rate(miss, b)), cmp.Compare(rate(decline, a), rate(decline, b)))
 	})
 	if miss != nil {
 		missOut = make([]float64, n)

@@ -101,6 +101,48 @@ func TestAgentRates(t *testing.T) {
 	if m, d := spreadRates(nil, decline, 8, 3); m != nil || len(d) != 8 || slices.Max(d) != 0.4 || slices.Min(d) != 0 {
 		t.Errorf("declines alone: %v, %v", m, d)
 	}
+	// A day of 64: every fourth agent misses, every fifth declines (20,
+	// 40 and 60 both), each rate a little apart from the next as shrunk
+	// counts are. Over fewer or more agents, each kind keeps its share
+	// within one: 60 agents get 15 who miss and 11 or 12 who decline.
+	miss, decline = nil, nil
+	for g := 1; g <= 64; g++ {
+		jitter := float64(rnd.IntN(100)) / 1e4
+		mr, dr := jitter, jitter
+		if g%4 == 0 {
+			mr = 0.6 + jitter
+		}
+		if g%5 == 0 {
+			dr = 0.7 + jitter
+		}
+		miss, decline = append(miss, mr), append(decline, dr)
+	}
+	for _, n := range []int{60, 40, 128} {
+		m, d := spreadRates(miss, decline, n, 9)
+		var misses, declines, both int
+		for i := range m {
+			misses += b2i(m[i] > 0.3)
+			declines += b2i(d[i] > 0.3)
+			both += b2i(m[i] > 0.3 && d[i] > 0.3)
+		}
+		share := func(k int) float64 { return float64(k*n) / 64 }
+		for _, c := range []struct {
+			what string
+			got  int
+			want float64
+		}{{"miss", misses, share(16)}, {"decline", declines, share(12)}, {"do both", both, share(3)}} {
+			if math.Abs(float64(c.got)-c.want) >= 1 {
+				t.Errorf("over %d agents: %d %s, want %.4g", n, c.got, c.what, c.want)
+			}
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // TestAgentMissInTheRun: one agent of ten lets most offers ring and the
