@@ -258,7 +258,8 @@ func scanStatusLog(t *testing.T, st *persist.Store) []loggedStatus {
 // TestStatusLogOfAnAgentCreatedAgain: an agent deleted and created again
 // under the same id at one instant keeps every entry of the log: the
 // deletion's offline is not overwritten by the new agent's first change.
-// Once the clock is past, the hub forgets the deleted agent's time.
+// The hub keeps the deleted agent's time no longer: the new agent takes
+// it, and a later deletion drops what the clock has passed.
 func TestStatusLogOfAnAgentCreatedAgain(t *testing.T) {
 	st := openPebble(t, vfs.NewMem(), "db")
 	clock := NewManualClock(t0)
@@ -276,7 +277,7 @@ func TestStatusLogOfAnAgentCreatedAgain(t *testing.T) {
 	th.do(SetPresence{Agent: "ana", Status: presence.Away})
 	again()
 	clock.Advance(time.Second)
-	th.do(Stats{}) // a cycle past the deletion's time
+	th.do(Stats{}) // a cycle past the deletion's time: nothing left to keep
 	if err := th.halt(); err != nil {
 		t.Fatal(err)
 	}

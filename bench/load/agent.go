@@ -17,8 +17,9 @@ import (
 // agent is one agent desktop: it answers every offer after the accept
 // delay, declining a share Config.Decline (but lets a share Config.Miss
 // ring out, and comes back Config.BackAfter after the hub set it away for
-// missing Config.MissLimit in a row), echoes every visitor message, answers every email assigned
-// to it (email.go), and wraps up every ended session.
+// missing Config.MissLimit in a row), echoes every visitor message,
+// answers every email assigned to it (email.go), and wraps up every ended
+// session.
 type agent struct {
 	r    *runner
 	n    int // the agent's index in the run

@@ -90,6 +90,15 @@ type cliOpts struct {
 	workers     int
 }
 
+// fraction is a flag's parser of a fraction (0.1 or 10%) into dst.
+func fraction(dst *float64) func(string) error {
+	return func(v string) error {
+		x, err := sim.ParseFraction(v)
+		*dst = x
+		return err
+	}
+}
+
 func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	var (
 		cfg   Config
@@ -121,26 +130,10 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	fs.DurationVar(&cfg.AcceptDelay, "accept-delay", DefaultAcceptDelay, "how long agents take to accept an offer (0: at once)")
 	fs.DurationVar(&cfg.Patience, "patience", 0, "mean time a visitor or caller waits for an agent before leaving (0: forever); exponential unless --patience-cv")
 	fs.Float64Var(&cfg.PatienceCV, "patience-cv", 0, "with --patience: draw each patience lognormal with this coefficient of variation (0.3: most hang up near the mean), not exponential")
-	fs.Func("miss", "fraction of offers the agents let ring out, e.g. 0.1 or 10% (the hub sets an agent who missed --miss-limit in a row away)", func(v string) error {
-		x, err := sim.ParseFraction(v)
-		cfg.Miss = x
-		return err
-	})
-	fs.Func("miss-agents", "with --miss: the share of the agents who let offers ring, e.g. 0.125 (the others let none; default: all)", func(v string) error {
-		x, err := sim.ParseFraction(v)
-		cfg.MissAgents = x
-		return err
-	})
-	fs.Func("decline", "fraction of the offers the agents answer (do not let ring out) that they decline after the accept delay, e.g. 0.1 or 10% (the hub offers the contact to the next agent)", func(v string) error {
-		x, err := sim.ParseFraction(v)
-		cfg.Decline = x
-		return err
-	})
-	fs.Func("decline-agents", "with --decline: the share of the agents who decline, e.g. 0.5, picked as --miss-agents picks (the others decline none; default: all)", func(v string) error {
-		x, err := sim.ParseFraction(v)
-		cfg.DeclineAgents = x
-		return err
-	})
+	fs.Func("miss", "fraction of offers the agents let ring out, e.g. 0.1 or 10% (the hub sets an agent who missed --miss-limit in a row away)", fraction(&cfg.Miss))
+	fs.Func("miss-agents", "with --miss: the share of the agents who let offers ring, e.g. 0.125 (the others let none; default: all)", fraction(&cfg.MissAgents))
+	fs.Func("decline", "fraction of the offers the agents answer (do not let ring out) that they decline after the accept delay, e.g. 0.1 or 10% (the hub offers the contact to the next agent)", fraction(&cfg.Decline))
+	fs.Func("decline-agents", "with --decline: the share of the agents who decline, e.g. 0.5, picked as --miss-agents picks (the others decline none; default: all)", fraction(&cfg.DeclineAgents))
 	fs.DurationVar(&cfg.BackAfter, "back-after", 0, "with --miss: how long an agent the hub set away for missed offers takes to come back (default 1m)")
 	fs.Func("miss-limit", "the bench workspace's miss_limit: how many offers in a row an agent may let ring out before the hub sets them away, 1 to 20 (default: the server's, 3)", func(v string) error {
 		n, err := strconv.Atoi(v)

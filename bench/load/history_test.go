@@ -62,15 +62,8 @@ func TestHistoryOfABenchRun(t *testing.T) {
 		t.Errorf("no patience from the history: %d abandons, %v", h.Abandons, h.Patience)
 	}
 
-	var out, errb bytes.Buffer
-	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--agents", "2", "--capacity", "chat=2,email=5",
-		"--accept", "manual", "--accept-delay", "0.02", "--quiet", "--json"}, &out, &errb); code != 0 {
-		t.Fatalf("simulate --history: exit %d: %s", code, errb.String())
-	}
-	var r sim.Report
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		t.Fatal(err)
-	}
+	r := simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--agents", "2", "--capacity", "chat=2,email=5",
+		"--accept", "manual", "--accept-delay", "0.02")
 	seen := r.History.Observed
 	// What the documents say happened is what the bench saw: a contact
 	// left unanswered, or was answered. A visitor who leaves as its agent
@@ -92,16 +85,9 @@ func TestHistoryOfABenchRun(t *testing.T) {
 	// staffs the replay minute by minute (--schedule available).
 	statuses := saveStatuses(t, addr, res.Workspace, 1)
 	start := h.Start.Add(h.Arrivals[0].At).Truncate(time.Minute)
-	out.Reset()
-	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses,
-		"--from", start.Format(time.RFC3339), "--to", start.Add(10 * time.Minute).Format(time.RFC3339), "--interval", "60",
-		"--schedule", "available", "--capacity", "chat=2,email=5", "--accept", "manual", "--accept-delay", "0.02", "--quiet", "--json"}, &out, &errb); code != 0 {
-		t.Fatalf("simulate --statuses --schedule available: exit %d: %s", code, errb.String())
-	}
-	r = sim.Report{}
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		t.Fatal(err)
-	}
+	r = simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--statuses", statuses,
+		"--from", start.Format(time.RFC3339), "--to", start.Add(10*time.Minute).Format(time.RFC3339), "--interval", "60",
+		"--schedule", "available", "--capacity", "chat=2,email=5", "--accept", "manual", "--accept-delay", "0.02")
 	if a := r.Intervals[0].AgentsAvailable; r.History.StatusesAgents != cfg.Agents || !(a > 0 && a <= float64(cfg.Agents)) || r.Simulated.Arrivals != seen.Arrivals {
 		t.Errorf("on the status log: %d agents in it, the first minute %g available, %d arrivals of %d",
 			r.History.StatusesAgents, a, r.Simulated.Arrivals, seen.Arrivals)
@@ -135,16 +121,9 @@ func TestHistoryOfABenchRun(t *testing.T) {
 	if err := os.WriteFile(agents, body, 0o600); err != nil || code != 200 {
 		t.Fatalf("GET /v1/agents: %d %s (%v)", code, body, err)
 	}
-	out.Reset()
-	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--profiles", agents,
-		"--from", start.Format(time.RFC3339), "--to", start.Add(10 * time.Minute).Format(time.RFC3339), "--interval", "60",
-		"--schedule", "available", "--accept", "manual", "--accept-delay", "0.02", "--quiet", "--json"}, &out, &errb); code != 0 {
-		t.Fatalf("simulate --profiles: exit %d: %s", code, errb.String())
-	}
-	own := sim.Report{}
-	if err := json.Unmarshal(out.Bytes(), &own); err != nil {
-		t.Fatal(err)
-	}
+	own := simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--profiles", agents,
+		"--from", start.Format(time.RFC3339), "--to", start.Add(10*time.Minute).Format(time.RFC3339), "--interval", "60",
+		"--schedule", "available", "--accept", "manual", "--accept-delay", "0.02")
 	if ro := own.History.Roster; ro == nil || ro.Profiled != cfg.Agents || ro.Unknown != 0 || ro.Idle != 0 || ro.Profiles != 1 ||
 		len(own.Teams) != 1 || own.Teams[0].Capacity["chat"] != cfg.Capacity || own.Teams[0].Capacity["voice"] != 1 ||
 		own.Simulated.Arrivals != seen.Arrivals {
@@ -152,7 +131,7 @@ func TestHistoryOfABenchRun(t *testing.T) {
 	}
 	t.Logf("with the agents' own profiles: teams %+v; replayed %+v", own.Teams, own.Simulated)
 	if os.Getenv("SWITCHBOARD_HISTORY_TABLE") != "" {
-		var table bytes.Buffer
+		var table, errb bytes.Buffer
 		if code := sim.Main([]string{"--history", exports, "--agents", "2", "--capacity", "chat=2,email=5", "--quiet"}, &table, &errb); code == 0 {
 			t.Log("\n" + table.String())
 		}
@@ -243,15 +222,8 @@ func TestMissesInTheLog(t *testing.T) {
 	if int64(aways) != res.SetAway || backs == 0 {
 		t.Errorf("the log has %d aways for missed offers and %d returns, the run counted %d aways", aways, backs, res.SetAway)
 	}
-	var out, errb bytes.Buffer
-	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--agents", "8", "--capacity", "2",
-		"--accept", "manual", "--accept-delay", "0.02", "--accept-dist", "constant", "--offer-timeout", "1", "--miss", "observed", "--quiet", "--json"}, &out, &errb); code != 0 {
-		t.Fatalf("simulate --miss observed: exit %d: %s", code, errb.String())
-	}
-	var r sim.Report
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		t.Fatal(err)
-	}
+	r := simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--agents", "8", "--capacity", "2",
+		"--accept", "manual", "--accept-delay", "0.02", "--accept-dist", "constant", "--offer-timeout", "1", "--miss", "observed")
 	// The documents list their offers: the replay takes their count of
 	// the offers not taken, which is the run's own (those that rang out,
 	// and those rerouted as they rang when their agent was set away for
@@ -278,15 +250,8 @@ func TestMissesInTheLog(t *testing.T) {
 	}
 	// The agents accepted 20 ms after the offer reached them: the
 	// documents' delays add the trip to the agent and back.
-	out.Reset()
-	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--agents", "8", "--capacity", "2",
-		"--accept", "manual", "--accept-delay", "observed", "--accept-dist", "constant", "--offer-timeout", "1", "--miss", "observed", "--quiet", "--json"}, &out, &errb); code != 0 {
-		t.Fatalf("simulate --accept-delay observed, with no status log: exit %d: %s", code, errb.String())
-	}
-	var r2 sim.Report
-	if err := json.Unmarshal(out.Bytes(), &r2); err != nil {
-		t.Fatal(err)
-	}
+	r2 := simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--agents", "8", "--capacity", "2",
+		"--accept", "manual", "--accept-delay", "observed", "--accept-dist", "constant", "--offer-timeout", "1", "--miss", "observed")
 	o2 := r2.History.Offers
 	if o2 == nil || !o2.ReplayedDelay || !o2.ReplayedMiss || r2.History.Misses != nil || o2.Missed != o.Missed ||
 		r2.Input.AcceptDelay != o2.AcceptDelay || !(o2.AcceptDelay >= 0.02 && o2.AcceptP50 >= 0.02 && o2.AcceptDelay < 0.5) {
@@ -393,16 +358,9 @@ func TestMissingAgentsAndDeclines(t *testing.T) {
 			t.Errorf("%s declined (%v): only the even agents decline", a, declines)
 		}
 	}
-	var out, errb bytes.Buffer
-	if code := sim.Main([]string{"--history", exports, "--workspace", res.Workspace, "--agents", "8", "--capacity", "2",
+	r := simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--agents", "8", "--capacity", "2",
 		"--accept", "manual", "--accept-delay", "observed", "--accept-dist", "constant", "--offer-timeout", "1", "--miss-limit", "2",
-		"--miss", "observed", "--decline", "observed", "--quiet", "--json"}, &out, &errb); code != 0 {
-		t.Fatalf("simulate: exit %d: %s", code, errb.String())
-	}
-	var r sim.Report
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		t.Fatal(err)
-	}
+		"--miss", "observed", "--decline", "observed")
 	o := r.History.Offers
 	if o == nil || o.ByAgent == nil || o.ByAgent.Agents != 8 || !(o.ByAgent.Spread > 0.3) || !o.ByAgent.Replayed ||
 		!(o.ByAgent.Max > 0.5) || !(o.ByAgent.Min < 0.05) {
@@ -421,4 +379,19 @@ func TestMissingAgentsAndDeclines(t *testing.T) {
 	}
 	t.Logf("the run: %d chats, %d rang out, %d declined, set away %d times; the documents: %+v, by agent %+v, declines by agent %+v",
 		res.Chats, res.OffersMissed, res.OffersDeclined, res.SetAway, *o, *o.ByAgent, d)
+}
+
+// simulateJSON runs switchboard simulate with args (and --quiet --json),
+// failing t unless it succeeds: its report.
+func simulateJSON(t *testing.T, args ...string) sim.Report {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := sim.Main(append(args, "--quiet", "--json"), &out, &errb); code != 0 {
+		t.Fatalf("simulate %q: exit %d: %s", args, code, errb.String())
+	}
+	var r sim.Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

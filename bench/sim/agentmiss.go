@@ -23,7 +23,8 @@ import (
 // correlation ρ, Spread). With ρ 0 every agent has the pooled rate; with
 // ρ near 1 each keeps their own share.
 type AgentRates struct {
-	// Agents is how many agents had an offer to answer.
+	// Agents is how many agents had an offer to answer (for declines: had
+	// answered one).
 	Agents int `json:"agents"`
 	// Spread is ρ: the share of the outcomes' variance that lies between
 	// agents (0: the agents alike, as the one pooled rate has them).
@@ -32,8 +33,8 @@ type AgentRates struct {
 	Min    float64 `json:"min"`
 	Median float64 `json:"median"`
 	Max    float64 `json:"max"`
-	// Replayed says the replay's agents let offers ring at these rates
-	// (--miss observed).
+	// Replayed says the replay's agents let offers ring (--miss observed),
+	// or declined (--decline observed), at these rates.
 	Replayed bool `json:"replayed,omitempty"`
 
 	pooled float64
@@ -41,7 +42,7 @@ type AgentRates struct {
 }
 
 // agentRates estimates the agents' own rates from their counts.
-func agentRates(counts map[string]*agentCount) *AgentRates {
+func agentRates(counts agentCounts) *AgentRates {
 	var n, k, sq float64
 	for _, c := range counts {
 		n += float64(c.n)

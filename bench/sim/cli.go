@@ -244,22 +244,8 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		return nil
 	})
 	acceptDist := fs.String("accept-dist", "", "manual: the accept delays' distribution, exponential (default) or constant (every offer accepted after --accept-delay)")
-	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history, 'observed': the fraction of the documents' offers not taken, rang out or rerouted as they rang (documents from before they listed offers: with --statuses, the fraction the log's aways for missed offers give, after miss_limit in a row each), and with --statuses --back-after the log's own", func(v string) error {
-		if o.missObserved = v == "observed"; o.missObserved {
-			return nil
-		}
-		var err error
-		o.miss, err = positiveFraction(v)
-		return err
-	})
-	fs.Func("decline", "manual: fraction of the offers the agents answer (do not let ring out) that they decline, e.g. 0.1 or 10%: the hub offers the contact to the next agent at once; with --history, 'observed': each agent's own share of the documents' declines, shrunk toward the pooled share as far as the agents' differences are chance (--decline-alike: the pooled share for all), declined after the documents' mean time", func(v string) error {
-		if o.declineObserved = v == "observed"; o.declineObserved {
-			return nil
-		}
-		var err error
-		o.decline, err = positiveFraction(v)
-		return err
-	})
+	fs.Func("miss", "manual: fraction of offers the agents let ring out, e.g. 0.05 or 5%; with --history, 'observed': the fraction of the documents' offers not taken, rang out or rerouted as they rang (documents from before they listed offers: with --statuses, the fraction the log's aways for missed offers give, after miss_limit in a row each), and with --statuses --back-after the log's own", fractionOrObserved(&o.miss, &o.missObserved))
+	fs.Func("decline", "manual: fraction of the offers the agents answer (do not let ring out) that they decline, e.g. 0.1 or 10%: the hub offers the contact to the next agent at once; with --history, 'observed': each agent's own share of the documents' declines, shrunk toward the pooled share as far as the agents' differences are chance (--decline-alike: the pooled share for all), declined after the documents' mean time", fractionOrObserved(&o.decline, &o.declineObserved))
 	missAlike := fs.Bool("miss-alike", false, "with --miss observed from documents that list offers: every agent lets offers ring at the pooled rate, not each at their own")
 	declineAlike := fs.Bool("decline-alike", false, "with --decline observed: every agent declines the pooled share of the offers they answer, not each their own")
 	declineDelay := fs.Float64("decline-delay", 0, "manual, with --decline: mean time an agent takes to decline an offer, seconds (default: --accept-delay's)")
@@ -762,4 +748,17 @@ func positiveFraction(v string) (float64, error) {
 		err = fmt.Errorf("%q: want more than 0", v)
 	}
 	return f, err
+}
+
+// fractionOrObserved is a flag's parser of a fraction into dst, or of
+// "observed" (the history's), which sets observed.
+func fractionOrObserved(dst *float64, observed *bool) func(string) error {
+	return func(v string) error {
+		if *observed = v == "observed"; *observed {
+			return nil
+		}
+		var err error
+		*dst, err = positiveFraction(v)
+		return err
+	}
 }

@@ -24,12 +24,12 @@
 //     accepts after an exponential time (Config.AcceptDelay), declines it
 //     (Config.Decline, each agent's own with Config.AgentDecline) or lets
 //     the offer ring out (Config.Miss, each agent's own with
-//     Config.AgentMiss, or a time past the offer timeout). The hub then offers the contact to another agent, never
-//     again to one who missed or declined it, and sets an agent who missed Config.MissLimit in a
+//     Config.AgentMiss, or a time past the offer timeout). The hub then
+//     offers the contact to another agent, never again to one who missed
+//     or declined it, and sets an agent who missed Config.MissLimit in a
 //     row (3 by default) away; the driver brings them back after
-//     Config.BackAfter. The report counts
-//     the offers, and the contacts left waiting because every agent had
-//     missed them. The models know none of this. A history's status log
+//     Config.BackAfter. The report counts the offers, and the contacts left
+//     waiting because every agent had missed them. The models know none of this. A history's status log
 //     says how often its agents missed offers (History.EstimateMisses:
 //     the aways against the offers taken, each after as many misses in a
 //     row as the log's miss_limit says); its documents, when they list

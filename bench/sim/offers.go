@@ -72,8 +72,8 @@ type OfferTally struct {
 	DeclineByAgent *AgentRates `json:"decline_by_agent,omitempty"`
 
 	delays, declines []float64
-	agents           map[string]*agentCount // offers to answer, those not taken
-	answered         map[string]*agentCount // offers answered, those declined
+	agents           agentCounts // offers to answer, those not taken
+	answered         agentCounts // offers answered, those declined
 }
 
 // agentCount is one agent's n offers and the k of them that count: of
@@ -82,15 +82,15 @@ type OfferTally struct {
 // (accepted, declined), those declined.
 type agentCount struct{ n, k int }
 
-// count counts one of agent's offers in counts, k says if it counts.
-func count(counts *map[string]*agentCount, agent string, k bool) {
-	if *counts == nil {
-		*counts = map[string]*agentCount{}
-	}
-	c := (*counts)[agent]
+// agentCounts are agents' counts, by agent.
+type agentCounts map[string]*agentCount
+
+// count counts one of agent's offers; k says if it is of the k.
+func (cs agentCounts) count(agent string, k bool) {
+	c := cs[agent]
 	if c == nil {
 		c = &agentCount{}
-		(*counts)[agent] = c
+		cs[agent] = c
 	}
 	c.n++
 	if k {
@@ -107,6 +107,9 @@ type historyOffer struct {
 
 // add counts a document's offers.
 func (t *OfferTally) add(offers []historyOffer) {
+	if t.agents == nil {
+		t.agents, t.answered = agentCounts{}, agentCounts{}
+	}
 	t.Documents++
 	for _, o := range offers {
 		t.Offered++
@@ -133,9 +136,9 @@ func (t *OfferTally) add(offers []historyOffer) {
 		if !answer {
 			continue
 		}
-		count(&t.agents, o.agent, !taken)
+		t.agents.count(o.agent, !taken)
 		if taken {
-			count(&t.answered, o.agent, o.result == session.OfferDeclined)
+			t.answered.count(o.agent, o.result == session.OfferDeclined)
 		}
 	}
 }
@@ -203,9 +206,10 @@ func (t *OfferTally) text() string {
 	for _, by := range []struct {
 		r    *AgentRates
 		what string
-	}{{t.ByAgent, "let offers ring"}, {t.DeclineByAgent, "declined"}} {
+		any  bool // an offer of the kind at all
+	}{{t.ByAgent, "let offers ring", true}, {t.DeclineByAgent, "declined", t.Declined > 0}} {
 		switch r := by.r; {
-		case r == nil || r.Agents < 2 || by.r == t.DeclineByAgent && t.Declined == 0:
+		case r == nil || r.Agents < 2 || !by.any:
 		case r.Spread > 0:
 			s += fmt.Sprintf("; the %d agents %s apart (ρ %.3g): their own rates from %.3g to %.3g %%, median %.3g %%",
 				r.Agents, by.what, r.Spread, 100*r.Min, 100*r.Max, 100*r.Median)
