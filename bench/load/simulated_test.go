@@ -112,7 +112,7 @@ func TestSimulatedOnlyForReplays(t *testing.T) {
 		"no email slot":  func(c *Config) { c.Emails, c.EmailCapacity = 1, 0 },
 		"no contacts":    func(c *Config) { c.Rate, c.Calls = 0, 0 },
 		"a hold run":     func(c *Config) { c.Hold = s },
-		"wide agents":    func(c *Config) { c.Capacity = 21 },
+		"wide agents":    func(c *Config) { c.Capacity = sim.MaxCapacity + 1 },
 		"no arrival yet": func(c *Config) { c.Duration = time.Nanosecond },
 	} {
 		cfg := base

@@ -159,7 +159,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	fraction("shrinkage", "with a staffing target: the share of paid time agents are not available (breaks, meetings, training, absence), e.g. 30%; the answer is also given as agents to schedule", &o.targets.Shrinkage)
 	var capacity, handle, wrapup, sl mediaValues
 	sl.all = DefaultSLThreshold.Seconds()
-	fs.Func("capacity", "contacts each agent serves at once (chat concurrency, 1..20; default 1); with --media, per media, e.g. chat=3,email=5 (a plain number is chat's; voice takes 1)", capacity.parse)
+	fs.Func("capacity", "contacts each agent serves at once (chat concurrency, 1..1000; default 1); with --media, per media, e.g. chat=3,email=5 (a plain number is chat's; voice takes 1)", capacity.parse)
 	dist := fs.String("handle-dist", string(Exponential), "handle time distribution: exponential, lognormal or constant")
 	cv := fs.Float64("handle-cv", 0, "handle times' coefficient of variation, for lognormal (default 1)")
 	var queues []QueueShare

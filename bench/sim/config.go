@@ -19,8 +19,9 @@ const (
 	// MaxAgents bounds the hub's agent table: the simulator's agents are
 	// real hub agents, each with a subscription.
 	MaxAgents = 10000
-	// MaxCapacity bounds an agent's contacts at once.
-	MaxCapacity = 20
+	// MaxCapacity bounds an agent's contacts at once: the hub's own bound,
+	// so that a replay keeps every capacity the server allows.
+	MaxCapacity = presence.MaxCapacity
 	// maxDelay bounds the wrap-up and the manual offers' times: a day.
 	maxDelay = 24 * time.Hour
 	// DefaultBackAfter is how long an agent set away for missed offers
@@ -68,7 +69,7 @@ type Config struct {
 	// what.
 	InterleaveTeams bool
 	// Capacity is how many contacts each agent serves at once (chat
-	// concurrency, 1..20): 0 means 1, the M/M/c of Erlang C. The models
+	// concurrency, 1..MaxCapacity): 0 means 1, the M/M/c of Erlang C. The models
 	// then count every slot as an agent, which holds when a chat takes as
 	// long however many others the agent has.
 	Capacity int

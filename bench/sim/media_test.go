@@ -302,7 +302,7 @@ func TestMediaRefused(t *testing.T) {
 			c.Media = []MediaShare{{Media: presence.Chat, Share: 1, Handle: time.Minute}, {Media: presence.Email, Share: 1}}
 		},
 		"no handle at all": func(c *Config) { c.Handle = 0 },
-		"capacity 21":      func(c *Config) { c.Media = []MediaShare{{Media: presence.Email, Share: 1, Capacity: 21}} },
+		"capacity 1001":    func(c *Config) { c.Media = []MediaShare{{Media: presence.Email, Share: 1, Capacity: 1001}} },
 		"wrap-up -1":       func(c *Config) { c.Media = []MediaShare{{Media: presence.Email, Share: 1, Wrapup: -time.Second}} },
 	} {
 		cfg := ok

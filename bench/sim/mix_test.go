@@ -241,7 +241,7 @@ func TestMixFlags(t *testing.T) {
 		{[]string{"--queues", "a,b", "--team", "2:a"}, "no team serves queue \"b\""},
 		{[]string{"--agents", "4", "--team", "2"}, "teams have 2"},
 		{[]string{"--agents", "2", "--handle-dist", "weibull"}, "handle distribution"},
-		{[]string{"--agents", "2", "--capacity", "21"}, "capacity 21"},
+		{[]string{"--agents", "2", "--capacity", "1001"}, "capacity 1001"},
 		{[]string{"--agents", "2", "--queues", "a=1@0"}, "want 1 to 8"},
 		{[]string{"--agents", "2", "--queues", "a=1@9"}, "priority 9"},
 		{[]string{"--agents", "2", "--handle-cv", "2"}, "cv of 1"},

@@ -126,10 +126,10 @@ func TestHistoryRoster(t *testing.T) {
 		Capacity: map[string]int{"chat": 2, "voice": 2, "email": 40}}
 	profiles := map[string]AgentProfile{
 		"ann": sales, "cat": sales,
-		"bob": {Queues: []string{"q-help"}, Languages: presence.Languages{Primary: "fr"}, Capacity: map[string]int{"chat": 3}},
-		"dan": {Queues: []string{"q-other"}, Capacity: map[string]int{"chat": 3, "voice": 1}}, // none of the history's queues
-		"eve": {Queues: []string{"q-help"}, Capacity: map[string]int{"email": 5}},             // none of its media
-		"zed": {Queues: []string{"q-help"}, Capacity: map[string]int{"chat": 1, "voice": 1}},  // not on shift
+		"bob": {Queues: []string{"q-help"}, Languages: presence.Languages{Primary: "fr"}, Capacity: map[string]int{"chat": 30}}, // above the bound of 20 the replay had
+		"dan": {Queues: []string{"q-other"}, Capacity: map[string]int{"chat": 3, "voice": 1}},                                   // none of the history's queues
+		"eve": {Queues: []string{"q-help"}, Capacity: map[string]int{"email": 5}},                                               // none of its media
+		"zed": {Queues: []string{"q-help"}, Capacity: map[string]int{"chat": 1, "voice": 1}},                                    // not on shift
 	}
 	r, err := h.Roster(profiles)
 	if err != nil {
@@ -137,7 +137,7 @@ func TestHistoryRoster(t *testing.T) {
 	}
 	want := []Team{
 		{Agents: 2, Queues: []string{"Sales"}, Languages: []string{"en", "fr"}, Capacity: map[presence.Media]int{presence.Chat: 2, presence.Voice: 1}},
-		{Agents: 1, Queues: []string{"Help"}, Languages: []string{"fr"}, Capacity: map[presence.Media]int{presence.Chat: 3, presence.Voice: 0}},
+		{Agents: 1, Queues: []string{"Help"}, Languages: []string{"fr"}, Capacity: map[presence.Media]int{presence.Chat: 30, presence.Voice: 0}},
 		{Agents: 1, Languages: []string{"en", "fr"}}, // fay: unknown
 	}
 	if fmt.Sprint(r.Teams) != fmt.Sprint(want) {
@@ -267,5 +267,34 @@ func TestHistoryWithProfiles(t *testing.T) {
 		if code := Main(args, &out, &errs); code != 2 || !strings.Contains(errs.String(), "--") && !strings.Contains(errs.String(), "agents") {
 			t.Errorf("%v: exit %d, %s", args, code, errs.String())
 		}
+	}
+}
+
+// TestHistoryCapacitiesPast20: a day whose agent held 25 emails at once
+// replays capacity 25 (the replay's bound was 20, now the hub's own); a
+// day past the hub's bound, which no server writes, is cut to it; a call
+// stays exclusive.
+func TestHistoryCapacitiesPast20(t *testing.T) {
+	h := &History{Media: []MediaShare{{Media: presence.Email, Capacity: 1}, {Media: presence.Chat, Capacity: 1}, {Media: presence.Voice, Capacity: 1}}}
+	var index [presence.NumMedia]int
+	for i, m := range h.Media {
+		index[m.Media] = i
+	}
+	hold := func(agent string, m presence.Media, n int) {
+		for i := range n {
+			h.work = append(h.work, workSpan{agent: agent, media: m, from: time.Duration(i) * time.Second, to: time.Hour})
+		}
+	}
+	hold("ann", presence.Email, 25)
+	hold("bob", presence.Email, 3)
+	hold("ann", presence.Chat, MaxCapacity+200)
+	hold("bob", presence.Voice, 2) // a transfer's overlap
+	h.capacities(&index)
+	if got := []int{h.Media[0].Capacity, h.Media[1].Capacity, h.Media[2].Capacity}; !slices.Equal(got, []int{25, MaxCapacity, 1}) {
+		t.Errorf("capacities email, chat, voice %v, want 25, %d, 1", got, MaxCapacity)
+	}
+	if p := (AgentProfile{Capacity: map[string]int{"email": 25, "chat": MaxCapacity + 1, "voice": 3}}); p.capacity(presence.Email) != 25 ||
+		p.capacity(presence.Chat) != MaxCapacity || p.capacity(presence.Voice) != 1 {
+		t.Errorf("profile capacities %d, %d, %d", p.capacity(presence.Email), p.capacity(presence.Chat), p.capacity(presence.Voice))
 	}
 }

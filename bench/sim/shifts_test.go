@@ -75,7 +75,7 @@ func TestShiftsConfig(t *testing.T) {
 		"teams of more":   {func(c *Config) { c.Teams = []Team{{Agents: 2}} }, "shifts of 1"},
 		"no capacity":     {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Chat: 0}}} }, "takes no contact"},
 		"voice capacity":  {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Voice: 1}}} }, "not among the run's media"},
-		"too many":        {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Chat: 21}}} }, "capacity 21"},
+		"too many":        {func(c *Config) { c.Teams = []Team{{Agents: 1, Capacity: map[presence.Media]int{presence.Chat: 1001}}} }, "capacity 1001"},
 		"agents":          {func(c *Config) { c.Agents = 2 }, "shifts of 1"},
 		"two ids":         {func(c *Config) { c.AgentIDs = []string{"ann", "bob"} }, "2 agent ids for 1 agents"},
 		"an empty id":     {func(c *Config) { c.AgentIDs = []string{""} }, "agent id"},
