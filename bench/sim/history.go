@@ -908,8 +908,8 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 		skip = " (not replayed: " + strings.Join(skipped, ", ") + ")"
 	}
 	fmt.Fprintf(b, "history: %s, workspace %s\n", hr.Dir, hr.Workspace)
-	writeWrapped(b, "history: ", fmt.Sprintf("%s to %s: %d contacts of %d documents%s; %d agents took contacts",
-		hr.From, hr.To, hr.Contacts, hr.Files, skip, hr.Agents), noteWidth)
+	writeWrapped(b, "history: ", fmt.Sprintf("%s to %s: %d contacts of %d documents%s; %s took contacts",
+		hr.From, hr.To, hr.Contacts, hr.Files, skip, counted(hr.Agents, "agent", "agents")), noteWidth)
 	writeWrapped(b, "history: ", fmt.Sprintf("%s; handle times' cv %.3g", hr.patienceText(), hr.HandleCV), noteWidth)
 	if hr.Statuses > 0 {
 		fmt.Fprintf(b, "history: the status log: %d changes of %d agents' status\n", hr.Statuses, hr.StatusesAgents)

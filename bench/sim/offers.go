@@ -197,8 +197,8 @@ func (t *OfferTally) text() string {
 	if t.Accepted > 0 {
 		s += fmt.Sprintf(" after %.3g s on average (median %.3g, p90 %.3g)", t.AcceptDelay, t.AcceptP50, t.AcceptP90)
 	}
-	s += fmt.Sprintf(", %d rang out and %d were rerouted as they rang (their agent went): %.3g %% not taken (95 %% between %.3g and %.3g %%); %d declined",
-		t.Missed, t.Rerouted, 100*t.MissRate, 100*t.MissLow, 100*t.MissHigh, t.Declined)
+	s += fmt.Sprintf(", %d rang out and %s: %.3g %% not taken (95 %% between %.3g and %.3g %%); %d declined",
+		t.Missed, counted(t.Rerouted, "was rerouted as it rang (its agent went)", "were rerouted as they rang (their agent went)"), 100*t.MissRate, 100*t.MissLow, 100*t.MissHigh, t.Declined)
 	if t.Declined > 0 {
 		s += fmt.Sprintf(" (%.3g %% of those answered, after %.3g s on average)", 100*t.DeclineRate, t.DeclineDelay)
 	}

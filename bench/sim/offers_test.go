@@ -94,7 +94,7 @@ func TestOffersFromTheDocuments(t *testing.T) {
 		want  []string
 	}{
 		{[]string{"--miss-alike"}, []string{
-			"28 offers in 20 documents: 20 accepted after 1.95 s on average (median 2, p90 3), 5 rang out and 1 were rerouted as they rang (their agent went): 22.2 % not taken",
+			"28 offers in 20 documents: 20 accepted after 1.95 s on average (median 2, p90 3), 5 rang out and 1 was rerouted as it rang (its agent went): 22.2 % not taken",
 			"1 declined (4.76 % of those answered, after 0.5 s on average), 1 withdrawn (taken by another, the contact left); the 3 agents let offers ring apart (ρ 0.947): their own rates from 0.0622 to 99.1 %, median 49.2 %; the 2 agents declined apart (ρ 0.999): their own rates from 0.000238 to 99.9 %, median 0.000238 %; the replay's agents accept after the observed mean (--accept-delay observed) and let 22.2 % ring out, and accepts past the offer timeout the rest (--miss observed)",
 			"manual accept: 1.95 s to accept on average, 22.19 % of offers missed,",
 		}},

@@ -880,3 +880,12 @@ func times(n int) string {
 	}
 	return fmt.Sprintf("%d times", n)
 }
+
+// counted is n with the word for one or for many: "1 agent", "2 agents",
+// "1 was".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
