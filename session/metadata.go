@@ -42,6 +42,10 @@ type Metadata struct {
 	EndedBy      Party          `json:"ended_by,omitempty"`
 	MessageCount int            `json:"message_count"`
 	Offers       []MetaOffer    `json:"offers"`
+	// Expertise is what the session itself required of its agent, as it
+	// ended (the queue's own requirement is the queue's); left out when
+	// none.
+	Expertise []string `json:"expertise,omitempty"`
 }
 
 // MetaQueue is the queue of a metadata document.
@@ -107,6 +111,7 @@ func (s *Session) Metadata(now time.Time) Metadata {
 		Workspace: s.Workspace, StatusName: s.State.Name(), Media: s.Media,
 		WrappedUp: FormatTime(s.WrappedAt), WaitTime: round3(s.WaitSeconds(now)),
 		EndedBy: s.EndedBy, MessageCount: s.MessageCount, Offers: s.metaOffers(),
+		Expertise: s.Expertise,
 	}
 }
 
