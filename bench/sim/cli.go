@@ -131,11 +131,12 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "   or: switchboard simulate --rate R --handle S [--target-sl X] [--target-asa S] [--max-abandon X] [--max-occupancy X] [--shrinkage X] [options above but --agents and --team]")
 		fmt.Fprintln(stderr, "       finds the fewest agents whose simulation reaches the targets (fractions as 0.8 or 80%)")
 		fmt.Fprintln(stderr, "   or: switchboard simulate --history DIR [--workspace W] [--from DAY|TIME] [--to DAY|TIME] [--tz ZONE] [--interval S]")
-		fmt.Fprintln(stderr, "       [--statuses FILE [--profiles FILE]] --agents N | --team ... | --schedule N1,... | --schedule seen | --schedule available | a staffing target")
+		fmt.Fprintln(stderr, "       [--statuses FILE [--profiles FILE [--queue-settings FILE]]] --agents N | --team ... | --schedule N1,... | --schedule seen | --schedule available | a staffing target")
 		fmt.Fprintln(stderr, "       [--capacity N] [--sl-threshold S] [--accept manual ...]")
 		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given, beside what they met; seen: as many")
 		fmt.Fprintln(stderr, "       as worked in each interval; available: each agent while the status log (GET /v1/agent-statuses) says so,")
-		fmt.Fprintln(stderr, "       with --profiles (GET /v1/agents) serving their own queues, in their own languages, at their own capacities")
+		fmt.Fprintln(stderr, "       with --profiles (GET /v1/agents) serving their own queues, in their own languages, at their own capacities,")
+		fmt.Fprintln(stderr, "       and with --queue-settings (GET /v1/queues) with their own expertise, routed by the queues' expertise and steps")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
@@ -267,6 +268,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	to := fs.String("to", "", "with --history: replay contacts before this day or time (default: up to the last)")
 	statuses := fs.String("statuses", "", "with --history: the agents' status log, saved from GET /v1/agent-statuses (its pages as they come); each interval then reports the agents available in it, and --schedule available staffs it with them")
 	profiles := fs.String("profiles", "", "with --history, --statuses and --schedule available: the server's agents, saved from GET /v1/agents; each agent on shift then serves their own queues, speaks their own languages and holds their own capacities")
+	queuesFile := fs.String("queue-settings", "", "with --profiles: the server's queues, saved from GET /v1/queues; the replay then routes by their required expertise, steps, language weight and aging, the agents with their own expertise and each contact with what it required itself")
 	tz := fs.String("tz", "UTC", "with --history: the time zone of --from, --to and the intervals' clock, e.g. Europe/Paris")
 	patienceDist := fs.String("patience-dist", "observed", "with --history: how an answered contact's patience past its wait is drawn: observed, from the abandons' own distribution (Kaplan–Meier), exponential past the longest abandon; or exponential, with the abandons' mean")
 	if err = fs.Parse(args); err != nil {
@@ -282,7 +284,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 			return o, err
 		}
 		media = slices.Clone(o.history.Media)
-	} else if name := firstSet(set, "workspace", "from", "to", "tz", "statuses", "profiles", "patience-dist"); name != "" {
+	} else if name := firstSet(set, "workspace", "from", "to", "tz", "statuses", "profiles", "queue-settings", "patience-dist"); name != "" {
 		return o, fmt.Errorf("--%s goes with --history", name)
 	}
 	if *statuses != "" {
@@ -397,6 +399,16 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	}
 	var roster *Roster
 	var agentIDs []string
+	if *queuesFile != "" {
+		if *profiles == "" {
+			return o, fmt.Errorf("--queue-settings goes with --profiles: the queues' expertise is routed to the agents' own")
+		}
+		specs, err := ReadQueues(*queuesFile)
+		if err != nil {
+			return o, err
+		}
+		o.history.ApplyQueues(specs)
+	}
 	if *profiles != "" {
 		if roster, err = readRoster(o.history, *profiles, scheduleFrom, set); err != nil {
 			return o, err

@@ -229,6 +229,19 @@ type QueueShare struct {
 	// router's default, 5. A free agent takes the most urgent waiting
 	// contact of its queues, the longest waiting among equals.
 	Priority int `json:"priority,omitempty"`
+	// Expertise is required of the agents who take its contacts (as a
+	// server queue's expertise): nil means none. A contact may require
+	// more of its own (Arrival.Expertise).
+	Expertise []string `json:"expertise,omitempty"`
+	// Steps widen its pool as a contact waits, in order (as a server
+	// queue's steps).
+	Steps []QueueStep `json:"steps,omitempty"`
+	// LanguageWeight weighs the language against the load in its routing:
+	// nil means the router's default.
+	LanguageWeight *float64 `json:"language_weight,omitempty"`
+	// Aging raises a waiting contact's priority a step per Aging waited: 0
+	// means none.
+	Aging time.Duration `json:"-"`
 }
 
 // LanguageShare is one visitor language and its share of the arrivals.
@@ -253,6 +266,9 @@ type Team struct {
 	// otherwise a media it does not name is one they do not take. A
 	// replay's roster gives agents their own (History.Roster).
 	Capacity map[presence.Media]int
+	// Expertise is what they have, for the queues and contacts that
+	// require some: nil means none.
+	Expertise []string
 }
 
 // Call is one contact's fate. Times are seconds of simulated time since the
@@ -381,6 +397,9 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: handle distribution %q (exponential, lognormal or constant)", ErrConfig, c.HandleDist)
 	}
 	if err := c.checkMix(); err != nil {
+		return c, err
+	}
+	if err := c.checkRouting(); err != nil {
 		return c, err
 	}
 	if err := c.checkAccept(); err != nil {

@@ -191,13 +191,27 @@ func (d *driver) setup() error {
 	// the hub's own timeout comes a minute after the longest and never
 	// fires.
 	wrapupTimeout := d.cfg.maxWrapup() + time.Minute
+	specs := make([]hub.QueueSpec, len(d.queues))
 	for i, q := range d.queues {
-		name, prio := "Simulated", 0
+		name := "Simulated"
 		if len(d.cfg.Queues) > 0 {
-			name, prio = q, d.cfg.Queues[i].Priority
+			name = q
 		}
-		spec := hub.QueueSpec{Name: name, WrapupTimeout: wrapupTimeout,
-			Queue: router.Queue{ID: q, AcceptMode: d.cfg.Accept, OfferTimeout: d.cfg.OfferTimeout, ServiceLevel: d.cfg.SLThreshold, Priority: prio}}
+		specs[i] = hub.QueueSpec{Name: name, WrapupTimeout: wrapupTimeout, Queue: d.cfg.routerQueue(i, q, d.queues)}
+		specs[i].AcceptMode, specs[i].OfferTimeout, specs[i].ServiceLevel = d.cfg.Accept, d.cfg.OfferTimeout, d.cfg.SLThreshold
+	}
+	// A step may add a queue put after its own: the queues go in without
+	// their steps first, then those with steps again.
+	for _, spec := range specs {
+		spec.Steps = nil
+		if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
+			return err
+		}
+	}
+	for _, spec := range specs {
+		if len(spec.Steps) == 0 {
+			continue
+		}
 		if err := d.do(hub.PutQueue{Spec: spec}); err != nil {
 			return err
 		}
@@ -249,6 +263,9 @@ func (d *driver) addAgent(i int, queues []string) error {
 	}
 	for _, m := range d.media {
 		p.Capacity[m.Media] = d.cfg.capacity(a.team, m)
+	}
+	if a.team < len(d.cfg.Teams) {
+		p.Expertise = d.cfg.Teams[a.team].Expertise
 	}
 	if err := d.do(hub.PutAgent{Profile: p, Queues: queues}); err != nil {
 		return err
@@ -407,7 +424,7 @@ func (d *driver) arrive() error {
 	}
 	d.setClock()
 	rep, err := d.h.Do(d.ctx, hub.StartSession{Channel: channels[d.media[c.media].Media], Queue: d.queues[c.queue],
-		VisitorID: c.visitor, Contact: session.Contact{Language: d.language(c)}})
+		VisitorID: c.visitor, Contact: session.Contact{Language: d.language(c)}, Expertise: d.expertise(c)})
 	d.nDo++
 	if err != nil {
 		return fmt.Errorf("sim: start session at %.3f s: %w", d.now, err)

@@ -111,6 +111,10 @@ type History struct {
 	Misses *MissEstimate
 	// Offers is what the documents' offers say, when any lists them.
 	Offers *OfferTally
+	// Routing is what the server's queues gave the replay (ApplyQueues):
+	// without them, the replay routes by queue, language and priority,
+	// and no agent or contact has or requires expertise.
+	Routing *RoutingReport
 
 	past     []pastContact
 	work     []workSpan
@@ -225,7 +229,8 @@ type historyDoc struct {
 	Agent *struct {
 		ID string `json:"id"`
 	} `json:"agent"`
-	Offers []session.MetaOffer `json:"offers"` // nil in documents from before the server listed them
+	Offers    []session.MetaOffer `json:"offers"` // nil in documents from before the server listed them
+	Expertise []string            `json:"expertise"`
 }
 
 // historyContact is one document, read.
@@ -235,6 +240,7 @@ type historyContact struct {
 	queue, lang, agent, id           string
 	queueID                          string // the server's id of the queue
 	priority                         int
+	expertise                        []string // what it required itself
 	// offers are the document's, nil when it does not list them.
 	offers []historyOffer
 }
@@ -379,6 +385,10 @@ func readHistoryDoc(file string) (c historyContact, skip string, err error) {
 	if d.Agent != nil {
 		c.agent = d.Agent.ID
 	}
+	if err := session.ValidateLabels(d.Expertise, session.MaxExpertise); err != nil {
+		return c, "", fmt.Errorf("%w: history: %s: expertise: %v", ErrConfig, file, err)
+	}
+	c.expertise = d.Expertise
 	if d.Offers != nil {
 		c.offers = make([]historyOffer, 0, len(d.Offers))
 	}
@@ -522,7 +532,7 @@ func (h *History) build(cs []historyContact, rnd *rand.Rand) error {
 	for _, c := range cs {
 		at := c.queued.Sub(h.Start)
 		wait := waitOf(c)
-		a := Arrival{At: at, Media: c.media, Queue: c.queue, Language: c.lang}
+		a := Arrival{At: at, Media: c.media, Queue: c.queue, Language: c.lang, Expertise: c.expertise}
 		p := pastContact{at: at.Seconds(), media: mediaIndex[c.media], answered: !c.assigned.IsZero(), wait: wait.Seconds(), lang: c.lang, agent: c.agent}
 		s := &stats[c.media]
 		if p.answered {
@@ -649,6 +659,12 @@ func cv(xs []float64) float64 {
 func (h *History) Config(base Config) Config {
 	c := base
 	c.Arrivals, c.Duration = h.Arrivals, h.End.Sub(h.Start)
+	if h.Routing == nil && slices.ContainsFunc(h.Arrivals, func(a Arrival) bool { return a.Expertise != nil }) {
+		c.Arrivals = slices.Clone(h.Arrivals)
+		for i := range c.Arrivals {
+			c.Arrivals[i].Expertise = nil
+		}
+	}
 	c.Queues, c.Languages = h.Queues, h.Languages
 	c.Patience = h.meanPatience()
 	c.HandleDist, c.HandleCV = Lognormal, h.HandleCV
@@ -735,6 +751,9 @@ type HistoryReport struct {
 	// Roster is what the agents' own profiles gave the replay, when given
 	// (--profiles, History.Profiles).
 	Roster *RosterReport `json:"roster,omitempty"`
+	// Routing is what the server's queues gave it (--queue-settings,
+	// History.Routing).
+	Routing *RoutingReport `json:"routing,omitempty"`
 }
 
 // patienceText says how the replay drew patience: what the history
@@ -883,6 +902,7 @@ func (h *History) Observe(r *Report) {
 			hr.Roster = &RosterReport{Profiled: roster.Profiled, Unknown: roster.Unknown, Idle: roster.Idle, Profiles: len(roster.Teams), text: roster.String()}
 		}
 	}
+	hr.Routing = h.Routing
 	for k := range r.Intervals {
 		if k < len(working) {
 			r.Intervals[k].AgentsSeen = working[k]
@@ -929,5 +949,8 @@ func (hr *HistoryReport) write(b *strings.Builder) {
 	}
 	if hr.Roster != nil {
 		writeWrapped(b, "history: ", "the roster: "+hr.Roster.text, noteWidth)
+	}
+	if hr.Routing != nil {
+		writeWrapped(b, "history: ", hr.Routing.text(), noteWidth)
 	}
 }

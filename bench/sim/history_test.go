@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +50,9 @@ func callDoc(cfg Config, start time.Time, c Call) session.Metadata {
 	if len(cfg.Queues) > 0 {
 		q := cfg.Queues[c.Queue]
 		m.Queue.Name, m.Queue.Priority = q.Name, q.Priority
+	}
+	if len(cfg.Arrivals) > 0 {
+		m.Expertise = cfg.Arrivals[c.N-1].Expertise
 	}
 	if !c.Answered {
 		m.Ended, m.Outcome = at(c.Arrive+c.Wait), session.OutcomeAbandoned
@@ -259,7 +263,7 @@ func TestReadHistory(t *testing.T) {
 		email.Media != presence.Email || email.Share != 1 || email.Handle != s(1800) || email.Capacity != 1 {
 		t.Errorf("media %+v", h.Media)
 	}
-	if len(h.Queues) != 1 || h.Queues[0] != (QueueShare{Name: "Sales_Team", Share: 4, Priority: 2}) || len(h.Languages) != 1 || h.Languages[0] != (LanguageShare{"fr", 4}) {
+	if len(h.Queues) != 1 || !reflect.DeepEqual(h.Queues[0], QueueShare{Name: "Sales_Team", Share: 4, Priority: 2}) || len(h.Languages) != 1 || h.Languages[0] != (LanguageShare{"fr", 4}) {
 		t.Errorf("queues %+v, languages %+v", h.Queues, h.Languages)
 	}
 	cfg := h.Config(Config{Agents: 2, Capacity: 3, Media: []MediaShare{{Media: presence.Email, Capacity: 5, SLThreshold: time.Hour}}})

@@ -33,6 +33,9 @@ type Arrival struct {
 	// its offer, in the manual mode) before leaving: 0 means as long as it
 	// takes. An email never leaves.
 	Patience time.Duration
+	// Expertise is what it requires of its agent itself, beside its
+	// queue's (QueueShare.Expertise): nil means nothing.
+	Expertise []string
 }
 
 // checkArrivals validates a replayed run's arrival times and sets what

@@ -237,6 +237,9 @@ type TeamReport struct {
 	// Capacity is the team's own capacity by media, when it has one
 	// (Team.Capacity).
 	Capacity map[string]int `json:"capacity,omitempty"`
+	// Expertise is what its agents have, when they have some
+	// (Team.Expertise).
+	Expertise []string `json:"expertise,omitempty"`
 	// Occupancy is the team's busy agent-time over its agent-time in the
 	// window; Handled the calls its agents answered there.
 	Occupancy float64 `json:"occupancy"`
@@ -611,13 +614,23 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 			return fmt.Sprintf("%-22s ", cmp.Or(strings.Join(parts, ", "), "the media's"))
 		}
+		skilled := slices.ContainsFunc(r.Teams, func(t TeamReport) bool { return len(t.Expertise) > 0 })
+		expertise := func(t TeamReport) string {
+			if !skilled {
+				return ""
+			}
+			return fmt.Sprintf("%-16s ", cmp.Or(strings.Join(t.Expertise, ","), "-"))
+		}
 		head := ""
 		if own {
 			head = fmt.Sprintf("%-22s ", "capacity")
 		}
+		if skilled {
+			head += fmt.Sprintf("%-16s ", "expertise")
+		}
 		fmt.Fprintf(&b, "\n%-7s %-24s %-14s %s%-10s %s\n", "agents", "queues", "languages", head, "occupancy", "handled")
 		for _, tm := range r.Teams {
-			fmt.Fprintf(&b, "%-7d %-24s %-14s %s%-10s %d\n", tm.Agents, strings.Join(tm.Queues, ","), strings.Join(tm.Languages, ","), capacity(tm), pct(tm.Occupancy), tm.Handled)
+			fmt.Fprintf(&b, "%-7d %-24s %-14s %s%s%-10s %d\n", tm.Agents, strings.Join(tm.Queues, ","), strings.Join(tm.Languages, ","), capacity(tm), expertise(tm), pct(tm.Occupancy), tm.Handled)
 		}
 	}
 	if len(r.Intervals) > 0 {
@@ -710,6 +723,9 @@ func (d *driver) reportParts(r *Report) {
 	}
 	for ti, tm := range teams {
 		tr := TeamReport{Agents: tm.Agents, Queues: tm.Queues, Languages: tm.Languages}
+		if len(tm.Expertise) > 0 {
+			tr.Expertise = tm.Expertise
+		}
 		if tm.Capacity != nil {
 			tr.Capacity = map[string]int{}
 			for _, m := range d.media {

@@ -19,6 +19,7 @@ type AgentProfile struct {
 	Queues    []string           `json:"queues"`
 	Languages presence.Languages `json:"languages"`
 	Capacity  map[string]int     `json:"capacity"`
+	Expertise []string           `json:"expertise"`
 }
 
 // ReadProfiles reads the agents saved from GET /v1/agents ({"agents":
@@ -140,12 +141,12 @@ func (h *History) Roster(profiles map[string]AgentProfile) (Roster, error) {
 		} else {
 			r.Unknown++
 		}
-		key := fmt.Sprint(known, t.Queues, t.Languages, t.Capacity)
+		key := fmt.Sprint(known, t.Queues, t.Languages, t.Capacity, t.Expertise)
 		ti, seen := keys[key]
 		if !seen {
 			ti = len(r.Teams)
 			keys[key] = ti
-			r.Teams = append(r.Teams, Team{Queues: t.Queues, Languages: t.Languages, Capacity: t.Capacity})
+			r.Teams = append(r.Teams, Team{Queues: t.Queues, Languages: t.Languages, Capacity: t.Capacity, Expertise: t.Expertise})
 			members = append(members, nil)
 		}
 		r.Teams[ti].Agents++
@@ -182,6 +183,9 @@ func (h *History) profileTeam(p AgentProfile) (Team, bool) {
 		}
 	}
 	slices.Sort(t.Queues)
+	if h.Routing != nil { // expertise counts only where queues and contacts require it
+		t.Expertise = presence.NewExpertise(p.Expertise...)
+	}
 	for _, l := range append([]string{p.Languages.Primary}, p.Languages.Secondary...) {
 		if tag, err := languageTag(l); err == nil && !slices.Contains(t.Languages, tag) {
 			t.Languages = append(t.Languages, tag)
