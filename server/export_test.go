@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -266,5 +267,29 @@ func TestExportConfig(t *testing.T) {
 	}
 	if _, err := New(Config{ExportWebhook: "ftp://nope"}); err == nil {
 		t.Error("a bad webhook URL accepted")
+	}
+}
+
+// A session posted with expertise it requires exports it in its document,
+// for a replay to route it as the day did (simulate --queue-settings); one
+// without has none.
+func TestExportKeepsTheSessionsExpertise(t *testing.T) {
+	data := t.TempDir()
+	e := newEnvWith(t, Config{DataDir: data, ExportDelay: -1})
+	dir := filepath.Join(data, "exports")
+	code, card := e.api("POST", "/v1/sessions", `{"channel":"voice_inbound","queue":"support","contact":{"phone":"+34600000000"},"expertise":["vip","billing"]}`)
+	if code != 201 {
+		t.Fatalf("POST voice %d %v", code, card)
+	}
+	sid := str(card, "session")
+	if code, r := e.api("POST", "/v1/sessions/"+sid+"/events", `{"event":"ended","by":"customer"}`); code != 200 {
+		t.Fatalf("ended: %d %v", code, r)
+	}
+	md := waitDoc(t, dir, sid, func(md *session.Metadata) bool { return md.Status == session.StateFinished })
+	if !slices.Equal(md.Expertise, []string{"vip", "billing"}) { // as given
+		t.Errorf("exported expertise %v", md.Expertise)
+	}
+	if other := waitDoc(t, dir, e.abandonVoice(), func(md *session.Metadata) bool { return md.Status == session.StateFinished }); other.Expertise != nil {
+		t.Errorf("a session without expertise exported %v", other.Expertise)
 	}
 }
