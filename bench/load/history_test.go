@@ -130,6 +130,44 @@ func TestHistoryOfABenchRun(t *testing.T) {
 		t.Errorf("the roster %+v, teams %+v, %d arrivals of %d", own.History.Roster, own.Teams, own.Simulated.Arrivals, seen.Arrivals)
 	}
 	t.Logf("with the agents' own profiles: teams %+v; replayed %+v", own.Teams, own.Simulated)
+
+	// The server's queues (GET /v1/queues, their live stats included)
+	// route the replay as they route the server (--queue-settings): the
+	// bench's require no expertise, and the replay is the one above; once
+	// a queue requires expertise no agent has for its first 30 s, its
+	// contacts wait for the step that drops it, and are taken as it comes.
+	withQueues := func() sim.Report {
+		t.Helper()
+		code, body := apiGet(t, addr, res.Workspace, "/v1/queues")
+		path := filepath.Join(t.TempDir(), "queues.json")
+		if err := os.WriteFile(path, body, 0o600); err != nil || code != 200 {
+			t.Fatalf("GET /v1/queues: %d %s (%v)", code, body, err)
+		}
+		return simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--profiles", agents,
+			"--queue-settings", path, "--from", start.Format(time.RFC3339), "--to", start.Add(10*time.Minute).Format(time.RFC3339), "--interval", "60",
+			"--schedule", "available", "--accept", "manual", "--accept-delay", "0.02")
+	}
+	same := withQueues()
+	if rt := same.History.Routing; rt == nil || rt.Queues != len(h.Queues) || rt.Routed != 0 || same.Simulated != own.Simulated {
+		t.Errorf("with the bench's queues: routing %+v; replayed %+v, without them %+v", rt, same.Simulated, own.Simulated)
+	}
+	var listed struct{ Queues []map[string]any }
+	if _, body := apiGet(t, addr, res.Workspace, "/v1/queues"); json.Unmarshal(body, &listed) != nil || len(listed.Queues) == 0 {
+		t.Fatalf("GET /v1/queues: %s", body)
+	}
+	q := listed.Queues[0]
+	delete(q, "stats")
+	q["expertise"], q["steps"] = []string{"billing"}, []map[string]any{{"after": 30, "drop_expertise": true}}
+	if code, body := apiPut(t, addr, res.Workspace, "/v1/queues/"+q["id"].(string), q); code != 200 {
+		t.Fatalf("PUT the queue: %d %s", code, body)
+	}
+	skilled := withQueues()
+	// At this load an agent is free when the step comes: each contact
+	// still there at 30 s is taken then, and none before.
+	if rt := skilled.History.Routing; rt == nil || rt.Routed != 1 || skilled.Simulated.Answered == 0 || math.Abs(skilled.Simulated.ASA-30) > 0.5 {
+		t.Errorf("with a queue requiring billing for 30 s: routing %+v; replayed %+v, without %+v", rt, skilled.Simulated, own.Simulated)
+	}
+	t.Logf("queue %s requiring billing for 30 s: replayed %+v", q["id"], skilled.Simulated)
 	if os.Getenv("SWITCHBOARD_HISTORY_TABLE") != "" {
 		var table, errb bytes.Buffer
 		if code := sim.Main([]string{"--history", exports, "--agents", "2", "--capacity", "chat=2,email=5", "--quiet"}, &table, &errb); code == 0 {
@@ -279,6 +317,25 @@ func waitExports(t *testing.T, exports, ws string, n int64) {
 
 // apiGet reads path of workspace ws from the server at addr with the
 // admin key: the status code and the body.
+// apiPut puts body, as JSON, at path in workspace ws of the server at addr.
+func apiPut(t *testing.T, addr, ws, path string, body any) (int, []byte) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("PUT", "http://"+addr+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("Switchboard-Workspace", ws)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
 func apiGet(t *testing.T, addr, ws, path string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", "http://"+addr+path, nil)

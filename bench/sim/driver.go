@@ -437,6 +437,7 @@ func (d *driver) arrive() error {
 	if c.patience > 0 {
 		d.schedule(event{at: d.now + c.patience, kind: evAbandon, call: c})
 	}
+	d.scheduleSteps(c)
 	return nil
 }
 

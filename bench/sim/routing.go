@@ -166,6 +166,22 @@ func (d *driver) expertise(c *call) []string {
 	return d.cfg.Arrivals[c.n-1].Expertise
 }
 
+// scheduleSteps has the hub run a cycle as each step of c's queue comes
+// due while c may still wait, for the hub's timers fire only in a cycle:
+// a step that widens the pool then offers c at once, as on a server.
+func (d *driver) scheduleSteps(c *call) {
+	if c.queue >= len(d.cfg.Queues) || c.agent >= 0 {
+		return
+	}
+	for i, s := range d.cfg.Queues[c.queue].Steps {
+		after := s.After.Seconds()
+		if i > 0 && s.After == d.cfg.Queues[c.queue].Steps[i-1].After || c.patience > 0 && after >= c.patience {
+			continue
+		}
+		d.schedule(event{at: d.now + after + tickAfter, kind: evTick})
+	}
+}
+
 // ReadQueues reads the server's queues saved from GET /v1/queues ({"queues":
 // [...]}), a JSON array of queues or one queue per line, as the server
 // reads a queue's body; the live stats the listing adds are left out.
