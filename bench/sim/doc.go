@@ -145,6 +145,13 @@
 // arrivals' own rate in each as its profile, which a Schedule staffs and
 // StaffProfile can search.
 //
+// A queue may route by expertise, as the server's do (QueueShare.Expertise
+// and Steps, Team.Expertise, Arrival.Expertise): the hub then offers a
+// contact only to agents who have what its queue and it require, until a
+// step drops that or adds another queue's agents. A replay takes them from
+// the server's queues (ReadQueues, History.ApplyQueues), the agents'
+// profiles (Roster) and the documents.
+//
 // # The driver
 //
 // A discrete-event loop keeps a heap of the next arrival, ends of service
