@@ -324,21 +324,19 @@ func apiPut(t *testing.T, addr, ws, path string, body any) (int, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("PUT", "http://"+addr+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer k")
-	req.Header.Set("Switchboard-Workspace", ws)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
+	return apiDo(t, addr, ws, "PUT", path, bytes.NewReader(b))
 }
 
 func apiGet(t *testing.T, addr, ws, path string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+	return apiDo(t, addr, ws, "GET", path, nil)
+}
+
+// apiDo sends a request to workspace ws of the server at addr, with the
+// admin key: the answer's status and body.
+func apiDo(t *testing.T, addr, ws, method, path string, body io.Reader) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://"+addr+path, body)
 	req.Header.Set("Authorization", "Bearer k")
 	req.Header.Set("Switchboard-Workspace", ws)
 	resp, err := http.DefaultClient.Do(req)
@@ -346,11 +344,11 @@ func apiGet(t *testing.T, addr, ws, path string) (int, []byte) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, body
+	return resp.StatusCode, out
 }
 
 // TestMissingAgentsAndDeclines: two agents of eight let most of their
