@@ -67,8 +67,12 @@ func (q QueueShare) MarshalJSON() ([]byte, error) {
 	}{plain(q), q.Aging.Seconds()})
 }
 
-// maxLanguageWeight bounds a queue's language weight, as the server does.
-const maxLanguageWeight = 100
+// maxLanguageWeight bounds a queue's language weight, and maxQueueDelay
+// its steps' and aging's times, as the server does.
+const (
+	maxLanguageWeight = 100
+	maxQueueDelay     = 7 * 24 * time.Hour
+)
 
 // UnmarshalJSON reads a queue as MarshalJSON writes it.
 func (q *QueueShare) UnmarshalJSON(b []byte) error {
@@ -102,13 +106,13 @@ func (c *Config) checkRouting() error {
 			return fmt.Errorf("%w: queue %q: language weight %v (0..%d)", ErrConfig, q.Name, *q.LanguageWeight, maxLanguageWeight)
 		case len(q.Steps) > router.MaxSteps:
 			return fmt.Errorf("%w: queue %q: %d steps (at most %d)", ErrConfig, q.Name, len(q.Steps), router.MaxSteps)
-		case q.Aging < 0 || q.Aging > maxDelay:
-			return fmt.Errorf("%w: queue %q: aging %v (0 to %v)", ErrConfig, q.Name, q.Aging, maxDelay)
+		case q.Aging < 0 || q.Aging > maxQueueDelay:
+			return fmt.Errorf("%w: queue %q: aging %v (0 to %v)", ErrConfig, q.Name, q.Aging, maxQueueDelay)
 		}
 		for i, s := range q.Steps {
 			switch {
-			case s.After < 0 || s.After > maxDelay || i > 0 && s.After < q.Steps[i-1].After:
-				return fmt.Errorf("%w: queue %q: step %d after %v: steps come in order, from 0 to %v", ErrConfig, q.Name, i+1, s.After, maxDelay)
+			case s.After < 0 || s.After > maxQueueDelay || i > 0 && s.After < q.Steps[i-1].After:
+				return fmt.Errorf("%w: queue %q: step %d after %v: steps come in order, from 0 to %v", ErrConfig, q.Name, i+1, s.After, maxQueueDelay)
 			case s.AddQueue != "" && (s.AddQueue == q.Name || !slices.ContainsFunc(c.Queues, func(o QueueShare) bool { return o.Name == s.AddQueue })):
 				return fmt.Errorf("%w: queue %q: step %d adds queue %q, not another of the run's queues", ErrConfig, q.Name, i+1, s.AddQueue)
 			case !s.DropExpertise && !s.DropLanguage && s.AddQueue == "":

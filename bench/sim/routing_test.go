@@ -241,6 +241,8 @@ func TestRoutingRefused(t *testing.T) {
 		"blank team expertise":  func(c *Config) { c.Teams[0].Expertise = []string{""} },
 		"language weight":       func(c *Config) { c.Queues[0].LanguageWeight = &w },
 		"negative aging":        func(c *Config) { c.Queues[0].Aging = -time.Second },
+		"aging past a week":     func(c *Config) { c.Queues[0].Aging = 8 * 24 * time.Hour },
+		"step past a week":      func(c *Config) { c.Queues[1].Steps[0].After = 8 * 24 * time.Hour },
 		"arrival expertise":     func(c *Config) { c.Arrivals[0].Expertise = slices.Repeat([]string{"x"}, 17) },
 	} {
 		cfg := skilledDay(10)
@@ -251,8 +253,14 @@ func TestRoutingRefused(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := skilledDay(10).withDefaults(); err != nil {
-		t.Errorf("the skilled day: %v", err)
+	week := skilledDay(10) // what the server takes, a replay takes
+	week.Queues = slices.Clone(week.Queues)
+	week.Queues[1].Steps = []QueueStep{{After: 7 * 24 * time.Hour, DropExpertise: true}}
+	week.Queues[0].Aging = 7 * 24 * time.Hour
+	for _, c := range []Config{skilledDay(10), week} {
+		if _, err := c.withDefaults(); err != nil {
+			t.Errorf("the skilled day: %v", err)
+		}
 	}
 	// A queue's durations are seconds in the report, as on the server.
 	lw := 0.25
