@@ -197,7 +197,7 @@ func (d *driver) setup() error {
 		if len(d.cfg.Queues) > 0 {
 			name = q
 		}
-		specs[i] = hub.QueueSpec{Name: name, WrapupTimeout: wrapupTimeout, Queue: d.cfg.routerQueue(i, q, d.queues)}
+		specs[i] = hub.QueueSpec{Name: name, WrapupTimeout: wrapupTimeout, Queue: d.cfg.routerQueue(i)}
 		specs[i].AcceptMode, specs[i].OfferTimeout, specs[i].ServiceLevel = d.cfg.Accept, d.cfg.OfferTimeout, d.cfg.SLThreshold
 	}
 	// A step may add a queue put after its own: the queues go in without
@@ -364,7 +364,9 @@ func (d *driver) loop(start time.Time) error {
 		case evAccept, evDecline:
 			err = d.answer(e.agent, e.call, e.offer, e.kind == evDecline)
 		case evTick:
-			err = d.tick()
+			if c := e.call; c == nil || !c.done && c.agent < 0 { // a step's, while its contact waits
+				err = d.tick()
+			}
 		case evBack:
 			err = d.back(e.agent)
 		case evConnect:

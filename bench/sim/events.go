@@ -12,7 +12,7 @@ const (
 	evAbandon             // a waiting contact's patience runs out
 	evShift               // a profile interval starts (agent: its number g)
 	evAccept              // an agent accepts a manual offer
-	evTick                // the hub's clock reaches a deadline of its own (an offer's expiry)
+	evTick                // the hub's clock reaches a deadline of its own (an offer's expiry, or a step of call's queue)
 	evBack                // an agent set away for missed offers is available again
 	evConnect             // the telephony system reports a call connected
 	evOn                  // an agent's shift starts (Config.Shifts)

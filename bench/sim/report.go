@@ -722,10 +722,7 @@ func (d *driver) reportParts(r *Report) {
 		worked = d.agentWorked()
 	}
 	for ti, tm := range teams {
-		tr := TeamReport{Agents: tm.Agents, Queues: tm.Queues, Languages: tm.Languages}
-		if len(tm.Expertise) > 0 {
-			tr.Expertise = tm.Expertise
-		}
+		tr := TeamReport{Agents: tm.Agents, Queues: tm.Queues, Languages: tm.Languages, Expertise: tm.Expertise}
 		if tm.Capacity != nil {
 			tr.Capacity = map[string]int{}
 			for _, m := range d.media {

@@ -182,27 +182,15 @@ func TestHistoryWithProfiles(t *testing.T) {
 	start := day0.Add(8 * time.Hour)
 	dir, r0, _ := simulatedHistory(t, cfg, start)
 
-	var statuses, agents bytes.Buffer
-	enc := json.NewEncoder(&statuses)
 	var list []map[string]any
 	for i := 1; i <= 7; i++ {
-		id := fmt.Sprintf("a%05d", i)
-		_ = enc.Encode(StatusChange{Agent: id, At: start, Status: "available"})
-		_ = enc.Encode(StatusChange{Agent: id, At: start.Add(cfg.Duration), Status: "offline", Reason: "disconnected"})
-		p := map[string]any{"id": id, "queues": []string{"q0"}, "languages": map[string]any{"primary": "en"}, "capacity": map[string]int{"voice": 1, "chat": 2, "email": 5}}
+		p := map[string]any{"id": fmt.Sprintf("a%05d", i), "queues": []string{"q0"}, "languages": map[string]any{"primary": "en"}, "capacity": map[string]int{"voice": 1, "chat": 2, "email": 5}}
 		if i > 4 {
 			p["queues"], p["languages"], p["capacity"] = []string{"q1"}, map[string]any{"primary": "fr", "secondary": []string{"en"}}, map[string]int{"voice": 1, "chat": 3, "email": 5}
 		}
 		list = append(list, p)
 	}
-	_ = json.NewEncoder(&agents).Encode(map[string]any{"agents": list})
-	files := t.TempDir()
-	statusFile, agentsFile := filepath.Join(files, "statuses.json"), filepath.Join(files, "agents.json")
-	for name, b := range map[string][]byte{statusFile: statuses.Bytes(), agentsFile: agents.Bytes()} {
-		if err := os.WriteFile(name, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	statusFile, agentsFile := shiftFiles(t, start, start.Add(cfg.Duration), list)
 	simulate := func(args ...string) (Report, string) {
 		t.Helper()
 		return simulateMain(t, append([]string{"--history", dir, "--statuses", statusFile, "--interval", "3600", "--schedule", "available", "--quiet"}, args...)...)
@@ -297,4 +285,26 @@ func TestHistoryCapacitiesPast20(t *testing.T) {
 		p.capacity(presence.Chat) != MaxCapacity || p.capacity(presence.Voice) != 1 {
 		t.Errorf("profile capacities %d, %d, %d", p.capacity(presence.Email), p.capacity(presence.Chat), p.capacity(presence.Voice))
 	}
+}
+
+// shiftFiles writes the status log and the server's agents (GET
+// /v1/agents) of a day whose agents, profiles, were all available from
+// start until they disconnected at end, to new files: their paths.
+func shiftFiles(t *testing.T, start, end time.Time, profiles []map[string]any) (statuses, agents string) {
+	t.Helper()
+	var log bytes.Buffer
+	enc := json.NewEncoder(&log)
+	for _, p := range profiles {
+		_ = enc.Encode(StatusChange{Agent: p["id"].(string), At: start, Status: "available"})
+		_ = enc.Encode(StatusChange{Agent: p["id"].(string), At: end, Status: "offline", Reason: "disconnected"})
+	}
+	list, _ := json.Marshal(map[string]any{"agents": profiles})
+	dir := t.TempDir()
+	statuses, agents = filepath.Join(dir, "statuses.json"), filepath.Join(dir, "agents.json")
+	for name, b := range map[string][]byte{statuses: log.Bytes(), agents: list} {
+		if err := os.WriteFile(name, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return statuses, agents
 }

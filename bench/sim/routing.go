@@ -94,27 +94,30 @@ func (q *QueueShare) routes() bool {
 	return len(q.Expertise) > 0 || len(q.Steps) > 0 || q.LanguageWeight != nil || q.Aging > 0
 }
 
-// checkRouting validates the queues' routing, the teams' expertise and the
-// arrivals' (once the queues' names are checked).
+// checkRouting validates the queues' routing as the router checks a
+// queue's (router.Queue.Validate), and what the router leaves to the
+// server or a run: a step's added queue is another of the run's, a step
+// widens something, the times are at most a week; the labels as the
+// server's; the teams' expertise and the arrivals' (once the queues'
+// names are checked).
 func (c *Config) checkRouting() error {
-	for _, q := range c.Queues {
+	for i, q := range c.Queues {
+		rq := c.routerQueue(i)
+		if err := rq.Validate(); err != nil {
+			return fmt.Errorf("%w: queue %q: %w", ErrConfig, q.Name, err)
+		}
 		if err := checkExpertise(q.Expertise); err != nil {
 			return fmt.Errorf("%w: queue %q: %w", ErrConfig, q.Name, err)
 		}
-		switch {
-		case q.LanguageWeight != nil && !(*q.LanguageWeight >= 0 && *q.LanguageWeight <= maxLanguageWeight):
-			return fmt.Errorf("%w: queue %q: language weight %v (0..%d)", ErrConfig, q.Name, *q.LanguageWeight, maxLanguageWeight)
-		case len(q.Steps) > router.MaxSteps:
-			return fmt.Errorf("%w: queue %q: %d steps (at most %d)", ErrConfig, q.Name, len(q.Steps), router.MaxSteps)
-		case q.Aging < 0 || q.Aging > maxQueueDelay:
+		if q.Aging > maxQueueDelay {
 			return fmt.Errorf("%w: queue %q: aging %v (0 to %v)", ErrConfig, q.Name, q.Aging, maxQueueDelay)
 		}
 		for i, s := range q.Steps {
 			switch {
-			case s.After < 0 || s.After > maxQueueDelay || i > 0 && s.After < q.Steps[i-1].After:
-				return fmt.Errorf("%w: queue %q: step %d after %v: steps come in order, from 0 to %v", ErrConfig, q.Name, i+1, s.After, maxQueueDelay)
-			case s.AddQueue != "" && (s.AddQueue == q.Name || !slices.ContainsFunc(c.Queues, func(o QueueShare) bool { return o.Name == s.AddQueue })):
-				return fmt.Errorf("%w: queue %q: step %d adds queue %q, not another of the run's queues", ErrConfig, q.Name, i+1, s.AddQueue)
+			case s.After > maxQueueDelay:
+				return fmt.Errorf("%w: queue %q: step %d after %v (0 to %v)", ErrConfig, q.Name, i+1, s.After, maxQueueDelay)
+			case s.AddQueue != "" && !slices.ContainsFunc(c.Queues, func(o QueueShare) bool { return o.Name == s.AddQueue }):
+				return fmt.Errorf("%w: queue %q: step %d adds queue %q, not among the run's queues", ErrConfig, q.Name, i+1, s.AddQueue)
 			case !s.DropExpertise && !s.DropLanguage && s.AddQueue == "":
 				return fmt.Errorf("%w: queue %q: step %d widens nothing (drop_expertise, drop_language or add_queue)", ErrConfig, q.Name, i+1)
 			}
@@ -143,21 +146,16 @@ func checkExpertise(labels []string) error {
 	return nil
 }
 
-// routerQueue is queue i of the run as the hub routes it, with id; ids are
-// the run's queue ids, for a step's AddQueue.
-func (c *Config) routerQueue(i int, id string, ids []string) router.Queue {
-	q := router.Queue{ID: id}
+// routerQueue is the routing of queue i of the run, as the hub's router
+// takes it: the queues' ids are their names, a step's added queue too.
+func (c *Config) routerQueue(i int) router.Queue {
 	if i >= len(c.Queues) {
-		return q
+		return router.Queue{ID: queueID}
 	}
 	s := c.Queues[i]
-	q.Priority, q.Expertise, q.LanguageWeight, q.Aging = s.Priority, presence.NewExpertise(s.Expertise...), s.LanguageWeight, s.Aging
+	q := router.Queue{ID: s.Name, Priority: s.Priority, Expertise: presence.NewExpertise(s.Expertise...), LanguageWeight: s.LanguageWeight, Aging: s.Aging}
 	for _, st := range s.Steps {
-		rs := router.Step{After: st.After, DropExpertise: st.DropExpertise, DropLanguage: st.DropLanguage}
-		if st.AddQueue != "" {
-			rs.AddQueue = ids[slices.IndexFunc(c.Queues, func(o QueueShare) bool { return o.Name == st.AddQueue })]
-		}
-		q.Steps = append(q.Steps, rs)
+		q.Steps = append(q.Steps, router.Step{After: st.After, DropExpertise: st.DropExpertise, DropLanguage: st.DropLanguage, AddQueue: st.AddQueue})
 	}
 	return q
 }
@@ -172,17 +170,19 @@ func (d *driver) expertise(c *call) []string {
 
 // scheduleSteps has the hub run a cycle as each step of c's queue comes
 // due while c may still wait, for the hub's timers fire only in a cycle:
-// a step that widens the pool then offers c at once, as on a server.
+// a step that widens the pool then offers c at once, as on a server. The
+// tick names c, and is skipped once c is taken or gone.
 func (d *driver) scheduleSteps(c *call) {
-	if c.queue >= len(d.cfg.Queues) || c.agent >= 0 {
+	if c.queue >= len(d.cfg.Queues) {
 		return
 	}
-	for i, s := range d.cfg.Queues[c.queue].Steps {
+	steps := d.cfg.Queues[c.queue].Steps
+	for i, s := range steps {
 		after := s.After.Seconds()
-		if i > 0 && s.After == d.cfg.Queues[c.queue].Steps[i-1].After || c.patience > 0 && after >= c.patience {
+		if i > 0 && s.After == steps[i-1].After || c.patience > 0 && after >= c.patience {
 			continue
 		}
-		d.schedule(event{at: d.now + after + tickAfter, kind: evTick})
+		d.schedule(event{at: d.now + after + tickAfter, kind: evTick, call: c})
 	}
 }
 

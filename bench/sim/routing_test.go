@@ -100,15 +100,9 @@ func TestHistoryWithQueueSettings(t *testing.T) {
 	}
 	t.Logf("the day: support by billing in the first minute %d, later %d; vip by vip in the first two %d, later %d; sales by billing %d", early[0], late[0], early[1], late[1], late[2])
 
-	files := t.TempDir()
-	var statuses, agents bytes.Buffer
-	enc := json.NewEncoder(&statuses)
 	var list []map[string]any
 	for i := 1; i <= 8; i++ {
-		id := fmt.Sprintf("a%05d", i)
-		_ = enc.Encode(StatusChange{Agent: id, At: start, Status: "available"})
-		_ = enc.Encode(StatusChange{Agent: id, At: end, Status: "offline", Reason: "disconnected"})
-		p := map[string]any{"id": id, "queues": []string{"q0", "q1"}, "languages": map[string]any{}, "expertise": []string{}, "capacity": map[string]int{"voice": 1, "chat": 1, "email": 5}}
+		p := map[string]any{"id": fmt.Sprintf("a%05d", i), "queues": []string{"q0", "q1"}, "languages": map[string]any{}, "expertise": []string{}, "capacity": map[string]int{"voice": 1, "chat": 1, "email": 5}}
 		switch {
 		case i <= 2:
 			p["queues"], p["expertise"] = []string{"q1"}, []string{"billing", "returns"} // returns: required nowhere
@@ -117,16 +111,15 @@ func TestHistoryWithQueueSettings(t *testing.T) {
 		}
 		list = append(list, p)
 	}
-	_ = json.NewEncoder(&agents).Encode(map[string]any{"agents": list})
+	statusFile, agentsFile := shiftFiles(t, start, end, list)
+	files := t.TempDir()
+	queuesFile := filepath.Join(files, "queues.json")
 	queues := `{"queues":[` +
 		`{"id":"q0","name":"sales","offer_mode":"broadcast","steps":[{"after":30,"add_queue":"q1"},{"after":90,"add_queue":"gone"},{"after":120,"drop_expertise":true}],"stats":{"id":"q0","waiting":3}},` +
 		`{"id":"q1","name":"support","expertise":["billing"],"steps":[{"after":60,"drop_expertise":true}],"stats":{"id":"q1","waiting":0}},` +
 		`{"id":"q9","name":"Elsewhere","expertise":["x"]}]}`
-	statusFile, agentsFile, queuesFile := filepath.Join(files, "statuses.json"), filepath.Join(files, "agents.json"), filepath.Join(files, "queues.json")
-	for name, b := range map[string][]byte{statusFile: statuses.Bytes(), agentsFile: agents.Bytes(), queuesFile: []byte(queues)} {
-		if err := os.WriteFile(name, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(queuesFile, []byte(queues), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	simulate := func(args ...string) (Report, string) {
 		t.Helper()
