@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Voice calls come in over the HTTP API, as a telephony system hands them
@@ -111,7 +113,9 @@ func (r *runner) ring(ctx context.Context, start time.Time) {
 // latency at the agent.
 func (r *runner) placeCall(ctx context.Context, n int) string {
 	sent := time.Now()
-	body := map[string]any{"channel": "voice_inbound", "queue": QueueID,
+	queue := queueOf(r.cfg, callKind, n)
+	r.countQueue(presence.Voice, queue)
+	body := map[string]any{"channel": "voice_inbound", "queue": queue,
 		"contact": map[string]any{"name": callStamp(r.cfg.Worker, n, sent), "phone": "+1555" + strconv.Itoa(1000000+n%9000000)}}
 	return r.postSession(ctx, body, sent, "call_post", r.callPost, &r.callsPosted)
 }

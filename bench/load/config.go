@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/bench/sim"
 	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/router"
+	"github.com/switchboardhq/switchboard/session"
 )
 
 // Defaults of Config fields.
@@ -30,6 +32,9 @@ const (
 	// second: under the server's 200 new visitor sessions per second per
 	// widget key.
 	DefaultHoldRate = 150
+	// DefaultExpertiseShare is the share of the agents with the run's
+	// expertise, and of the contacts that require it, when not given.
+	DefaultExpertiseShare = 0.25
 )
 
 // ErrConfig is wrapped by every error about a Config field out of range.
@@ -119,6 +124,25 @@ type Config struct {
 	OfferTimeout time.Duration
 	// Capacity is each agent's chat capacity: 0 means DefaultCapacity.
 	Capacity int
+	// Expertise, when set, is a label (billing) the run routes by, as a
+	// contact center routes by skill: the bench creates a second queue,
+	// ExpertiseQueueID, that requires it of its agents, gives it to a
+	// share ExpertiseAgents of the agents, and sends a share
+	// ExpertiseContacts of the visitors, calls and emails there; the others
+	// go to the bench queue, which requires nothing. Every agent serves
+	// both queues, so an agent with the label takes contacts of either.
+	Expertise string
+	// ExpertiseAgents is the share of the agents who have the label,
+	// picked as MissAgents picks (spread evenly over the agents' numbers):
+	// 0 means DefaultExpertiseShare.
+	ExpertiseAgents float64
+	// ExpertiseContacts is the share of the contacts that require it, each
+	// drawn on its own (queueOf): 0 means DefaultExpertiseShare.
+	ExpertiseContacts float64
+	// ExpertiseDrop, when set, is the expertise queue's step: a contact
+	// that has waited so long is offered to any of its agents (the step
+	// drops the expertise). 0: it waits for an agent with the label.
+	ExpertiseDrop time.Duration
 	// Languages are the agents' primary languages, dealt round robin, and
 	// the visitors', drawn uniformly: nil means DefaultLanguage alone.
 	Languages []string
@@ -215,6 +239,9 @@ func (c Config) withDefaults() (Config, error) {
 	case c.OfferTimeout < 0 || c.OfferTimeout > 0 && c.OfferTimeout < time.Second:
 		return c, fmt.Errorf("%w: --offer-timeout %v (want 1s or more)", ErrConfig, c.OfferTimeout)
 	}
+	if err := c.expertiseDefaults(); err != nil {
+		return c, err
+	}
 	if c.Miss > 0 && c.BackAfter == 0 {
 		c.BackAfter = sim.DefaultBackAfter
 	}
@@ -252,6 +279,38 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// expertiseDefaults checks the expertise fields and sets their defaults:
+// the label as the server keeps it (trimmed, lower case), the shares.
+func (c *Config) expertiseDefaults() error {
+	c.Expertise = strings.ToLower(strings.TrimSpace(c.Expertise))
+	if c.Expertise == "" {
+		if c.ExpertiseAgents != 0 || c.ExpertiseContacts != 0 || c.ExpertiseDrop != 0 {
+			return fmt.Errorf("%w: --expertise-agents, --expertise-contacts and --expertise-drop go with --expertise (a label)", ErrConfig)
+		}
+		return nil
+	}
+	switch {
+	case session.ValidateLabel(c.Expertise) != nil:
+		return fmt.Errorf("%w: --expertise %q (a label of 1 to %d characters)", ErrConfig, c.Expertise, session.MaxTagLen)
+	case !(c.ExpertiseAgents >= 0 && c.ExpertiseAgents <= 1):
+		return fmt.Errorf("%w: --expertise-agents %v (a fraction of the agents, 0 to 1)", ErrConfig, c.ExpertiseAgents)
+	case !(c.ExpertiseContacts >= 0 && c.ExpertiseContacts <= 1):
+		return fmt.Errorf("%w: --expertise-contacts %v (a fraction of the contacts, 0 to 1)", ErrConfig, c.ExpertiseContacts)
+	case c.ExpertiseDrop < 0 || c.ExpertiseDrop > maxExpertiseDrop:
+		return fmt.Errorf("%w: --expertise-drop %v (0 for never, up to %v)", ErrConfig, c.ExpertiseDrop, maxExpertiseDrop)
+	}
+	if c.ExpertiseAgents == 0 {
+		c.ExpertiseAgents = DefaultExpertiseShare
+	}
+	if c.ExpertiseContacts == 0 {
+		c.ExpertiseContacts = DefaultExpertiseShare
+	}
+	return nil
+}
+
+// maxExpertiseDrop is the server's bound on a queue step's time.
+const maxExpertiseDrop = 7 * 24 * time.Hour
+
 // MaxPatienceCV bounds --patience-cv: past it nearly every draw is far
 // below the mean and a rare one far above.
 const MaxPatienceCV = 10
@@ -265,6 +324,12 @@ const DefaultLanguage = "en"
 func (c Config) agentLanguage(i int) string {
 	langs := c.languages()
 	return langs[i%len(langs)]
+}
+
+// expert says whether agent id, the n-th, has the run's expertise: none
+// without; else a share ExpertiseAgents of them (pickedAgent).
+func (c Config) expert(id string, n int) bool {
+	return c.Expertise != "" && pickedAgent(id, n, c.ExpertiseAgents)
 }
 
 // slots is each agent's slots, as prepare creates the agents: Capacity

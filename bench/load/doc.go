@@ -64,6 +64,20 @@
 // reply, ends the session and wraps up. --rate 0 with --calls or --emails
 // runs them alone.
 //
+// With --expertise LABEL the run routes by skill, as a contact center
+// does: the bench creates a second queue, bench-expertise, that requires
+// the label of its agents (until --expertise-drop, its step that drops
+// it), gives the label to a share --expertise-agents of the agents
+// (spread over their numbers, as --miss-agents picks), and sends a share
+// --expertise-contacts of its visitors, callers and emails there, each by
+// a draw of its own beside the arrival streams (queueOf: the same run
+// without --expertise has the same contacts). Every agent serves both
+// queues. The report gives the queue's contacts, its visitors' answer
+// time apart (expertise in the JSON), and the simulator's replay of them.
+// The run's exports, status log, agents and queues are then a day routed
+// by expertise for `switchboard simulate --history … --profiles
+// --queue-settings` to replay.
+//
 // # What is measured
 //
 //	connect   dial to welcome, for every socket

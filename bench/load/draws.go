@@ -138,3 +138,28 @@ func emailsOf(cfg Config) iter.Seq[plannedEmail] {
 func emailHandle(cfg Config, worker, n int) time.Duration {
 	return ownDraw(cfg.Seed^0x68616e64, worker, n, cfg.EmailLength)
 }
+
+// The kinds of contact, salting the draw of their queue (queueOf) so that
+// visitor, call and email n of a worker draw apart.
+const (
+	chatKind  uint64 = 0x63686174
+	callKind  uint64 = 0x63616c6c
+	emailKind uint64 = 0x656d6c
+)
+
+// queueOf is the queue contact n of kind arrives in, from the worker of
+// cfg: ExpertiseQueueID for a share cfg.ExpertiseContacts of them in a run
+// with expertise, else QueueID. The draw is the contact's own (a stream
+// of its kind, worker and number, apart from the arrival streams): the
+// same whenever it is drawn, and a run with expertise has the arrivals of
+// the same run without.
+func queueOf(cfg Config, kind uint64, n int) string {
+	if cfg.Expertise == "" {
+		return QueueID
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed^kind^0x6578706572, uint64(n)<<8|uint64(cfg.Worker)))
+	if rng.Float64() < cfg.ExpertiseContacts {
+		return ExpertiseQueueID
+	}
+	return QueueID
+}

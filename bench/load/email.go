@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // Emails come in over the HTTP API, as a mail poller hands them to the
@@ -36,7 +38,9 @@ func (r *runner) mail(ctx context.Context, start time.Time) {
 func (r *runner) placeEmail(ctx context.Context, n int) {
 	sent := time.Now()
 	id := strconv.Itoa(r.cfg.Worker) + "-" + strconv.Itoa(n)
-	body := map[string]any{"channel": "email", "queue": QueueID, "subject": "Bench email " + id,
+	queue := queueOf(r.cfg, emailKind, n)
+	r.countQueue(presence.Email, queue)
+	body := map[string]any{"channel": "email", "queue": queue, "subject": "Bench email " + id,
 		"contact": map[string]any{"name": emailStamp(r.cfg.Worker, n, sent), "email": "bench-" + id + "@example.com"}}
 	r.postSession(ctx, body, sent, "email_post", r.emailPost, &r.emailsPosted)
 }

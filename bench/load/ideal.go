@@ -54,10 +54,12 @@ type IdealChats struct {
 
 // idealCalls runs the ideal queue on the calls the workers of a run post
 // (one Config each, as they run it) for agents agents; nil unless the run
-// posts calls alone, and its agents miss no offer (the ideal queue knows
-// no misses: the simulator's replay does).
+// posts calls alone, its agents miss no offer (the ideal queue knows
+// no misses: the simulator's replay does), and any agent may take any
+// call (no expertise).
 func idealCalls(workers []Config, agents int) *IdealCalls {
-	if len(workers) == 0 || workers[0].Calls <= 0 || workers[0].Rate > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 || workers[0].Miss > 0 {
+	if len(workers) == 0 || workers[0].Calls <= 0 || workers[0].Rate > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 || workers[0].Miss > 0 ||
+		workers[0].Expertise != "" {
 		return nil
 	}
 	jobs := replay(workers, callsOf)
@@ -67,10 +69,12 @@ func idealCalls(workers []Config, agents int) *IdealCalls {
 
 // idealChats runs the ideal queue on the visitors the workers of a run
 // open (one Config each, as they run it) for slots chat slots; nil unless
-// the run opens visitors alone, its agents miss no offer, and it dropped
-// none (a dropped visitor never reached the server).
+// the run opens visitors alone, its agents miss no offer, any agent may
+// take any visitor (no expertise), and it dropped none (a dropped visitor
+// never reached the server).
 func idealChats(workers []Config, slots int, dropped int64) *IdealChats {
-	if len(workers) == 0 || workers[0].Rate <= 0 || workers[0].Calls > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 || workers[0].Miss > 0 || dropped > 0 {
+	if len(workers) == 0 || workers[0].Rate <= 0 || workers[0].Calls > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 || workers[0].Miss > 0 ||
+		workers[0].Expertise != "" || dropped > 0 {
 		return nil
 	}
 	jobs := replay(workers, chatsOf)

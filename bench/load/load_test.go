@@ -161,6 +161,14 @@ func TestBadFlags(t *testing.T) {
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline", "-1%"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline-agents", "0.5"},
 		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--decline", "5%", "--decline-agents", "1.5"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--expertise-agents", "0.5"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--expertise-drop", "30s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--expertise", " ", "--expertise-contacts", "0.5"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--expertise", strings.Repeat("b", 65)},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--expertise", "billing", "--expertise-agents", "1.5"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--expertise", "billing", "--expertise-contacts", "-10%"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--expertise", "billing", "--expertise-drop", "-1s"},
+		{"--addr", "x:1", "--admin-key", "k", "--agents", "1", "--rate", "1", "--duration", "1s", "--expertise", "billing", "--expertise-drop", "169h"},
 		{"--nope"},
 	} {
 		var out, errb bytes.Buffer

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/router"
 )
 
@@ -117,12 +118,36 @@ type Result struct {
 	// use, after a collection) over its sockets, when it held the most:
 	// the client's cost. 0 for runs that never held 50 sockets.
 	ClientKiBPerSocket float64 `json:"client_kib_per_socket"`
+	// Expertise is what the run's expertise queue saw (Config.Expertise);
+	// nil for a run without.
+	Expertise *ExpertiseResult `json:"expertise,omitempty"`
 	// Hold is what a hold run (--hold) measured; nil for chat runs.
 	Hold *HoldStats `json:"hold,omitempty"`
 
 	Timeline []Point `json:"timeline"`
 	// Hists are the raw histograms, sent by workers to be merged.
 	Hists map[string]*Hist `json:"hists,omitempty"`
+}
+
+// ExpertiseResult is what a run's expertise queue (ExpertiseQueueID,
+// Config.Expertise) saw.
+type ExpertiseResult struct {
+	// Label is the expertise the queue requires, until DropSec when its
+	// step drops it (0: never).
+	Label   string  `json:"label"`
+	Queue   string  `json:"queue"`
+	DropSec float64 `json:"drop_s,omitempty"`
+	// Agents is how many of the run's agents have it.
+	Agents int `json:"agents"`
+	// Visitors, Calls and Emails are the contacts that arrived in the
+	// queue; Abandoned its visitors who left before an agent joined.
+	Visitors  int64 `json:"visitors"`
+	Calls     int64 `json:"calls"`
+	Emails    int64 `json:"emails"`
+	Abandoned int64 `json:"abandoned"`
+	// Answer is its visitors' answer_latency_ms: first message to the
+	// agent joined.
+	Answer Summary `json:"answer_latency_ms"`
 }
 
 func (r *runner) result(elapsed, connectTime time.Duration) *Result {
@@ -137,6 +162,17 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver,
 			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent,
 			"email_post": r.emailPost, "email_assign": r.emailAssign}}
+	if r.cfg.Expertise != "" {
+		res.Expertise = &ExpertiseResult{Label: r.cfg.Expertise, Queue: ExpertiseQueueID, DropSec: r.cfg.ExpertiseDrop.Seconds(),
+			Visitors: r.expertise[presence.Chat].Load(), Calls: r.expertise[presence.Voice].Load(), Emails: r.expertise[presence.Email].Load(),
+			Abandoned: r.expertAbandoned.Load()}
+		for i, a := range r.setup.Agents {
+			if r.cfg.expert(a.ID, i) {
+				res.Expertise.Agents++
+			}
+		}
+		res.Hists["expertise_answer"] = r.expertiseAnswer
+	}
 	if connectTime > 0 {
 		res.ConnectPerSec = float64(len(r.setup.Agents)) / connectTime.Seconds()
 	}
@@ -174,6 +210,9 @@ func (res *Result) finish() {
 	res.Answer, res.Relay, res.Deliver = h["answer"].Summary(), h["relay"].Summary(), h["deliver"].Summary()
 	res.CallPost, res.CallOffer, res.CallEvent = h["call_post"].Summary(), h["call_offer"].Summary(), h["call_event"].Summary()
 	res.EmailPost, res.EmailAssign = h["email_post"].Summary(), h["email_assign"].Summary()
+	if res.Expertise != nil {
+		res.Expertise.Answer = h["expertise_answer"].Summary()
+	}
 	if res.DurationSec > 0 {
 		res.FramesInPerSec = float64(res.FramesIn) / res.DurationSec
 		res.FramesOutPerSec = float64(res.FramesOut) / res.DurationSec
@@ -217,6 +256,16 @@ func (res *Result) merge(o *Result) {
 	res.Messages += o.Messages
 	res.FramesIn += o.FramesIn
 	res.FramesOut += o.FramesOut
+	if e := o.Expertise; e != nil {
+		if res.Expertise == nil {
+			res.Expertise = &ExpertiseResult{Label: e.Label, Queue: e.Queue, DropSec: e.DropSec}
+		}
+		res.Expertise.Agents += e.Agents
+		res.Expertise.Visitors += e.Visitors
+		res.Expertise.Calls += e.Calls
+		res.Expertise.Emails += e.Emails
+		res.Expertise.Abandoned += e.Abandoned
+	}
 	res.ClientKiBPerSocket = max(res.ClientKiBPerSocket, o.ClientKiBPerSocket)
 	res.ClientCPUSeconds += o.ClientCPUSeconds
 	if res.ServerView == nil {
@@ -281,6 +330,17 @@ func (res *Result) WriteTable(w io.Writer) error {
 	if s := res.Simulated; s != nil && s.Chats != nil {
 		beside("the simulator, the same visitors and agents", s.Chats.Answered, s.Chats.Abandoned, s.Chats.Contacts, res.Abandoned, res.Visitors)
 	}
+	if e := res.Expertise; e != nil {
+		drop := "no step drops it"
+		if e.DropSec > 0 {
+			drop = fmt.Sprintf("its step drops it after %v", time.Duration(e.DropSec*float64(time.Second)))
+		}
+		fmt.Fprintf(&b, "expertise %s (queue %s, %s): %d of %d agents have it; %d visitors, %d calls and %d emails require it; %d of its visitors abandoned\n",
+			e.Label, e.Queue, drop, e.Agents, res.Agents, e.Visitors, e.Calls, e.Emails, e.Abandoned)
+		if s := res.Simulated; s != nil && s.Expertise != nil {
+			beside("the simulator, the same "+e.Label+" visitors", s.Expertise.Answered, s.Expertise.Abandoned, s.Expertise.Contacts, e.Abandoned, e.Visitors)
+		}
+	}
 	if res.CallRate > 0 {
 		fmt.Fprintf(&b, "calls %d, answered %d, abandoned %d, ended and wrapped up %d\n", res.Calls, res.CallsAnswered, res.CallsAbandoned, res.CallsEnded)
 		if id := res.CallsIdeal; id != nil {
@@ -326,6 +386,12 @@ func (res *Result) WriteTable(w io.Writer) error {
 		}
 		if s := res.Simulated; s != nil && s.Chats != nil {
 			rows = append(rows, row{"  in the simulator", s.Chats.Answer})
+		}
+		if e := res.Expertise; e != nil && e.Visitors > 0 {
+			rows = append(rows, row{"  its " + e.Label + " visitors", e.Answer})
+			if s := res.Simulated; s != nil && s.Expertise != nil {
+				rows = append(rows, row{"    in the simulator", s.Expertise.Answer})
+			}
 		}
 		rows = append(rows, row{"deliver (visitor → agent)", res.Deliver}, row{"relay (visitor → agent → visitor)", res.Relay})
 	}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/switchboardhq/switchboard/presence"
 )
 
 // runner is the state of one run, shared by its sockets.
@@ -51,6 +53,12 @@ type runner struct {
 	callStates                                sync.Map
 	emailsPosted, emailsAssigned, emailsEnded atomic.Int64
 	activeEmails                              atomic.Int64
+	// expertise counts the contacts that arrived in the expertise queue
+	// (Config.Expertise), and those of its visitors who left unanswered;
+	// expertiseAnswer times its visitors' answers as answer times all.
+	expertise       [presence.NumMedia]atomic.Int64
+	expertAbandoned atomic.Int64
+	expertiseAnswer *Hist
 
 	// view and clientCPU are the server's view of the run and this
 	// process's CPU during it (set by Run at its end).
@@ -114,7 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r := &runner{cfg: cfg, dialer: newDialer(cfg.Addr), errors: map[string]int64{},
 		connect: NewHist(), offer: NewHist(), accept: NewHist(), answer: NewHist(), relay: NewHist(), deliver: NewHist(),
-		callPost: NewHist(), callOffer: NewHist(), callEvent: NewHist(), emailPost: NewHist(), emailAssign: NewHist()}
+		callPost: NewHist(), callOffer: NewHist(), callEvent: NewHist(), emailPost: NewHist(), emailAssign: NewHist(), expertiseAnswer: NewHist()}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	r.setup = cfg.Setup
 	if r.setup == nil {
@@ -231,8 +239,9 @@ func (r *runner) arrive(ctx context.Context, wg *sync.WaitGroup, start time.Time
 			r.dropped.Add(1)
 			continue
 		}
-		v := &visitor{r: r, n: c.n, chat: c.chat, patience: c.patience, lang: c.lang,
+		v := &visitor{r: r, n: c.n, chat: c.chat, patience: c.patience, lang: c.lang, queue: queueOf(cfg, chatKind, c.n),
 			gaps: rand.New(rand.NewPCG(cfg.Seed, uint64(c.n)<<8|uint64(cfg.Worker)))}
+		r.countQueue(presence.Chat, v.queue)
 		r.visitorsNow.Add(1)
 		wg.Add(1)
 		go func() {
@@ -310,19 +319,33 @@ func (r *runner) sample(ctx context.Context, start time.Time, done chan<- struct
 	}
 }
 
-// waiting reads the bench queue's waiting count from the API.
+// countQueue counts a contact of media that arrived in queue.
+func (r *runner) countQueue(media presence.Media, queue string) {
+	if queue == ExpertiseQueueID {
+		r.expertise[media].Add(1)
+	}
+}
+
+// waiting reads how many contacts wait in the bench's queues from the
+// API: the bench queue's, and the expertise queue's in a run with one.
 func (r *runner) waiting(ctx context.Context) int {
-	var q struct {
-		Stats struct {
-			Waiting int `json:"waiting"`
-		} `json:"stats"`
+	var list struct {
+		Queues []struct {
+			Stats struct {
+				Waiting int `json:"waiting"`
+			} `json:"stats"`
+		} `json:"queues"`
 	}
 	cctx, cancel := context.WithTimeout(ctx, 900*time.Millisecond)
 	defer cancel()
-	if err := r.api.call(cctx, http.MethodGet, "/v1/queues/"+QueueID, nil, &q); err != nil {
+	if err := r.api.call(cctx, http.MethodGet, "/v1/queues", nil, &list); err != nil {
 		return -1
 	}
-	return q.Stats.Waiting
+	n := 0
+	for _, q := range list.Queues {
+		n += q.Stats.Waiting
+	}
+	return n
 }
 
 // busyAgents is how many agents hold at least one chat.

@@ -15,8 +15,13 @@ import (
 	"github.com/switchboardhq/switchboard/presence"
 )
 
-// QueueID is the queue the bench creates in its workspace.
-const QueueID = "bench"
+// QueueID is the queue the bench creates in its workspace, and
+// ExpertiseQueueID the second one of a run with expertise
+// (Config.Expertise), which requires it.
+const (
+	QueueID          = "bench"
+	ExpertiseQueueID = "bench-expertise"
+)
 
 // Setup is a workspace prepared for a run: what agents and visitors need to
 // connect. Workers receive it from the parent process.
@@ -100,6 +105,9 @@ func (a *api) send(ctx context.Context, hc *http.Client, method, path string, ra
 	return resp.StatusCode, data, err
 }
 
+// agentID is the id prepare gives the i-th agent, from 0.
+func agentID(i int) string { return fmt.Sprintf("agent-%05d", i+1) }
+
 // randomID returns n random bytes in hex.
 func randomID(n int) string {
 	b := make([]byte, n)
@@ -116,10 +124,13 @@ const widgetKeyRate = 150
 func (st *Setup) widgetKey(n int) string { return st.WidgetKeys[n%len(st.WidgetKeys)] }
 
 // prepare creates a fresh workspace with enough widget keys for the rate
-// (one per widgetKeyRate visitors per second), the bench queue
-// (manual accept, single offers, ringing cfg.OfferTimeout when set) and cfg.Agents agents with their tokens,
-// who take a call at a time when the run posts calls, and
-// cfg.EmailCapacity emails when it posts emails.
+// (one per widgetKeyRate visitors per second), the bench queue (manual
+// accept, single offers, ringing cfg.OfferTimeout when set), the
+// expertise queue beside it in a run with expertise (the same, requiring
+// cfg.Expertise until cfg.ExpertiseDrop), and cfg.Agents agents of both
+// with their tokens, who take a call at a time when the run posts calls,
+// cfg.EmailCapacity emails when it posts emails, and have the expertise
+// when cfg.expert says.
 func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	id := "bench-" + randomID(4)
 	st := &Setup{Workspace: id}
@@ -150,12 +161,26 @@ func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	if err := ws.call(ctx, http.MethodPut, "/v1/queues/"+QueueID, q, nil); err != nil {
 		return nil, fmt.Errorf("creating queue: %w", err)
 	}
+	queues := []string{QueueID}
+	if cfg.Expertise != "" {
+		q["name"], q["expertise"] = "Bench "+cfg.Expertise, []string{cfg.Expertise}
+		if cfg.ExpertiseDrop > 0 {
+			q["steps"] = []map[string]any{{"after": cfg.ExpertiseDrop.Seconds(), "drop_expertise": true}}
+		}
+		if err := ws.call(ctx, http.MethodPut, "/v1/queues/"+ExpertiseQueueID, q, nil); err != nil {
+			return nil, fmt.Errorf("creating queue: %w", err)
+		}
+		queues = append(queues, ExpertiseQueueID)
+	}
 	slots := cfg.slots()
 	for i := range cfg.Agents {
-		aid := fmt.Sprintf("agent-%05d", i+1)
-		body := map[string]any{"name": fmt.Sprintf("Bench Agent %d", i+1), "queues": []string{QueueID},
+		aid := agentID(i)
+		body := map[string]any{"name": fmt.Sprintf("Bench Agent %d", i+1), "queues": queues,
 			"languages": map[string]any{"primary": cfg.agentLanguage(i)},
 			"capacity":  map[string]int{"chat": slots[presence.Chat], "voice": slots[presence.Voice], "email": slots[presence.Email]}}
+		if cfg.expert(aid, i) {
+			body["expertise"] = []string{cfg.Expertise}
+		}
 		if err := ws.call(ctx, http.MethodPut, "/v1/agents/"+aid, body, nil); err != nil {
 			return nil, fmt.Errorf("creating agent: %w", err)
 		}

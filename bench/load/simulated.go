@@ -22,7 +22,12 @@ import (
 // those the ideal queue cannot: several languages, where the router weighs
 // a visitor's language against an agent's load; calls beside chats, where
 // a call blocks an agent's new chats; emails beside either, which the hub
-// assigns without an offer. The difference from the bench's own counts is
+// assigns without an offer; expertise (Config.Expertise), where the queue
+// a contact arrives in says who may take it until its step. The agents
+// with the expertise are dealt among the others in the simulator's turn
+// (sim.Config.InterleaveTeams), not at the bench's numbers: the router
+// breaks ties between idle agents by id, so only who takes the first
+// contacts, when every agent is as idle, may differ. The difference from the bench's own counts is
 // what the real server, its sockets and its clock cost the customers; the
 // routing is the same code.
 type Simulated struct {
@@ -31,6 +36,9 @@ type Simulated struct {
 	Chats  *SimulatedContacts `json:"chats,omitempty"`
 	Calls  *SimulatedContacts `json:"calls,omitempty"`
 	Emails *SimulatedContacts `json:"emails,omitempty"`
+	// Expertise are the visitors of the expertise queue (ExpertiseResult)
+	// alone, in a run with expertise and visitors.
+	Expertise *SimulatedContacts `json:"expertise,omitempty"`
 	// Error, when set, says why the simulator could not replay the run
 	// (the other fields are then empty).
 	Error string `json:"error,omitempty"`
@@ -65,21 +73,19 @@ func simulateRun(workers []Config, agents int, slots presence.Capacity, dropped 
 		return nil
 	}
 	tally := map[presence.Media]*simTally{}
+	var expertise *simTally // the expertise queue's visitors: the second queue's chats
+	if workers[0].Expertise != "" && workers[0].Rate > 0 {
+		expertise = newSimTally()
+	}
 	cfg.OnCall = func(c sim.Call) {
 		t := tally[c.Media]
 		if t == nil {
-			t = &simTally{offer: NewHist(), answer: NewHist()}
+			t = newSimTally()
 			tally[c.Media] = t
 		}
-		t.contacts++
-		if c.Offered {
-			t.offer.Add(fromSeconds(c.OfferWait))
-		}
-		if c.Answered {
-			t.answered++
-			t.answer.Add(fromSeconds(c.Wait))
-		} else {
-			t.abandoned++
+		t.add(c)
+		if expertise != nil && c.Queue == 1 && c.Media == presence.Chat {
+			expertise.add(c)
 		}
 	}
 	if _, err := sim.Run(context.Background(), cfg); err != nil {
@@ -94,6 +100,9 @@ func simulateRun(workers []Config, agents int, slots presence.Capacity, dropped 
 	}
 	if t := tally[presence.Email]; t != nil {
 		out.Emails = t.summary()
+	}
+	if expertise != nil {
+		out.Expertise = expertise.summary()
 	}
 	return out
 }
@@ -116,9 +125,13 @@ func simConfig(workers []Config, agents int, slots presence.Capacity) (sim.Confi
 	cfg := sim.Config{Agents: agents, Handle: w0.ChatLength, Accept: router.Manual, AcceptDelay: max(w0.AcceptDelay, 0), InterleaveTeams: true,
 		AcceptDist: sim.Constant, Patience: w0.Patience, Duration: w0.Duration, Seed: w0.Seed,
 		Miss: w0.Miss, BackAfter: w0.BackAfter, MissLimit: w0.MissLimit, OfferTimeout: w0.OfferTimeout}
-	count := map[string]int{}
+	type kind struct {
+		lang   string
+		expert bool
+	}
+	count := map[kind]int{}
 	for i := range agents {
-		count[presence.BaseLanguage(w0.agentLanguage(i))]++
+		count[kind{presence.BaseLanguage(w0.agentLanguage(i)), w0.expert(agentID(i), i)}]++
 	}
 	for _, l := range w0.languages() {
 		b := presence.BaseLanguage(l)
@@ -126,9 +139,19 @@ func simConfig(workers []Config, agents int, slots presence.Capacity) (sim.Confi
 			continue
 		}
 		cfg.Languages = append(cfg.Languages, sim.LanguageShare{Language: b, Share: 1})
-		if count[b] > 0 {
-			cfg.Teams = append(cfg.Teams, sim.Team{Agents: count[b], Languages: []string{b}})
+		if n := count[kind{b, false}]; n > 0 {
+			cfg.Teams = append(cfg.Teams, sim.Team{Agents: n, Languages: []string{b}})
 		}
+		if n := count[kind{b, true}]; n > 0 {
+			cfg.Teams = append(cfg.Teams, sim.Team{Agents: n, Languages: []string{b}, Expertise: []string{w0.Expertise}})
+		}
+	}
+	if w0.Expertise != "" { // the arrivals say which queue: the shares are not drawn
+		expert := sim.QueueShare{Name: ExpertiseQueueID, Share: 1, Expertise: []string{w0.Expertise}}
+		if w0.ExpertiseDrop > 0 {
+			expert.Steps = []sim.QueueStep{{After: w0.ExpertiseDrop, DropExpertise: true}}
+		}
+		cfg.Queues = []sim.QueueShare{{Name: QueueID, Share: 1}, expert}
 	}
 	if w0.Calls <= 0 && w0.Emails <= 0 {
 		cfg.Capacity = slots[presence.Chat] // chats alone: no media
@@ -156,17 +179,19 @@ func replayArrivals(workers []Config) []sim.Arrival {
 	for _, w := range workers {
 		if w.Rate > 0 {
 			for c := range chatsOf(w) {
-				out = append(out, sim.Arrival{At: c.at, Media: presence.Chat, Language: c.lang, Handle: max(c.chat, 1), Patience: c.patience})
+				out = append(out, sim.Arrival{At: c.at, Media: presence.Chat, Queue: simQueue(w, chatKind, c.n), Language: c.lang,
+					Handle: max(c.chat, 1), Patience: c.patience})
 			}
 		}
 		if w.Calls > 0 {
 			for c := range callsOf(w) {
-				out = append(out, sim.Arrival{At: c.at, Media: presence.Voice, Handle: max(c.talk, 1), Patience: c.patience})
+				out = append(out, sim.Arrival{At: c.at, Media: presence.Voice, Queue: simQueue(w, callKind, c.n), Handle: max(c.talk, 1),
+					Patience: c.patience})
 			}
 		}
 		if w.Emails > 0 {
 			for e := range emailsOf(w) {
-				out = append(out, sim.Arrival{At: e.at, Media: presence.Email, Handle: max(e.handle, 1)})
+				out = append(out, sim.Arrival{At: e.at, Media: presence.Email, Queue: simQueue(w, emailKind, e.n), Handle: max(e.handle, 1)})
 			}
 		}
 	}
@@ -174,10 +199,36 @@ func replayArrivals(workers []Config) []sim.Arrival {
 	return out
 }
 
+// simQueue is the simulator's queue of contact n of kind from worker w:
+// the one it arrives in (queueOf) in a run with expertise, whose replay
+// has the two queues; "" in a run of one queue.
+func simQueue(w Config, kind uint64, n int) string {
+	if w.Expertise == "" {
+		return ""
+	}
+	return queueOf(w, kind, n)
+}
+
 // simTally counts one media's contacts as the simulator resolves them.
 type simTally struct {
 	contacts, answered, abandoned int64
 	offer, answer                 *Hist
+}
+
+func newSimTally() *simTally { return &simTally{offer: NewHist(), answer: NewHist()} }
+
+// add counts contact c.
+func (t *simTally) add(c sim.Call) {
+	t.contacts++
+	if c.Offered {
+		t.offer.Add(fromSeconds(c.OfferWait))
+	}
+	if c.Answered {
+		t.answered++
+		t.answer.Add(fromSeconds(c.Wait))
+	} else {
+		t.abandoned++
+	}
 }
 
 func (t *simTally) summary() *SimulatedContacts {

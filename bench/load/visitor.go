@@ -17,6 +17,7 @@ type visitor struct {
 	patience time.Duration // 0: wait forever
 	gaps     *rand.Rand
 	lang     string
+	queue    string // queueOf
 }
 
 // run opens the socket, says hello with the first message right behind it,
@@ -69,6 +70,9 @@ func (v *visitor) run(ctx context.Context) {
 		mu.Lock()
 		timer = time.AfterFunc(v.patience, func() {
 			r.abandoned.Add(1)
+			if v.queue == ExpertiseQueueID {
+				r.expertAbandoned.Add(1)
+			}
 			leave()
 		})
 		mu.Unlock()
@@ -112,6 +116,9 @@ func (v *visitor) run(ctx context.Context) {
 			joined = true
 			stopTimer()
 			r.answer.Add(now.Sub(sent))
+			if v.queue == ExpertiseQueueID {
+				r.expertiseAnswer.Add(now.Sub(sent))
+			}
 			mu.Lock()
 			leaveAt = now.Add(v.chat)
 			timer = time.AfterFunc(v.untilNext(leaveAt), next)
@@ -144,7 +151,7 @@ var visitorSkips = reads("agent", "welcome", "agent_joined", "ended", "deflected
 
 // hello is the visitor's hello, its contact name stamped with at.
 func (v *visitor) hello(at time.Time) map[string]any {
-	return map[string]any{"type": "hello", "widget": v.r.setup.widgetKey(v.n), "queue": QueueID,
+	return map[string]any{"type": "hello", "widget": v.r.setup.widgetKey(v.n), "queue": v.queue,
 		"name": stamp(v.r.cfg.Worker, v.n, at), "language": v.lang}
 }
 

@@ -39,9 +39,15 @@ type workerSpec struct {
 	// replay of the run reads it from the workers' configs.
 	OfferTimeout time.Duration `json:"offer_timeout,omitempty"`
 	Languages    []string      `json:"languages"`
-	Seed         uint64        `json:"seed"`
-	Worker       int           `json:"worker"`
-	Setup        Setup         `json:"setup"`
+	// The expertise fields route the worker's contacts (queueOf); the
+	// simulator's replay of the run reads them all.
+	Expertise         string        `json:"expertise,omitempty"`
+	ExpertiseAgents   float64       `json:"expertise_agents,omitempty"`
+	ExpertiseContacts float64       `json:"expertise_contacts,omitempty"`
+	ExpertiseDrop     time.Duration `json:"expertise_drop,omitempty"`
+	Seed              uint64        `json:"seed"`
+	Worker            int           `json:"worker"`
+	Setup             Setup         `json:"setup"`
 	// Hold and Visitors make a hold run (hold.go): the worker says "held
 	// AGENTS VISITORS" on stdout once its sockets are up and holds them
 	// until its stdin ends.
@@ -139,7 +145,8 @@ func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
 		Emails: cfg.Emails / float64(n), EmailLength: cfg.EmailLength, Duration: cfg.Duration, Drain: cfg.Drain,
 		VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
 		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, PatienceCV: cfg.PatienceCV, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
-		Miss: cfg.Miss, MissAgents: cfg.MissAgents, Decline: cfg.Decline, DeclineAgents: cfg.DeclineAgents, BackAfter: cfg.BackAfter, MissLimit: cfg.MissLimit, OfferTimeout: cfg.OfferTimeout, Setup: *setup}
+		Miss: cfg.Miss, MissAgents: cfg.MissAgents, Decline: cfg.Decline, DeclineAgents: cfg.DeclineAgents, BackAfter: cfg.BackAfter, MissLimit: cfg.MissLimit, OfferTimeout: cfg.OfferTimeout,
+		Expertise: cfg.Expertise, ExpertiseAgents: cfg.ExpertiseAgents, ExpertiseContacts: cfg.ExpertiseContacts, ExpertiseDrop: cfg.ExpertiseDrop, Setup: *setup}
 	spec.Setup.Agents = nil
 	for j := i; j < len(setup.Agents); j += n {
 		spec.Setup.Agents = append(spec.Setup.Agents, setup.Agents[j])
@@ -154,6 +161,7 @@ func (spec workerSpec) config() Config {
 		Emails: spec.Emails, EmailLength: spec.EmailLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
 		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience, PatienceCV: spec.PatienceCV,
 		Miss: spec.Miss, MissAgents: spec.MissAgents, Decline: spec.Decline, DeclineAgents: spec.DeclineAgents, BackAfter: spec.BackAfter, MissLimit: spec.MissLimit, OfferTimeout: spec.OfferTimeout,
+		Expertise: spec.Expertise, ExpertiseAgents: spec.ExpertiseAgents, ExpertiseContacts: spec.ExpertiseContacts, ExpertiseDrop: spec.ExpertiseDrop,
 		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
 	if cfg.AcceptDelay == 0 {
 		cfg.AcceptDelay = -1
