@@ -136,7 +136,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 		fmt.Fprintln(stderr, "       replays the contacts a server exported (<data>/exports) with the agents given, beside what they met; seen: as many")
 		fmt.Fprintln(stderr, "       as worked in each interval; available: each agent while the status log (GET /v1/agent-statuses) says so,")
 		fmt.Fprintln(stderr, "       with --profiles (GET /v1/agents) serving their own queues, in their own languages, at their own capacities,")
-		fmt.Fprintln(stderr, "       and with --queue-settings (GET /v1/queues) with their own expertise, routed by the queues' expertise and steps")
+		fmt.Fprintln(stderr, "       and with --queue-settings (GET /v1/queues) with their own expertise, routed by the queues' expertise, steps and broadcast offers")
 		fs.PrintDefaults()
 	}
 	agents := fs.Int("agents", 0, "number of agents, each serving one contact at a time (required without --team or a staffing target)")
@@ -268,7 +268,7 @@ func parseFlags(args []string, stderr io.Writer) (o options, err error) {
 	to := fs.String("to", "", "with --history: replay contacts before this day or time (default: up to the last)")
 	statuses := fs.String("statuses", "", "with --history: the agents' status log, saved from GET /v1/agent-statuses (its pages as they come); each interval then reports the agents available in it, and --schedule available staffs it with them")
 	profiles := fs.String("profiles", "", "with --history, --statuses and --schedule available: the server's agents, saved from GET /v1/agents; each agent on shift then serves their own queues, speaks their own languages and holds their own capacities")
-	queuesFile := fs.String("queue-settings", "", "with --profiles: the server's queues, saved from GET /v1/queues; the replay then routes by their required expertise, steps, language weight and aging, the agents with their own expertise and each contact with what it required itself")
+	queuesFile := fs.String("queue-settings", "", "with --profiles: the server's queues, saved from GET /v1/queues; the replay then routes by their required expertise, steps, language weight, aging and broadcast offers, the agents with their own expertise and each contact with what it required itself")
 	tz := fs.String("tz", "UTC", "with --history: the time zone of --from, --to and the intervals' clock, e.g. Europe/Paris")
 	patienceDist := fs.String("patience-dist", "observed", "with --history: how an answered contact's patience past its wait is drawn: observed, from the abandons' own distribution (Kaplan–Meier), exponential past the longest abandon; or exponential, with the abandons' mean")
 	if err = fs.Parse(args); err != nil {

@@ -242,6 +242,13 @@ type QueueShare struct {
 	// Aging raises a waiting contact's priority a step per Aging waited: 0
 	// means none.
 	Aging time.Duration `json:"-"`
+	// OfferMode broadcast offers each of its contacts to up to MaxOffers
+	// free agents at once (0: the router's default, 3), as a server
+	// queue's offer_mode: the first to accept takes it, and the others'
+	// offers are withdrawn. "" means single; with the auto accept mode
+	// there is no offer to broadcast, as on a server.
+	OfferMode router.OfferMode `json:"offer_mode,omitempty"`
+	MaxOffers int              `json:"max_offers,omitempty"`
 }
 
 // LanguageShare is one visitor language and its share of the arrivals.

@@ -148,9 +148,11 @@
 // A queue may route by expertise, as the server's do (QueueShare.Expertise
 // and Steps, Team.Expertise, Arrival.Expertise): the hub then offers a
 // contact only to agents who have what its queue and it require, until a
-// step drops that or adds another queue's agents. A replay takes them from
-// the server's queues (ReadQueues, History.ApplyQueues), the agents'
-// profiles (Roster) and the documents.
+// step drops that or adds another queue's agents. With manual accept, a
+// queue may broadcast its offers (QueueShare.OfferMode, MaxOffers): each
+// contact rings on several agents at once, and the first to accept takes
+// it. A replay takes them from the server's queues (ReadQueues,
+// History.ApplyQueues), the agents' profiles (Roster) and the documents.
 //
 // # The driver
 //

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -91,7 +92,7 @@ func (q *QueueShare) UnmarshalJSON(b []byte) error {
 
 // routes reports whether q routes by more than its share and priority.
 func (q *QueueShare) routes() bool {
-	return len(q.Expertise) > 0 || len(q.Steps) > 0 || q.LanguageWeight != nil || q.Aging > 0
+	return len(q.Expertise) > 0 || len(q.Steps) > 0 || q.LanguageWeight != nil || q.Aging > 0 || q.OfferMode == router.Broadcast
 }
 
 // checkRouting validates the queues' routing as the router checks a
@@ -153,7 +154,8 @@ func (c *Config) routerQueue(i int) router.Queue {
 		return router.Queue{ID: queueID}
 	}
 	s := c.Queues[i]
-	q := router.Queue{ID: s.Name, Priority: s.Priority, Expertise: presence.NewExpertise(s.Expertise...), LanguageWeight: s.LanguageWeight, Aging: s.Aging}
+	q := router.Queue{ID: s.Name, Priority: s.Priority, Expertise: presence.NewExpertise(s.Expertise...), LanguageWeight: s.LanguageWeight, Aging: s.Aging,
+		OfferMode: s.OfferMode, MaxOffers: s.MaxOffers}
 	for _, st := range s.Steps {
 		q.Steps = append(q.Steps, router.Step{After: st.After, DropExpertise: st.DropExpertise, DropLanguage: st.DropLanguage, AddQueue: st.AddQueue})
 	}
@@ -255,6 +257,9 @@ func (h *History) ApplyQueues(specs []hub.QueueSpec) *RoutingReport {
 			continue
 		}
 		q.Expertise, q.LanguageWeight, q.Aging = s.Expertise, s.LanguageWeight, s.Aging
+		if s.OfferMode == router.Broadcast {
+			q.OfferMode, q.MaxOffers = s.OfferMode, s.MaxOffers
+		}
 		var steps []string
 		for _, st := range s.Steps {
 			qs := QueueStep{After: st.After, DropExpertise: st.DropExpertise, DropLanguage: st.DropLanguage}
@@ -277,10 +282,13 @@ func (h *History) ApplyQueues(specs []hub.QueueSpec) *RoutingReport {
 			if len(steps) > 0 {
 				desc += ", " + strings.Join(steps, ", ")
 			}
+			if q.OfferMode == router.Broadcast {
+				desc += fmt.Sprintf(", offers to %d agents at once", cmp.Or(q.MaxOffers, router.DefaultMaxOffers))
+			}
 			r.queueSettings = append(r.queueSettings, desc)
 		}
 		for what, set := range map[string]bool{
-			"broadcast offers": s.OfferMode == router.Broadcast, "business hours": s.Hours != nil,
+			"business hours":           s.Hours != nil,
 			"max_waiting and max_wait": s.MaxWaiting > 0 || s.MaxWait > 0, "deflect_no_agents": s.DeflectNoAgents,
 		} {
 			if set {

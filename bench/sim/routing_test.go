@@ -115,7 +115,7 @@ func TestHistoryWithQueueSettings(t *testing.T) {
 	files := t.TempDir()
 	queuesFile := filepath.Join(files, "queues.json")
 	queues := `{"queues":[` +
-		`{"id":"q0","name":"sales","offer_mode":"broadcast","steps":[{"after":30,"add_queue":"q1"},{"after":90,"add_queue":"gone"},{"after":120,"drop_expertise":true}],"stats":{"id":"q0","waiting":3}},` +
+		`{"id":"q0","name":"sales","business_hours":{"tz":"UTC","days":{"mon":["00:00-23:59"]}},"steps":[{"after":30,"add_queue":"q1"},{"after":90,"add_queue":"gone"},{"after":120,"drop_expertise":true}],"stats":{"id":"q0","waiting":3}},` +
 		`{"id":"q1","name":"support","expertise":["billing"],"steps":[{"after":60,"drop_expertise":true}],"stats":{"id":"q1","waiting":0}},` +
 		`{"id":"q9","name":"Elsewhere","expertise":["x"]}]}`
 	if err := os.WriteFile(queuesFile, []byte(queues), 0o600); err != nil {
@@ -170,7 +170,7 @@ func TestHistoryWithQueueSettings(t *testing.T) {
 		}
 	}
 	if rt == nil || rt.Queues != 2 || rt.Routed != 2 || rt.ExpertiseOwn != vip ||
-		!slices.Equal(rt.NotReplayed, []string{"broadcast offers", "sales's step adding gone (no contact of it in the history)"}) || plain.History.Routing != nil {
+		!slices.Equal(rt.NotReplayed, []string{"business hours", "sales's step adding gone (no contact of it in the history)"}) || plain.History.Routing != nil {
 		t.Errorf("routing %+v (%d vip contacts); without %+v", rt, vip, plain.History.Routing)
 	}
 	if q := routed.Input.Queues; len(q) != 2 || len(q[0].Steps) != 2 || q[0].Steps[0] != (QueueStep{After: 30 * time.Second, AddQueue: "support"}) ||
@@ -181,7 +181,7 @@ func TestHistoryWithQueueSettings(t *testing.T) {
 	for _, want := range []string{
 		"the queues' routing: 2 of 2 queues route by more than priority (sales, after 30 s adds support's agents, after 120 s drops the expertise; support requires billing, after 60 s drops the expertise)",
 		fmt.Sprintf("%d contacts of the replay required expertise", vip),
-		"not replayed: broadcast offers, sales's step adding gone",
+		"not replayed: business hours, sales's step adding gone",
 		"expertise", "billing,returns",
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(table, "history: ", "")), " "), want) {
@@ -237,6 +237,8 @@ func TestRoutingRefused(t *testing.T) {
 		"aging past a week":     func(c *Config) { c.Queues[0].Aging = 8 * 24 * time.Hour },
 		"step past a week":      func(c *Config) { c.Queues[1].Steps[0].After = 8 * 24 * time.Hour },
 		"arrival expertise":     func(c *Config) { c.Arrivals[0].Expertise = slices.Repeat([]string{"x"}, 17) },
+		"offer mode":            func(c *Config) { c.Queues[0].OfferMode = "all" },
+		"max offers":            func(c *Config) { c.Queues[0].OfferMode, c.Queues[0].MaxOffers = "broadcast", 101 },
 	} {
 		cfg := skilledDay(10)
 		cfg.Queues = slices.Clone(cfg.Queues)
@@ -257,14 +259,81 @@ func TestRoutingRefused(t *testing.T) {
 	}
 	// A queue's durations are seconds in the report, as on the server.
 	lw := 0.25
-	q := QueueShare{Name: "sales", Share: 1, Aging: 90 * time.Second, LanguageWeight: &lw, Steps: []QueueStep{{After: 1500 * time.Millisecond, DropLanguage: true}}}
+	q := QueueShare{Name: "sales", Share: 1, Aging: 90 * time.Second, LanguageWeight: &lw, Steps: []QueueStep{{After: 1500 * time.Millisecond, DropLanguage: true}},
+		OfferMode: "broadcast", MaxOffers: 2}
 	b, err := json.Marshal(q)
 	var back QueueShare
 	if err == nil {
 		err = json.Unmarshal(b, &back)
 	}
-	if want := `{"name":"sales","share":1,"steps":[{"after":1.5,"drop_language":true}],"language_weight":0.25,"aging":90}`; err != nil || string(b) != want ||
+	if want := `{"name":"sales","share":1,"steps":[{"after":1.5,"drop_language":true}],"language_weight":0.25,"offer_mode":"broadcast","max_offers":2,"aging":90}`; err != nil || string(b) != want ||
 		!reflect.DeepEqual(back, q) {
 		t.Errorf("queue %s, read back %+v (%v); want %s", b, back, err, want)
+	}
+}
+
+// TestHistoryWithBroadcastOffers replays a day whose queue offered each
+// contact to three agents at once (offer_mode broadcast), agents who take
+// 10 s on average to accept: the first of the three answers. With the
+// server's queue (--queue-settings) the replay offers as the day did and
+// meets what it met; without it each offer goes to one agent, who takes
+// their full time, and the contacts wait longer than they did.
+func TestHistoryWithBroadcastOffers(t *testing.T) {
+	n := 2000
+	if raceOn || testing.Short() {
+		n = 800
+	}
+	rnd := rand.New(rand.NewPCG(9, 9))
+	rate := 0.8 * 8 / 100.0
+	var arrivals []Arrival
+	at := 0.0
+	for range n {
+		at += rnd.ExpFloat64() / rate
+		arrivals = append(arrivals, Arrival{At: seconds(at), Media: presence.Chat, Queue: "sales",
+			Handle: seconds(90 * rnd.ExpFloat64()), Patience: seconds(120 * rnd.ExpFloat64())})
+	}
+	cfg := Config{Arrivals: arrivals, Agents: 8, Handle: 90 * time.Second, Patience: 120 * time.Second, SLThreshold: 20 * time.Second, Seed: 5,
+		Accept: "manual", AcceptDelay: 10 * time.Second, OfferTimeout: time.Minute,
+		Queues: []QueueShare{{Name: "sales", Share: 1, OfferMode: "broadcast", MaxOffers: 3}}}
+	start := day0.Add(8 * time.Hour)
+	dir, r0, _ := simulatedHistory(t, cfg, start)
+	if r0.Offers == nil || r0.Offers.Offered < r0.Simulated.Answered*3/2 {
+		t.Fatalf("the day's offers %+v for %d answered: not broadcast", r0.Offers, r0.Simulated.Answered)
+	}
+	end := start.Add(cfg.Arrivals[n-1].At + time.Hour)
+	var list []map[string]any
+	for i := 1; i <= 8; i++ {
+		list = append(list, map[string]any{"id": fmt.Sprintf("a%05d", i), "queues": []string{"q0"}, "languages": map[string]any{},
+			"expertise": []string{}, "capacity": map[string]int{"voice": 1, "chat": 1, "email": 5}})
+	}
+	statusFile, agentsFile := shiftFiles(t, start, end, list)
+	queuesFile := filepath.Join(t.TempDir(), "queues.json")
+	if err := os.WriteFile(queuesFile, []byte(`{"queues":[{"id":"q0","name":"sales","accept_mode":"manual","offer_mode":"broadcast","max_offers":3}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	simulate := func(args ...string) (Report, string) {
+		t.Helper()
+		return simulateMain(t, append([]string{"--history", dir, "--statuses", statusFile, "--interval", "3600", "--schedule", "available",
+			"--profiles", agentsFile, "--accept", "manual", "--accept-delay", "10", "--offer-timeout", "60", "--quiet"}, args...)...)
+	}
+	routed, _ := simulate("--queue-settings", queuesFile, "--json")
+	single, _ := simulate("--json")
+	was, s, one := r0.Simulated, routed.Simulated, single.Simulated
+	t.Logf("the day: SL %.4f, ASA %.2f s, abandoned %.4f; %d offers", was.ServiceLevel, was.ASA, was.AbandonRate, r0.Offers.Offered)
+	t.Logf("with the queue: SL %.4f, ASA %.2f s, abandoned %.4f; %d offers", s.ServiceLevel, s.ASA, s.AbandonRate, routed.Offers.Offered)
+	t.Logf("without: SL %.4f, ASA %.2f s, abandoned %.4f; %d offers", one.ServiceLevel, one.ASA, one.AbandonRate, single.Offers.Offered)
+	if math.Abs(s.ServiceLevel-was.ServiceLevel) > 0.04 || math.Abs(s.AbandonRate-was.AbandonRate) > 0.02 || relErr(s.ASA, was.ASA) > 0.2 {
+		t.Errorf("with the queue: SL %.4f, ASA %.2f s, abandoned %.4f; the day: %.4f, %.2f s, %.4f", s.ServiceLevel, s.ASA, s.AbandonRate, was.ServiceLevel, was.ASA, was.AbandonRate)
+	}
+	if one.ASA < 1.2*was.ASA || one.ServiceLevel > was.ServiceLevel-0.05 || single.Offers.Offered > one.Answered*5/4 {
+		t.Errorf("without the queue: SL %.4f, ASA %.2f s, %d offers for %d answered; the day: %.4f, %.2f s", one.ServiceLevel, one.ASA,
+			single.Offers.Offered, one.Answered, was.ServiceLevel, was.ASA)
+	}
+	if rt := routed.History.Routing; rt == nil || rt.Routed != 1 || len(rt.NotReplayed) != 0 {
+		t.Errorf("routing %+v", rt)
+	}
+	_, table := simulate("--queue-settings", queuesFile)
+	if want := "sales, offers to 3 agents at once"; !strings.Contains(strings.Join(strings.Fields(table), " "), want) {
+		t.Errorf("the table lacks %q:\n%s", want, table)
 	}
 }
