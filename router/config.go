@@ -37,8 +37,10 @@ const (
 
 // Defaults of a queue's routing fields, applied where a field is zero.
 const (
-	DefaultOfferTimeout   = 20 * time.Second
-	DefaultMaxOffers      = 3
+	DefaultOfferTimeout = 20 * time.Second
+	DefaultMaxOffers    = 3
+	// MaxOffersLimit bounds a queue's max_offers.
+	MaxOffersLimit        = 100
 	DefaultPriority       = 5
 	DefaultLanguageWeight = 0.5
 	DefaultStickySlack    = 0.25
@@ -173,8 +175,8 @@ func (q *Queue) Validate() error {
 		return fmt.Errorf("%w: offer_mode %q", ErrInvalid, q.OfferMode)
 	case q.OfferTimeout < 0 || q.MaxWait < 0 || q.Aging < 0:
 		return fmt.Errorf("%w: negative duration", ErrInvalid)
-	case q.MaxOffers < 0 || q.MaxOffers > 100:
-		return fmt.Errorf("%w: max_offers %d (0..100)", ErrInvalid, q.MaxOffers)
+	case q.MaxOffers < 0 || q.MaxOffers > MaxOffersLimit:
+		return fmt.Errorf("%w: max_offers %d (0..%d)", ErrInvalid, q.MaxOffers, MaxOffersLimit)
 	case q.Priority != 0 && (q.Priority < MinPriority || q.Priority > MaxPriority):
 		return fmt.Errorf("%w: priority %d (1..8)", ErrInvalid, q.Priority)
 	case q.MaxWaiting < 0:

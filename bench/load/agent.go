@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"math"
@@ -31,6 +32,11 @@ type agent struct {
 	// offer id → the answer's timer, stopped when the offer is revoked
 	// first (its visitor or caller gave up).
 	ringing map[string]ringing
+	// crossed are the accepts that crossed their offer's withdrawal, by
+	// offer id, until both the withdrawal and the hub's refusal have come
+	// (in either order): the withdrawal's reason, or "error:" and the
+	// refusal's kind, whichever came first (settleCrossed).
+	crossed map[string]string
 	misses  bool            // the agent lets a share Config.Miss ring (Config.MissAgents)
 	refuses bool            // the agent declines a share Config.Decline (Config.DeclineAgents)
 	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
@@ -74,7 +80,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r, skip: agentSkips}
-	a.sent, a.busy, a.ringing = map[string]accepting{}, map[string]work{}, map[string]ringing{}
+	a.sent, a.busy, a.ringing, a.crossed = map[string]accepting{}, map[string]work{}, map[string]ringing{}, map[string]string{}
 	a.misses = r.cfg.Miss > 0 && pickedAgent(a.cred.ID, a.n, r.cfg.MissAgents)
 	a.refuses = r.cfg.Decline > 0 && pickedAgent(a.cred.ID, a.n, r.cfg.DeclineAgents)
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
@@ -104,6 +110,41 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	})
 	if ctx.Err() == nil {
 		r.fail(errKind("agent_read", err))
+	}
+	a.mu.Lock()
+	for _, first := range a.crossed { // refusals whose withdrawal never came
+		if kind, ok := strings.CutPrefix(first, "error:"); ok {
+			r.fail(kind)
+		}
+	}
+	a.mu.Unlock()
+}
+
+// settleCrossed settles the accept of offer id that crossed its
+// withdrawal, once both the withdrawal (reason) and the hub's refusal
+// (kind) are known, in a.crossed's either order: lost to another agent of
+// a broadcast (ReasonTaken), else an error of kind. Until then it keeps
+// what came first. It runs under a.mu.
+func (a *agent) settleCrossed(id, reason, kind string) {
+	first, ok := a.crossed[id]
+	if !ok {
+		if reason != "" {
+			a.crossed[id] = reason
+		} else {
+			a.crossed[id] = "error:" + kind
+		}
+		return
+	}
+	delete(a.crossed, id)
+	if k, refused := strings.CutPrefix(first, "error:"); refused {
+		kind = k
+	} else {
+		reason = first
+	}
+	if reason == router.ReasonTaken {
+		a.r.lost.Add(1)
+	} else {
+		a.r.fail(kind)
 	}
 }
 
@@ -186,23 +227,19 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			ref = "call-" + o.ID
 		}
 		answer := func() {
+			a.mu.Lock() // no longer ringing, and sent, at once: a withdrawal sees one or the other
+			delete(a.ringing, o.ID)
 			if !decline {
-				a.mu.Lock()
 				a.sent[ref] = accepting{at: time.Now(), talk: talk}
-				a.mu.Unlock()
 			}
+			a.mu.Unlock()
 			if err := a.s.send(ctx, map[string]any{"type": typ, "offer": o.ID, "ref": ref}); err != nil && ctx.Err() == nil {
 				r.fail(errKind("agent_write", err))
 			}
 		}
 		if d := r.cfg.AcceptDelay; d > 0 {
 			a.mu.Lock() // the timer's func waits for it to be in ringing
-			a.ringing[o.ID] = ringing{decline: decline, timer: time.AfterFunc(d, func() {
-				a.mu.Lock()
-				delete(a.ringing, o.ID)
-				a.mu.Unlock()
-				answer()
-			})}
+			a.ringing[o.ID] = ringing{decline: decline, timer: time.AfterFunc(d, answer)}
 			a.mu.Unlock()
 		} else {
 			answer()
@@ -227,6 +264,11 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 	case "error":
 		a.mu.Lock()
 		delete(a.sent, f.Ref)
+		if id, accept := strings.CutPrefix(f.Ref, "acc-"); accept && f.Code == "conflict" && r.cfg.Broadcast > 0 {
+			a.settleCrossed(id, "", agentErrKind(f)) // lost to another agent, or withdrawn for another reason
+			a.mu.Unlock()
+			return
+		}
 		a.mu.Unlock()
 		r.fail(agentErrKind(f))
 	case "presence":
@@ -253,12 +295,24 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 		r.revoked.Add(1)
 		var id string
 		if json.Unmarshal(f.Offer, &id) == nil {
+			taken := f.Reason == router.ReasonTaken // another agent of a broadcast was first
 			a.mu.Lock()
-			if rg, ok := a.ringing[id]; ok {
-				if rg.timer.Stop() && !rg.decline { // if it already fired, its answer crosses the revocation
-					r.cut.Add(1)
-				}
-				delete(a.ringing, id)
+			rg, ringing := a.ringing[id]
+			delete(a.ringing, id)
+			stopped := ringing && rg.timer.Stop() // else it fired: its answer crosses the revocation
+			_, accepting := a.sent["acc-"+id]
+			// An accept crosses the withdrawal when its timer fired (its
+			// answer waits for a.mu, or was sent), or the hub already
+			// refused it.
+			crossing := ringing && !stopped && !rg.decline || accepting || strings.HasPrefix(a.crossed[id], "error:")
+			switch {
+			case stopped && rg.decline:
+			case stopped && taken:
+				r.lost.Add(1)
+			case stopped:
+				r.cut.Add(1)
+			case r.cfg.Broadcast > 0 && crossing:
+				a.settleCrossed(id, cmp.Or(f.Reason, "withdrawn"), "")
 			}
 			a.mu.Unlock()
 		}

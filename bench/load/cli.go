@@ -145,6 +145,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, cliOpts, error) {
 	})
 	fs.DurationVar(&cfg.OfferTimeout, "offer-timeout", 0, "how long the bench queue's offers ring before they run out (default: the server's, 20s)")
 	fs.IntVar(&cfg.Capacity, "capacity", DefaultCapacity, "each agent's chat capacity")
+	fs.IntVar(&cfg.Broadcast, "broadcast", 0, "offer each contact to this many agents at once (the queue's offer_mode broadcast, max_offers: 2 to 100); the first to accept takes it (default: one at a time)")
 	fs.StringVar(&cfg.Expertise, "expertise", "", "route by this expertise label (billing): a second queue, "+ExpertiseQueueID+", requires it; a share of the agents have it and a share of the contacts go there")
 	fs.Func("expertise-agents", "with --expertise: the share of the agents who have it, e.g. 0.25 (default 0.25)", fraction(&cfg.ExpertiseAgents))
 	fs.Func("expertise-contacts", "with --expertise: the share of the visitors, calls and emails that require it, e.g. 0.25 (default 0.25)", fraction(&cfg.ExpertiseContacts))

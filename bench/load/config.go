@@ -122,6 +122,11 @@ type Config struct {
 	// OfferTimeout is how long the bench queue's offers ring (the queue's
 	// offer_timeout): 0 leaves the server's default (20 s).
 	OfferTimeout time.Duration
+	// Broadcast, when set, has the bench's queues offer each contact to
+	// that many agents at once (offer_mode broadcast, max_offers): the
+	// first to accept takes it, and the others' offers are withdrawn
+	// (Result.AcceptsLost). 0: one agent at a time.
+	Broadcast int
 	// Capacity is each agent's chat capacity: 0 means DefaultCapacity.
 	Capacity int
 	// Expertise, when set, is a label (billing) the run routes by, as a
@@ -238,6 +243,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: --miss-limit %d (1 to %d)", ErrConfig, c.MissLimit, router.MaxMissLimit)
 	case c.OfferTimeout < 0 || c.OfferTimeout > 0 && c.OfferTimeout < time.Second:
 		return c, fmt.Errorf("%w: --offer-timeout %v (want 1s or more)", ErrConfig, c.OfferTimeout)
+	case c.Broadcast != 0 && (c.Broadcast < 2 || c.Broadcast > router.MaxOffersLimit):
+		return c, fmt.Errorf("%w: --broadcast %d (agents offered a contact at once: 2 to %d, or 0 for one)", ErrConfig, c.Broadcast, router.MaxOffersLimit)
 	}
 	if err := c.expertiseDefaults(); err != nil {
 		return c, err

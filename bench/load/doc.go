@@ -78,6 +78,14 @@
 // by expertise for `switchboard simulate --history … --profiles
 // --queue-settings` to replay.
 //
+// With --broadcast N the bench's queues offer each contact to N agents at
+// once (offer_mode broadcast, max_offers N): the first to accept takes
+// it, and the hub withdraws the others' offers (reason taken). An agent
+// whose accept delay was not over then sends nothing; one whose accept
+// crossed the withdrawal is refused as a conflict. Both are counted as
+// accepts lost (accepts_lost in the JSON), not as errors, once the
+// withdrawal's reason says another agent took the contact.
+//
 // # What is measured
 //
 //	connect   dial to welcome, for every socket

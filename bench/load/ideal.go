@@ -56,10 +56,10 @@ type IdealChats struct {
 // (one Config each, as they run it) for agents agents; nil unless the run
 // posts calls alone, its agents miss no offer (the ideal queue knows
 // no misses: the simulator's replay does), and any agent may take any
-// call (no expertise).
+// call, one offer at a time (no expertise, no broadcast).
 func idealCalls(workers []Config, agents int) *IdealCalls {
 	if len(workers) == 0 || workers[0].Calls <= 0 || workers[0].Rate > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 || workers[0].Miss > 0 ||
-		workers[0].Expertise != "" {
+		workers[0].Expertise != "" || workers[0].Broadcast > 0 {
 		return nil
 	}
 	jobs := replay(workers, callsOf)
@@ -70,11 +70,12 @@ func idealCalls(workers []Config, agents int) *IdealCalls {
 // idealChats runs the ideal queue on the visitors the workers of a run
 // open (one Config each, as they run it) for slots chat slots; nil unless
 // the run opens visitors alone, its agents miss no offer, any agent may
-// take any visitor (no expertise), and it dropped none (a dropped visitor
+// take any visitor one offer at a time (no expertise, no broadcast), and
+// it dropped none (a dropped visitor
 // never reached the server).
 func idealChats(workers []Config, slots int, dropped int64) *IdealChats {
 	if len(workers) == 0 || workers[0].Rate <= 0 || workers[0].Calls > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 || workers[0].Miss > 0 ||
-		workers[0].Expertise != "" || dropped > 0 {
+		workers[0].Expertise != "" || workers[0].Broadcast > 0 || dropped > 0 {
 		return nil
 	}
 	jobs := replay(workers, chatsOf)

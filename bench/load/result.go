@@ -68,6 +68,12 @@ type Result struct {
 	// delay, as on a machine too busy to keep time. An accept sent and
 	// crossing the revocation is refused instead, an error on accept.
 	AcceptsCut int64 `json:"accepts_cut,omitempty"`
+	// AcceptsLost are the broadcast offers (--broadcast) another agent took
+	// first: withdrawn within the accept delay, or refused as the accept
+	// crossed the withdrawal (then not an error).
+	AcceptsLost int64 `json:"accepts_lost,omitempty"`
+	// Broadcast is the run's --broadcast: 0 for single offers.
+	Broadcast int `json:"broadcast,omitempty"`
 	// OffersDeclined are the declines the server acknowledged (--decline).
 	OffersDeclined int64 `json:"offers_declined,omitempty"`
 	MissLimit      int   `json:"miss_limit,omitempty"`
@@ -157,7 +163,7 @@ func (r *runner) result(elapsed, connectTime time.Duration) *Result {
 		DurationSec: elapsed.Seconds(), Workers: 1, AgentConnectSec: connectTime.Seconds(),
 		Visitors: r.arrivals.Load(), Chats: r.chats.Load(), Finished: r.finished.Load(), Abandoned: r.abandoned.Load(),
 		Dropped: r.dropped.Load(), Revoked: r.revoked.Load(), Messages: r.messages.Load(),
-		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(), AcceptsCut: r.cut.Load(), OffersDeclined: r.declined.Load(), MissLimit: r.cfg.MissLimit,
+		OffersMissed: r.missed.Load(), SetAway: r.setAway.Load(), AcceptsCut: r.cut.Load(), AcceptsLost: r.lost.Load(), Broadcast: r.cfg.Broadcast, OffersDeclined: r.declined.Load(), MissLimit: r.cfg.MissLimit,
 		FramesIn: r.framesIn.Load(), FramesOut: r.framesOut.Load(),
 		Hists: map[string]*Hist{"connect": r.connect, "offer": r.offer, "accept": r.accept, "answer": r.answer, "relay": r.relay, "deliver": r.deliver,
 			"call_post": r.callPost, "call_offer": r.callOffer, "call_event": r.callEvent,
@@ -252,6 +258,8 @@ func (res *Result) merge(o *Result) {
 	res.OffersMissed += o.OffersMissed
 	res.SetAway += o.SetAway
 	res.AcceptsCut += o.AcceptsCut
+	res.AcceptsLost += o.AcceptsLost
+	res.Broadcast = max(res.Broadcast, o.Broadcast)
 	res.OffersDeclined += o.OffersDeclined
 	res.Messages += o.Messages
 	res.FramesIn += o.FramesIn
@@ -314,6 +322,9 @@ func (res *Result) WriteTable(w io.Writer) error {
 	}
 	if res.OffersDeclined > 0 {
 		fmt.Fprintf(&b, "offers declined %d (--decline)\n", res.OffersDeclined)
+	}
+	if res.Broadcast > 0 {
+		fmt.Fprintf(&b, "offers broadcast to %d agents at once; offers another agent took first %d\n", res.Broadcast, res.AcceptsLost)
 	}
 	if res.AcceptsCut > 0 {
 		fmt.Fprintf(&b, "accepts cut short %d: the offer rang out or was rerouted within the accept delay\n", res.AcceptsCut)

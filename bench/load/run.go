@@ -42,6 +42,10 @@ type runner struct {
 	// the times the hub set one away for them, cut the accepts a
 	// revocation stopped before they were sent.
 	missed, setAway, cut atomic.Int64
+	// lost counts the offers another agent of a broadcast took first
+	// (Config.Broadcast): before this one's accept delay was over, or as
+	// its accept was on its way.
+	lost atomic.Int64
 	// declined counts the declines the server acknowledged (Config.Decline).
 	declined atomic.Int64
 	// posting counts the calls and emails whose POST is out.

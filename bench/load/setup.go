@@ -125,7 +125,8 @@ func (st *Setup) widgetKey(n int) string { return st.WidgetKeys[n%len(st.WidgetK
 
 // prepare creates a fresh workspace with enough widget keys for the rate
 // (one per widgetKeyRate visitors per second), the bench queue (manual
-// accept, single offers, ringing cfg.OfferTimeout when set), the
+// accept, single offers or cfg.Broadcast at once, ringing
+// cfg.OfferTimeout when set), the
 // expertise queue beside it in a run with expertise (the same, requiring
 // cfg.Expertise until cfg.ExpertiseDrop), and cfg.Agents agents of both
 // with their tokens, who take a call at a time when the run posts calls,
@@ -157,6 +158,9 @@ func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	q := map[string]any{"name": "Bench", "accept_mode": "manual", "offer_mode": "single", "wrapup_timeout": 30}
 	if cfg.OfferTimeout > 0 {
 		q["offer_timeout"] = cfg.OfferTimeout.Seconds()
+	}
+	if cfg.Broadcast > 0 {
+		q["offer_mode"], q["max_offers"] = "broadcast", cfg.Broadcast
 	}
 	if err := ws.call(ctx, http.MethodPut, "/v1/queues/"+QueueID, q, nil); err != nil {
 		return nil, fmt.Errorf("creating queue: %w", err)

@@ -146,12 +146,20 @@ func simConfig(workers []Config, agents int, slots presence.Capacity) (sim.Confi
 			cfg.Teams = append(cfg.Teams, sim.Team{Agents: n, Languages: []string{b}, Expertise: []string{w0.Expertise}})
 		}
 	}
-	if w0.Expertise != "" { // the arrivals say which queue: the shares are not drawn
-		expert := sim.QueueShare{Name: ExpertiseQueueID, Share: 1, Expertise: []string{w0.Expertise}}
-		if w0.ExpertiseDrop > 0 {
-			expert.Steps = []sim.QueueStep{{After: w0.ExpertiseDrop, DropExpertise: true}}
+	if w0.Expertise != "" || w0.Broadcast > 0 { // the arrivals say which queue: the shares are not drawn
+		bench := sim.QueueShare{Name: QueueID, Share: 1}
+		if w0.Broadcast > 0 {
+			bench.OfferMode, bench.MaxOffers = router.Broadcast, w0.Broadcast
 		}
-		cfg.Queues = []sim.QueueShare{{Name: QueueID, Share: 1}, expert}
+		cfg.Queues = []sim.QueueShare{bench}
+		if w0.Expertise != "" {
+			expert := bench
+			expert.Name, expert.Expertise = ExpertiseQueueID, []string{w0.Expertise}
+			if w0.ExpertiseDrop > 0 {
+				expert.Steps = []sim.QueueStep{{After: w0.ExpertiseDrop, DropExpertise: true}}
+			}
+			cfg.Queues = append(cfg.Queues, expert)
+		}
 	}
 	if w0.Calls <= 0 && w0.Emails <= 0 {
 		cfg.Capacity = slots[presence.Chat] // chats alone: no media
@@ -200,10 +208,11 @@ func replayArrivals(workers []Config) []sim.Arrival {
 }
 
 // simQueue is the simulator's queue of contact n of kind from worker w:
-// the one it arrives in (queueOf) in a run with expertise, whose replay
-// has the two queues; "" in a run of one queue.
+// the one it arrives in (queueOf) in a run with expertise or broadcast
+// offers, whose replay names its queues; "" in a run of the simulator's
+// one default queue.
 func simQueue(w Config, kind uint64, n int) string {
-	if w.Expertise == "" {
+	if w.Expertise == "" && w.Broadcast == 0 {
 		return ""
 	}
 	return queueOf(w, kind, n)

@@ -38,6 +38,7 @@ type workerSpec struct {
 	// OfferTimeout is the queue's, set up by the parent: the simulator's
 	// replay of the run reads it from the workers' configs.
 	OfferTimeout time.Duration `json:"offer_timeout,omitempty"`
+	Broadcast    int           `json:"broadcast,omitempty"`
 	Languages    []string      `json:"languages"`
 	// The expertise fields route the worker's contacts (queueOf); the
 	// simulator's replay of the run reads them all.
@@ -145,7 +146,7 @@ func specFor(cfg Config, setup *Setup, i, n int) workerSpec {
 		Emails: cfg.Emails / float64(n), EmailLength: cfg.EmailLength, Duration: cfg.Duration, Drain: cfg.Drain,
 		VisitorsMax: cfg.VisitorsMax / n, ChatLength: cfg.ChatLength, MessageGap: cfg.MessageGap,
 		AcceptDelay: cfg.AcceptDelay, Patience: cfg.Patience, PatienceCV: cfg.PatienceCV, Languages: cfg.Languages, Seed: cfg.Seed, Worker: i + 1,
-		Miss: cfg.Miss, MissAgents: cfg.MissAgents, Decline: cfg.Decline, DeclineAgents: cfg.DeclineAgents, BackAfter: cfg.BackAfter, MissLimit: cfg.MissLimit, OfferTimeout: cfg.OfferTimeout,
+		Miss: cfg.Miss, MissAgents: cfg.MissAgents, Decline: cfg.Decline, DeclineAgents: cfg.DeclineAgents, BackAfter: cfg.BackAfter, MissLimit: cfg.MissLimit, OfferTimeout: cfg.OfferTimeout, Broadcast: cfg.Broadcast,
 		Expertise: cfg.Expertise, ExpertiseAgents: cfg.ExpertiseAgents, ExpertiseContacts: cfg.ExpertiseContacts, ExpertiseDrop: cfg.ExpertiseDrop, Setup: *setup}
 	spec.Setup.Agents = nil
 	for j := i; j < len(setup.Agents); j += n {
@@ -160,7 +161,7 @@ func (spec workerSpec) config() Config {
 	cfg := Config{Addr: spec.Addr, Rate: spec.Rate, Calls: spec.Calls, CallLength: spec.CallLength,
 		Emails: spec.Emails, EmailLength: spec.EmailLength, Duration: spec.Duration, Drain: spec.Drain, VisitorsMax: spec.VisitorsMax,
 		ChatLength: spec.ChatLength, MessageGap: spec.MessageGap, AcceptDelay: spec.AcceptDelay, Patience: spec.Patience, PatienceCV: spec.PatienceCV,
-		Miss: spec.Miss, MissAgents: spec.MissAgents, Decline: spec.Decline, DeclineAgents: spec.DeclineAgents, BackAfter: spec.BackAfter, MissLimit: spec.MissLimit, OfferTimeout: spec.OfferTimeout,
+		Miss: spec.Miss, MissAgents: spec.MissAgents, Decline: spec.Decline, DeclineAgents: spec.DeclineAgents, BackAfter: spec.BackAfter, MissLimit: spec.MissLimit, OfferTimeout: spec.OfferTimeout, Broadcast: spec.Broadcast,
 		Expertise: spec.Expertise, ExpertiseAgents: spec.ExpertiseAgents, ExpertiseContacts: spec.ExpertiseContacts, ExpertiseDrop: spec.ExpertiseDrop,
 		Languages: spec.Languages, Seed: spec.Seed, Worker: spec.Worker, Setup: &st}
 	if cfg.AcceptDelay == 0 {
