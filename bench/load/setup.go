@@ -125,13 +125,12 @@ func (st *Setup) widgetKey(n int) string { return st.WidgetKeys[n%len(st.WidgetK
 
 // prepare creates a fresh workspace with enough widget keys for the rate
 // (one per widgetKeyRate visitors per second), the bench queue (manual
-// accept, single offers or cfg.Broadcast at once, ringing
-// cfg.OfferTimeout when set), the
-// expertise queue beside it in a run with expertise (the same, requiring
-// cfg.Expertise until cfg.ExpertiseDrop), and cfg.Agents agents of both
-// with their tokens, who take a call at a time when the run posts calls,
-// cfg.EmailCapacity emails when it posts emails, and have the expertise
-// when cfg.expert says.
+// accept, offers to one agent or cfg.Broadcast at once, ringing
+// cfg.OfferTimeout when set), the expertise queue beside it in a run with
+// expertise (the same, requiring cfg.Expertise until cfg.ExpertiseDrop),
+// and cfg.Agents agents of both with their tokens, who take a call at a
+// time when the run posts calls, cfg.EmailCapacity emails when it posts
+// emails, and have the expertise when cfg.expert says.
 func prepare(ctx context.Context, cfg Config, hc *http.Client) (*Setup, error) {
 	id := "bench-" + randomID(4)
 	st := &Setup{Workspace: id}
