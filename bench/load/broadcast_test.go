@@ -90,31 +90,17 @@ func TestBroadcastRun(t *testing.T) {
 	t.Logf("the run: %d visitors; offers withdrawn for another agent %g (the bench's accepts lost %d), rang out %g; ASA %.3f s; the simulator's answer mean %.1f ms, the run's %.1f ms",
 		res.Visitors, taken, res.AcceptsLost, missed, day, res.Simulated.Chats.Answer.Mean, res.Answer.Mean)
 
-	statuses := saveStatuses(t, addr, res.Workspace, 100)
-	code, agentsBody := apiGet(t, addr, res.Workspace, "/v1/agents")
-	agents := filepath.Join(t.TempDir(), "agents.json")
-	code2, queuesBody := apiGet(t, addr, res.Workspace, "/v1/queues")
-	queues := filepath.Join(t.TempDir(), "queues.json")
-	if code != 200 || code2 != 200 || os.WriteFile(agents, agentsBody, 0o600) != nil || os.WriteFile(queues, queuesBody, 0o600) != nil {
-		t.Fatalf("GET /v1/agents: %d, /v1/queues: %d", code, code2)
-	}
-	h, err := sim.ReadHistory(exports, sim.HistoryOptions{Workspace: res.Workspace})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := h.Start.Add(h.Arrivals[0].At).Truncate(time.Minute)
+	saved := saveDay(t, addr, res.Workspace, exports)
 	replay := func(extra ...string) sim.Report {
 		t.Helper()
-		return simulateJSON(t, append([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--profiles", agents,
-			"--from", start.Format(time.RFC3339), "--to", start.Add(10 * time.Minute).Format(time.RFC3339), "--interval", "60",
-			"--schedule", "available", "--accept", "manual", "--accept-delay", "0.1", "--accept-dist", "constant",
-			"--offer-timeout", "1", "--miss-limit", "20"}, extra...)...)
+		return simulateJSON(t, append(saved.args("--accept", "manual", "--accept-delay", "0.1", "--accept-dist", "constant",
+			"--offer-timeout", "1", "--miss-limit", "20"), extra...)...)
 	}
 	// The bench's own miss rate: the documents' undercounts it, for an
 	// offer another agent took first says nothing of whether its agent
 	// would have let it ring.
-	routed, single := replay("--queue-settings", queues, "--miss", "0.7"), replay("--miss", "0.7")
-	observed := replay("--queue-settings", queues, "--miss", "observed")
+	routed, single := replay("--queue-settings", saved.queues, "--miss", "0.7"), replay("--miss", "0.7")
+	observed := replay("--queue-settings", saved.queues, "--miss", "observed")
 	if rt := routed.History.Routing; rt == nil || rt.Routed != 1 {
 		t.Errorf("the replay's routing %+v", rt)
 	}

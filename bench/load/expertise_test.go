@@ -154,23 +154,10 @@ func TestExpertiseRun(t *testing.T) {
 
 	// The day replayed: the expertise queue's wait and the billing
 	// agents' work with the server's queues, and its wait without them.
-	statuses := saveStatuses(t, addr, res.Workspace, 100)
-	agents := filepath.Join(t.TempDir(), "agents.json")
-	code, queuesBody := apiGet(t, addr, res.Workspace, "/v1/queues")
-	queues := filepath.Join(t.TempDir(), "queues.json")
-	if code != 200 || os.WriteFile(agents, agentsBody, 0o600) != nil || os.WriteFile(queues, queuesBody, 0o600) != nil {
-		t.Fatalf("GET /v1/queues: %d %s", code, queuesBody)
-	}
-	h, err := sim.ReadHistory(exports, sim.HistoryOptions{Workspace: res.Workspace})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := h.Start.Add(h.Arrivals[0].At).Truncate(time.Minute)
+	saved := saveDay(t, addr, res.Workspace, exports)
 	replay := func(extra ...string) (asa float64, billing int, r sim.Report) {
 		t.Helper()
-		r = simulateJSON(t, append([]string{"--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--profiles", agents,
-			"--from", start.Format(time.RFC3339), "--to", start.Add(10 * time.Minute).Format(time.RFC3339), "--interval", "60",
-			"--schedule", "available", "--accept", "manual", "--accept-delay", "0.02"}, extra...)...)
+		r = simulateJSON(t, append(saved.args("--accept", "manual", "--accept-delay", "0.02"), extra...)...)
 		for _, q := range r.Queues { // named as the documents name them: Bench_billing
 			if strings.HasSuffix(q.Name, "billing") {
 				asa = q.Simulated.ASA
@@ -183,20 +170,19 @@ func TestExpertiseRun(t *testing.T) {
 		}
 		return asa, billing, r
 	}
-	asa, billing, routed := replay("--queue-settings", queues)
+	asa, billing, routed := replay("--queue-settings", saved.queues)
 	asaAlone, _, alone := replay()
 	if rt := routed.History.Routing; rt == nil || rt.Queues != 2 || rt.Routed != 1 || routed.Simulated.Arrivals != int(contacts) ||
 		alone.Simulated.Arrivals != int(contacts) {
 		t.Errorf("the replay's routing %+v; %d and %d arrivals of %d", rt, routed.Simulated.Arrivals, alone.Simulated.Arrivals, contacts)
 	}
-	day := dayASA
-	if math.Abs(asa-day) > 0.3*day || math.Abs(asaAlone-day) < 2*math.Abs(asa-day) ||
+	if math.Abs(asa-dayASA) > 0.3*dayASA || math.Abs(asaAlone-dayASA) < 2*math.Abs(asa-dayASA) ||
 		math.Abs(float64(billing-handled[true])) > 0.15*float64(handled[true]) {
 		t.Errorf("the expertise queue's ASA: %.3f s in the day, %.3f s replayed with the queues, %.3f s without; handled by billing agents: %d in the day, %d replayed",
-			day, asa, asaAlone, handled[true], billing)
+			dayASA, asa, asaAlone, handled[true], billing)
 	}
 	t.Logf("the expertise queue's ASA: the day %.3f s, replayed with the queues %.3f s, without %.3f s; handled by billing agents: the day %d, replayed %d",
-		day, asa, asaAlone, handled[true], billing)
+		dayASA, asa, asaAlone, handled[true], billing)
 }
 
 // TestQueueOfIsTheContactsOwn: the queue of a contact is its own draw: a
@@ -279,4 +265,45 @@ func TestSimulatedRunHasTheExpertise(t *testing.T) {
 	if s == nil || s.Error != "" || s.Expertise == nil || s.Chats == nil || s.Expertise.Contacts == 0 || s.Expertise.Contacts >= s.Chats.Contacts {
 		t.Errorf("the replay %+v", s)
 	}
+}
+
+// savedDay is what a replay of a bench run's day reads beside its
+// exports, saved from the server once the run is over as a team would
+// save it: the status log, the agents and the queues; and the minute the
+// day's first contact arrived in.
+type savedDay struct {
+	exports, workspace       string
+	statuses, agents, queues string
+	start                    time.Time
+}
+
+func saveDay(t *testing.T, addr, ws, exports string) savedDay {
+	t.Helper()
+	d := savedDay{exports: exports, workspace: ws, statuses: saveStatuses(t, addr, ws, 100)}
+	dir := t.TempDir()
+	for _, f := range []struct {
+		path *string
+		api  string
+	}{{&d.agents, "/v1/agents"}, {&d.queues, "/v1/queues"}} {
+		code, body := apiGet(t, addr, ws, f.api)
+		*f.path = filepath.Join(dir, strings.TrimPrefix(f.api, "/v1/")+".json")
+		if err := os.WriteFile(*f.path, body, 0o600); err != nil || code != 200 {
+			t.Fatalf("GET %s: %d %s (%v)", f.api, code, body, err)
+		}
+	}
+	h, err := sim.ReadHistory(exports, sim.HistoryOptions{Workspace: ws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.start = h.Start.Add(h.Arrivals[0].At).Truncate(time.Minute)
+	return d
+}
+
+// args are simulate's arguments to replay the ten minutes from the day's
+// start by the minute, each agent on shift as the log says with their own
+// profile, and then more.
+func (d savedDay) args(more ...string) []string {
+	return append([]string{"--history", d.exports, "--workspace", d.workspace, "--statuses", d.statuses, "--profiles", d.agents,
+		"--from", d.start.Format(time.RFC3339), "--to", d.start.Add(10 * time.Minute).Format(time.RFC3339), "--interval", "60",
+		"--schedule", "available"}, more...)
 }
