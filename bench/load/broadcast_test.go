@@ -1,11 +1,13 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +103,15 @@ func TestBroadcastRun(t *testing.T) {
 	// would have let it ring.
 	routed, single := replay("--queue-settings", saved.queues, "--miss", "0.7"), replay("--miss", "0.7")
 	observed := replay("--queue-settings", saved.queues, "--miss", "observed")
+	// The report says the documents' miss rate is low, and why.
+	if o := observed.History.Offers; o == nil || float64(o.Taken) != taken || !(o.MissRate < 0.7) {
+		t.Errorf("the documents' offers %+v: %g taken by another agent", o, taken)
+	}
+	var table, errb bytes.Buffer
+	if code := sim.Main(append(saved.args("--accept", "manual", "--miss", "observed", "--quiet"), "--queue-settings", saved.queues), &table, &errb); code != 0 ||
+		!strings.Contains(strings.Join(strings.Fields(table.String()), " "), "offers were a broadcast's that another agent took first") {
+		t.Errorf("simulate: %d %s\n%s", code, errb.String(), table.String())
+	}
 	if rt := routed.History.Routing; rt == nil || rt.Routed != 1 {
 		t.Errorf("the replay's routing %+v", rt)
 	}

@@ -29,6 +29,11 @@ type OfferTally struct {
 	Missed    int `json:"missed"`
 	Rerouted  int `json:"rerouted"`
 	Withdrawn int `json:"withdrawn"`
+	// Taken are the withdrawn offers another agent took the contact of
+	// first: a broadcast's. Whether their agents would have let them ring
+	// is not known, so under broadcast offers MissRate counts only the
+	// rounds every agent let ring, and is low.
+	Taken int `json:"taken,omitempty"`
 	// MissRate is the fraction of the offers the agents had to answer
 	// (accepted, declined, rang out or rerouted) that they did not take
 	// and did not decline: rang out or rerouted. An agent set away for
@@ -131,6 +136,9 @@ func (t *OfferTally) add(offers []historyOffer) {
 			} else {
 				t.Withdrawn++
 				answer = false
+				if o.reason == session.WithdrawnTaken {
+					t.Taken++
+				}
 			}
 		}
 		if !answer {
@@ -239,6 +247,10 @@ func (t *OfferTally) text() string {
 	}
 	if len(took) > 0 {
 		s += "; the replay's agents " + strings.Join(took, " and ")
+	}
+	if t.Taken > 0 {
+		s += "; " + counted(t.Taken, "offer was a broadcast's that another agent took first", "offers were a broadcast's that another agent took first") +
+			": whether the agents offered them would have let them ring is not known, so the rate not taken counts only the rounds every agent let ring, and is low (give such a day --miss)"
 	}
 	return s
 }
