@@ -27,11 +27,16 @@ func ParseQueue(id string, body []byte) (QueueSpec, error) {
 	return rec.spec()
 }
 
+// MaxQueueDuration bounds each of a queue's times, a week: its offer
+// timeout, max_wait, aging, service level, wrap-up timeout, idle release
+// and steps.
+const MaxQueueDuration = 7 * 24 * time.Hour
+
 // spec converts a stored or wire record to a QueueSpec.
 func (r queueRecord) spec() (QueueSpec, error) {
 	secs := func(name string, v float64) (time.Duration, error) {
-		if v < 0 || v > 7*24*3600 {
-			return 0, errorf(CodeBadRequest, "%s %v: 0 to 604800 seconds", name, v)
+		if v < 0 || v > MaxQueueDuration.Seconds() {
+			return 0, errorf(CodeBadRequest, "%s %v: 0 to %v seconds", name, v, MaxQueueDuration.Seconds())
 		}
 		return time.Duration(v * float64(time.Second)), nil
 	}

@@ -33,16 +33,20 @@ type agent struct {
 	// first (its visitor or caller gave up).
 	ringing map[string]ringing
 	// crossed are the accepts that crossed their offer's withdrawal, by
-	// offer id, until both the withdrawal and the hub's refusal have come
-	// (in either order): the withdrawal's reason, or "error:" and the
-	// refusal's kind, whichever came first (settleCrossed).
-	crossed map[string]string
+	// offer id, until both the withdrawal and the hub's refusal have come,
+	// in either order (settleCrossed).
+	crossed map[string]crossing
 	misses  bool            // the agent lets a share Config.Miss ring (Config.MissAgents)
 	refuses bool            // the agent declines a share Config.Decline (Config.DeclineAgents)
 	busy    map[string]work // sessions accepted or assigned, not yet wrapped up
 	away    bool            // set away for missed offers, until its next offer
 	rng     *rand.Rand      // email handle times, and talk times of calls not the bench's (under mu)
 }
+
+// crossing is what came of an accept that crossed its offer's
+// withdrawal: the withdrawal's reason and the refusal's error kind, each
+// "" until it comes.
+type crossing struct{ reason, refusal string }
 
 // ringing is an offer the agent will answer once its timer fires: accept
 // it, or decline it.
@@ -80,7 +84,7 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 	}
 	defer func() { _ = ws.CloseNow() }()
 	a.s = &sock{ws: ws, r: r, skip: agentSkips}
-	a.sent, a.busy, a.ringing, a.crossed = map[string]accepting{}, map[string]work{}, map[string]ringing{}, map[string]string{}
+	a.sent, a.busy, a.ringing, a.crossed = map[string]accepting{}, map[string]work{}, map[string]ringing{}, map[string]crossing{}
 	a.misses = r.cfg.Miss > 0 && pickedAgent(a.cred.ID, a.n, r.cfg.MissAgents)
 	a.refuses = r.cfg.Decline > 0 && pickedAgent(a.cred.ID, a.n, r.cfg.DeclineAgents)
 	// Its own stream: visitor n's gaps draw from (Seed, n<<8|Worker).
@@ -112,39 +116,30 @@ func (a *agent) run(ctx context.Context, ready func(bool)) {
 		r.fail(errKind("agent_read", err))
 	}
 	a.mu.Lock()
-	for _, first := range a.crossed { // refusals whose withdrawal never came
-		if kind, ok := strings.CutPrefix(first, "error:"); ok {
-			r.fail(kind)
+	for _, c := range a.crossed { // refusals whose withdrawal never came
+		if c.refusal != "" {
+			r.fail(c.refusal)
 		}
 	}
 	a.mu.Unlock()
 }
 
-// settleCrossed settles the accept of offer id that crossed its
-// withdrawal, once both the withdrawal (reason) and the hub's refusal
-// (kind) are known, in a.crossed's either order: lost to another agent of
-// a broadcast (ReasonTaken), else an error of kind. Until then it keeps
-// what came first. It runs under a.mu.
-func (a *agent) settleCrossed(id, reason, kind string) {
-	first, ok := a.crossed[id]
-	if !ok {
-		if reason != "" {
-			a.crossed[id] = reason
-		} else {
-			a.crossed[id] = "error:" + kind
-		}
+// settleCrossed adds got to what came of the accept of offer id that
+// crossed its withdrawal, and settles it once both the withdrawal and the
+// hub's refusal have come: lost to another agent of a broadcast
+// (ReasonTaken), else an error of the refusal's kind. It runs under a.mu.
+func (a *agent) settleCrossed(id string, got crossing) {
+	c := a.crossed[id]
+	c.reason, c.refusal = cmp.Or(c.reason, got.reason), cmp.Or(c.refusal, got.refusal)
+	if c.reason == "" || c.refusal == "" {
+		a.crossed[id] = c
 		return
 	}
 	delete(a.crossed, id)
-	if k, refused := strings.CutPrefix(first, "error:"); refused {
-		kind = k
-	} else {
-		reason = first
-	}
-	if reason == router.ReasonTaken {
+	if c.reason == router.ReasonTaken {
 		a.r.lost.Add(1)
 	} else {
-		a.r.fail(kind)
+		a.r.fail(c.refusal)
 	}
 }
 
@@ -264,8 +259,8 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 	case "error":
 		a.mu.Lock()
 		delete(a.sent, f.Ref)
-		if id, accept := strings.CutPrefix(f.Ref, "acc-"); accept && f.Code == "conflict" && r.cfg.Broadcast > 0 {
-			a.settleCrossed(id, "", agentErrKind(f)) // lost to another agent, or withdrawn for another reason
+		if id, accept := strings.CutPrefix(f.Ref, "acc-"); accept && f.Code == "conflict" {
+			a.settleCrossed(id, crossing{refusal: agentErrKind(f)}) // lost to another agent, or withdrawn for another reason
 			a.mu.Unlock()
 			return
 		}
@@ -304,15 +299,15 @@ func (a *agent) handle(ctx context.Context, f *frame) {
 			// An accept crosses the withdrawal when its timer fired (its
 			// answer waits for a.mu, or was sent), or the hub already
 			// refused it.
-			crossing := ringing && !stopped && !rg.decline || accepting || strings.HasPrefix(a.crossed[id], "error:")
+			crossed := ringing && !stopped && !rg.decline || accepting || a.crossed[id].refusal != ""
 			switch {
 			case stopped && rg.decline:
 			case stopped && taken:
 				r.lost.Add(1)
 			case stopped:
 				r.cut.Add(1)
-			case r.cfg.Broadcast > 0 && crossing:
-				a.settleCrossed(id, cmp.Or(f.Reason, "withdrawn"), "")
+			case crossed:
+				a.settleCrossed(id, crossing{reason: cmp.Or(f.Reason, "withdrawn")})
 			}
 			a.mu.Unlock()
 		}

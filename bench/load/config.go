@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/bench/sim"
+	"github.com/switchboardhq/switchboard/hub"
 	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/router"
 	"github.com/switchboardhq/switchboard/session"
@@ -316,7 +317,7 @@ func (c *Config) expertiseDefaults() error {
 }
 
 // maxExpertiseDrop is the server's bound on a queue step's time.
-const maxExpertiseDrop = 7 * 24 * time.Hour
+const maxExpertiseDrop = hub.MaxQueueDuration
 
 // MaxPatienceCV bounds --patience-cv: past it nearly every draw is far
 // below the mean and a rare one far above.

@@ -121,9 +121,8 @@ func TestHistoryOfABenchRun(t *testing.T) {
 	if err := os.WriteFile(agents, body, 0o600); err != nil || code != 200 {
 		t.Fatalf("GET /v1/agents: %d %s (%v)", code, body, err)
 	}
-	own := simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--profiles", agents,
-		"--from", start.Format(time.RFC3339), "--to", start.Add(10*time.Minute).Format(time.RFC3339), "--interval", "60",
-		"--schedule", "available", "--accept", "manual", "--accept-delay", "0.02")
+	day := savedDay{exports: exports, workspace: res.Workspace, statuses: statuses, agents: agents, start: start}
+	own := simulateJSON(t, day.args("--accept", "manual", "--accept-delay", "0.02")...)
 	if ro := own.History.Roster; ro == nil || ro.Profiled != cfg.Agents || ro.Unknown != 0 || ro.Idle != 0 || ro.Profiles != 1 ||
 		len(own.Teams) != 1 || own.Teams[0].Capacity["chat"] != cfg.Capacity || own.Teams[0].Capacity["voice"] != 1 ||
 		own.Simulated.Arrivals != seen.Arrivals {
@@ -143,9 +142,7 @@ func TestHistoryOfABenchRun(t *testing.T) {
 		if err := os.WriteFile(path, body, 0o600); err != nil || code != 200 {
 			t.Fatalf("GET /v1/queues: %d %s (%v)", code, body, err)
 		}
-		return simulateJSON(t, "--history", exports, "--workspace", res.Workspace, "--statuses", statuses, "--profiles", agents,
-			"--queue-settings", path, "--from", start.Format(time.RFC3339), "--to", start.Add(10*time.Minute).Format(time.RFC3339), "--interval", "60",
-			"--schedule", "available", "--accept", "manual", "--accept-delay", "0.02")
+		return simulateJSON(t, day.args("--accept", "manual", "--accept-delay", "0.02", "--queue-settings", path)...)
 	}
 	same := withQueues()
 	if rt := same.History.Routing; rt == nil || rt.Queues != len(h.Queues) || rt.Routed != 0 || same.Simulated != own.Simulated {
@@ -315,8 +312,47 @@ func waitExports(t *testing.T, exports, ws string, n int64) {
 	}
 }
 
-// apiGet reads path of workspace ws from the server at addr with the
-// admin key: the status code and the body.
+// savedDay is what a replay of a bench run's day reads beside its
+// exports, saved from the server once the run is over as a team would
+// save it: the status log, the agents and the queues; and the minute the
+// day's first contact arrived in.
+type savedDay struct {
+	exports, workspace       string
+	statuses, agents, queues string
+	start                    time.Time
+}
+
+func saveDay(t *testing.T, addr, ws, exports string) savedDay {
+	t.Helper()
+	d := savedDay{exports: exports, workspace: ws, statuses: saveStatuses(t, addr, ws, 100)}
+	dir := t.TempDir()
+	for _, f := range []struct {
+		path *string
+		api  string
+	}{{&d.agents, "/v1/agents"}, {&d.queues, "/v1/queues"}} {
+		code, body := apiGet(t, addr, ws, f.api)
+		*f.path = filepath.Join(dir, strings.TrimPrefix(f.api, "/v1/")+".json")
+		if err := os.WriteFile(*f.path, body, 0o600); err != nil || code != 200 {
+			t.Fatalf("GET %s: %d %s (%v)", f.api, code, body, err)
+		}
+	}
+	h, err := sim.ReadHistory(exports, sim.HistoryOptions{Workspace: ws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.start = h.Start.Add(h.Arrivals[0].At).Truncate(time.Minute)
+	return d
+}
+
+// args are simulate's arguments to replay the ten minutes from the day's
+// start by the minute, each agent on shift as the log says with their own
+// profile, and then more.
+func (d savedDay) args(more ...string) []string {
+	return append([]string{"--history", d.exports, "--workspace", d.workspace, "--statuses", d.statuses, "--profiles", d.agents,
+		"--from", d.start.Format(time.RFC3339), "--to", d.start.Add(10 * time.Minute).Format(time.RFC3339), "--interval", "60",
+		"--schedule", "available"}, more...)
+}
+
 // apiPut puts body, as JSON, at path in workspace ws of the server at addr.
 func apiPut(t *testing.T, addr, ws, path string, body any) (int, []byte) {
 	t.Helper()
@@ -327,6 +363,8 @@ func apiPut(t *testing.T, addr, ws, path string, body any) (int, []byte) {
 	return apiDo(t, addr, ws, "PUT", path, bytes.NewReader(b))
 }
 
+// apiGet reads path of workspace ws from the server at addr with the
+// admin key: the status code and the body.
 func apiGet(t *testing.T, addr, ws, path string) (int, []byte) {
 	t.Helper()
 	return apiDo(t, addr, ws, "GET", path, nil)

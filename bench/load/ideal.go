@@ -52,14 +52,19 @@ type IdealChats struct {
 	Answer Summary `json:"answer_ms"`
 }
 
+// idealFits says whether the ideal queue stands for a run of w: a chat or
+// call run (not a hold), whose agents miss no offer (the ideal queue knows
+// no misses: the simulator's replay does), and where any free slot takes
+// any customer, one offer at a time (no expertise, no broadcast).
+func idealFits(w Config) bool {
+	return w.Hold == 0 && w.Miss == 0 && w.Expertise == "" && w.Broadcast == 0
+}
+
 // idealCalls runs the ideal queue on the calls the workers of a run post
 // (one Config each, as they run it) for agents agents; nil unless the run
-// posts calls alone, its agents miss no offer (the ideal queue knows
-// no misses: the simulator's replay does), and any agent may take any
-// call, one offer at a time (no expertise, no broadcast).
+// posts calls alone and the ideal queue fits it (idealFits).
 func idealCalls(workers []Config, agents int) *IdealCalls {
-	if len(workers) == 0 || workers[0].Calls <= 0 || workers[0].Rate > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 || workers[0].Miss > 0 ||
-		workers[0].Expertise != "" || workers[0].Broadcast > 0 {
+	if len(workers) == 0 || workers[0].Calls <= 0 || workers[0].Rate > 0 || workers[0].Emails > 0 || !idealFits(workers[0]) {
 		return nil
 	}
 	jobs := replay(workers, callsOf)
@@ -69,13 +74,10 @@ func idealCalls(workers []Config, agents int) *IdealCalls {
 
 // idealChats runs the ideal queue on the visitors the workers of a run
 // open (one Config each, as they run it) for slots chat slots; nil unless
-// the run opens visitors alone, its agents miss no offer, any agent may
-// take any visitor one offer at a time (no expertise, no broadcast), and
-// it dropped none (a dropped visitor
-// never reached the server).
+// the run opens visitors alone, the ideal queue fits it (idealFits), and
+// it dropped none (a dropped visitor never reached the server).
 func idealChats(workers []Config, slots int, dropped int64) *IdealChats {
-	if len(workers) == 0 || workers[0].Rate <= 0 || workers[0].Calls > 0 || workers[0].Emails > 0 || workers[0].Hold > 0 || workers[0].Miss > 0 ||
-		workers[0].Expertise != "" || workers[0].Broadcast > 0 || dropped > 0 {
+	if len(workers) == 0 || workers[0].Rate <= 0 || workers[0].Calls > 0 || workers[0].Emails > 0 || !idealFits(workers[0]) || dropped > 0 {
 		return nil
 	}
 	jobs := replay(workers, chatsOf)

@@ -23,13 +23,13 @@ import (
 // a visitor's language against an agent's load; calls beside chats, where
 // a call blocks an agent's new chats; emails beside either, which the hub
 // assigns without an offer; expertise (Config.Expertise), where the queue
-// a contact arrives in says who may take it until its step. The agents
-// with the expertise are dealt among the others in the simulator's turn
-// (sim.Config.InterleaveTeams), not at the bench's numbers: the router
-// breaks ties between idle agents by id, so only who takes the first
-// contacts, when every agent is as idle, may differ. The difference from the bench's own counts is
-// what the real server, its sockets and its clock cost the customers; the
-// routing is the same code.
+// a contact arrives in says who may take it until its step; broadcast
+// offers. The agents with the expertise are dealt among the others in the
+// simulator's turn (sim.Config.InterleaveTeams), not at the bench's
+// numbers: the router breaks ties between idle agents by id, so only who
+// takes the first contacts, when every agent is as idle, may differ. The
+// difference from the bench's own counts is what the real server, its
+// sockets and its clock cost the customers; the routing is the same code.
 type Simulated struct {
 	// Chats are the visitors' fates, Calls the callers', Emails the
 	// emails' (which never abandon); nil when the run has none.
@@ -174,48 +174,44 @@ func simConfig(workers []Config, agents int, slots presence.Capacity) (sim.Confi
 			}
 		}
 	}
-	cfg.Arrivals = replayArrivals(workers)
+	cfg.Arrivals = replayArrivals(workers, len(cfg.Queues) > 0)
 	return cfg, len(cfg.Arrivals) > 0
 }
 
 // replayArrivals are the visitors, callers and emails of every worker, in
 // order of arrival. A visitor or caller waits for its agent to accept, and
 // leaves when its patience runs out before, in the queue or while the
-// offer rings; an email waits as long as it takes.
-func replayArrivals(workers []Config) []sim.Arrival {
+// offer rings; an email waits as long as it takes. With named, each
+// arrives in its queue (queueOf), as the replay names its queues.
+func replayArrivals(workers []Config, named bool) []sim.Arrival {
 	var out []sim.Arrival
 	for _, w := range workers {
+		queue := func(kind uint64, n int) string {
+			if !named {
+				return ""
+			}
+			return queueOf(w, kind, n)
+		}
 		if w.Rate > 0 {
 			for c := range chatsOf(w) {
-				out = append(out, sim.Arrival{At: c.at, Media: presence.Chat, Queue: simQueue(w, chatKind, c.n), Language: c.lang,
+				out = append(out, sim.Arrival{At: c.at, Media: presence.Chat, Queue: queue(chatKind, c.n), Language: c.lang,
 					Handle: max(c.chat, 1), Patience: c.patience})
 			}
 		}
 		if w.Calls > 0 {
 			for c := range callsOf(w) {
-				out = append(out, sim.Arrival{At: c.at, Media: presence.Voice, Queue: simQueue(w, callKind, c.n), Handle: max(c.talk, 1),
+				out = append(out, sim.Arrival{At: c.at, Media: presence.Voice, Queue: queue(callKind, c.n), Handle: max(c.talk, 1),
 					Patience: c.patience})
 			}
 		}
 		if w.Emails > 0 {
 			for e := range emailsOf(w) {
-				out = append(out, sim.Arrival{At: e.at, Media: presence.Email, Queue: simQueue(w, emailKind, e.n), Handle: max(e.handle, 1)})
+				out = append(out, sim.Arrival{At: e.at, Media: presence.Email, Queue: queue(emailKind, e.n), Handle: max(e.handle, 1)})
 			}
 		}
 	}
 	slices.SortStableFunc(out, func(a, b sim.Arrival) int { return cmp.Compare(a.At, b.At) })
 	return out
-}
-
-// simQueue is the simulator's queue of contact n of kind from worker w:
-// the one it arrives in (queueOf) in a run with expertise or broadcast
-// offers, whose replay names its queues; "" in a run of the simulator's
-// one default queue.
-func simQueue(w Config, kind uint64, n int) string {
-	if w.Expertise == "" && w.Broadcast == 0 {
-		return ""
-	}
-	return queueOf(w, kind, n)
 }
 
 // simTally counts one media's contacts as the simulator resolves them.

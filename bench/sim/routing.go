@@ -59,6 +59,10 @@ func (s *QueueStep) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// maxQueueDelay bounds a queue's steps' and aging's times, as the server
+// does.
+const maxQueueDelay = hub.MaxQueueDuration
+
 // MarshalJSON writes the queue with Aging in seconds.
 func (q QueueShare) MarshalJSON() ([]byte, error) {
 	type plain QueueShare
@@ -67,13 +71,6 @@ func (q QueueShare) MarshalJSON() ([]byte, error) {
 		Aging float64 `json:"aging,omitempty"`
 	}{plain(q), q.Aging.Seconds()})
 }
-
-// maxLanguageWeight bounds a queue's language weight, and maxQueueDelay
-// its steps' and aging's times, as the server does.
-const (
-	maxLanguageWeight = 100
-	maxQueueDelay     = 7 * 24 * time.Hour
-)
 
 // UnmarshalJSON reads a queue as MarshalJSON writes it.
 func (q *QueueShare) UnmarshalJSON(b []byte) error {

@@ -25,20 +25,16 @@ import (
 // and serve sales, three have none and serve both.
 func skilledDay(n int) Config {
 	rnd := rand.New(rand.NewPCG(7, 7))
-	rate := 0.85 * 8 / 100.0
-	var arrivals []Arrival
-	at := 0.0
-	for range n {
-		at += rnd.ExpFloat64() / rate
-		a := Arrival{At: seconds(at), Media: presence.Chat, Queue: "sales", Handle: seconds(100 * rnd.ExpFloat64()), Patience: seconds(240 * rnd.ExpFloat64())}
+	arrivals := poissonChats(rnd, n, 0.85*8/100.0, func(at time.Duration) Arrival {
+		a := Arrival{At: at, Media: presence.Chat, Queue: "sales", Handle: seconds(100 * rnd.ExpFloat64()), Patience: seconds(240 * rnd.ExpFloat64())}
 		switch {
 		case rnd.Float64() < 0.4:
 			a.Queue = "support"
 		case rnd.Float64() < 0.2:
 			a.Expertise = []string{"vip"}
 		}
-		arrivals = append(arrivals, a)
-	}
+		return a
+	})
 	return Config{Arrivals: arrivals, Handle: 100 * time.Second, Patience: 240 * time.Second, SLThreshold: 20 * time.Second, Seed: 3,
 		Queues: []QueueShare{
 			{Name: "sales", Share: 6, Steps: []QueueStep{{After: 30 * time.Second, AddQueue: "support"}, {After: 2 * time.Minute, DropExpertise: true}}},
@@ -49,6 +45,18 @@ func skilledDay(n int) Config {
 			{Agents: 3, Queues: []string{"sales"}, Expertise: []string{"vip"}},
 			{Agents: 3, Queues: []string{"sales", "support"}},
 		}}
+}
+
+// poissonChats is n arrivals at rate per second, their gaps drawn from
+// rnd, each made by chat at its time (which may draw from rnd too).
+func poissonChats(rnd *rand.Rand, n int, rate float64, chat func(at time.Duration) Arrival) []Arrival {
+	var out []Arrival
+	at := 0.0
+	for range n {
+		at += rnd.ExpFloat64() / rate
+		out = append(out, chat(seconds(at)))
+	}
+	return out
 }
 
 // TestHistoryWithQueueSettings replays a day routed by expertise: with the
@@ -284,14 +292,9 @@ func TestHistoryWithBroadcastOffers(t *testing.T) {
 		n = 800
 	}
 	rnd := rand.New(rand.NewPCG(9, 9))
-	rate := 0.8 * 8 / 100.0
-	var arrivals []Arrival
-	at := 0.0
-	for range n {
-		at += rnd.ExpFloat64() / rate
-		arrivals = append(arrivals, Arrival{At: seconds(at), Media: presence.Chat, Queue: "sales",
-			Handle: seconds(90 * rnd.ExpFloat64()), Patience: seconds(120 * rnd.ExpFloat64())})
-	}
+	arrivals := poissonChats(rnd, n, 0.8*8/100.0, func(at time.Duration) Arrival {
+		return Arrival{At: at, Media: presence.Chat, Queue: "sales", Handle: seconds(90 * rnd.ExpFloat64()), Patience: seconds(120 * rnd.ExpFloat64())}
+	})
 	cfg := Config{Arrivals: arrivals, Agents: 8, Handle: 90 * time.Second, Patience: 120 * time.Second, SLThreshold: 20 * time.Second, Seed: 5,
 		Accept: "manual", AcceptDelay: 10 * time.Second, OfferTimeout: time.Minute,
 		Queues: []QueueShare{{Name: "sales", Share: 1, OfferMode: "broadcast", MaxOffers: 3}}}
